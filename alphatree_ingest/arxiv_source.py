@@ -1,0 +1,288 @@
+"""The only arXiv network code: topic queries, paging, the politeness limiter, retries, PDF download."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import fcntl
+import logging
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from .catalog import atomic_write, safe_filename
+from .config import Settings
+from .models import ARXIV_ID, Paper
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = "alphatree-ingest/0.1 (https://github.com/alphatree; polite nightly harvester)"
+RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_RETRY_AFTER = 300.0
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class ArxivUnavailable(RuntimeError):
+    """arXiv (or the configured endpoint) cannot be reached at all; the run cannot start."""
+
+
+class PdfError(RuntimeError):
+    """A paper's PDF could not be fetched or is not a usable PDF; the message says why."""
+
+
+class PoliteLimiter:
+    """At least `delay` seconds between request starts and never two in flight, across processes.
+
+    State lives in a lock file: `flock` serialises every process on this machine that shares the tree.
+    """
+
+    def __init__(self, lock_path: Path, delay: float) -> None:
+        self.lock_path = lock_path
+        self.delay = delay
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock_path, "a+") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            try:
+                f.seek(0)
+                raw = f.read().strip()
+                last = float(raw) if raw else 0.0
+                wait = last + self.delay - time.time()
+                if wait > 0:
+                    logger.debug("politeness: waiting %.2f s", wait)
+                    time.sleep(wait)
+                f.seek(0)
+                f.truncate()
+                f.write(repr(time.time()))
+                f.flush()
+                yield
+            finally:
+                fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value)
+        if parsed is None:
+            return None
+        return max(0.0, (parsed - dt.datetime.now(dt.UTC)).total_seconds())
+
+
+class PoliteSession(requests.Session):
+    """A `requests.Session` whose every request goes through the limiter, with bounded retries.
+
+    5xx answers are retried with backoff and 429 waits for `Retry-After`; the final answer is returned.
+    """
+
+    def __init__(
+        self, limiter: PoliteLimiter, *, timeout: float, retries: int = 3, backoff: float = 2.0
+    ) -> None:
+        super().__init__()
+        self.limiter = limiter
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.answered = False
+        self.headers["User-Agent"] = USER_AGENT
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.pop("headers", None)  # the arxiv package's own user-agent is replaced by ours
+        for attempt in range(self.retries + 1):
+            try:
+                with self.limiter.slot():
+                    response = super().request(method, url, *args, **kwargs)
+            except requests.ConnectionError as err:
+                if not self.answered:
+                    raise ArxivUnavailable(
+                        f"cannot reach {_host(url)} ({_reason(err)}); check the network or "
+                        "ALPHATREE_ARXIV_API."
+                    ) from None
+                raise
+            self.answered = True
+            if response.status_code not in RETRY_STATUSES or attempt == self.retries:
+                return response
+            wait = _retry_after(response)
+            if wait is None:
+                wait = self.backoff * (2**attempt)
+            wait = min(wait, MAX_RETRY_AFTER)
+            logger.warning(
+                "%s answered %s; retrying in %.1f s", _host(url), response.status_code, wait
+            )
+            response.close()
+            time.sleep(wait)
+        raise AssertionError("unreachable")
+
+
+def _host(url: str | bytes) -> str:
+    from urllib.parse import urlparse
+
+    text = url.decode() if isinstance(url, bytes) else url
+    return urlparse(text).netloc or text
+
+
+def _reason(err: Exception) -> str:
+    text = str(err)
+    for marker in ("Name or service not known", "Connection refused", "timed out"):
+        if marker in text:
+            return marker.lower()
+    return type(err).__name__
+
+
+def clean_text(value: str) -> str:
+    """Feed text made safe to store: control characters removed, whitespace collapsed, length bounded."""
+    value = _CONTROL.sub("", value)
+    value = " ".join(value.split())
+    return value[:20000]
+
+
+def _split_version(short_id: str) -> tuple[str, int]:
+    match = re.match(r"^(.*?)v(\d+)$", short_id)
+    if match:
+        return match.group(1), int(match.group(2))
+    return short_id, 1
+
+
+@dataclass
+class Discovery:
+    """What a topic query found: valid papers, and feed entries refused with the reason."""
+
+    papers: list[Paper] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+
+class ArxivSource:
+    """arXiv API and PDF access for one run; every request shares one politeness limiter."""
+
+    def __init__(self, settings: Settings, *, page_size: int = 100) -> None:
+        self.settings = settings
+        self.limiter = PoliteLimiter(settings.cache_dir / "arxiv.lock", settings.arxiv_delay)
+        self.session = PoliteSession(self.limiter, timeout=settings.http_timeout)
+        self.page_size = page_size
+
+    def _client(self) -> Any:
+        import arxiv
+
+        client = arxiv.Client(page_size=self.page_size, delay_seconds=0.0, num_retries=3)
+        client.query_url_format = self.settings.arxiv_api.rstrip("?") + "?{}"  # type: ignore[misc]
+        client._session = self.session
+        return client
+
+    def discover(
+        self, query: str, *, since: dt.date | None = None, max_papers: int | None = None
+    ) -> Discovery:
+        """Newest papers first for `query`, down to `since`. Raises ArxivUnavailable or arxiv errors."""
+        import arxiv
+
+        if since is not None:
+            today = dt.date.today().strftime("%Y%m%d")
+            query = f"({query}) AND submittedDate:[{since.strftime('%Y%m%d')}0000 TO {today}2359]"
+        search = arxiv.Search(
+            query=query,
+            max_results=None,
+            sort_by=arxiv.SortCriterion.SubmittedDate,
+            sort_order=arxiv.SortOrder.Descending,
+        )
+        found = Discovery()
+        seen: set[str] = set()
+        for result in self._client().results(search):
+            paper, problem = to_paper(result)
+            if paper is None:
+                found.refused.append((str(getattr(result, "entry_id", "?"))[:200], problem))
+                continue
+            if since is not None and paper.published.date() < since:
+                break
+            if paper.arxiv_id in seen:
+                continue
+            seen.add(paper.arxiv_id)
+            found.papers.append(paper)
+            if max_papers is not None and len(found.papers) >= max_papers:
+                break
+        return found
+
+    def fetch_pdf(self, paper: Paper) -> Path:
+        """The paper's PDF, from the cache or downloaded and validated. Raises PdfError."""
+        dest = self.settings.cache_dir / "pdf" / f"{safe_filename(paper.arxiv_id)}v{paper.version}.pdf"
+        if dest.exists() and _looks_like_pdf(dest.read_bytes()[:1024]):
+            return dest
+        data = self._download(paper.pdf_url)
+        if not _looks_like_pdf(data[:1024]):
+            kind = "an HTML page" if b"<html" in data[:2048].lower() else "not a PDF"
+            raise PdfError(f"{paper.pdf_url} returned {kind} instead of a PDF")
+        atomic_write(dest, data)
+        return dest
+
+    def _download(self, url: str) -> bytes:
+        cap = self.settings.max_pdf_bytes
+        try:
+            response = self.session.get(url, stream=True)
+        except ArxivUnavailable as err:
+            raise PdfError(str(err)) from None
+        except requests.RequestException as err:
+            raise PdfError(f"download of {url} failed: {_reason(err)}") from None
+        with response:
+            if response.status_code != 200:
+                raise PdfError(f"{url} answered HTTP {response.status_code}")
+            declared = response.headers.get("Content-Length")
+            if declared and declared.isdigit() and int(declared) > cap:
+                raise PdfError(f"{url} is {int(declared)} bytes, over the {cap}-byte cap")
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                for chunk in response.iter_content(65536):
+                    size += len(chunk)
+                    if size > cap:
+                        raise PdfError(f"{url} is over the {cap}-byte cap")
+                    chunks.append(chunk)
+            except requests.RequestException as err:
+                raise PdfError(f"download of {url} broke off: {_reason(err)}") from None
+        return b"".join(chunks)
+
+
+def _looks_like_pdf(head: bytes) -> bool:
+    return head.lstrip()[:5] == b"%PDF-"
+
+
+def to_paper(result: Any) -> tuple[Paper | None, str]:
+    """An `arxiv.Result` as a Paper, or None and the reason it was refused (hostile or broken ids)."""
+    try:
+        short = result.get_short_id()
+    except Exception:
+        return None, "entry has no arXiv id"
+    arxiv_id, version = _split_version(short)
+    if not ARXIV_ID.match(arxiv_id):
+        return None, f"{short[:80]!r} is not a valid arXiv identifier"
+    pdf_url = result.pdf_url or f"https://arxiv.org/pdf/{arxiv_id}v{version}"
+    try:
+        paper = Paper(
+            arxiv_id=arxiv_id,
+            version=version,
+            title=clean_text(result.title or ""),
+            authors=[clean_text(a.name) for a in result.authors][:200],
+            abstract=clean_text(result.summary or ""),
+            published=result.published,
+            updated=result.updated,
+            pdf_url=pdf_url,
+            comment=clean_text(result.comment) if result.comment else None,
+            journal_ref=clean_text(result.journal_ref) if result.journal_ref else None,
+            primary_category=result.primary_category,
+            categories=list(result.categories or []),
+        )
+    except Exception as err:  # a broken entry is reported, never fatal
+        return None, f"{short}: unusable metadata ({type(err).__name__})"
+    if not paper.title:
+        return None, f"{short}: entry has no title"
+    return paper, ""
