@@ -119,9 +119,7 @@ class PoliteSession(requests.Session):
             if wait is None:
                 wait = self.backoff * (2**attempt)
             wait = min(wait, MAX_RETRY_AFTER)
-            logger.warning(
-                "%s answered %s; retrying in %.1f s", _host(url), response.status_code, wait
-            )
+            logger.warning("%s answered %s; retrying in %.1f s", _host(url), response.status_code, wait)
             response.close()
             time.sleep(wait)
         raise AssertionError("unreachable")
@@ -177,7 +175,7 @@ class ArxivSource:
         import arxiv
 
         client = arxiv.Client(page_size=self.page_size, delay_seconds=0.0, num_retries=3)
-        client.query_url_format = self.settings.arxiv_api.rstrip("?") + "?{}"  # type: ignore[misc]
+        client.query_url_format = self.settings.arxiv_api.rstrip("?") + "?{}"
         client._session = self.session
         return client
 

@@ -51,7 +51,12 @@ _Dumper.add_representer(tuple, lambda d, v: d.represent_list(list(v)))
 def dump_yaml(data: Any) -> str:
     """YAML text with keys in the given order, for small reviewable diffs."""
     return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
     )
 
 

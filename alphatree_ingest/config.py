@@ -86,9 +86,7 @@ class Settings:
                 f"every {ARXIV_MIN_DELAY:g} s; only loopback test servers may use a shorter delay."
             )
         if urlparse(self.arxiv_api).scheme not in {"http", "https"}:
-            raise SettingsError(
-                f"ALPHATREE_ARXIV_API must be an http(s) URL, not {self.arxiv_api!r}."
-            )
+            raise SettingsError(f"ALPHATREE_ARXIV_API must be an http(s) URL, not {self.arxiv_api!r}.")
         if self.mt_backend not in {"auto", "transformers"}:
             raise SettingsError(
                 f"ALPHATREE_MT_BACKEND must be 'transformers' or 'auto', not {self.mt_backend!r}."

@@ -37,8 +37,15 @@ DIAGRAM_WORDS = re.compile(
     r"module|block|network|model|design|flow)\b",
     re.IGNORECASE,
 )
-FRAMEWORKS = {"pytorch": "pytorch", "torch": "pytorch", "tensorflow": "tensorflow",
-              "jax": "jax", "keras": "tensorflow", "mxnet": "mxnet", "paddle": "paddle"}
+FRAMEWORKS = {
+    "pytorch": "pytorch",
+    "torch": "pytorch",
+    "tensorflow": "tensorflow",
+    "jax": "jax",
+    "keras": "tensorflow",
+    "mxnet": "mxnet",
+    "paddle": "paddle",
+}
 
 
 class ExtractError(RuntimeError):
@@ -52,13 +59,20 @@ Box = tuple[float, float, float, float]
 class _Block:
     box: Box
     text: str
+    """Lines joined into running text (hyphenation undone)."""
+    raw: str
+    """Lines joined by newlines, as laid out."""
     lines: int
     size: float
 
 
 def _union(boxes: list[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
 
 
 def _area(b: Box) -> float:
@@ -98,7 +112,7 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
         figures = []
         for number, page in enumerate(pages, start=1):
             figures.extend(_figures(page, number, blocks[number - 1], out_dir, prefix))
-        full_text = ["\n".join(b.text for b in page_blocks) for page_blocks in blocks]
+        full_text = ["\n".join(b.raw for b in page_blocks) for page_blocks in blocks]
         return Extraction(
             title=title,
             abstract=abstract,
@@ -117,7 +131,8 @@ def _blocks(page: Any) -> list[_Block]:
     for block in page.get_text("dict", flags=0)["blocks"]:
         if block.get("type") != 0:
             continue
-        lines, sizes = [], []
+        lines: list[str] = []
+        sizes: list[float] = []
         for line in block["lines"]:
             text = "".join(span["text"] for span in line["spans"]).strip()
             if text:
@@ -125,7 +140,7 @@ def _blocks(page: Any) -> list[_Block]:
                 sizes.extend(span["size"] for span in line["spans"] if span["text"].strip())
         if lines:
             text = _join_lines(lines)
-            result.append(_Block(tuple(block["bbox"]), text, len(lines), max(sizes)))  # type: ignore[arg-type]
+            result.append(_Block(tuple(block["bbox"]), text, "\n".join(lines), len(lines), max(sizes)))
     return result
 
 
@@ -151,7 +166,7 @@ def _title_and_abstract(first: list[_Block], metadata: dict[str, str]) -> tuple[
         if re.match(r"^(Abstract|ABSTRACT)\b", head):
             body = re.sub(r"^(Abstract|ABSTRACT)\s*[.:—-]?\s*", "", head)
             parts = [body] if body else []
-            for nxt in first[i + 1:]:
+            for nxt in first[i + 1 :]:
                 if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
                     re.match(r"^(Keywords|Index Terms|CCS)", nxt.text)
                 ):
@@ -179,6 +194,7 @@ def _sections(doc: Any, blocks: list[list[_Block]]) -> list[Section]:
 
 # --- figures -------------------------------------------------------------------------------------
 
+
 def _graphics(page: Any, text_blocks: list[_Block]) -> list[tuple[Box, str]]:
     """Drawing clusters and images on the page, without highlights and rules behind body text."""
     items: list[tuple[Box, str]] = []
@@ -186,7 +202,7 @@ def _graphics(page: Any, text_blocks: list[_Block]) -> list[tuple[Box, str]]:
     for info in page.get_image_info():
         box = tuple(info["bbox"])
         if _area(box) > 4:
-            items.append((box, "image"))  # type: ignore[arg-type]
+            items.append((box, "image"))
     try:
         clusters = page.cluster_drawings()
     except Exception:  # a damaged content stream: no vector graphics
@@ -194,13 +210,22 @@ def _graphics(page: Any, text_blocks: list[_Block]) -> list[tuple[Box, str]]:
     prose = [b.box for b in text_blocks if len(b.text) > 60]
     for rect in clusters:
         box = tuple(rect)
-        if _area(box) < 4 or _overlap(box, page_box) < 0.5 * _area(box):  # type: ignore[arg-type]
+        if _area(box) < 4 or _overlap(box, page_box) < 0.5 * _area(box):
             continue
         # highlights behind text: mostly covered by one prose block
-        if any(_overlap(box, p) > 0.6 * _area(box) for p in prose):  # type: ignore[arg-type]
+        if any(_overlap(box, p) > 0.6 * _area(box) for p in prose):
             continue
-        items.append((box, "vector"))  # type: ignore[arg-type]
+        items.append((box, "vector"))
     return items
+
+
+def _two_columns(blocks: list[_Block], width: float) -> bool:
+    """Whether the page's running text is set in two columns (most prose blocks are narrow)."""
+    prose = [b for b in blocks if len(b.text) > 100 and b.lines >= 2]
+    if not prose:
+        return False
+    narrow = sum(1 for b in prose if (b.box[2] - b.box[0]) < 0.55 * width)
+    return narrow > len(prose) / 2
 
 
 def _is_prose(block: _Block, column_width: float) -> bool:
@@ -208,24 +233,29 @@ def _is_prose(block: _Block, column_width: float) -> bool:
     return len(block.text) > 100 and block.lines >= 2 and width > 0.55 * column_width
 
 
-def _figures(
-    page: Any, number: int, blocks: list[_Block], out_dir: Path | None, prefix: str
-) -> list[Figure]:
+def _figures(page: Any, number: int, blocks: list[_Block], out_dir: Path | None, prefix: str) -> list[Figure]:
     captions = [b for b in blocks if CAPTION.match(b.text)]
     if not captions:
         return []
     graphics = _graphics(page, blocks)
     width = page.rect.width
+    two_columns = _two_columns(blocks, width)
     stops = [b for b in blocks if TABLE_CAPTION.match(b.text)] + captions
     figures = []
     for cap in captions:
         match = CAPTION.match(cap.text)
         assert match
-        full = (cap.box[2] - cap.box[0]) > 0.55 * width or (
-            cap.box[0] < width * 0.4 and cap.box[2] > width * 0.6
+        full = (
+            not two_columns
+            or (cap.box[2] - cap.box[0]) > 0.55 * width
+            or (cap.box[0] < width * 0.4 and cap.box[2] > width * 0.6)
         )
-        col = (0.0, width) if full else (
-            (0.0, width / 2 + 5) if (cap.box[0] + cap.box[2]) / 2 < width / 2 else (width / 2 - 5, width)
+        col = (
+            (0.0, width)
+            if full
+            else (
+                (0.0, width / 2 + 5) if (cap.box[0] + cap.box[2]) / 2 < width / 2 else (width / 2 - 5, width)
+            )
         )
         column_width = col[1] - col[0]
         region = _grow(cap, graphics, blocks, stops, col, column_width, above=True)
@@ -243,14 +273,16 @@ def _figures(
             pix = page.get_pixmap(clip=pymupdf.Rect(box), dpi=FIGURE_DPI)
             pix.save(str(out_dir / file))
         caption = " ".join(cap.text.split())[:2000]
-        figures.append(Figure(
-            number=match.group(1),
-            page=number,
-            bbox=tuple(round(v, 2) for v in box),  # type: ignore[arg-type]
-            caption=caption,
-            file=file,
-            is_diagram=vector_area >= image_area and bool(DIAGRAM_WORDS.search(caption[:200])),
-        ))
+        figures.append(
+            Figure(
+                number=match.group(1),
+                page=number,
+                bbox=(round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2)),
+                caption=caption,
+                file=file,
+                is_diagram=vector_area >= image_area and bool(DIAGRAM_WORDS.search(caption[:200])),
+            )
+        )
     return figures
 
 
@@ -265,26 +297,34 @@ def _grow(
     above: bool,
 ) -> tuple[Box, float, float] | None:
     """The figure region next to a caption: graphics and labels up to the nearest prose or caption."""
+
     def in_col(b: Box) -> bool:
         return b[2] > col[0] + 2 and b[0] < col[1] - 2
 
-    barriers = [b for b in blocks if b is not cap and in_col(b.box) and
-                (_is_prose(b, column_width) or b in stops)]
+    barriers = [
+        b for b in blocks if b is not cap and in_col(b.box) and (_is_prose(b, column_width) or b in stops)
+    ]
     if above:
         limit = max((b.box[3] for b in barriers if b.box[3] <= cap.box[1] + 1), default=0.0)
         band = (limit, cap.box[1] + 1)
     else:
         limit = min((b.box[1] for b in barriers if b.box[1] >= cap.box[3] - 1), default=1e9)
         band = (cap.box[3] - 1, limit)
-    picked = [(g, kind) for g, kind in graphics
-              if in_col(g) and g[1] >= band[0] - 2 and g[3] <= band[1] + 2]
+    picked = [(g, kind) for g, kind in graphics if in_col(g) and g[1] >= band[0] - 2 and g[3] <= band[1] + 2]
     if not picked:
         return None
     boxes = [g for g, _ in picked]
     core = _union(boxes)
-    labels = [b.box for b in blocks if b is not cap and b not in barriers and in_col(b.box)
-              and b.box[1] >= band[0] - 1 and b.box[3] <= band[1] + 1
-              and _overlap(b.box, (core[0] - 30, core[1] - 30, core[2] + 30, core[3] + 30)) > 0]
+    labels = [
+        b.box
+        for b in blocks
+        if b is not cap
+        and b not in barriers
+        and in_col(b.box)
+        and b.box[1] >= band[0] - 1
+        and b.box[3] <= band[1] + 1
+        and _overlap(b.box, (core[0] - 30, core[1] - 30, core[2] + 30, core[3] + 30)) > 0
+    ]
     box = _union(boxes + labels)
     box = (max(box[0], col[0]), max(box[1], band[0]), min(box[2], col[1]), min(box[3], band[1]))
     if _area(box) < 400:
@@ -307,6 +347,7 @@ def _dedupe_figures(figures: list[Figure]) -> list[Figure]:
 
 # --- links and references ------------------------------------------------------------------------
 
+
 def _page_uris(page: Any) -> list[str]:
     return [link["uri"] for link in page.get_links() if link.get("uri")]
 
@@ -319,36 +360,48 @@ def _framework(text: str) -> str | None:
     return None
 
 
+def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
+    """One link per repository, in first-seen order, keeping every framework hint and evidence."""
+    merged: dict[str, CodeLink] = {}
+    for link in links:
+        key = link.url.lower().removesuffix(".git").rstrip("/")
+        known = merged.get(key)
+        if known is None:
+            merged[key] = link
+        elif link.evidence not in known.evidence:
+            merged[key] = CodeLink(
+                url=known.url,
+                framework=known.framework or link.framework,
+                evidence=f"{known.evidence} | {link.evidence}"[:1000],
+            )
+    return list(merged.values())
+
+
 def find_code_links(page_texts: list[str], page_uris: list[list[str]] | None = None) -> list[CodeLink]:
-    """Repository URLs with the sentence around them (the evidence); first mention wins."""
-    found: dict[str, CodeLink] = {}
+    """Repository URLs with the text around them (the evidence), one per repository."""
+    found: list[CodeLink] = []
     for i, text in enumerate(page_texts):
         flat = " ".join(text.split())
         for match in REPO_URL.finditer(flat):
             url = match.group(0).rstrip(".,;)")
-            key = url.lower().removesuffix(".git")
-            if key in found:
-                continue
-            evidence = flat[max(0, match.start() - 160): match.end() + 80].strip()
-            found[key] = CodeLink(url=url, framework=_framework(evidence), evidence=evidence)
-        for uri in (page_uris or [[]] * len(page_texts))[i] if page_uris else []:
-            match = REPO_URL.match(uri)
-            if match:
-                url = match.group(0).rstrip(".,;)")
-                key = url.lower().removesuffix(".git")
-                found.setdefault(key, CodeLink(url=url, framework=None, evidence=f"link on page {i + 1}"))
-    return list(found.values())[:50]
+            evidence = flat[max(0, match.start() - 160) : match.end() + 80].strip()
+            found.append(CodeLink(url=url, framework=_framework(evidence), evidence=evidence))
+        for uri in page_uris[i] if page_uris else []:
+            link = REPO_URL.match(uri)
+            if link:
+                found.append(CodeLink(url=link.group(0).rstrip(".,;)"), evidence=f"link on page {i + 1}"))
+    return merge_code_links(found)[:50]
 
 
 def find_references(page_texts: list[str]) -> list[Reference]:
     """Split the reference list into entries and find arXiv ids in each."""
     joined = "\n".join(page_texts)
-    match = None
-    for match in re.finditer(r"\n\s*(References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n", joined):
-        pass  # the last such heading starts the list
-    if match is None:
+    heading = r"(?:^|\n)\s*(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n"
+    headings = list(re.finditer(heading, joined))
+    if not headings:
         return []
-    tail = joined[match.end():]
+    match = headings[-1]  # the last such heading starts the list
+    tail = joined[match.end() :]
     end = re.search(r"\n\s*(?:[A-Z]\.?\s+)?(Appendix|APPENDIX|Supplementary)", tail)
     if end:
         tail = tail[: end.start()]

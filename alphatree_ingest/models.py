@@ -150,7 +150,7 @@ class CatalogEntry(_Strict):
     @classmethod
     def _arxiv_not_float(cls, value: object) -> object:
         if isinstance(value, float):
-            raise ValueError("arxiv must be a quoted string such as \"1704.00028\", not a number")
+            raise ValueError('arxiv must be a quoted string such as "1704.00028", not a number')
         return value
 
     @field_validator("id")

@@ -39,8 +39,10 @@ def score(devset: Path, verbose: bool = False) -> dict[str, float]:
                 ok = iou(box, agree[key]) >= 0.8
                 tp += ok
                 if verbose and not ok:
-                    print(f"  miss {arxiv_id} p{key[0]} fig {key[1]}: iou {iou(box, agree[key]):.2f}"
-                          f" got {[round(v) for v in box]} want {[round(v) for v in agree[key]]}")
+                    print(
+                        f"  miss {arxiv_id} p{key[0]} fig {key[1]}: iou {iou(box, agree[key]):.2f}"
+                        f" got {[round(v) for v in box]} want {[round(v) for v in agree[key]]}"
+                    )
         if verbose:
             for key in agree.keys() - found.keys():
                 print(f"  not found {arxiv_id} p{key[0]} fig {key[1]}")
@@ -53,5 +55,9 @@ def score(devset: Path, verbose: bool = False) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).parent.parent.parent / "shared" / "figure-devset"
+    folder = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).parent.parent.parent / "shared" / "figure-devset"
+    )
     print(json.dumps(score(folder, verbose=True), indent=1))

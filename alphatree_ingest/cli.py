@@ -1,0 +1,273 @@
+"""The `alphatree` command: thin over the library and the flow. Heavy imports load per command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+EPILOG = {
+    "ingest": "example: alphatree ingest --topic gan --since 2026-11-01 --max-papers 20",
+    "extract": "example: alphatree extract paper.pdf --out figures/",
+    "translate": 'example: alphatree translate "We propose a new GAN."  or  alphatree translate --file a.txt',
+    "review": "example: alphatree review list; alphatree review approve 2401.01234",
+    "publish": "example: alphatree publish   (writes site/index.md and one page per topic)",
+    "serve": "example: PREFECT_API_URL=http://127.0.0.1:4200/api alphatree serve",
+}
+
+
+class CliError(Exception):
+    """One sentence for stderr; exit code 1."""
+
+
+def _settings(**overrides: Any) -> Any:
+    from .config import Settings
+
+    return Settings.from_env(**overrides)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from .pipeline import get_translator, topic_query
+
+    if args.since:
+        try:
+            dt.date.fromisoformat(args.since)
+        except ValueError:
+            raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    if args.max_papers is not None and args.max_papers < 1:
+        raise CliError("--max-papers must be at least 1")
+    settings = _settings()
+    topic_query(settings, args.topic)
+    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+    get_translator(settings)  # fails in one sentence, before Prefect starts
+    print(f"Starting the ingest flow for topic {args.topic} (Prefect) ...", file=sys.stderr)
+    from flows.ingest import ingest
+
+    state: Any = ingest(topic=args.topic, since=args.since, max_papers=args.max_papers, return_state=True)
+    if not state.is_completed():
+        raise CliError(f"the ingest run failed: {state.message or state.name}")
+    summary = state.result()
+    _print_summary(summary)
+    return 0
+
+
+def _print_summary(summary: dict[str, Any]) -> None:
+    drafted, skipped, failed = summary["drafted"], summary["skipped"], summary["failed"]
+    print(
+        f"\nTopic {summary['topic']}: {summary['found']} found, {len(drafted)} drafted, "
+        f"{len(skipped)} skipped, {len(failed)} failed ({summary['seconds']} s)."
+    )
+    for item in drafted:
+        print(f"  drafted  {item['id']}  {item['draft']}")
+    for item in skipped:
+        print(f"  skipped  {item['id']}  {item['reason']}")
+    for item in failed:
+        print(f"  FAILED   {item['id']}  {item['reason']}")
+    if drafted:
+        print("Next: edit the drafts, then `alphatree review approve ID` (or `reject ID --reason R`).")
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from .extract import ExtractError, extract
+
+    pdf = Path(args.pdf)
+    if not pdf.is_file():
+        raise CliError(f"{pdf} is not a file")
+    try:
+        result = extract(pdf, Path(args.out) if args.out else None)
+    except ExtractError as err:
+        raise CliError(str(err)) from None
+    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from .pipeline import get_translator
+    from .translate import TranslateStage
+
+    if args.file:
+        try:
+            text = Path(args.file).read_text(encoding="utf-8")
+        except OSError as err:
+            raise CliError(f"cannot read {args.file}: {err.strerror}") from None
+    elif args.text is not None:
+        text = args.text
+    elif not sys.stdin.isatty():
+        text = sys.stdin.read()
+    else:
+        raise CliError("give TEXT, --file F, or text on standard input")
+    settings = _settings()
+    stage = TranslateStage.from_home(get_translator(settings), settings.translations_dir)
+    lines = text.splitlines()
+    for line in stage.translate(lines):
+        print(line)
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .catalog import Catalog
+    from .review import ReviewError, approve, load_draft, queue, reject
+
+    settings = _settings()
+    catalog = Catalog(settings.catalog_dir)
+    try:
+        if args.action == "list":
+            items = queue(catalog)
+            if not items:
+                print("No drafts waiting for review.")
+            for item in items:
+                topic = item.entry.topic if item.entry else "?"
+                title = item.entry.title[:60] if item.entry else "(invalid draft)"
+                flags = f"{len(item.problems)} check(s) failing" if item.problems else "ready"
+                print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {flags:<20} {title}")
+        elif args.action == "show":
+            _, entry = load_draft(catalog, args.id)
+            _show(entry, catalog)
+        elif args.action == "approve":
+            dest = approve(catalog, args.id)
+            print(f"Approved {args.id}: {dest}")
+        elif args.action == "reject":
+            dest = reject(catalog, args.id, args.reason or "")
+            print(f"Rejected {args.id}: {dest}")
+    except ReviewError as err:
+        print(f"error: {err}.", file=sys.stderr)
+        for problem in err.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _show(entry: Any, catalog: Any) -> None:
+    from .review import gate
+
+    print(f"{entry.name}  (arXiv {entry.arxiv}v{entry.version}, {entry.year})  id: {entry.id}")
+    print(f"  EN  {entry.title}\n  ZH  {entry.title_zh}\n")
+    print(f"  EN  {entry.abstract}\n\n  ZH  {entry.abstract_zh}\n")
+    print(f"topic: {entry.topic}   level: {entry.level}   parents: {', '.join(entry.parents) or '-'}")
+    for fig in entry.figures:
+        mark = " <- diagram" if fig.file == entry.diagram else ""
+        print(f"  figure {fig.file}{mark}\n    {fig.caption[:120]}\n    {fig.caption_zh[:120]}")
+    for code in entry.code:
+        print(
+            f"  code {code.url} ({code.framework or 'framework unknown'}, "
+            f"{'official' if code.official else 'unofficial'})"
+        )
+    problems = gate(entry, catalog)
+    print("gate: ready to approve" if not problems else "gate: " + "; ".join(problems))
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from .catalog import Catalog
+    from .publish import render
+
+    settings = _settings()
+    out = Path(args.out) if args.out else settings.site_dir
+    for path in render(Catalog(settings.catalog_dir), out, settings.prompts_dir):
+        print(path)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from flows.ingest import ingest
+
+    ingest.serve(name="nightly", cron=args.cron, parameters={"topic": args.topic})
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="alphatree",
+        description="Keep the AlphaTree paper tree current: arXiv -> PDF -> figures -> Chinese -> review.",
+        epilog="example: alphatree ingest --topic gan; alphatree review list; alphatree publish",
+    )
+    from . import __version__
+
+    parser.add_argument("--version", action="version", version=f"alphatree-ingest {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, help: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help, description=help, epilog=EPILOG[name])
+
+    p = add("ingest", "Run the ingest flow for one topic: find, download, extract, translate, draft.")
+    p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. gan")
+    p.add_argument("--since", help="only papers submitted on or after this date (YYYY-MM-DD)")
+    p.add_argument("--max-papers", type=int, help="stop after this many papers")
+    p.set_defaults(func=cmd_ingest)
+
+    p = add("extract", "Extract text, sections, figures, code links and references from a PDF (JSON).")
+    p.add_argument("pdf", help="the PDF file")
+    p.add_argument("--out", help="folder for the figure PNGs")
+    p.set_defaults(func=cmd_extract)
+
+    p = add("translate", "Translate English to Simplified Chinese, one output line per input line.")
+    p.add_argument("text", nargs="?", help="text to translate")
+    p.add_argument("--file", help="a UTF-8 text file to translate")
+    p.set_defaults(func=cmd_translate)
+
+    p = add("review", "The review queue: list, show, approve or reject drafts.")
+    actions = p.add_subparsers(dest="action", required=True)
+    actions.add_parser(
+        "list",
+        help="drafts waiting for review, with failing checks",
+        epilog="example: alphatree review list",
+    )
+    for action, text in (
+        ("show", "a draft in English and Chinese, with its suggestions"),
+        ("approve", "move a draft that passes every check into the tree"),
+        ("reject", "reject a draft; it is never drafted again"),
+    ):
+        a = actions.add_parser(
+            action,
+            help=text,
+            description=text,
+            epilog=f"example: alphatree review {action} 2401.01234"
+            + (' --reason "off topic"' if action == "reject" else ""),
+        )
+        a.add_argument("id", help="arXiv id of the draft, e.g. 2401.01234")
+        if action == "reject":
+            a.add_argument("--reason", required=True, help="why, for later reviewers")
+    p.set_defaults(func=cmd_review)
+
+    p = add("publish", "Regenerate the tree's Chinese pages from the approved entries.")
+    p.add_argument("--out", help="output folder (default: <home>/site)")
+    p.set_defaults(func=cmd_publish)
+
+    p = add("serve", "Serve the nightly deployment ingest/nightly to a Prefect server.")
+    p.add_argument("--topic", default="gan", help="default topic parameter of the deployment")
+    p.add_argument("--cron", default="0 2 * * *", help="schedule (cron, UTC)")
+    p.set_defaults(func=cmd_serve)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from .arxiv_source import ArxivUnavailable
+    from .catalog import CatalogError
+    from .config import SettingsError
+    from .pipeline import IngestError
+    from .translate import ModelUnavailable
+
+    try:
+        return int(args.func(args))
+    except (
+        CliError,
+        SettingsError,
+        IngestError,
+        ModelUnavailable,
+        ArxivUnavailable,
+        CatalogError,
+    ) as err:
+        message = str(err).rstrip(".")
+        print(f"error: {message[:1].upper()}{message[1:]}.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Build a catalog entry from Paper + Extraction + Translation, and render it from `prompts/`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .catalog import dump_yaml
+from .models import CatalogEntry, EntryCode, EntryFigure, Extraction, Paper, Translation
+
+VENUE = re.compile(
+    r"\b(CVPR|ICCV|ECCV|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|WACV|BMVC|ACL|EMNLP|NAACL|TPAMI|IJCV|"
+    r"SIGGRAPH(?: Asia)?|MICCAI|KDD|TMLR)\s*'?(\d{4}|\d{2})\b"
+)
+OFFICIAL = re.compile(
+    r"\b(our|the) (code|implementation|models?|source code)\b|\bcode (is|will be) (publicly )?"
+    r"(available|released)|\bwe (release|open[- ]source|make)\b|\bavailable at\b|\bproject page\b",
+    re.IGNORECASE,
+)
+BEGINNER = re.compile(r"\b(survey|tutorial|introduction to|review of|primer)\b", re.IGNORECASE)
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return re.sub(r"-{2,}", "-", slug)[:60].strip("-") or "paper"
+
+
+def suggest_name(title: str) -> str:
+    """A short model name: `Name: subtitle` gives Name; else an acronym in the title; else the title."""
+    head, sep, _ = title.partition(":")
+    if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
+        return head.strip()
+    for word in re.findall(r"\b[\w\-]+\b", title):
+        if sum(c.isupper() for c in word) >= 2 and len(word) <= 20 and not word.isdigit():
+            return word
+    return " ".join(title.split()[:6])
+
+
+def suggest_venue(paper: Paper) -> str | None:
+    for text in (paper.journal_ref, paper.comment):
+        if text:
+            match = VENUE.search(text)
+            if match:
+                year = match.group(2)
+                year = year if len(year) == 4 else f"20{year}"
+                return f"{match.group(1)} {year}"
+    return paper.journal_ref
+
+
+def suggest_parents(
+    paper: Paper, extraction: Extraction, tree: list[CatalogEntry]
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Tree entries the paper cites (by arXiv id) or names in its abstract, best first."""
+    by_arxiv = {e.arxiv: e for e in tree if e.arxiv}
+    evidence: dict[str, list[str]] = {}
+    for ref in extraction.references:
+        if ref.arxiv and ref.arxiv in by_arxiv and ref.arxiv != paper.arxiv_id:
+            evidence.setdefault(by_arxiv[ref.arxiv].id, []).append(f"cites arXiv:{ref.arxiv}")
+    for entry in tree:
+        if entry.arxiv == paper.arxiv_id:
+            continue
+        for name in {entry.name, entry.name.replace(" ", "")}:
+            if len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", paper.abstract):
+                evidence.setdefault(entry.id, []).append(f"abstract names {name}")
+                break
+    ranked = sorted(evidence, key=lambda k: (-len(evidence[k]), k))
+    return ranked[:5], {k: evidence[k] for k in ranked[:5]}
+
+
+def suggest_code(paper: Paper, extraction: Extraction) -> tuple[list[EntryCode], list[str]]:
+    """Repository links from the paper, PyTorch and official ones first, with the evidence."""
+    from .extract import find_code_links, merge_code_links
+
+    abstract_text = f"{paper.abstract} {paper.comment or ''}"
+    links = merge_code_links(find_code_links([abstract_text]) + list(extraction.code_links))
+    scored = []
+    for link in links:
+        official = bool(OFFICIAL.search(link.evidence)) or link.url in abstract_text
+        scored.append(((link.framework != "pytorch", not official), link, official))
+    scored.sort(key=lambda item: item[0])
+    code = [
+        EntryCode(url=link.url, framework=link.framework, official=official) for _, link, official in scored
+    ][:5]
+    evidence = [link.evidence[:300] for _, link, _ in scored][:5]
+    return code, evidence
+
+
+def unique_slug(base: str, taken: set[str], arxiv_id: str) -> str:
+    if base not in taken:
+        return base
+    return f"{base}-{slugify(arxiv_id)}"
+
+
+def build_entry(
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    *,
+    topic: str,
+    tree: list[CatalogEntry],
+    taken_slugs: set[str],
+    figure_files: dict[str, str],
+    now: dt.datetime | None = None,
+) -> CatalogEntry:
+    """A draft entry whose machine-made fields all carry provenance. Pure: no IO."""
+    now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    name = suggest_name(paper.title)
+    parents, parent_evidence = suggest_parents(paper, extraction, tree)
+    code, code_evidence = suggest_code(paper, extraction)
+    figures = []
+    for i, fig in enumerate(extraction.figures):
+        if fig.number in figure_files:
+            zh = translation.captions_zh[i] if i < len(translation.captions_zh) else ""
+            figures.append(
+                EntryFigure(
+                    file=figure_files[fig.number],
+                    caption=fig.caption,
+                    caption_zh=zh,
+                    diagram=fig.is_diagram,
+                )
+            )
+    diagram = next((f.file for f in figures if f.diagram), None)
+    level = "beginner" if BEGINNER.search(paper.title) else "advanced"
+    machine = {"tool": f"alphatree-ingest {__version__}", "at": now.isoformat()}
+    provenance: dict[str, Any] = {
+        "source": {"feed": f"arXiv {paper.versioned_id}", "pdf": paper.pdf_url, **machine},
+        "title_zh": {"model": translation.model, "backend": translation.backend, **machine},
+        "abstract_zh": {"model": translation.model, "backend": translation.backend, **machine},
+        "suggestions": {
+            "topic": {"suggested": True, "evidence": f"found by the arXiv query of topic {topic}"},
+            "level": {
+                "suggested": True,
+                "evidence": "title reads as a survey or tutorial"
+                if level == "beginner"
+                else "default for research papers",
+            },
+            "parents": {"suggested": True, "evidence": parent_evidence or "no cited tree entry"},
+            "code": {"suggested": True, "evidence": code_evidence or "no repository link found"},
+            "diagram": {
+                "suggested": True,
+                "evidence": "first figure whose caption names an architecture/overview and is mostly vector"
+                if diagram
+                else "no diagram-like figure found: choose one or write `none`",
+            },
+        },
+        "reviewed_by": None,
+    }
+    entry = CatalogEntry(
+        id=unique_slug(slugify(name), taken_slugs, paper.arxiv_id),
+        name=name,
+        arxiv=paper.arxiv_id,
+        version=paper.version,
+        title=paper.title,
+        title_zh=translation.title_zh,
+        authors=paper.authors,
+        year=paper.published.year,
+        published=paper.published.date(),
+        venue=suggest_venue(paper),
+        topic=topic,
+        level=level,  # type: ignore[arg-type]
+        parents=parents,
+        abstract=paper.abstract,
+        abstract_zh=translation.abstract_zh,
+        figures=figures,
+        diagram=diagram,
+        code=code,
+        status="draft",
+        provenance=provenance,
+    )
+    entry.provenance["machine_sha256"] = content_hash(entry)
+    return entry
+
+
+def content_hash(entry: CatalogEntry) -> str:
+    """Hash of the entry's fields without provenance: tells whether a reviewer changed anything."""
+    data = entry.model_dump(mode="json", exclude={"provenance"})
+    return hashlib.sha256(dump_yaml(data).encode()).hexdigest()
+
+
+def render_draft(entry: CatalogEntry, prompts_dir: Path) -> str:
+    """The draft file's text, from `prompts/draft.yaml.j2`; it must parse back to the same entry."""
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(prompts_dir)),
+        autoescape=False,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    data = entry.model_dump(mode="python", exclude_none=True)
+
+    def field(name: str) -> str:
+        if name not in data:
+            return ""
+        return dump_yaml({name: data[name]}).rstrip("\n")
+
+    text = env.get_template("draft.yaml.j2").render(entry=entry, field=field, fields=list(data))
+    import yaml
+
+    if CatalogEntry.model_validate(yaml.safe_load(text)) != entry:
+        raise RuntimeError("prompts/draft.yaml.j2 does not render the entry faithfully")
+    return text

@@ -1,0 +1,140 @@
+"""The `ingest` Prefect flow: discover -> fetch -> extract -> translate -> draft, one topic per run.
+
+Each task is one call into `alphatree_ingest.pipeline`; the logic lives there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed
+
+from alphatree_ingest import pipeline
+from alphatree_ingest.arxiv_source import ArxivUnavailable, Discovery, PdfError
+from alphatree_ingest.config import Settings, SettingsError
+from alphatree_ingest.extract import ExtractError
+from alphatree_ingest.models import Extraction, Paper, Translation
+from alphatree_ingest.translate import ModelUnavailable
+
+
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry network hiccups, not answers that will not change (HTML for a PDF, a 404)."""
+    try:
+        state.result()
+    except (requests.ConnectionError, requests.Timeout):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="discover",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[10, 60],
+    retry_condition_fn=_transient,
+)
+def discover_task(settings: Settings, query: str, since: dt.date | None, max_papers: int | None) -> Discovery:
+    return pipeline.discover(settings, query, since, max_papers)
+
+
+@task(
+    name="fetch-pdf",
+    cache_policy=NO_CACHE,
+    retries=2,
+    retry_delay_seconds=[10, 60],
+    retry_condition_fn=_transient,
+)
+def fetch_task(settings: Settings, paper: Paper) -> Path:
+    return pipeline.fetch(settings, paper)
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_task(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
+    return pipeline.extract_paper(settings, paper, pdf)
+
+
+@task(name="translate", cache_policy=NO_CACHE)
+def translate_task(settings: Settings, paper: Paper, extraction: Extraction) -> Translation:
+    return pipeline.translate_paper(settings, paper, extraction)
+
+
+@task(name="draft", cache_policy=NO_CACHE)
+def draft_task(
+    settings: Settings, topic: str, paper: Paper, extraction: Extraction, translation: Translation
+) -> Path:
+    return pipeline.write_draft(settings, topic, paper, extraction, translation)
+
+
+EXPECTED = (PdfError, ExtractError, requests.RequestException, OSError, ValueError)
+
+
+@flow(name="ingest", log_prints=True)
+def ingest(topic: str, since: str | None = None, max_papers: int | None = None) -> Any:
+    """Find new arXiv papers for `topic` and leave one draft per paper in `catalog/drafts/`."""
+    log = get_run_logger()
+    started = time.monotonic()
+    try:
+        settings = Settings.from_env()
+        since_date = dt.date.fromisoformat(since) if since else None
+        if max_papers is not None and max_papers < 1:
+            raise SettingsError("max_papers must be at least 1")
+        query = pipeline.topic_query(settings, topic)
+        pipeline.get_translator(settings)  # fail now, not after the downloads
+        discovery = discover_task(settings, query, since_date, max_papers)
+        plan = pipeline.plan(settings, discovery)
+    except (SettingsError, pipeline.IngestError, ModelUnavailable, ArxivUnavailable) as err:
+        log.error("%s", err)
+        return Failed(message=str(err))
+    except ValueError as err:
+        log.error("bad --since: %s", err)
+        return Failed(message=f"--since must be a date YYYY-MM-DD ({err})")
+    except Exception as err:  # the arxiv package's own errors: HTTPError, empty pages
+        log.error("discovery failed: %s", err)
+        return Failed(message=f"discovery failed: {err}")
+
+    log.info(
+        "topic %s: %d found, %d new, %d already known, %d refused",
+        topic,
+        plan.found,
+        len(plan.todo),
+        len(plan.skipped),
+        len(plan.refused),
+    )
+    drafted: list[dict[str, str]] = []
+    failed: list[dict[str, str]] = [{"id": i, "reason": r} for i, r in plan.refused]
+    for n, paper in enumerate(plan.todo, start=1):
+        label = f"[{n}/{len(plan.todo)}] {paper.versioned_id}"
+        try:
+            pdf = fetch_task(settings, paper)
+            extraction = extract_task(settings, paper, pdf)
+            translation = translate_task(settings, paper, extraction)
+            path = draft_task(settings, topic, paper, extraction, translation)
+        except ModelUnavailable as err:
+            log.error("%s", err)
+            return Failed(message=str(err))
+        except EXPECTED as err:
+            log.warning("%s failed: %s", label, err)
+            failed.append({"id": paper.arxiv_id, "reason": str(err)})
+            continue
+        except Exception as err:  # one bad paper never stops the run
+            log.warning("%s failed unexpectedly: %s: %s", label, type(err).__name__, err)
+            failed.append({"id": paper.arxiv_id, "reason": f"{type(err).__name__}: {err}"})
+            continue
+        log.info("%s drafted -> %s", label, path)
+        drafted.append({"id": paper.arxiv_id, "title": paper.title, "draft": str(path)})
+    return {
+        "topic": topic,
+        "found": plan.found,
+        "drafted": drafted,
+        "skipped": [{"id": i, "reason": r} for i, r in plan.skipped],
+        "failed": failed,
+        "seconds": round(time.monotonic() - started, 1),
+    }

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support import ArxivServer, build_tiny_marian
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_marian(tmp_path_factory.mktemp("tiny-marian"))
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh tree: the repository's topics, seed entries and glossary, in tmp_path."""
+    root = tmp_path / "tree"
+    (root / "catalog").mkdir(parents=True)
+    shutil.copy(REPO / "catalog" / "topics.yaml", root / "catalog" / "topics.yaml")
+    shutil.copytree(REPO / "catalog" / "tree", root / "catalog" / "tree")
+    shutil.copytree(REPO / "translations", root / "translations")
+    monkeypatch.setenv("ALPHATREE_HOME", str(root))
+    return root
+
+
+@pytest.fixture
+def arxiv_server() -> Iterator[ArxivServer]:
+    with ArxivServer() as server:
+        yield server
+
+
+def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALPHATREE_", "PREFECT_"))}
+    env.update(
+        ALPHATREE_HOME=str(home),
+        PREFECT_HOME=str(home / ".prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="INFO",
+        TRANSFORMERS_VERBOSITY="error",
+    )
+    if server is not None:
+        env.update(ALPHATREE_ARXIV_API=server.api, ALPHATREE_ARXIV_DELAY="0.05")
+    if model is not None:
+        env["ALPHATREE_MT_MODEL"] = str(model)
+    env.update(extra)
+    return env
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """Run the installed `alphatree` command as a user would."""
+    exe = Path(sys.executable).with_name("alphatree")
+    return subprocess.run(
+        [str(exe), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=env["ALPHATREE_HOME"],
+    )

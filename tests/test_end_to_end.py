@@ -1,0 +1,178 @@
+"""The whole loop through the real CLI: ingest against a loopback arXiv and a tiny real Marian model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import cli_env, run_cli
+from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+
+pytestmark = pytest.mark.slow
+
+ABSTRACT = (
+    "We propose FooGAN, a generative adversarial network that builds on WGAN-GP and ResNet. "
+    "It improves the FID on CelebA-HQ by 3.5% over ProGAN. Our code is available at "
+    "https://github.com/example/foogan."
+)
+
+
+def _feed(server: ArxivServer) -> None:
+    server.add(
+        FeedEntry(
+            "2611.00001",
+            "FooGAN: Stable Adversarial Training at Scale",
+            ABSTRACT,
+            published="2026-11-20T10:00:00Z",
+        ),
+        make_paper_pdf(
+            "FooGAN: Stable Adversarial Training at Scale",
+            ABSTRACT,
+            code_url="https://github.com/example/foogan",
+            references=[
+                "I. Gulrajani et al. Improved training of Wasserstein GANs. arXiv:1704.00028, 2017.",
+                "K. He et al. Deep residual learning. arXiv preprint arXiv:1512.03385, 2015.",
+            ],
+        ),
+    )
+    server.add(
+        FeedEntry(
+            "2611.00002",
+            "BarNet: Diffusion Meets Adversarial Nets",
+            "We study adversarial nets for denoising. The results are strong.",
+            version=2,
+            published="2026-11-19T10:00:00Z",
+        ),
+        make_paper_pdf(
+            "BarNet: Diffusion Meets Adversarial Nets",
+            "We study adversarial nets for denoising. The results are strong.",
+        ),
+    )
+    # a paper already in the tree (ResNet) must not be drafted
+    server.add(
+        FeedEntry(
+            "1512.03385",
+            "Deep Residual Learning for Image Recognition",
+            "Deeper neural networks are more difficult to train.",
+            published="2015-12-10T10:00:00Z",
+        )
+    )
+    # a paper whose PDF link is broken: reported, the run goes on
+    server.add(
+        FeedEntry(
+            "2611.00003",
+            "Broken Paper",
+            "This PDF link is broken.",
+            published="2026-11-18T10:00:00Z",
+        )
+    )
+
+
+def test_ingest_drafts_new_papers_skips_known_and_is_idempotent(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+) -> None:
+    _feed(arxiv_server)
+    env = cli_env(home, arxiv_server, tiny_model)
+    result = run_cli(["ingest", "--topic", "gan"], env)
+    assert result.returncode == 0, result.stderr
+    assert "2 drafted" in result.stdout and "1 failed" in result.stdout, result.stdout
+    assert "1512.03385  already in the tree" in result.stdout
+    assert "2611.00003" in result.stdout and "HTTP 404" in result.stdout
+
+    drafts = sorted((home / "catalog" / "drafts").glob("*.yaml"))
+    assert [p.name for p in drafts] == ["2611.00001.yaml", "2611.00002.yaml"]
+    entry = yaml.safe_load(drafts[0].read_text())
+    assert entry["arxiv"] == "2611.00001" and entry["version"] == 1
+    assert entry["title"].startswith("FooGAN") and entry["name"] == "FooGAN"
+    assert entry["authors"] == ["Ada Lovelace", "Alan Turing"]
+    assert entry["abstract"] == ABSTRACT
+    assert entry["abstract_zh"].strip() and entry["abstract_zh"] != ABSTRACT
+    assert "3.5%" in entry["abstract_zh"] and "WGAN-GP" in entry["abstract_zh"]
+    assert entry["topic"] == "gan" and entry["status"] == "draft"
+    assert set(entry["parents"]) >= {"wgan-gp", "resnet"}
+    assert entry["code"][0]["url"] == "https://github.com/example/foogan"
+    assert entry["code"][0]["framework"] == "pytorch"
+    captions = [f["caption"] for f in entry["figures"]]
+    assert captions[0].startswith("Figure 1: Overview") and captions[1].startswith("Figure 2:")
+    assert entry["figures"][0]["diagram"] is True and entry["figures"][1]["diagram"] is False
+    assert entry["diagram"] == entry["figures"][0]["file"]
+    for fig in entry["figures"]:
+        assert (home / "catalog" / fig["file"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert entry["provenance"]["abstract_zh"]["model"] == str(tiny_model)
+    assert yaml.safe_load(drafts[1].read_text())["version"] == 2
+
+    before = {p: p.read_bytes() for p in drafts}
+    again = run_cli(["ingest", "--topic", "gan"], env)
+    assert again.returncode == 0, again.stderr
+    assert "0 drafted" in again.stdout
+    assert "already drafted" in again.stdout
+    assert {p: p.read_bytes() for p in drafts} == before
+
+
+def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny_model: Path) -> None:
+    _feed(arxiv_server)
+    env = cli_env(home, arxiv_server, tiny_model)
+    assert run_cli(["ingest", "--topic", "gan", "--max-papers", "2"], env).returncode == 0
+
+    listed = run_cli(["review", "list"], env)
+    assert "2611.00001" in listed.stdout and "2611.00002" in listed.stdout
+
+    # BarNet has no PyTorch link: refused, with every failed check named
+    refused = run_cli(["review", "approve", "2611.00002"], env)
+    assert refused.returncode == 1
+    assert "no code link with framework: pytorch" in refused.stderr
+    assert (home / "catalog" / "drafts" / "2611.00002.yaml").exists()
+
+    # a reviewer corrects the machine Chinese of FooGAN in the YAML, then approves
+    draft = home / "catalog" / "drafts" / "2611.00001.yaml"
+    data = yaml.safe_load(draft.read_text())
+    data["title_zh"] = "FooGAN：大规模稳定对抗训练"
+    data["abstract_zh"] = "我们提出 FooGAN，一种基于 WGAN-GP 和 ResNet 的生成对抗网络。"
+    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+    ok = run_cli(["review", "approve", "2611.00001"], env)
+    assert ok.returncode == 0, ok.stderr
+    approved = home / "catalog" / "tree" / "gan" / "foogan.yaml"
+    assert yaml.safe_load(approved.read_text())["status"] == "approved"
+    assert not (home / "catalog" / "drafts" / "2611.00001.yaml").exists()
+
+    rejected = run_cli(["review", "reject", "2611.00002", "--reason", "off topic"], env)
+    assert rejected.returncode == 0, rejected.stderr
+
+    published = run_cli(["publish"], env)
+    assert published.returncode == 0, published.stderr
+    page = (home / "site" / "gan.md").read_text()
+    assert "**FooGAN**" in page and "https://github.com/example/foogan" in page
+    assert "BarNet" not in page
+
+    # neither the approved nor the rejected paper is drafted again
+    again = run_cli(["ingest", "--topic", "gan", "--max-papers", "2"], env)
+    assert again.returncode == 0
+    assert "rejected by a reviewer" in again.stdout and "0 drafted" in again.stdout
+    assert not list((home / "catalog" / "drafts").glob("*.yaml"))
+
+
+def test_default_model_without_network_stops_in_one_sentence(home: Path, arxiv_server: ArxivServer) -> None:
+    env = cli_env(home, arxiv_server, None, HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(home / ".hf"))
+    result = run_cli(["ingest", "--topic", "gan"], env, timeout=60)
+    assert result.returncode == 1
+    assert "ALPHATREE_MT_MODEL" in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.strip().count("\n") <= 1, result.stderr
+    assert arxiv_server.requests == []
+
+
+def test_unreachable_arxiv_stops_in_one_sentence(home: Path, tiny_model: Path) -> None:
+    env = cli_env(
+        home,
+        None,
+        tiny_model,
+        ALPHATREE_ARXIV_API="http://127.0.0.1:9/api/query",
+        ALPHATREE_ARXIV_DELAY="0",
+    )
+    result = run_cli(["ingest", "--topic", "gan"], env, timeout=120)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot reach 127.0.0.1:9" in errors[0], result.stderr
+    assert "Traceback" not in result.stderr
