@@ -343,7 +343,7 @@ class TranslateStage:
             for s in sentences:
                 unique.setdefault(s)
         done = self._translate_sentences(list(unique))
-        return [tidy_chinese("".join(_end(done[s]) for s in sentences)) for sentences in sentences_of]
+        return [tidy_chinese("".join(_end(done[s], s) for s in sentences)) for sentences in sentences_of]
 
     def _translate_sentences(self, sentences: list[str]) -> dict[str, str]:
         done: dict[str, str] = {}
@@ -401,8 +401,13 @@ class TranslateStage:
         return outputs
 
 
-def _end(text: str) -> str:
+def _end(text: str, source: str) -> str:
+    """Chinese sentence-final punctuation where the source sentence had one; none for titles."""
     text = text.strip()
-    if text and _has_cjk(text) and text[-1] not in "。？！；…":
-        text = text[:-1] + _PUNCT[text[-1]] if text[-1] in _PUNCT else text + "。"
-    return text
+    if not text or not _has_cjk(text):
+        return text
+    if source.rstrip()[-1:] not in ".?!;:":
+        return text.rstrip("。.")
+    if text[-1] in _PUNCT:
+        return text[:-1] + _PUNCT[text[-1]]
+    return text if text[-1] in "。？！；：…" else text + "。"

@@ -1,0 +1,99 @@
+"""The arXiv source against a loopback server: politeness, faults, hostile metadata, the PDF cache."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from alphatree_ingest.arxiv_source import ArxivSource, PdfError
+from alphatree_ingest.config import Settings, SettingsError
+from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+
+PDF = make_paper_pdf("A Paper", "An abstract.")
+
+
+def _settings(home: Path, server: ArxivServer, delay: float = 0.2, **kw: object) -> Settings:
+    return Settings(home=home, arxiv_api=server.api, arxiv_delay=delay, **kw)  # type: ignore[arg-type]
+
+
+def _papers(server: ArxivServer, n: int) -> None:
+    for i in range(n):
+        server.add(FeedEntry(f"2611.{i:05d}", f"Paper {i}", "Abstract.", published=f"2026-11-{10 + i}T00:00:00Z"),
+                   PDF)
+
+
+def test_requests_are_spaced_by_the_delay_and_pages_follow(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    _papers(arxiv_server, 5)
+    source = ArxivSource(_settings(tmp_path, arxiv_server), page_size=2)
+    found = source.discover("cat:cs.CV")
+    assert [p.arxiv_id for p in found.papers] == [f"2611.{i:05d}" for i in (4, 3, 2, 1, 0)]
+    for paper in found.papers[:2]:
+        source.fetch_pdf(paper)
+    times = [t for t, _ in arxiv_server.requests]
+    assert len(times) == 3 + 2  # three pages, two PDFs
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert min(gaps) >= 0.19, gaps
+
+
+def test_the_limiter_is_shared_by_two_sources_of_one_tree(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    _papers(arxiv_server, 2)
+    one, two = (ArxivSource(_settings(tmp_path, arxiv_server, 0.3)) for _ in range(2))
+    one.discover("x")
+    two.discover("x")
+    one.discover("x")
+    times = [t for t, _ in arxiv_server.requests]
+    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.29
+
+
+def test_503_is_retried_and_429_waits_for_retry_after(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    _papers(arxiv_server, 1)
+    arxiv_server.faults["/api/query"] = [(503, {}, b"busy"), (429, {"Retry-After": "1"}, b"slow down")]
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    source.session.backoff = 0.1
+    found = source.discover("x")
+    assert len(found.papers) == 1
+    times = [t for t, _ in arxiv_server.requests]
+    assert len(times) == 3 and times[2] - times[1] >= 0.99
+
+
+def test_html_instead_of_pdf_and_oversized_pdf_fail_that_paper(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    _papers(arxiv_server, 1)
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    paper = source.discover("x").papers[0]
+    arxiv_server.faults["/pdf/"] = [(200, {"Content-Type": "text/html"}, b"<html><body>captcha</body></html>")]
+    with pytest.raises(PdfError, match="HTML page instead of a PDF"):
+        source.fetch_pdf(paper)
+    small = ArxivSource(_settings(tmp_path, arxiv_server, 0.0, max_pdf_bytes=1000))
+    with pytest.raises(PdfError, match="over the 1000-byte cap"):
+        small.fetch_pdf(paper)
+    path = source.fetch_pdf(paper)
+    assert path.read_bytes() == PDF
+    count = len(arxiv_server.requests)
+    assert source.fetch_pdf(paper) == path and len(arxiv_server.requests) == count  # cached
+
+
+def test_hostile_ids_are_refused_and_text_is_cleaned(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    arxiv_server.add(FeedEntry("2611.00001", "Good\x07 title:\n  with: yaml *and* | pipes", "Fine."))
+    arxiv_server.add(dataclasses.replace(FeedEntry("../../etc/passwd", "Evil", "x"), published="2026-11-19T00:00:00Z"))
+    found = ArxivSource(_settings(tmp_path, arxiv_server, 0.0)).discover("x")
+    assert [p.arxiv_id for p in found.papers] == ["2611.00001"]
+    assert found.papers[0].title == "Good title: with: yaml *and* | pipes"
+    assert len(found.refused) == 1 and "not a valid arXiv identifier" in found.refused[0][1]
+
+
+def test_since_stops_at_older_papers_and_max_papers_caps(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    import datetime as dt
+
+    _papers(arxiv_server, 5)
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    assert len(source.discover("x", since=dt.date(2026, 11, 12)).papers) == 3
+    assert len(source.discover("x", max_papers=2).papers) == 2
+    assert "submittedDate" in arxiv_server.requests[0][1]
+
+
+def test_a_delay_under_three_seconds_is_refused_for_arxiv_org() -> None:
+    with pytest.raises(SettingsError, match="below arXiv's limit"):
+        Settings.from_env({"ALPHATREE_ARXIV_DELAY": "1"})
+    assert Settings.from_env({"ALPHATREE_ARXIV_DELAY": "0.1", "ALPHATREE_ARXIV_API": "http://127.0.0.1:1/q"})

@@ -1,0 +1,96 @@
+"""Every command answers --help with an example, fast, and bad input gets one clear sentence."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from alphatree_ingest.cli import build_parser
+from tests.conftest import cli_env, run_cli
+from tests.support import make_paper_pdf
+
+COMMANDS = [
+    [],
+    ["ingest"],
+    ["extract"],
+    ["translate"],
+    ["review"],
+    ["review", "approve"],
+    ["review", "reject"],
+    ["publish"],
+    ["serve"],
+]
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "alphatree")
+def test_every_command_has_help_with_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        build_parser().parse_args([*command, "--help"])
+    assert exit_.value.code == 0
+    assert "example:" in capsys.readouterr().out
+
+
+def test_help_does_not_import_heavy_libraries() -> None:
+    code = (
+        "import sys; from alphatree_ingest.cli import main\n"
+        "try: main(['--help'])\nexcept SystemExit: pass\n"
+        "print(sorted(m for m in ('torch', 'transformers', 'pymupdf', 'prefect') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip().endswith("[]")
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for name in ("ingest", "extract", "translate", "review list", "review approve", "publish", "serve"):
+        assert f"alphatree {name}" in readme
+
+
+def test_unknown_topic_is_one_sentence(home: Path) -> None:
+    result = run_cli(["ingest", "--topic", "astrology"], cli_env(home, None, None))
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: Unknown topic 'astrology'") and "gan" in result.stderr
+
+
+def test_bad_since_and_delay_are_refused(home: Path) -> None:
+    env = cli_env(home, None, None)
+    result = run_cli(["ingest", "--topic", "gan", "--since", "yesterday"], env)
+    assert result.returncode == 1 and "YYYY" not in result.stderr and "2026-11-01" in result.stderr
+    env["ALPHATREE_ARXIV_DELAY"] = "1"
+    result = run_cli(["ingest", "--topic", "gan"], env)
+    assert result.returncode == 1 and "below arXiv's limit" in result.stderr
+
+
+def test_extract_prints_the_design_json_and_writes_pngs(tmp_path: Path, home: Path) -> None:
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(make_paper_pdf("FooNet: A Test", "We propose FooNet.", code_url="https://github.com/a/foo"))
+    result = run_cli(["extract", str(pdf), "--out", str(tmp_path / "figs")], cli_env(home, None, None))
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"title", "abstract", "pages", "sections", "figures", "code_links", "references"}
+    assert data["title"] == "FooNet: A Test" and data["abstract"] == "We propose FooNet." and data["pages"] == 3
+    assert [f["number"] for f in data["figures"]] == ["1", "2"]
+    for fig in data["figures"]:
+        assert (tmp_path / "figs" / fig["file"]).stat().st_size > 100
+    assert data["code_links"][0]["url"] == "https://github.com/a/foo"
+
+
+def test_extract_of_a_damaged_file_is_one_sentence(tmp_path: Path, home: Path) -> None:
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.7\nthis is not really a pdf")
+    result = run_cli(["extract", str(bad)], cli_env(home, None, None))
+    assert result.returncode == 1 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
+
+
+def test_translate_from_file_keeps_one_line_per_line(tmp_path: Path, home: Path, tiny_model: Path) -> None:
+    src = tmp_path / "in.txt"
+    src.write_text("We propose a new network.\n\nIt works on ImageNet.\n")
+    result = run_cli(["translate", "--file", str(src)], cli_env(home, None, tiny_model))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.split("\n")
+    assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
+    assert "ImageNet" in lines[2]

@@ -1,0 +1,141 @@
+"""Segmentation, protection and recovery, Simplified output, memory; the tiny real model too."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from alphatree_ingest.glossary import Glossary
+from alphatree_ingest.memory import TranslationMemory
+from alphatree_ingest.translate import (
+    PLACEHOLDER,
+    MarianTranslator,
+    ModelUnavailable,
+    TranslateStage,
+    split_sentences,
+)
+
+GLOSSARY = Glossary({"generative adversarial network": "生成对抗网络", "ResNet": None})
+
+
+class Echo:
+    """A well-behaved fake: 'translates' by tagging, keeps placeholders. Records every call."""
+
+    name = "echo"
+    backend = "fake"
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def translate_batch(self, sentences: list[str]) -> list[str]:
+        self.calls.append(list(sentences))
+        return [f"译{s}" for s in sentences]
+
+
+class Misbehaving(Echo):
+    """Drops, duplicates, mangles placeholders and invents new ones, by turns."""
+
+    name = "misbehaving"
+
+    def translate_batch(self, sentences: list[str]) -> list[str]:
+        self.calls.append(list(sentences))
+        out = []
+        for i, s in enumerate(sentences):
+            mode = i % 4
+            if mode == 0:
+                s = PLACEHOLDER.sub("", s)
+            elif mode == 1:
+                s = PLACEHOLDER.sub(lambda m: m.group(0) * 2, s)
+            elif mode == 2:
+                s = PLACEHOLDER.sub(lambda m: m.group(0).replace("Q", "q"), s)
+            else:
+                s = s + " ZQ7Q {v3}"
+            out.append(f"译{s}")
+        return out
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We use e.g. ResNet. It works.", ["We use e.g. ResNet.", "It works."]),
+        ("Smith et al. showed it. Next.", ["Smith et al. showed it.", "Next."]),
+        ("See Fig. 3 for details. Then go.", ["See Fig. 3 for details.", "Then go."]),
+        ("Error drops by 3.5%. Good.", ["Error drops by 3.5%.", "Good."]),
+        ("That is, i.e. this one. Yes!", ["That is, i.e. this one.", "Yes!"]),
+        ("The loss is $a. B$. Then more.", ["The loss is $a. B$.", "Then more."]),
+        ("", []),
+    ],
+)
+def test_segmentation(text: str, expected: list[str]) -> None:
+    assert split_sentences(text) == expected
+
+
+TEXT = (
+    "We train a generative adversarial network with ResNet at https://github.com/a/b-c. "
+    "The loss $L = x^2$ falls by 3.5% on 512x512 images. "
+    "Call torch.nn.Conv2d() and set max_epochs to 10 GB. "
+    "Plain sentence without spans."
+)
+
+
+@pytest.mark.parametrize("translator", [Echo, Misbehaving])
+def test_every_protected_span_comes_back_once_and_no_placeholder_leaks(translator: type[Echo]) -> None:
+    stage = TranslateStage(translator(), GLOSSARY)
+    (out,) = stage.translate([TEXT])
+    for span in ("生成对抗网络", "ResNet", "https://github.com/a/b-c", "$L = x^2$", "3.5%", "512x512",
+                 "torch.nn.Conv2d()", "max_epochs", "10 GB"):
+        assert out.count(span) == 1, (span, out)
+    assert not re.search(r"ZQ|zq\d|\{v\d+\}|\x00", out, re.IGNORECASE), out
+    assert "generative adversarial network" not in out
+
+
+def test_memory_hit_skips_the_model(tmp_path: Path) -> None:
+    fake = Echo()
+    first = TranslateStage(fake, GLOSSARY, TranslationMemory(tmp_path / "memory.jsonl"))
+    result = first.translate([TEXT])
+    calls = len(fake.calls)
+    again = TranslateStage(fake, GLOSSARY, TranslationMemory(tmp_path / "memory.jsonl"))
+    assert again.translate([TEXT]) == result
+    assert len(fake.calls) == calls and again.model_calls == 0
+
+
+def test_human_translation_wins_over_machine(tmp_path: Path) -> None:
+    memory = TranslationMemory(tmp_path / "memory.jsonl")
+    memory.add("Plain sentence without spans.", "没有特殊片段的句子。", origin="human")
+    stage = TranslateStage(Echo(), GLOSSARY, TranslationMemory(tmp_path / "memory.jsonl"))
+    assert stage.translate(["Plain sentence without spans."]) == ["没有特殊片段的句子。"]
+
+
+def test_output_is_simplified_chinese() -> None:
+    class Traditional(Echo):
+        def translate_batch(self, sentences: list[str]) -> list[str]:
+            return ["這個網絡的學習開發。" for _ in sentences]
+
+    (out,) = TranslateStage(Traditional(), GLOSSARY).translate(["This network learns."])
+    assert out == "这个网络的学习开发。"
+
+
+def test_empty_and_very_long_inputs() -> None:
+    fake = Echo()
+    stage = TranslateStage(fake, GLOSSARY)
+    assert stage.translate(["", "   "]) == ["", ""]
+    assert fake.calls == []
+    long = " ".join(f"Sentence number {i} is here." for i in range(400))
+    (out,) = stage.translate([long])
+    assert out.count("译") == 400
+
+
+def test_tiny_real_model_through_the_real_loading_path(tiny_model: Path) -> None:
+    translator = MarianTranslator(str(tiny_model)).load()
+    assert translator.prefix == ">>cmn_Hans<< "
+    stage = TranslateStage(translator, GLOSSARY)
+    outputs = stage.translate(["We propose a generative adversarial network.", "", "It uses ResNet at 3.5%."])
+    assert outputs[0] and outputs[1] == "" and "3.5%" in outputs[2] and "ResNet" in outputs[2]
+    assert not any(re.search(r"ZQ\d", o) for o in outputs)
+
+
+def test_a_missing_local_model_folder_says_how_to_fix_it(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="ALPHATREE_MT_MODEL"):
+        MarianTranslator(str(tmp_path / "nope")).load()
