@@ -20,8 +20,10 @@ def _settings(home: Path, server: ArxivServer, delay: float = 0.2, **kw: object)
 
 def _papers(server: ArxivServer, n: int) -> None:
     for i in range(n):
-        server.add(FeedEntry(f"2611.{i:05d}", f"Paper {i}", "Abstract.", published=f"2026-11-{10 + i}T00:00:00Z"),
-                   PDF)
+        server.add(
+            FeedEntry(f"2611.{i:05d}", f"Paper {i}", "Abstract.", published=f"2026-11-{10 + i}T00:00:00Z"),
+            PDF,
+        )
 
 
 def test_requests_are_spaced_by_the_delay_and_pages_follow(tmp_path: Path, arxiv_server: ArxivServer) -> None:
@@ -58,11 +60,15 @@ def test_503_is_retried_and_429_waits_for_retry_after(tmp_path: Path, arxiv_serv
     assert len(times) == 3 and times[2] - times[1] >= 0.99
 
 
-def test_html_instead_of_pdf_and_oversized_pdf_fail_that_paper(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+def test_html_instead_of_pdf_and_oversized_pdf_fail_that_paper(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
     _papers(arxiv_server, 1)
     source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
     paper = source.discover("x").papers[0]
-    arxiv_server.faults["/pdf/"] = [(200, {"Content-Type": "text/html"}, b"<html><body>captcha</body></html>")]
+    arxiv_server.faults["/pdf/"] = [
+        (200, {"Content-Type": "text/html"}, b"<html><body>captcha</body></html>")
+    ]
     with pytest.raises(PdfError, match="HTML page instead of a PDF"):
         source.fetch_pdf(paper)
     small = ArxivSource(_settings(tmp_path, arxiv_server, 0.0, max_pdf_bytes=1000))
@@ -76,7 +82,9 @@ def test_html_instead_of_pdf_and_oversized_pdf_fail_that_paper(tmp_path: Path, a
 
 def test_hostile_ids_are_refused_and_text_is_cleaned(tmp_path: Path, arxiv_server: ArxivServer) -> None:
     arxiv_server.add(FeedEntry("2611.00001", "Good\x07 title:\n  with: yaml *and* | pipes", "Fine."))
-    arxiv_server.add(dataclasses.replace(FeedEntry("../../etc/passwd", "Evil", "x"), published="2026-11-19T00:00:00Z"))
+    arxiv_server.add(
+        dataclasses.replace(FeedEntry("../../etc/passwd", "Evil", "x"), published="2026-11-19T00:00:00Z")
+    )
     found = ArxivSource(_settings(tmp_path, arxiv_server, 0.0)).discover("x")
     assert [p.arxiv_id for p in found.papers] == ["2611.00001"]
     assert found.papers[0].title == "Good title: with: yaml *and* | pipes"

@@ -27,7 +27,9 @@ COMMANDS = [
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "alphatree")
-def test_every_command_has_help_with_an_example(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_command_has_help_with_an_example(
+    command: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exit_:
         build_parser().parse_args([*command, "--help"])
     assert exit_.value.code == 0
@@ -67,12 +69,16 @@ def test_bad_since_and_delay_are_refused(home: Path) -> None:
 
 def test_extract_prints_the_design_json_and_writes_pngs(tmp_path: Path, home: Path) -> None:
     pdf = tmp_path / "paper.pdf"
-    pdf.write_bytes(make_paper_pdf("FooNet: A Test", "We propose FooNet.", code_url="https://github.com/a/foo"))
+    pdf.write_bytes(
+        make_paper_pdf("FooNet: A Test", "We propose FooNet.", code_url="https://github.com/a/foo")
+    )
     result = run_cli(["extract", str(pdf), "--out", str(tmp_path / "figs")], cli_env(home, None, None))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"title", "abstract", "pages", "sections", "figures", "code_links", "references"}
-    assert data["title"] == "FooNet: A Test" and data["abstract"] == "We propose FooNet." and data["pages"] == 3
+    assert (
+        data["title"] == "FooNet: A Test" and data["abstract"] == "We propose FooNet." and data["pages"] == 3
+    )
     assert [f["number"] for f in data["figures"]] == ["1", "2"]
     for fig in data["figures"]:
         assert (tmp_path / "figs" / fig["file"]).stat().st_size > 100

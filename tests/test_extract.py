@@ -15,8 +15,16 @@ DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devs
 
 def test_vector_diagram_and_raster_image_with_captions(tmp_path: Path) -> None:
     pdf = tmp_path / "p.pdf"
-    pdf.write_bytes(make_paper_pdf("FooNet: Test", "We propose FooNet.", references=[
-        "K. He et al. Deep residual learning. arXiv:1512.03385, 2015.", "A book without an id, 1999."]))
+    pdf.write_bytes(
+        make_paper_pdf(
+            "FooNet: Test",
+            "We propose FooNet.",
+            references=[
+                "K. He et al. Deep residual learning. arXiv:1512.03385, 2015.",
+                "A book without an id, 1999.",
+            ],
+        )
+    )
     result = extract(pdf, tmp_path / "figs")
     diagram, image = result.figures
     assert diagram.number == "1" and diagram.page == 2 and diagram.is_diagram

@@ -44,17 +44,27 @@ def test_flow_drafts_reports_failures_and_goes_on(
 ) -> None:
     from flows.ingest import ingest
 
-    arxiv_server.add(FeedEntry("2611.00010", "GoodGAN: A Paper", "We propose GoodGAN."),
-                     make_paper_pdf("GoodGAN: A Paper", "We propose GoodGAN."))
-    arxiv_server.add(FeedEntry("2611.00011", "Html Paper", "Its link serves HTML.",
-                               published="2026-11-19T00:00:00Z"))
+    arxiv_server.add(
+        FeedEntry("2611.00010", "GoodGAN: A Paper", "We propose GoodGAN."),
+        make_paper_pdf("GoodGAN: A Paper", "We propose GoodGAN."),
+    )
+    arxiv_server.add(
+        FeedEntry("2611.00011", "Html Paper", "Its link serves HTML.", published="2026-11-19T00:00:00Z")
+    )
     arxiv_server.pdfs["2611.00011v1"] = b"<html>login</html>"
-    arxiv_server.add(FeedEntry("1406.2661", "Generative Adversarial Nets", "The original.",
-                               published="2014-06-10T00:00:00Z"))
+    arxiv_server.add(
+        FeedEntry(
+            "1406.2661", "Generative Adversarial Nets", "The original.", published="2014-06-10T00:00:00Z"
+        )
+    )
     summary = ingest(topic="gan")
     assert [d["id"] for d in summary["drafted"]] == ["2611.00010"]
-    assert summary["failed"] == [{"id": "2611.00011", "reason": f"{arxiv_server.url}/pdf/2611.00011v1 "
-                                  "returned an HTML page instead of a PDF"}]
+    assert summary["failed"] == [
+        {
+            "id": "2611.00011",
+            "reason": f"{arxiv_server.url}/pdf/2611.00011v1 returned an HTML page instead of a PDF",
+        }
+    ]
     assert summary["skipped"] == [{"id": "1406.2661", "reason": "already in the tree"}]
     text = (home / "catalog" / "drafts" / "2611.00010.yaml").read_text()
     assert yaml.safe_load(text)["title_zh"] == "中文：GoodGAN: A Paper"

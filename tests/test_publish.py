@@ -21,8 +21,14 @@ def test_cells_escape_table_syntax() -> None:
 def test_pages_are_deterministic_and_escape_hostile_titles(home: Path) -> None:
     catalog = Catalog(home / "catalog")
     entry = CatalogEntry(
-        id="evil", name="Evil|Net", arxiv="2611.00099", title="A <b>bold</b> | *title*\nwith newline",
-        title_zh="恶意|标题", year=2026, topic="gan/training", status="approved",
+        id="evil",
+        name="Evil|Net",
+        arxiv="2611.00099",
+        title="A <b>bold</b> | *title*\nwith newline",
+        title_zh="恶意|标题",
+        year=2026,
+        topic="gan/training",
+        status="approved",
         code=[EntryCode(url="https://github.com/x/evil", framework="pytorch")],
     )
     catalog.save(catalog.entry_path(entry), entry)

@@ -84,8 +84,17 @@ TEXT = (
 def test_every_protected_span_comes_back_once_and_no_placeholder_leaks(translator: type[Echo]) -> None:
     stage = TranslateStage(translator(), GLOSSARY)
     (out,) = stage.translate([TEXT])
-    for span in ("生成对抗网络", "ResNet", "https://github.com/a/b-c", "$L = x^2$", "3.5%", "512x512",
-                 "torch.nn.Conv2d()", "max_epochs", "10 GB"):
+    for span in (
+        "生成对抗网络",
+        "ResNet",
+        "https://github.com/a/b-c",
+        "$L = x^2$",
+        "3.5%",
+        "512x512",
+        "torch.nn.Conv2d()",
+        "max_epochs",
+        "10 GB",
+    ):
         assert out.count(span) == 1, (span, out)
     assert not re.search(r"ZQ|zq\d|\{v\d+\}|\x00", out, re.IGNORECASE), out
     assert "generative adversarial network" not in out
