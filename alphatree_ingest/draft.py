@@ -60,6 +60,11 @@ def suggest_parents(
     for ref in extraction.references:
         if ref.arxiv and ref.arxiv in by_arxiv and ref.arxiv != paper.arxiv_id:
             evidence.setdefault(by_arxiv[ref.arxiv].id, []).append(f"cites arXiv:{ref.arxiv}")
+    by_title = {_title_key(e.title): e for e in tree if len(e.title.split()) >= 2}
+    for ref in extraction.references:
+        entry = by_title.get(_title_key(ref.title or ""))
+        if entry is not None and entry.arxiv != paper.arxiv_id and not (ref.arxiv and ref.arxiv in by_arxiv):
+            evidence.setdefault(entry.id, []).append(f'cites "{entry.title}"')
     for entry in tree:
         if entry.arxiv == paper.arxiv_id:
             continue
@@ -69,6 +74,10 @@ def suggest_parents(
                 break
     ranked = sorted(evidence, key=lambda k: (-len(evidence[k]), k))
     return ranked[:5], {k: evidence[k] for k in ranked[:5]}
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
 def suggest_code(paper: Paper, extraction: Extraction) -> tuple[list[EntryCode], list[str]]:

@@ -120,7 +120,7 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
             sections=_sections(doc, blocks),
             figures=_dedupe_figures(figures),
             code_links=find_code_links(full_text, [_page_uris(p) for p in pages]),
-            references=find_references(full_text),
+            references=find_references(["\n\n".join(b.raw for b in page_blocks) for page_blocks in blocks]),
         )
     finally:
         doc.close()
@@ -394,26 +394,98 @@ def find_code_links(page_texts: list[str], page_uris: list[list[str]] | None = N
 
 
 def find_references(page_texts: list[str]) -> list[Reference]:
-    """Split the reference list into entries and find arXiv ids in each."""
-    joined = "\n".join(page_texts)
+    """Split the reference list into entries and find arXiv ids and titles in each.
+
+    `page_texts`: per page, layout blocks separated by blank lines, lines by newlines. Of several
+    "References" headings (appendices have their own), the one that yields the most entries wins.
+    """
+    joined = "\n\n".join(page_texts)
     heading = r"(?:^|\n)\s*(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n"
-    headings = list(re.finditer(heading, joined))
-    if not headings:
-        return []
-    match = headings[-1]  # the last such heading starts the list
-    tail = joined[match.end() :]
+    best: list[Reference] = []
+    for match in list(re.finditer(heading, joined))[-3:]:
+        refs = _split_references(joined[match.end() :])
+        if len(refs) >= len(best):
+            best = refs
+    return best[:500]
+
+
+def _split_references(tail: str) -> list[Reference]:
     end = re.search(r"\n\s*(?:[A-Z]\.?\s+)?(Appendix|APPENDIX|Supplementary)", tail)
     if end:
         tail = tail[: end.start()]
-    if re.search(r"(^|\n)\s*\[\d+\]", tail):
+    if re.match(r"\s*\[1\]", tail):  # numbered style: [1] ... [2] ...
         parts = re.split(r"(?:^|\n)\s*\[\d+\]\s*", tail)
     else:
-        parts = tail.split("\n")
+        parts = _merge_broken(tail.split("\n\n"))  # one layout block per entry (author-year styles)
     refs = []
     for part in parts:
         text = " ".join(part.split())
         if len(text) < 20:
             continue
         arxiv = ARXIV_REF.search(text)
-        refs.append(Reference(text=text[:1000], arxiv=arxiv.group(1) if arxiv else None))
-    return refs[:500]
+        refs.append(
+            Reference(text=text[:1000], arxiv=arxiv.group(1) if arxiv else None, title=reference_title(text))
+        )
+    return refs
+
+
+def _merge_broken(blocks: list[str]) -> list[str]:
+    """Join blocks that continue an entry (split by a column or page break)."""
+    merged: list[str] = []
+    for block in (b.strip() for b in blocks):
+        if not block:
+            continue
+        if merged and (merged[-1].rstrip()[-1:] not in ".?!)" or block[:1].islower()):
+            merged[-1] = f"{merged[-1]} {block}"
+        else:
+            merged.append(block)
+    return merged
+
+
+_REF_SPLIT = re.compile(r"(?<=[A-Za-z0-9)\]][a-z0-9)\]])[.?]\s+(?=[A-Z\"“(]|arXiv)")
+
+
+def reference_title(text: str) -> str | None:
+    """The title inside one reference: a quoted string, else the segment after the authors."""
+    quoted = re.search(r"[“\"]([^”\"]{10,300})[”\"]", text)
+    if quoted:
+        return quoted.group(1).strip(" ,.")
+    segments = [s.strip() for s in _REF_SPLIT.split(text) if s.strip()]
+    if len(segments) >= 2:
+        candidate = re.sub(r"^\(?\d{4}[a-z]?\)?\.?\s*", "", segments[1]).strip(" ,.")
+        if len(candidate.split()) >= 2 and not re.match(r"^(In|Proc|arXiv|CoRR|URL)\b", candidate):
+            return candidate[:300]
+    return None
+
+
+def _words(text: str) -> set[str]:
+    import unicodedata
+
+    normal = unicodedata.normalize("NFKC", text).lower()
+    return {w for w in re.findall(r"[a-z0-9]+", normal) if len(w) >= 3}
+
+
+def identity_problem(pdf: Path, title: str) -> str | None:
+    """None when the PDF's first pages carry `title` (the arXiv metadata); else why it is another paper.
+
+    A PDF without a text layer cannot be checked and passes.
+    """
+    wanted = _words(title)
+    if not wanted:
+        return None
+    doc = open_pdf(pdf)
+    try:
+        text = " ".join(doc[i].get_text() for i in range(min(2, doc.page_count)))
+    finally:
+        doc.close()
+    if len(text.strip()) < 200:
+        return None
+    found = _words(text)
+    share = len(wanted & found) / len(wanted)
+    if share >= 0.6:
+        return None
+    first = " ".join(text.split())[:80]
+    return (
+        f"the PDF is a different paper: its first page does not carry the title {title!r} "
+        f"(it starts {first!r})"
+    )

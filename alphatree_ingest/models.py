@@ -71,6 +71,8 @@ class CodeLink(_Strict):
 class Reference(_Strict):
     text: str
     arxiv: str | None = None
+    title: str | None = None
+    """The cited work's title, when the entry's layout shows it."""
 
 
 class Extraction(_Strict):

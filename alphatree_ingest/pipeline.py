@@ -12,7 +12,7 @@ from .arxiv_source import ArxivSource, Discovery
 from .catalog import Catalog, CatalogError, atomic_write, safe_filename
 from .config import Settings
 from .draft import build_entry, render_draft
-from .extract import extract
+from .extract import ExtractError, extract, identity_problem
 from .models import Extraction, Paper, Translation
 from .translate import MarianTranslator, TranslateStage, Translator
 
@@ -94,6 +94,10 @@ def figures_dir(settings: Settings, paper: Paper) -> Path:
 
 
 def extract_paper(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
+    """Extract the PDF, once it is known to be this paper. Raises ExtractError."""
+    problem = identity_problem(pdf, paper.title)
+    if problem:
+        raise ExtractError(problem)
     out = figures_dir(settings, paper)
     if out.exists():
         shutil.rmtree(out)

@@ -270,3 +270,27 @@ def build_tiny_marian(out: Path) -> Path:
     torch.manual_seed(0)
     MarianMTModel(config).save_pretrained(out)
     return out
+
+
+def draw_diagram(page: object, rect: tuple[float, float, float, float], labels: int = 3) -> None:
+    """Boxes joined by arrows with short labels inside: a vector architecture diagram."""
+    import pymupdf
+
+    x0, y0, x1, y1 = rect
+    shape = page.new_shape()  # type: ignore[attr-defined]
+    step = (x1 - x0) / labels
+    for i in range(labels):
+        box = pymupdf.Rect(x0 + i * step + 4, y0, x0 + (i + 1) * step - 4, y1)
+        shape.draw_rect(box)
+        if i:
+            shape.draw_line((box.x0 - 8, (y0 + y1) / 2), (box.x0, (y0 + y1) / 2))
+    shape.finish(color=(0, 0, 0), fill=(0.9, 0.95, 1.0), width=0.8)
+    shape.commit()
+    for i in range(labels):
+        page.insert_text((x0 + i * step + 8, (y0 + y1) / 2 + 3), f"L{i}", fontsize=7)  # type: ignore[attr-defined]
+
+
+def prose(page: object, rect: tuple[float, float, float, float], size: float = 8.0) -> None:
+    import pymupdf
+
+    _text(page, pymupdf.Rect(*rect), LOREM, fontsize=size)

@@ -80,3 +80,127 @@ def test_devset_scores_stay_above_the_floor() -> None:
     assert labels
     # floors measured on 2026-11-28 (P 0.97, R 0.92); the goal is P >= 0.90, R >= 0.85
     assert result["precision"] >= 0.90 and result["recall"] >= 0.85, result
+
+
+def _doc() -> tuple[object, object]:
+    import pymupdf
+
+    doc = pymupdf.open()
+    return doc, doc.new_page(width=612, height=792)
+
+
+def _caption(page: object, rect: tuple[float, float, float, float], text: str) -> None:
+    import pymupdf
+
+    from tests.support import _text
+
+    _text(page, pymupdf.Rect(*rect), text, fontsize=8)
+
+
+def test_two_column_page_keeps_each_figure_in_its_column(tmp_path: Path) -> None:
+    from tests.support import draw_diagram, prose
+
+    doc, page = _doc()
+    prose(page, (50, 60, 295, 200))
+    prose(page, (317, 60, 562, 200))
+    draw_diagram(page, (60, 215, 285, 300))
+    _caption(page, (50, 308, 295, 330), "Fig. 3. Framework of the left method.")
+    draw_diagram(page, (327, 215, 552, 280), labels=2)
+    _caption(page, (317, 288, 562, 310), "FIGURE 4 - Pipeline of the right method.")
+    prose(page, (50, 340, 295, 480))
+    prose(page, (317, 320, 562, 460))
+    path = tmp_path / "two.pdf"
+    doc.save(path)  # type: ignore[attr-defined]
+    figs = {f.number: f for f in extract(path).figures}
+    assert set(figs) == {"3", "4"}
+    assert figs["3"].bbox == pytest.approx((64, 215, 281, 300), abs=3)
+    assert figs["4"].bbox == pytest.approx((331, 215, 548, 280), abs=3)
+    assert figs["3"].is_diagram and figs["4"].is_diagram
+
+
+def test_subfigures_are_one_region_and_tables_are_not_figures(tmp_path: Path) -> None:
+    from tests.support import draw_diagram, prose
+
+    doc, page = _doc()
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (80, 170, 290, 260), labels=2)
+    draw_diagram(page, (320, 170, 530, 260), labels=2)
+    _caption(page, (150, 265, 250, 280), "(a) encoder")
+    _caption(page, (390, 265, 490, 280), "(b) decoder")
+    _caption(page, (72, 290, 540, 315), "Figure A.1: Overview of the two halves of the model.")
+    prose(page, (72, 330, 540, 420), size=9)
+    _caption(page, (72, 430, 540, 450), "Table 2: Results on ImageNet.")
+    draw_diagram(page, (100, 455, 500, 520), labels=4)
+    path = tmp_path / "sub.pdf"
+    doc.save(path)  # type: ignore[attr-defined]
+    (fig,) = extract(path).figures
+    assert fig.number == "A.1"
+    assert fig.bbox == pytest.approx((84, 170, 526, 276), abs=3)
+
+
+def test_caption_above_its_figure(tmp_path: Path) -> None:
+    from tests.support import draw_diagram, prose
+
+    doc, page = _doc()
+    prose(page, (72, 60, 540, 150), size=9)
+    _caption(page, (72, 160, 540, 180), "Figure 5: Architecture of the network.")
+    draw_diagram(page, (100, 190, 500, 260))
+    prose(page, (72, 280, 540, 380), size=9)
+    path = tmp_path / "above.pdf"
+    doc.save(path)  # type: ignore[attr-defined]
+    (fig,) = extract(path).figures
+    assert fig.number == "5" and fig.bbox == pytest.approx((104, 190, 496, 260), abs=3)
+
+
+def test_a_different_paper_behind_the_link_is_named(tmp_path: Path) -> None:
+    from alphatree_ingest.extract import identity_problem
+
+    pdf = tmp_path / "p.pdf"
+    pdf.write_bytes(make_paper_pdf("FooNet: Residual Generators for Faces", "We propose FooNet."))
+    assert identity_problem(pdf, "FooNet: Residual Generators for Faces") is None
+    assert identity_problem(pdf, "FOONET - residual generators for faces") is None
+    problem = identity_problem(pdf, "Quantum Annealing of Spin Glasses in Cold Atoms")
+    assert problem and "different paper" in problem and "Quantum Annealing" in problem
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        (
+            "K. He, X. Zhang, S. Ren, and J. Sun. Deep residual learning for image recognition. In CVPR.",
+            "Deep residual learning for image recognition",
+        ),
+        (
+            "He, K., Zhang, X., and Sun, J. (2016). Deep residual learning for image recognition. In CVPR.",
+            "Deep residual learning for image recognition",
+        ),
+        ('A. Vaswani et al. "Attention is all you need." NeurIPS 2017.', "Attention is all you need"),
+        (
+            "Jimmy Lei Ba and Geoffrey E Hinton. Layer normalization. arXiv preprint arXiv:1607.06450, 2016.",
+            "Layer normalization",
+        ),
+    ],
+)
+def test_reference_titles(text: str, title: str) -> None:
+    from alphatree_ingest.extract import reference_title
+
+    assert reference_title(text) == title
+
+
+def test_zero_page_and_very_long_pdfs(tmp_path: Path) -> None:
+    import pymupdf
+
+    zero = tmp_path / "zero.pdf"
+    zero.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    with pytest.raises(ExtractError, match="no pages|not a readable PDF"):
+        extract(zero)
+    doc = pymupdf.open()
+    for i in range(400):
+        doc.new_page().insert_text((72, 72), f"Page {i}: Figure {i}: not a caption without graphics.")
+    long = tmp_path / "long.pdf"
+    doc.save(long)
+    result = extract(long)
+    assert result.pages == 400 and result.figures == []
