@@ -110,6 +110,8 @@ class Known:
     where: str  # "tree" | "draft" | "rejected"
     path: Path
     version: int | None
+    broken: str | None = None
+    """Why the file does not parse, when it does not."""
 
 
 class Catalog:
@@ -117,6 +119,8 @@ class Catalog:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self.problems: list[str] = []
+        """Files that could not be read by `known()`; reported, never fatal."""
 
     @property
     def tree_dir(self) -> Path:
@@ -133,6 +137,11 @@ class Catalog:
     @property
     def figures_dir(self) -> Path:
         return self.root / "figures"
+
+    @property
+    def flags_dir(self) -> Path:
+        """New arXiv versions of approved entries, waiting for a reviewer's look."""
+        return self.root / "flags"
 
     def topics(self) -> dict[str, Topic]:
         path = self.root / "topics.yaml"
@@ -167,14 +176,27 @@ class Catalog:
         return self.tree_dir.joinpath(*entry.topic.split("/")) / f"{entry.id}.yaml"
 
     def known(self) -> dict[str, Known]:
-        """Every arXiv id the catalog holds, in the tree, among drafts or among rejected papers."""
+        """Every arXiv id the catalog holds, in the tree, among drafts or among rejected papers.
+
+        A draft or rejection that does not parse (a reviewer's edit in progress) is still known by its
+        file name, with `broken` set, so that it is neither overwritten nor drafted again.
+        """
         index: dict[str, Known] = {}
-        for where, items in (
-            ("rejected", self.rejected()),
-            ("draft", self.drafts()),
-            ("tree", self.entries()),
+        for where, folder in (
+            ("rejected", self.rejected_dir),
+            ("draft", self.drafts_dir),
+            ("tree", self.tree_dir),
         ):
-            for path, entry in items:
+            for path in sorted(folder.rglob("*.yaml")):
+                try:
+                    entry = parse_entry(path)
+                except CatalogError as err:
+                    stem = path.stem.replace("_", "/")
+                    if where != "tree" and ARXIV_ID.match(stem):
+                        index[stem] = Known(where, path, None, broken=str(err))
+                    else:
+                        self.problems.append(str(err))
+                    continue
                 if entry.arxiv:
                     index[entry.arxiv] = Known(where, path, entry.version)
         return index

@@ -57,17 +57,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 def _print_summary(summary: dict[str, Any]) -> None:
     drafted, skipped, failed = summary["drafted"], summary["skipped"], summary["failed"]
+    updated, flagged = summary.get("updated", []), summary.get("flagged", [])
     print(
         f"\nTopic {summary['topic']}: {summary['found']} found, {len(drafted)} drafted, "
-        f"{len(skipped)} skipped, {len(failed)} failed ({summary['seconds']} s)."
+        f"{len(updated)} updated, {len(flagged)} flagged, {len(skipped)} skipped, "
+        f"{len(failed)} failed ({summary['seconds']} s)."
     )
     for item in drafted:
         print(f"  drafted  {item['id']}  {item['draft']}")
+    for item in updated:
+        print(f"  updated  {item['id']}  {item['draft']}  ({item['note']})")
+    for item in flagged:
+        print(f"  flagged  {item['id']}  {item['reason']}")
     for item in skipped:
         print(f"  skipped  {item['id']}  {item['reason']}")
     for item in failed:
         print(f"  FAILED   {item['id']}  {item['reason']}")
-    if drafted:
+    if drafted or updated:
         print("Next: edit the drafts, then `alphatree review approve ID` (or `reject ID --reason R`).")
 
 
@@ -110,7 +116,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from .catalog import Catalog
-    from .review import ReviewError, approve, load_draft, queue, reject
+    from .memory import TranslationMemory
+    from .review import ReviewError, approve, flagged_entries, load_draft, queue, reject
 
     settings = _settings()
     catalog = Catalog(settings.catalog_dir)
@@ -122,14 +129,22 @@ def cmd_review(args: argparse.Namespace) -> int:
             for item in items:
                 topic = item.entry.topic if item.entry else "?"
                 title = item.entry.title[:60] if item.entry else "(invalid draft)"
-                flags = f"{len(item.problems)} check(s) failing" if item.problems else "ready"
-                print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {flags:<20} {title}")
+                flags = ", ".join(item.flags)
+                print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {flags:<32} {title}")
+            for flag in flagged_entries(catalog):
+                print(
+                    f"{flag['arxiv']!s:<12} approved entry {flag['entry']} has a new arXiv version "
+                    f"v{flag['new_version']} (approved: v{flag['approved_version']})"
+                )
         elif args.action == "show":
             _, entry = load_draft(catalog, args.id)
             _show(entry, catalog)
         elif args.action == "approve":
-            dest = approve(catalog, args.id)
+            memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
+            dest, learned = approve(catalog, args.id, memory)
             print(f"Approved {args.id}: {dest}")
+            if learned:
+                print(f"The translation memory learned {learned} reviewed sentence(s).")
         elif args.action == "reject":
             dest = reject(catalog, args.id, args.reason or "")
             print(f"Rejected {args.id}: {dest}")

@@ -180,14 +180,18 @@ def build_entry(
         status="draft",
         provenance=provenance,
     )
-    entry.provenance["machine_sha256"] = content_hash(entry)
+    entry.provenance["machine_fields"] = field_hashes(entry)
     return entry
 
 
-def content_hash(entry: CatalogEntry) -> str:
-    """Hash of the entry's fields without provenance: tells whether a reviewer changed anything."""
-    data = entry.model_dump(mode="json", exclude={"provenance"})
-    return hashlib.sha256(dump_yaml(data).encode()).hexdigest()
+def _value_hash(value: Any) -> str:
+    return hashlib.sha256(dump_yaml({"v": value}).encode()).hexdigest()[:12]
+
+
+def field_hashes(entry: CatalogEntry) -> dict[str, str]:
+    """A short hash of each field the machine wrote: later runs tell reviewer edits from machine text."""
+    data = entry.model_dump(mode="python", exclude={"provenance"}, exclude_none=True)
+    return {key: _value_hash(value) for key, value in data.items()}
 
 
 def render_draft(entry: CatalogEntry, prompts_dir: Path) -> str:

@@ -21,6 +21,7 @@ class TranslationMemory:
         self.path = path
         self._human: dict[str, str] = {}
         self._machine: dict[tuple[str, str, str], str] = {}
+        self._targets: dict[str, set[str]] = {}
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 try:
@@ -33,6 +34,7 @@ class TranslationMemory:
         key = normalise(row.get("source", ""))
         if not key or not isinstance(row.get("target"), str):
             return
+        self._targets.setdefault(key, set()).add(row["target"])
         if row.get("origin") == "human":
             self._human[key] = row["target"]
         else:
@@ -41,6 +43,10 @@ class TranslationMemory:
     def lookup(self, source: str, model: str, glossary: str) -> str | None:
         key = normalise(source)
         return self._human.get(key) or self._machine.get((key, model, glossary))
+
+    def knows(self, source: str, target: str) -> bool:
+        """Whether `target` is already stored for `source`, by any model or person."""
+        return target in self._targets.get(normalise(source), set())
 
     def add(self, source: str, target: str, *, origin: str, model: str = "", glossary: str = "") -> None:
         """Store one translation (origin `machine` or `human`), appending one line atomically."""

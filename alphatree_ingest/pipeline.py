@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .arxiv_source import ArxivSource, Discovery
-from .catalog import Catalog, CatalogError, atomic_write, safe_filename
+from .catalog import Catalog, CatalogError, atomic_write, dump_yaml, parse_entry, safe_filename
 from .config import Settings
 from .draft import build_entry, render_draft
+from .drafts import update_draft
 from .extract import ExtractError, extract, identity_problem
 from .models import Extraction, Paper, Translation
 from .translate import MarianTranslator, TranslateStage, Translator
@@ -43,8 +44,11 @@ class Plan:
     """What discovery found and what this run will do with it."""
 
     todo: list[Paper] = field(default_factory=list)
+    """New papers, and new versions of drafted papers (their drafts are updated, edits kept)."""
     skipped: list[tuple[str, str]] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    flagged: list[tuple[str, str]] = field(default_factory=list)
+    """New versions of approved entries: left to reviewers, never drafted again."""
     found: int = 0
 
 
@@ -67,15 +71,28 @@ def discover(settings: Settings, query: str, since: dt.date | None, max_papers: 
 
 def plan(settings: Settings, discovery: Discovery) -> Plan:
     """Split found papers into new ones and ones the catalog already knows (tree, draft, rejected)."""
-    try:
-        known = Catalog(settings.catalog_dir).known()
-    except CatalogError as err:
-        raise IngestError(str(err)) from None
+    catalog = Catalog(settings.catalog_dir)
+    known = catalog.known()
     result = Plan(refused=list(discovery.refused), found=len(discovery.papers))
+    result.refused += [("catalog", problem) for problem in catalog.problems]
     for paper in discovery.papers:
         where = known.get(paper.arxiv_id)
-        if where is None:
+        newer = where is not None and (where.version or 0) < paper.version
+        if where is not None and where.broken:
+            result.skipped.append(
+                (
+                    paper.arxiv_id,
+                    f"its {where.where} file does not parse, left untouched: {where.broken.splitlines()[0]}",
+                )
+            )
+        elif where is None or (where.where == "draft" and newer):
             result.todo.append(paper)
+        elif where.where == "tree" and newer and where.version is not None:
+            reason = (
+                f"new version v{paper.version} of an approved entry (v{where.version}): flagged for review"
+            )
+            flag_new_version(catalog, paper, where.path, where.version)
+            result.flagged.append((paper.arxiv_id, reason))
         elif where.where == "tree":
             result.skipped.append((paper.arxiv_id, "already in the tree"))
         elif where.where == "draft":
@@ -83,6 +100,19 @@ def plan(settings: Settings, discovery: Discovery) -> Plan:
         else:
             result.skipped.append((paper.arxiv_id, "rejected by a reviewer"))
     return result
+
+
+def flag_new_version(catalog: Catalog, paper: Paper, entry_path: Path, version: int) -> None:
+    """Record that an approved entry has a newer arXiv version (shown by `alphatree review list`)."""
+    path = catalog.flags_dir / f"{safe_filename(paper.arxiv_id)}.yaml"
+    data = {
+        "arxiv": paper.arxiv_id,
+        "entry": str(entry_path.relative_to(catalog.root)),
+        "approved_version": version,
+        "new_version": paper.version,
+        "seen": dt.date.today().isoformat(),
+    }
+    atomic_write(path, dump_yaml(data))
 
 
 def fetch(settings: Settings, paper: Paper) -> Path:
@@ -118,32 +148,44 @@ def translate_paper(settings: Settings, paper: Paper, extraction: Extraction) ->
     )
 
 
+@dataclass
+class Written:
+    path: Path
+    action: str
+    """`drafted`, `updated` (new version, reviewer edits kept) or `unchanged`."""
+    note: str = ""
+
+
 def write_draft(
     settings: Settings, topic: str, paper: Paper, extraction: Extraction, translation: Translation
-) -> Path:
-    """Render and write `catalog/drafts/<id>.yaml` (atomically) with its figures. Returns the path."""
+) -> Written:
+    """Write `catalog/drafts/<id>.yaml` atomically, with its figures; a newer version updates the
+    draft without touching a reviewer's edits, the same version leaves it byte for byte."""
     catalog = Catalog(settings.catalog_dir)
     path = catalog.draft_path(paper.arxiv_id)
-    if path.exists():  # a reviewer may already be working on it: never overwrite
-        return path
+    existing = parse_entry(path) if path.exists() else None
+    if existing is not None and (existing.version or 0) >= paper.version:
+        return Written(path, "unchanged")
     tree = [e for _, e in catalog.entries()]
-    taken = {e.id for e in tree} | {e.id for _, e in catalog.drafts()}
+    taken = {e.id for e in tree} | {e.id for p, e in catalog.drafts() if p != path}
     stem = safe_filename(paper.arxiv_id)
     files: dict[str, str] = {}
     source = figures_dir(settings, paper)
     for fig in extraction.figures:
         if fig.file and (source / fig.file).exists():
-            dest = catalog.figures_dir / stem / fig.file
-            atomic_write(dest, (source / fig.file).read_bytes())
-            files[fig.number] = f"figures/{stem}/{fig.file}"
+            name = f"v{paper.version}-{fig.file}" if existing is not None else fig.file
+            atomic_write(catalog.figures_dir / stem / name, (source / fig.file).read_bytes())
+            files[fig.number] = f"figures/{stem}/{name}"
     entry = build_entry(
-        paper,
-        extraction,
-        translation,
-        topic=topic,
-        tree=tree,
-        taken_slugs=taken,
-        figure_files=files,
+        paper, extraction, translation, topic=topic, tree=tree, taken_slugs=taken, figure_files=files
     )
-    atomic_write(path, render_draft(entry, settings.prompts_dir))
-    return path
+    if existing is None:
+        atomic_write(path, render_draft(entry, settings.prompts_dir))
+        return Written(path, "drafted")
+    update = update_draft(path.read_text(encoding="utf-8"), entry)
+    atomic_write(path, update.text)
+    note = (
+        f"v{existing.version} -> v{paper.version}; refreshed: {', '.join(update.refreshed) or 'nothing'}; "
+        f"reviewer edits kept: {', '.join(update.kept) or 'none'}"
+    )
+    return Written(path, "updated", note)

@@ -13,6 +13,13 @@ from .models import CatalogEntry, Topic
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
 
 
+def md_text(text: object) -> str:
+    """Running text safe in Markdown: no HTML, no accidental emphasis or links."""
+    value = " ".join(str(text or "").split())
+    value = value.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
+    return value.replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
+
+
 def cell(text: object) -> str:
     """Text safe inside a Markdown table cell: no newlines, pipes, emphasis or HTML."""
     value = " ".join(str(text or "").split())
@@ -50,6 +57,30 @@ def diagram(entry: CatalogEntry, prefix: str) -> str:
     return ""
 
 
+def mermaid_label(text: str) -> str:
+    return " ".join(text.split()).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+
+
+def lineage(entries: list[CatalogEntry], by_id: dict[str, CatalogEntry]) -> str:
+    """A Mermaid graph of the entries and their parents (parents from other topics included)."""
+    if not entries:
+        return ""
+    nodes: dict[str, CatalogEntry] = {}
+    edges = []
+    for entry in entries:
+        nodes[entry.id] = entry
+        for parent in entry.parents:
+            if parent in by_id:
+                nodes[parent] = by_id[parent]
+                edges.append((parent, entry.id))
+    lines = ["graph LR"]
+    for node_id in sorted(nodes):
+        lines.append(f'  {node_id.replace("-", "_")}["{mermaid_label(nodes[node_id].name)}"]')
+    for parent, child in sorted(edges):
+        lines.append(f"  {parent.replace('-', '_')} --> {child.replace('-', '_')}")
+    return "\n".join(lines)
+
+
 def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
     """Write `index.md` and one page per topic under `out`; returns the files written, sorted."""
     import jinja2
@@ -62,7 +93,7 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=cell, coauthors=coauthors, links=links)
+    env.filters.update(cell=cell, coauthors=coauthors, links=links, md=md_text)
     topics = catalog.topics()
     entries = sorted((e for _, e in catalog.entries()), key=lambda e: (e.topic, e.year, e.name.lower()))
     by_topic: dict[str, list[CatalogEntry]] = {t: [] for t in topics}
@@ -73,10 +104,30 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
     def subtree(topic: Topic) -> list[Topic]:
         return [t for t in topics.values() if t.id == topic.id or t.id.startswith(topic.id + "/")]
 
+    by_id = {e.id: e for e in entries}
+    children: dict[str, list[CatalogEntry]] = {}
+    for entry in entries:
+        for parent in entry.parents:
+            children.setdefault(parent, []).append(entry)
     written = []
+    entry_prefix = Path(os.path.relpath(catalog.root, out / "entries")).as_posix() + "/"
+    for entry in entries:
+        text = env.get_template("entry.md.j2").render(
+            e=entry,
+            topic=topics.get(entry.topic),
+            levels=LEVELS,
+            file_of=topic_file,
+            parents=[by_id[p] for p in entry.parents if p in by_id],
+            children=sorted(children.get(entry.id, []), key=lambda c: (c.year, c.id)),
+            diagram=diagram(entry, entry_prefix),
+        )
+        path = out / "entries" / f"{entry.id}.md"
+        atomic_write(path, text)
+        written.append(path)
     for topic in topics.values():
         rows = [e for t in subtree(topic) for e in by_topic.get(t.id, [])]
         text = env.get_template("topic.md.j2").render(
+            graph=lineage(rows, by_id),
             topic=topic,
             entries=rows,
             levels=LEVELS,

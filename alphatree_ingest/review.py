@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from .catalog import Catalog, CatalogError, atomic_write, entry_to_yaml, parse_entry, safe_filename
+from .memory import TranslationMemory
 from .models import CatalogEntry
-from .translate import RESIDUE
+from .translate import RESIDUE, split_sentences
 
 
 class ReviewError(RuntimeError):
@@ -28,6 +30,23 @@ class QueueItem:
     path: Path
     age_days: int
     problems: list[str]
+
+    @property
+    def flags(self) -> list[str]:
+        """Short notes for the queue: a new arXiv version, failing checks, ready."""
+        flags = []
+        new = (self.entry.provenance.get("new_version") if self.entry else None) or {}
+        if new:
+            flags.append(f"new version v{new.get('version')}")
+        flags.append(f"{len(self.problems)} check(s) failing" if self.problems else "ready")
+        return flags
+
+
+def flagged_entries(catalog: Catalog) -> list[dict[str, object]]:
+    """Approved entries whose paper has a newer arXiv version (written by `ingest`)."""
+    from .catalog import load_yaml
+
+    return [load_yaml(path) for path in sorted(catalog.flags_dir.glob("*.yaml"))]
 
 
 def _has_cjk(text: str) -> bool:
@@ -115,8 +134,10 @@ def _move(draft: Path, entry: CatalogEntry, dest: Path) -> None:
     os.replace(draft, dest)
 
 
-def approve(catalog: Catalog, arxiv_id: str) -> Path:
-    """Move a draft that passes the gate into the tree. Raises ReviewError naming every failure."""
+def approve(catalog: Catalog, arxiv_id: str, memory: TranslationMemory | None = None) -> tuple[Path, int]:
+    """Move a draft that passes the gate into the tree, and teach the translation memory the
+    reviewer's Chinese. Returns the entry's path and how many sentences were learned.
+    Raises ReviewError naming every failure."""
     path, entry = load_draft(catalog, arxiv_id)
     problems = gate(entry, catalog)
     if problems:
@@ -124,7 +145,35 @@ def approve(catalog: Catalog, arxiv_id: str) -> Path:
     approved = _reviewed(entry, "approved")
     dest = catalog.entry_path(approved)
     _move(path, approved, dest)
-    return dest
+    learned = learn(entry, memory) if memory is not None else 0
+    return dest, learned
+
+
+_ZH_SENTENCE = re.compile(r"(?<=[。！？])")
+
+
+def align(source: str, chinese: str) -> list[tuple[str, str]]:
+    """Pairs of (English sentence, Chinese sentence) when the counts agree; the whole text otherwise."""
+    src = split_sentences(source)
+    zh = [z.strip() for z in _ZH_SENTENCE.split(chinese.strip()) if z.strip()]
+    if not src or not zh:
+        return []
+    if len(src) == len(zh):
+        return list(zip(src, zh, strict=True))
+    return [(" ".join(src), chinese.strip())]
+
+
+def learn(entry: CatalogEntry, memory: TranslationMemory) -> int:
+    """Store the reviewer's translations that the memory does not already hold, as human ones."""
+    pairs = [(entry.title, entry.title_zh.strip())] + align(entry.abstract, entry.abstract_zh)
+    for fig in entry.figures:
+        pairs += align(fig.caption, fig.caption_zh)
+    learned = 0
+    for source, target in pairs:
+        if source and target and not memory.knows(source, target):
+            memory.add(source, target, origin="human")
+            learned += 1
+    return learned
 
 
 def reject(catalog: Catalog, arxiv_id: str, reason: str) -> Path:

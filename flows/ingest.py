@@ -69,7 +69,7 @@ def translate_task(settings: Settings, paper: Paper, extraction: Extraction) -> 
 @task(name="draft", cache_policy=NO_CACHE)
 def draft_task(
     settings: Settings, topic: str, paper: Paper, extraction: Extraction, translation: Translation
-) -> Path:
+) -> pipeline.Written:
     return pipeline.write_draft(settings, topic, paper, extraction, translation)
 
 
@@ -101,14 +101,16 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
         return Failed(message=f"discovery failed: {err}")
 
     log.info(
-        "topic %s: %d found, %d new, %d already known, %d refused",
+        "topic %s: %d found, %d to draft, %d already known, %d flagged, %d refused",
         topic,
         plan.found,
         len(plan.todo),
         len(plan.skipped),
+        len(plan.flagged),
         len(plan.refused),
     )
     drafted: list[dict[str, str]] = []
+    updated: list[dict[str, str]] = []
     failed: list[dict[str, str]] = [{"id": i, "reason": r} for i, r in plan.refused]
     for n, paper in enumerate(plan.todo, start=1):
         label = f"[{n}/{len(plan.todo)}] {paper.versioned_id}"
@@ -116,7 +118,7 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
             pdf = fetch_task(settings, paper)
             extraction = extract_task(settings, paper, pdf)
             translation = translate_task(settings, paper, extraction)
-            path = draft_task(settings, topic, paper, extraction, translation)
+            written = draft_task(settings, topic, paper, extraction, translation)
         except ModelUnavailable as err:
             log.error("%s", err)
             return Failed(message=str(err))
@@ -128,12 +130,18 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
             log.warning("%s failed unexpectedly: %s: %s", label, type(err).__name__, err)
             failed.append({"id": paper.arxiv_id, "reason": f"{type(err).__name__}: {err}"})
             continue
-        log.info("%s drafted -> %s", label, path)
-        drafted.append({"id": paper.arxiv_id, "title": paper.title, "draft": str(path)})
+        log.info("%s %s -> %s %s", label, written.action, written.path, written.note)
+        item = {"id": paper.arxiv_id, "title": paper.title, "draft": str(written.path)}
+        if written.action == "updated":
+            updated.append({**item, "note": written.note})
+        elif written.action == "drafted":
+            drafted.append(item)
     return {
         "topic": topic,
         "found": plan.found,
         "drafted": drafted,
+        "updated": updated,
+        "flagged": [{"id": i, "reason": r} for i, r in plan.flagged],
         "skipped": [{"id": i, "reason": r} for i, r in plan.skipped],
         "failed": failed,
         "seconds": round(time.monotonic() - started, 1),

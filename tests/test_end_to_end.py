@@ -176,3 +176,80 @@ def test_unreachable_arxiv_stops_in_one_sentence(home: Path, tiny_model: Path) -
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach 127.0.0.1:9" in errors[0], result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+) -> None:
+    """The review issue's acceptance walk, through the CLI."""
+    title = "FooGAN: Stable Adversarial Training at Scale"
+    refs = ["I. Gulrajani et al. Improved training of Wasserstein GANs. arXiv:1704.00028, 2017."]
+    arxiv_server.add(
+        FeedEntry("2611.00001", title, ABSTRACT),
+        make_paper_pdf(title, ABSTRACT, code_url="https://github.com/example/foogan", references=refs),
+    )
+    env = cli_env(home, arxiv_server, tiny_model)
+    assert run_cli(["ingest", "--topic", "gan"], env).returncode == 0
+    draft = home / "catalog" / "drafts" / "2611.00001.yaml"
+
+    # a reviewer edits in an editor: Chinese title with a comment, a comment line, a parent
+    text = draft.read_text()
+    lines = text.splitlines(keepends=True)
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("title_zh:"))
+    end = at + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    lines[at:end] = ["title_zh: FooGAN：大规模稳定对抗训练  # 已校对\n"]
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("parents:"))
+    end = at + 1
+    while end < len(lines) and lines[end].startswith("- "):
+        end += 1
+    lines[at:end] = ["# 审稿人：只保留 WGAN-GP\nparents:\n- wgan-gp\n"]
+    edited = "".join(lines)
+    draft.write_text(edited)
+
+    # same version: untouched, byte for byte
+    again = run_cli(["ingest", "--topic", "gan"], env)
+    assert again.returncode == 0 and "already drafted" in again.stdout
+    assert draft.read_text() == edited
+
+    # a new version: machine fields refreshed, every edit kept, the run says so
+    arxiv_server.entries.clear()
+    v2 = ABSTRACT.replace("We propose", "In this revised version we propose")
+    arxiv_server.add(
+        FeedEntry("2611.00001", title, v2, version=2),
+        make_paper_pdf(title, v2, code_url="https://github.com/example/foogan", references=refs),
+    )
+    updated = run_cli(["ingest", "--topic", "gan"], env)
+    assert updated.returncode == 0, updated.stderr
+    assert (
+        "updated  2611.00001" in updated.stdout and "reviewer edits kept: title_zh, parents" in updated.stdout
+    )
+    text = draft.read_text()
+    assert "title_zh: FooGAN：大规模稳定对抗训练  # 已校对\n" in text
+    assert "# 审稿人：只保留 WGAN-GP\nparents:\n- wgan-gp\n" in text
+    data = yaml.safe_load(text)
+    assert data["version"] == 2 and data["abstract"] == v2
+    assert "new version v2" in run_cli(["review", "list"], env).stdout
+
+    # the reviewer fixes the Chinese abstract, approves; the memory learns it
+    data["abstract_zh"] = "我们提出 FooGAN。它在 CelebA-HQ 上提升 FID。代码已开源。"
+    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    approved = run_cli(["review", "approve", "2611.00001"], env)
+    assert approved.returncode == 0, approved.stderr
+    assert "learned" in approved.stdout
+    memory = (home / "translations" / "memory.jsonl").read_text()
+    assert '"target": "FooGAN：大规模稳定对抗训练", "origin": "human"' in memory
+
+    published = run_cli(["publish"], env)
+    assert published.returncode == 0
+    page = (home / "site" / "gan.md").read_text()
+    assert "[**FooGAN**](entries/foogan.md)" in page and "wgan_gp --> foogan" in page
+    assert "FooGAN：大规模稳定对抗训练" in (home / "site" / "entries" / "foogan.md").read_text()
+
+    # a third version of the approved paper is flagged, not drafted
+    arxiv_server.entries.clear()
+    arxiv_server.add(FeedEntry("2611.00001", title, v2, version=3))
+    third = run_cli(["ingest", "--topic", "gan"], env)
+    assert "flagged  2611.00001" in third.stdout and not draft.exists()
+    assert "has a new arXiv version v3" in run_cli(["review", "list"], env).stdout
