@@ -24,12 +24,18 @@ logger = logging.getLogger(__name__)
 
 USER_AGENT = "alphatree-ingest/0.1 (https://github.com/alphatree; polite nightly harvester)"
 RETRY_STATUSES = {429, 500, 502, 503, 504}
+MAX_QUERY_RESULTS = 30000
+"""arXiv serves at most this many results for one query."""
 MAX_RETRY_AFTER = 300.0
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ArxivUnavailable(RuntimeError):
     """arXiv (or the configured endpoint) cannot be reached at all; the run cannot start."""
+
+
+class DiscoveryError(RuntimeError):
+    """A page of the topic query could not be read after retries; the message says why."""
 
 
 class PdfError(RuntimeError):
@@ -105,6 +111,12 @@ class PoliteSession(requests.Session):
             try:
                 with self.limiter.slot():
                     response = super().request(method, url, *args, **kwargs)
+            except requests.Timeout:
+                if attempt == self.retries:
+                    raise
+                logger.warning("%s timed out; retrying", _host(url))
+                time.sleep(self.backoff * (2**attempt))
+                continue
             except requests.ConnectionError as err:
                 if not self.answered:
                     raise ArxivUnavailable(
@@ -156,59 +168,102 @@ def _split_version(short_id: str) -> tuple[str, int]:
 
 @dataclass
 class Discovery:
-    """What a topic query found: valid papers, and feed entries refused with the reason."""
+    """What a topic query found: valid papers (oldest first), and feed entries refused with the reason."""
 
     papers: list[Paper] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    requests: int = 0
+    """API pages fetched."""
+    truncated: bool = False
+    """True when `max_papers` stopped the paging before the end."""
 
 
 class ArxivSource:
     """arXiv API and PDF access for one run; every request shares one politeness limiter."""
 
-    def __init__(self, settings: Settings, *, page_size: int = 100) -> None:
+    def __init__(self, settings: Settings, *, page_size: int = 200, page_retries: int = 3) -> None:
         self.settings = settings
+        self.page_retries = page_retries
         self.limiter = PoliteLimiter(settings.cache_dir / "arxiv.lock", settings.arxiv_delay)
         self.session = PoliteSession(self.limiter, timeout=settings.http_timeout)
         self.page_size = page_size
 
-    def _client(self) -> Any:
+    def _url(self, search: Any, start: int) -> str:
         import arxiv
 
-        client = arxiv.Client(page_size=self.page_size, delay_seconds=0.0, num_retries=3)
+        client = arxiv.Client(page_size=self.page_size)
         client.query_url_format = self.settings.arxiv_api.rstrip("?") + "?{}"
-        client._session = self.session
-        return client
+        return str(client._format_url(search, start, self.page_size))
+
+    def _page(self, url: str, *, expected: int | None) -> Any:
+        """One parsed Atom page. An empty page while more results are announced (a known arXiv
+        glitch) and malformed Atom are retried, then raise DiscoveryError: never taken as the end."""
+        from arxiv import _feed
+
+        problem = ""
+        for attempt in range(self.page_retries + 1):
+            response = self.session.get(url)
+            if response.status_code != 200:
+                raise DiscoveryError(f"{_host(url)} answered HTTP {response.status_code} for {url}")
+            feed = _feed.parse(response.content)
+            if feed.malformed or b"totalResults" not in response.content:
+                problem = f"malformed Atom ({feed.error or 'no opensearch:totalResults'})"
+            elif not feed.results:
+                announced = feed.header.total_results if expected is None else expected
+                if announced <= 0:
+                    return feed  # really nothing (more) to read
+                problem = f"empty page although {announced} more results are announced"
+            else:
+                return feed
+            logger.warning("%s (try %d of %d): %s", problem, attempt + 1, self.page_retries + 1, url)
+        raise DiscoveryError(
+            f"gave up on a page of {_host(url)} after {self.page_retries + 1} tries: {problem}"
+        )
 
     def discover(
-        self, query: str, *, since: dt.date | None = None, max_papers: int | None = None
+        self, query: str, *, since: dt.datetime | dt.date | None = None, max_papers: int | None = None
     ) -> Discovery:
-        """Newest papers first for `query`, down to `since`. Raises ArxivUnavailable or arxiv errors."""
+        """Papers for `query` new or revised since `since`, oldest change first, paging as far as needed.
+
+        Sorting and filtering by arXiv's lastUpdatedDate brings new papers and new versions alike.
+
+        Raises ArxivUnavailable (endpoint unreachable) or DiscoveryError (a page that cannot be read).
+        """
         import arxiv
 
         if since is not None:
-            today = dt.date.today().strftime("%Y%m%d")
-            query = f"({query}) AND submittedDate:[{since.strftime('%Y%m%d')}0000 TO {today}2359]"
+            if not isinstance(since, dt.datetime):
+                since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+            upto = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+            query = f"({query}) AND lastUpdatedDate:[{since:%Y%m%d%H%M} TO {upto:%Y%m%d%H%M}]"
         search = arxiv.Search(
             query=query,
             max_results=None,
-            sort_by=arxiv.SortCriterion.SubmittedDate,
-            sort_order=arxiv.SortOrder.Descending,
+            sort_by=arxiv.SortCriterion.LastUpdatedDate,
+            sort_order=arxiv.SortOrder.Ascending,
         )
         found = Discovery()
         seen: set[str] = set()
-        for result in self._client().results(search):
-            paper, problem = to_paper(result)
-            if paper is None:
-                found.refused.append((str(getattr(result, "entry_id", "?"))[:200], problem))
-                continue
-            if since is not None and paper.published.date() < since:
+        start, total = 0, None
+        while total is None or start < min(total, MAX_QUERY_RESULTS):
+            feed = self._page(self._url(search, start), expected=None if total is None else total - start)
+            total = feed.header.total_results if total is None else total
+            found.requests += 1
+            if not feed.results:
                 break
-            if paper.arxiv_id in seen:
-                continue
-            seen.add(paper.arxiv_id)
-            found.papers.append(paper)
-            if max_papers is not None and len(found.papers) >= max_papers:
-                break
+            start += len(feed.results)
+            for result in feed.results:
+                paper, problem = to_paper(result)
+                if paper is None:
+                    found.refused.append((str(getattr(result, "entry_id", "?"))[:200], problem))
+                    continue
+                if since is not None and paper.changed < since or paper.arxiv_id in seen:
+                    continue
+                seen.add(paper.arxiv_id)
+                found.papers.append(paper)
+                if max_papers is not None and len(found.papers) >= max_papers:
+                    found.truncated = True
+                    return found
         return found
 
     def fetch_pdf(self, paper: Paper) -> Path:
@@ -220,6 +275,9 @@ class ArxivSource:
         if not _looks_like_pdf(data[:1024]):
             kind = "an HTML page" if b"<html" in data[:2048].lower() else "not a PDF"
             raise PdfError(f"{paper.pdf_url} returned {kind} instead of a PDF")
+        problem = pdf_problem(data)
+        if problem:
+            raise PdfError(f"{paper.pdf_url}: {problem}")
         atomic_write(dest, data)
         return dest
 
@@ -248,6 +306,26 @@ class ArxivSource:
             except requests.RequestException as err:
                 raise PdfError(f"download of {url} broke off: {_reason(err)}") from None
         return b"".join(chunks)
+
+
+def pdf_problem(data: bytes) -> str | None:
+    """None for a complete, readable PDF; else what is wrong (truncated, encrypted, no pages)."""
+    import pymupdf
+
+    if b"%%EOF" not in data[-2048:]:
+        return "the PDF is truncated (no end-of-file marker)"
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except Exception as err:
+        return f"the PDF cannot be read ({err})"
+    try:
+        if doc.needs_pass:
+            return "the PDF is encrypted with a password"
+        if doc.page_count == 0:
+            return "the PDF has no pages"
+    finally:
+        doc.close()
+    return None
 
 
 def _looks_like_pdf(head: bytes) -> bool:

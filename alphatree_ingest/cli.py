@@ -61,8 +61,10 @@ def _print_summary(summary: dict[str, Any]) -> None:
     print(
         f"\nTopic {summary['topic']}: {summary['found']} found, {len(drafted)} drafted, "
         f"{len(updated)} updated, {len(flagged)} flagged, {len(skipped)} skipped, "
-        f"{len(failed)} failed ({summary['seconds']} s)."
+        f"{len(failed)} failed ({summary['seconds']} s, {summary.get('requests', 0)} API request(s))."
     )
+    if summary.get("watermark"):
+        print(f"Watermark: every paper submitted up to {summary['watermark']} is done.")
     for item in drafted:
         print(f"  drafted  {item['id']}  {item['draft']}")
     for item in updated:

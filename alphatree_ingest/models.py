@@ -44,6 +44,11 @@ class Paper(_Strict):
     _id = field_validator("arxiv_id")(_check_arxiv_id)
 
     @property
+    def changed(self) -> dt.datetime:
+        """When this version appeared: the feed's updated time, else the first submission."""
+        return self.updated or self.published
+
+    @property
     def versioned_id(self) -> str:
         return f"{self.arxiv_id}v{self.version}"
 

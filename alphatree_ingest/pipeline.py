@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .arxiv_source import ArxivSource, Discovery
-from .catalog import Catalog, CatalogError, atomic_write, dump_yaml, parse_entry, safe_filename
+from .catalog import Catalog, CatalogError, atomic_write, dump_yaml, load_yaml, parse_entry, safe_filename
 from .config import Settings
 from .draft import build_entry, render_draft
 from .drafts import update_draft
@@ -65,12 +65,94 @@ def topic_query(settings: Settings, topic: str) -> str:
     return topics[topic].query
 
 
-def discover(settings: Settings, query: str, since: dt.date | None, max_papers: int | None) -> Discovery:
+def discover(
+    settings: Settings, query: str, since: dt.datetime | dt.date | None, max_papers: int | None
+) -> Discovery:
     return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)
 
 
-def plan(settings: Settings, discovery: Discovery) -> Plan:
+FIRST_RUN_LOOKBACK = dt.timedelta(days=7)
+"""A topic without a watermark (and no --since) starts this far back."""
+MAX_ATTEMPTS = 3
+"""A paper that failed in this many runs no longer holds its topic's watermark back."""
+
+
+@dataclass
+class TopicState:
+    """Per-topic harvest state, kept with the tree in `catalog/state/<topic>.yaml`."""
+
+    watermark: dt.datetime | None = None
+    """arXiv update time of the newest paper up to which every paper was finished."""
+    attempts: dict[str, int] = field(default_factory=dict)
+    """Failed papers and how many runs failed on them."""
+    gave_up: dict[str, str] = field(default_factory=dict)
+    """Papers given up after MAX_ATTEMPTS runs, with the last reason."""
+
+
+def state_path(settings: Settings, topic: str) -> Path:
+    return settings.catalog_dir / "state" / f"{topic.replace('/', '--')}.yaml"
+
+
+def load_state(settings: Settings, topic: str) -> TopicState:
+    path = state_path(settings, topic)
+    if not path.exists():
+        return TopicState()
+    try:
+        data = load_yaml(path) or {}
+        mark = data.get("watermark")
+        return TopicState(
+            watermark=dt.datetime.fromisoformat(mark) if mark else None,
+            attempts={str(k): int(v) for k, v in (data.get("attempts") or {}).items()},
+            gave_up={str(k): str(v) for k, v in (data.get("gave_up") or {}).items()},
+        )
+    except (CatalogError, ValueError, AttributeError, TypeError) as err:
+        raise IngestError(
+            f"{path} is damaged ({err}); fix or delete it (the run then starts afresh)"
+        ) from None
+
+
+def save_state(settings: Settings, topic: str, state: TopicState) -> None:
+    data = {
+        "watermark": state.watermark.isoformat() if state.watermark else None,
+        "attempts": dict(sorted(state.attempts.items())),
+        "gave_up": dict(sorted(state.gave_up.items())),
+    }
+    atomic_write(state_path(settings, topic), dump_yaml(data))
+
+
+def start_of_harvest(state: TopicState, since: dt.date | None, now: dt.datetime) -> dt.datetime:
+    """Where this run's query starts: --since when given (backfill), else the watermark."""
+    if since is not None:
+        return dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+    if state.watermark is not None:
+        return state.watermark
+    return now - FIRST_RUN_LOOKBACK
+
+
+def advance(state: TopicState, papers: list[Paper], failed: dict[str, str]) -> TopicState:
+    """The new state after a run over `papers` (oldest first): the watermark moves over finished
+    papers and stops before the first one that failed, unless it failed MAX_ATTEMPTS times."""
+    new = TopicState(state.watermark, dict(state.attempts), dict(state.gave_up))
+    blocked = False
+    for paper in papers:
+        if paper.arxiv_id in failed:
+            tries = new.attempts.get(paper.arxiv_id, 0) + 1
+            if tries >= MAX_ATTEMPTS:
+                new.attempts.pop(paper.arxiv_id, None)
+                new.gave_up[paper.arxiv_id] = failed[paper.arxiv_id]
+            else:
+                new.attempts[paper.arxiv_id] = tries
+                blocked = True
+        else:
+            new.attempts.pop(paper.arxiv_id, None)
+        if not blocked and (new.watermark is None or paper.changed > new.watermark):
+            new.watermark = paper.changed
+    return new
+
+
+def plan(settings: Settings, discovery: Discovery, gave_up: dict[str, str] | None = None) -> Plan:
     """Split found papers into new ones and ones the catalog already knows (tree, draft, rejected)."""
+    gave_up = gave_up or {}
     catalog = Catalog(settings.catalog_dir)
     known = catalog.known()
     result = Plan(refused=list(discovery.refused), found=len(discovery.papers))
@@ -78,7 +160,11 @@ def plan(settings: Settings, discovery: Discovery) -> Plan:
     for paper in discovery.papers:
         where = known.get(paper.arxiv_id)
         newer = where is not None and (where.version or 0) < paper.version
-        if where is not None and where.broken:
+        if paper.arxiv_id in gave_up:
+            result.skipped.append(
+                (paper.arxiv_id, f"given up after {MAX_ATTEMPTS} failed runs: {gave_up[paper.arxiv_id]}")
+            )
+        elif where is not None and where.broken:
             result.skipped.append(
                 (
                     paper.arxiv_id,

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 
 from alphatree_ingest import pipeline
-from alphatree_ingest.arxiv_source import ArxivUnavailable, Discovery, PdfError
+from alphatree_ingest.arxiv_source import ArxivUnavailable, Discovery, DiscoveryError, PdfError
 from alphatree_ingest.config import Settings, SettingsError
 from alphatree_ingest.extract import ExtractError
 from alphatree_ingest.models import Extraction, Paper, Translation
@@ -87,10 +87,13 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
         if max_papers is not None and max_papers < 1:
             raise SettingsError("max_papers must be at least 1")
         query = pipeline.topic_query(settings, topic)
+        state = pipeline.load_state(settings, topic)
         pipeline.get_translator(settings)  # fail now, not after the downloads
-        discovery = discover_task(settings, query, since_date, max_papers)
-        plan = pipeline.plan(settings, discovery)
-    except (SettingsError, pipeline.IngestError, ModelUnavailable, ArxivUnavailable) as err:
+        start = pipeline.start_of_harvest(state, since_date, dt.datetime.now(dt.UTC))
+        log.info("topic %s: asking arXiv for papers submitted since %s", topic, start.isoformat())
+        discovery = discover_task(settings, query, start, max_papers)
+        plan = pipeline.plan(settings, discovery, state.gave_up)
+    except (SettingsError, pipeline.IngestError, ModelUnavailable, ArxivUnavailable, DiscoveryError) as err:
         log.error("%s", err)
         return Failed(message=str(err))
     except ValueError as err:
@@ -136,8 +139,13 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
             updated.append({**item, "note": written.note})
         elif written.action == "drafted":
             drafted.append(item)
+    failures = {item["id"]: item["reason"] for item in failed}
+    new_state = pipeline.advance(state, discovery.papers, failures)
+    pipeline.save_state(settings, topic, new_state)
     return {
         "topic": topic,
+        "requests": discovery.requests,
+        "watermark": new_state.watermark.isoformat() if new_state.watermark else None,
         "found": plan.found,
         "drafted": drafted,
         "updated": updated,

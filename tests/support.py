@@ -15,6 +15,14 @@ from xml.sax.saxutils import escape
 # --- arXiv ---------------------------------------------------------------------------------------
 
 
+def days_ago(days: float) -> str:
+    """An Atom timestamp `days` before now: test feeds stay inside the first-run lookback."""
+    import datetime as dt
+
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass
 class FeedEntry:
     """One paper as the arXiv API describes it."""
@@ -24,7 +32,9 @@ class FeedEntry:
     abstract: str
     version: int = 1
     authors: list[str] = field(default_factory=lambda: ["Ada Lovelace", "Alan Turing"])
-    published: str = "2026-11-20T10:00:00Z"
+    published: str = field(default_factory=lambda: days_ago(1))
+    updated: str | None = None
+    """When the entry last changed (a new version); the published time when None."""
     comment: str | None = None
     category: str = "cs.CV"
 
@@ -39,7 +49,7 @@ def atom_feed(entries: list[FeedEntry], base: str, total: int, start: int) -> st
         items.append(f"""
   <entry>
     <id>http://arxiv.org/abs/{vid}</id>
-    <updated>{e.published}</updated>
+    <updated>{e.updated or e.published}</updated>
     <published>{e.published}</published>
     <title>{escape(e.title)}</title>
     <summary>{escape(e.abstract)}</summary>
@@ -63,6 +73,11 @@ def atom_feed(entries: list[FeedEntry], base: str, total: int, start: int) -> st
 """
 
 
+def _stamp(published: str) -> str:
+    """`2026-11-20T10:00:00Z` as arXiv's date-range digits `202611201000`."""
+    return published[:16].replace("-", "").replace("T", "").replace(":", "")
+
+
 class ArxivServer:
     """Loopback HTTP server speaking the arXiv API and serving PDFs; records every request."""
 
@@ -71,6 +86,11 @@ class ArxivServer:
         self.pdfs: dict[str, bytes] = {}
         self.requests: list[tuple[float, str]] = []
         self.faults: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
+        """Per path prefix, answers served (once each) before the normal ones."""
+        self.delays: dict[str, list[float]] = {}
+        """Per path prefix, seconds to stall before answering (once each): timeouts."""
+        self.page_faults: dict[int, list[bytes]] = {}
+        """Per `start` offset, Atom bodies served (once each) instead of that page."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +100,10 @@ class ArxivServer:
             def do_GET(self) -> None:  # noqa: N802
                 server.requests.append((time.time(), self.path))
                 path = urlparse(self.path).path
+                for prefix, stalls in server.delays.items():
+                    if path.startswith(prefix) and stalls:
+                        time.sleep(stalls.pop(0))
+                        return self._send(200, b"too late", {})
                 for prefix, queue in server.faults.items():
                     if path.startswith(prefix) and queue:
                         status, headers, body = queue.pop(0)
@@ -88,8 +112,11 @@ class ArxivServer:
                     q = parse_qs(urlparse(self.path).query)
                     start = int(q.get("start", ["0"])[0])
                     size = int(q.get("max_results", ["100"])[0])
-                    page = server.entries[start : start + size]
-                    body = atom_feed(page, server.url, len(server.entries), start).encode()
+                    if server.page_faults.get(start):
+                        return self._send(200, server.page_faults[start].pop(0), {})
+                    matching = server.select(q.get("search_query", [""])[0], q.get("sortOrder", [""])[0])
+                    page = matching[start : start + size]
+                    body = atom_feed(page, server.url, len(matching), start).encode()
                     return self._send(200, body, {"Content-Type": "application/atom+xml"})
                 if path.startswith("/pdf/") and path[5:] in server.pdfs:
                     return self._send(200, server.pdfs[path[5:]], {"Content-Type": "application/pdf"})
@@ -107,13 +134,23 @@ class ArxivServer:
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
+    def select(self, query: str, order: str) -> list[FeedEntry]:
+        """Entries in the query's lastUpdatedDate range (the only clause honoured), by update time."""
+        import re
+
+        chosen = list(self.entries)
+        window = re.search(r"lastUpdatedDate:\[(\d{12}) TO (\d{12})\]", query)
+        if window:
+            low, high = window.groups()
+            chosen = [e for e in chosen if low <= _stamp(e.updated or e.published) <= high]
+        return sorted(chosen, key=lambda e: e.updated or e.published, reverse=order != "ascending")
+
     @property
     def api(self) -> str:
         return f"{self.url}/api/query"
 
     def add(self, entry: FeedEntry, pdf: bytes | None = None) -> None:
         self.entries.append(entry)
-        self.entries.sort(key=lambda e: e.published, reverse=True)
         if pdf is not None:
             self.pdfs[f"{entry.arxiv_id}v{entry.version}"] = pdf
 

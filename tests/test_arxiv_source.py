@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.arxiv_source import ArxivSource, PdfError
+from alphatree_ingest.arxiv_source import ArxivSource, DiscoveryError, PdfError
 from alphatree_ingest.config import Settings, SettingsError
-from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, atom_feed, days_ago, make_paper_pdf
 
 PDF = make_paper_pdf("A Paper", "An abstract.")
 
@@ -21,7 +21,7 @@ def _settings(home: Path, server: ArxivServer, delay: float = 0.2, **kw: object)
 def _papers(server: ArxivServer, n: int) -> None:
     for i in range(n):
         server.add(
-            FeedEntry(f"2611.{i:05d}", f"Paper {i}", "Abstract.", published=f"2026-11-{10 + i}T00:00:00Z"),
+            FeedEntry(f"2611.{i:05d}", f"Paper {i}", "Abstract.", published=days_ago(10 - i)),
             PDF,
         )
 
@@ -30,7 +30,7 @@ def test_requests_are_spaced_by_the_delay_and_pages_follow(tmp_path: Path, arxiv
     _papers(arxiv_server, 5)
     source = ArxivSource(_settings(tmp_path, arxiv_server), page_size=2)
     found = source.discover("cat:cs.CV")
-    assert [p.arxiv_id for p in found.papers] == [f"2611.{i:05d}" for i in (4, 3, 2, 1, 0)]
+    assert [p.arxiv_id for p in found.papers] == [f"2611.{i:05d}" for i in range(5)]  # oldest first
     for paper in found.papers[:2]:
         source.fetch_pdf(paper)
     times = [t for t, _ in arxiv_server.requests]
@@ -65,7 +65,7 @@ def test_html_instead_of_pdf_and_oversized_pdf_fail_that_paper(
 ) -> None:
     _papers(arxiv_server, 1)
     source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
-    paper = source.discover("x").papers[0]
+    paper = source.discover("x").papers[-1]
     arxiv_server.faults["/pdf/"] = [
         (200, {"Content-Type": "text/html"}, b"<html><body>captcha</body></html>")
     ]
@@ -82,9 +82,7 @@ def test_html_instead_of_pdf_and_oversized_pdf_fail_that_paper(
 
 def test_hostile_ids_are_refused_and_text_is_cleaned(tmp_path: Path, arxiv_server: ArxivServer) -> None:
     arxiv_server.add(FeedEntry("2611.00001", "Good\x07 title:\n  with: yaml *and* | pipes", "Fine."))
-    arxiv_server.add(
-        dataclasses.replace(FeedEntry("../../etc/passwd", "Evil", "x"), published="2026-11-19T00:00:00Z")
-    )
+    arxiv_server.add(dataclasses.replace(FeedEntry("../../etc/passwd", "Evil", "x"), published=days_ago(2)))
     found = ArxivSource(_settings(tmp_path, arxiv_server, 0.0)).discover("x")
     assert [p.arxiv_id for p in found.papers] == ["2611.00001"]
     assert found.papers[0].title == "Good title: with: yaml *and* | pipes"
@@ -96,12 +94,65 @@ def test_since_stops_at_older_papers_and_max_papers_caps(tmp_path: Path, arxiv_s
 
     _papers(arxiv_server, 5)
     source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
-    assert len(source.discover("x", since=dt.date(2026, 11, 12)).papers) == 3
+    since = dt.datetime.now(dt.UTC) - dt.timedelta(days=8.5)
+    assert len(source.discover("x", since=since).papers) == 3
     assert len(source.discover("x", max_papers=2).papers) == 2
-    assert "submittedDate" in arxiv_server.requests[0][1]
+    assert "lastUpdatedDate" in arxiv_server.requests[0][1] and "ascending" in arxiv_server.requests[0][1]
 
 
 def test_a_delay_under_three_seconds_is_refused_for_arxiv_org() -> None:
     with pytest.raises(SettingsError, match="below arXiv's limit"):
         Settings.from_env({"ALPHATREE_ARXIV_DELAY": "1"})
     assert Settings.from_env({"ALPHATREE_ARXIV_DELAY": "0.1", "ALPHATREE_ARXIV_API": "http://127.0.0.1:1/q"})
+
+
+def test_a_timeout_is_retried(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+    _papers(arxiv_server, 1)
+    arxiv_server.delays["/api/query"] = [1.5]
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0, http_timeout=0.5))
+    source.session.backoff = 0.05
+    assert len(source.discover("x").papers) == 1
+    assert len(arxiv_server.requests) == 2
+
+
+def test_an_empty_page_while_more_are_announced_is_retried_never_taken_as_the_end(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    _papers(arxiv_server, 4)
+    empty = atom_feed([], arxiv_server.url, total=4, start=2).encode()
+    arxiv_server.page_faults[2] = [empty, empty]
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0), page_size=2)
+    assert len(source.discover("x").papers) == 4  # two glitches, then the real page
+    arxiv_server.page_faults[2] = [empty] * 4
+    with pytest.raises(DiscoveryError, match="empty page although 2 more results are announced"):
+        source.discover("x")
+
+
+def test_malformed_atom_is_retried_then_fails_with_a_clear_error(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    _papers(arxiv_server, 1)
+    arxiv_server.faults["/api/query"] = [(200, {}, b"<feed><entry>broken")]
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    assert len(source.discover("x").papers) == 1
+    arxiv_server.faults["/api/query"] = [(200, {}, b"<feed><entry>broken")] * 4
+    with pytest.raises(DiscoveryError, match="malformed Atom"):
+        source.discover("x")
+
+
+def test_truncated_encrypted_and_empty_pdfs_are_refused_and_not_cached(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    import pymupdf
+
+    _papers(arxiv_server, 1)
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    paper = source.discover("x").papers[0]
+    doc = pymupdf.open()
+    doc.new_page()
+    locked = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    for body, reason in ((PDF[: len(PDF) // 2], "truncated"), (locked, "encrypted")):
+        arxiv_server.faults["/pdf/"] = [(200, {}, body)]
+        with pytest.raises(PdfError, match=reason):
+            source.fetch_pdf(paper)
+    assert not list((tmp_path / "cache" / "pdf").glob("*.pdf"))

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 
 pytestmark = pytest.mark.slow
 
@@ -25,7 +25,7 @@ def _feed(server: ArxivServer) -> None:
             "2611.00001",
             "FooGAN: Stable Adversarial Training at Scale",
             ABSTRACT,
-            published="2026-11-20T10:00:00Z",
+            published=days_ago(1),
         ),
         make_paper_pdf(
             "FooGAN: Stable Adversarial Training at Scale",
@@ -43,7 +43,7 @@ def _feed(server: ArxivServer) -> None:
             "BarNet: Diffusion Meets Adversarial Nets",
             "We study adversarial nets for denoising. The results are strong.",
             version=2,
-            published="2026-11-19T10:00:00Z",
+            published=days_ago(2),
         ),
         make_paper_pdf(
             "BarNet: Diffusion Meets Adversarial Nets",
@@ -65,7 +65,7 @@ def _feed(server: ArxivServer) -> None:
             "2611.00003",
             "Broken Paper",
             "This PDF link is broken.",
-            published="2026-11-18T10:00:00Z",
+            published=days_ago(3),
         )
     )
 
@@ -75,7 +75,7 @@ def test_ingest_drafts_new_papers_skips_known_and_is_idempotent(
 ) -> None:
     _feed(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
-    result = run_cli(["ingest", "--topic", "gan"], env)
+    result = run_cli(["ingest", "--topic", "gan", "--since", "2015-01-01"], env)
     assert result.returncode == 0, result.stderr
     assert "2 drafted" in result.stdout and "1 failed" in result.stdout, result.stdout
     assert "1512.03385  already in the tree" in result.stdout
@@ -114,7 +114,7 @@ def test_ingest_drafts_new_papers_skips_known_and_is_idempotent(
 def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny_model: Path) -> None:
     _feed(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
-    assert run_cli(["ingest", "--topic", "gan", "--max-papers", "2"], env).returncode == 0
+    assert run_cli(["ingest", "--topic", "gan", "--max-papers", "3"], env).returncode == 0
 
     listed = run_cli(["review", "list"], env)
     assert "2611.00001" in listed.stdout and "2611.00002" in listed.stdout
@@ -148,7 +148,7 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
     assert "BarNet" not in page
 
     # neither the approved nor the rejected paper is drafted again
-    again = run_cli(["ingest", "--topic", "gan", "--max-papers", "2"], env)
+    again = run_cli(["ingest", "--topic", "gan", "--max-papers", "3"], env)
     assert again.returncode == 0
     assert "rejected by a reviewer" in again.stdout and "0 drafted" in again.stdout
     assert not list((home / "catalog" / "drafts").glob("*.yaml"))
@@ -217,7 +217,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     arxiv_server.entries.clear()
     v2 = ABSTRACT.replace("We propose", "In this revised version we propose")
     arxiv_server.add(
-        FeedEntry("2611.00001", title, v2, version=2),
+        FeedEntry("2611.00001", title, v2, version=2, updated=days_ago(0.5)),
         make_paper_pdf(title, v2, code_url="https://github.com/example/foogan", references=refs),
     )
     updated = run_cli(["ingest", "--topic", "gan"], env)
@@ -249,7 +249,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
 
     # a third version of the approved paper is flagged, not drafted
     arxiv_server.entries.clear()
-    arxiv_server.add(FeedEntry("2611.00001", title, v2, version=3))
+    arxiv_server.add(FeedEntry("2611.00001", title, v2, version=3, updated=days_ago(0.2)))
     third = run_cli(["ingest", "--topic", "gan"], env)
     assert "flagged  2611.00001" in third.stdout and not draft.exists()
     assert "has a new arXiv version v3" in run_cli(["review", "list"], env).stdout

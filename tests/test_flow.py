@@ -10,7 +10,7 @@ import yaml
 
 from alphatree_ingest import pipeline
 from alphatree_ingest.config import Settings
-from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 
 
 @pytest.fixture(scope="session")
@@ -48,16 +48,14 @@ def test_flow_drafts_reports_failures_and_goes_on(
         FeedEntry("2611.00010", "GoodGAN: A Paper", "We propose GoodGAN."),
         make_paper_pdf("GoodGAN: A Paper", "We propose GoodGAN."),
     )
-    arxiv_server.add(
-        FeedEntry("2611.00011", "Html Paper", "Its link serves HTML.", published="2026-11-19T00:00:00Z")
-    )
+    arxiv_server.add(FeedEntry("2611.00011", "Html Paper", "Its link serves HTML.", published=days_ago(2)))
     arxiv_server.pdfs["2611.00011v1"] = b"<html>login</html>"
     arxiv_server.add(
         FeedEntry(
             "1406.2661", "Generative Adversarial Nets", "The original.", published="2014-06-10T00:00:00Z"
         )
     )
-    summary = ingest(topic="gan")
+    summary = ingest(topic="gan", since="2014-01-01")
     assert [d["id"] for d in summary["drafted"]] == ["2611.00010"]
     assert summary["failed"] == [
         {
