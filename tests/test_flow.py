@@ -21,6 +21,10 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+def _iso(atom_time: str) -> str:
+    return atom_time.replace("Z", "+00:00")
+
+
 class Tagger:
     name = "tagger"
     backend = "fake"
@@ -74,3 +78,53 @@ def test_flow_fails_cleanly_on_an_unknown_topic(prefect_harness: None, flow_env:
 
     state = ingest(topic="nope", return_state=True)
     assert state.is_failed() and "unknown topic 'nope'" in (state.message or "")
+
+
+def test_watermark_holds_at_a_failure_and_a_noop_rerun_costs_one_request(
+    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer, home: Path
+) -> None:
+    from flows.ingest import ingest
+
+    when = {n: days_ago(4 - n) for n in (1, 2, 3)}
+    for n in (1, 2, 3):
+        title = f"Paper{n}GAN: Number {n}"
+        arxiv_server.add(
+            FeedEntry(f"2611.0010{n}", title, "We propose it.", published=when[n]),
+            make_paper_pdf(title, "We propose it.") if n != 2 else None,
+        )
+    first = ingest(topic="gan", since="2026-01-01")
+    assert [d["id"] for d in first["drafted"]] == ["2611.00101", "2611.00103"]
+    assert first["watermark"] == _iso(when[1])  # held before the failed paper
+    state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
+    assert state["attempts"] == {"2611.00102": 1}
+
+    arxiv_server.pdfs["2611.00102v1"] = make_paper_pdf("Paper2GAN: Number 2", "We propose it.")
+    second = ingest(topic="gan")
+    assert [d["id"] for d in second["drafted"]] == ["2611.00102"]
+    assert second["watermark"] == _iso(when[3])
+
+    before = len(arxiv_server.requests)
+    third = ingest(topic="gan")
+    new = [path for _, path in arxiv_server.requests[before:]]
+    assert len(new) == 1 and new[0].startswith("/api/query"), new  # one API request, no PDF
+    assert third["drafted"] == [] and third["requests"] == 1
+
+
+def test_a_paper_failing_three_runs_is_given_up_and_no_longer_holds_the_watermark(
+    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer, home: Path
+) -> None:
+    from flows.ingest import ingest
+
+    arxiv_server.add(FeedEntry("2611.00201", "BadGAN: No PDF", "Nothing.", published=days_ago(2)))
+    good = days_ago(1)
+    arxiv_server.add(
+        FeedEntry("2611.00202", "GoodGAN: Has PDF", "Fine.", published=good),
+        make_paper_pdf("GoodGAN: Has PDF", "Fine."),
+    )
+    runs = [ingest(topic="gan", since="2026-01-01")] + [ingest(topic="gan") for _ in range(2)]
+    assert [len(r["failed"]) for r in runs] == [1, 1, 1]
+    assert runs[2]["watermark"] == _iso(good)
+    state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
+    assert "HTTP 404" in state["gave_up"]["2611.00201"] and state["attempts"] == {}
+    fourth = ingest(topic="gan")
+    assert fourth["failed"] == [] and fourth["requests"] == 1
