@@ -36,7 +36,9 @@ class Settings:
     mt_model: str = DEFAULT_MT_MODEL
     """MarianMT model name on the Hugging Face hub, or a local folder."""
     mt_backend: str = "auto"
-    """Translation backend: `transformers` or `auto` (best available)."""
+    """Translation backend: `ctranslate2` (int8), `transformers`, or `auto` (CTranslate2 when installed)."""
+    mt_target: str = "cmn_Hans"
+    """Target-language token for multi-target models (`>>cmn_Hans<<`); unused by models without one."""
     github_api: str = DEFAULT_GITHUB_API
     """GitHub REST API base, for implementation checks."""
     github_token: str | None = None
@@ -67,6 +69,8 @@ class Settings:
             values["mt_model"] = env["ALPHATREE_MT_MODEL"]
         if env.get("ALPHATREE_MT_BACKEND"):
             values["mt_backend"] = env["ALPHATREE_MT_BACKEND"]
+        if env.get("ALPHATREE_MT_TARGET"):
+            values["mt_target"] = env["ALPHATREE_MT_TARGET"]
         if env.get("ALPHATREE_GITHUB_API"):
             values["github_api"] = env["ALPHATREE_GITHUB_API"]
         if env.get("ALPHATREE_GITHUB_TOKEN"):
@@ -87,9 +91,10 @@ class Settings:
             )
         if urlparse(self.arxiv_api).scheme not in {"http", "https"}:
             raise SettingsError(f"ALPHATREE_ARXIV_API must be an http(s) URL, not {self.arxiv_api!r}.")
-        if self.mt_backend not in {"auto", "transformers"}:
+        if self.mt_backend not in {"auto", "transformers", "ctranslate2"}:
             raise SettingsError(
-                f"ALPHATREE_MT_BACKEND must be 'transformers' or 'auto', not {self.mt_backend!r}."
+                "ALPHATREE_MT_BACKEND must be 'ctranslate2', 'transformers' or 'auto', "
+                f"not {self.mt_backend!r}."
             )
 
     def with_(self, **changes: object) -> Settings:

@@ -30,7 +30,12 @@ def get_translator(settings: Settings) -> Translator:
     """The run's translator, loaded once per process. Raises ModelUnavailable."""
     key = (settings.mt_model, settings.mt_backend)
     if key not in _translators:
-        _translators[key] = MarianTranslator(settings.mt_model).load()
+        _translators[key] = MarianTranslator(
+            settings.mt_model,
+            backend=settings.mt_backend,
+            target=settings.mt_target,
+            cache_dir=settings.cache_dir,
+        ).load()
     return _translators[key]
 
 

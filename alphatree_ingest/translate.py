@@ -218,68 +218,135 @@ def _is_cached(name: str) -> bool:
         return False
 
 
-class MarianTranslator:
-    """MarianMT through `transformers`, from a hub name or a local folder; loads lazily."""
+def _have_ctranslate2() -> bool:
+    import importlib.util
 
-    backend = "transformers"
+    return importlib.util.find_spec("ctranslate2") is not None
+
+
+class MarianTranslator:
+    """MarianMT from a hub name or a local folder, run by `transformers` or by CTranslate2 (int8).
+
+    Loads lazily. CTranslate2 converts the Marian folder once and keeps it in `cache_dir`. Both backends
+    use the model's own generation config (beams, length limits).
+    """
 
     def __init__(
-        self, model: str, *, target: str = "cmn_Hans", token_budget: int = 4096, max_batch: int = 32
+        self,
+        model: str,
+        *,
+        backend: str = "auto",
+        target: str = "cmn_Hans",
+        cache_dir: Path | None = None,
+        token_budget: int = 1024,
+        max_batch: int = 32,
     ) -> None:
+        if backend == "auto":
+            backend = "ctranslate2" if _have_ctranslate2() else "transformers"
         self.name = model
+        self.backend = backend
         self.target = target
+        self.cache_dir = cache_dir or Path.home() / ".cache" / "alphatree"
         self.token_budget = token_budget
         self.max_batch = max_batch
         self._tokenizer: Any = None
         self._model: Any = None
+        self._generation: Any = None
         self.prefix = ""
+
+    def _folder(self) -> Path:
+        """The model's local folder: the given one, or the hub snapshot (downloaded once)."""
+        local = Path(self.name).expanduser()
+        if local.is_dir():
+            return local
+        if local.is_absolute() or self.name.startswith("."):
+            raise ModelUnavailable(f"model folder {self.name} does not exist; {_HINT}.")
+        cached = _is_cached(self.name)
+        if not cached and not _hub_reachable(self.name):
+            raise ModelUnavailable(
+                f"cannot download the translation model {self.name} (the Hugging Face hub is "
+                f"unreachable); {_HINT}."
+            )
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(self.name, local_files_only=cached))
 
     def load(self) -> MarianTranslator:
         """Load tokenizer and model. Raises ModelUnavailable with one sentence on how to fix it."""
         if self._model is not None:
             return self
-        local = Path(self.name).expanduser()
-        hint = (
-            "set ALPHATREE_MT_MODEL to a local MarianMT folder (one that holds config.json, "
-            "source.spm, target.spm and vocab.json)"
-        )
-        kwargs: dict[str, Any] = {}
-        if local.is_dir():
-            source: str = str(local)
-        elif local.is_absolute() or self.name.startswith("."):
-            raise ModelUnavailable(f"model folder {self.name} does not exist; {hint}.")
-        elif _is_cached(self.name):
-            source, kwargs = self.name, {"local_files_only": True}
-        elif not _hub_reachable(self.name):
-            raise ModelUnavailable(
-                f"cannot download the translation model {self.name} (the Hugging Face hub is "
-                f"unreachable); {hint}."
-            )
-        else:
-            source = self.name
         try:
-            from transformers import MarianMTModel, MarianTokenizer
+            folder = self._folder()
+            from transformers import GenerationConfig, MarianTokenizer
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-            self._tokenizer = MarianTokenizer.from_pretrained(source, **kwargs)
-            self._model = MarianMTModel.from_pretrained(source, **kwargs).eval()
+            self._tokenizer = MarianTokenizer.from_pretrained(folder)
+            try:
+                self._generation = GenerationConfig.from_pretrained(folder)
+            except OSError:
+                self._generation = GenerationConfig()
+            self._model = (
+                self._load_ct2(folder) if self.backend == "ctranslate2" else self._load_torch(folder)
+            )
+        except ModelUnavailable:
+            raise
         except ImportError as err:
-            raise ModelUnavailable(f"{err}; pip install 'alphatree-ingest' with its dependencies.") from None
+            raise ModelUnavailable(f"{err}; pip install alphatree-ingest with its dependencies.") from None
         except Exception as err:
             raise ModelUnavailable(
-                f"cannot load the translation model {self.name} ({err}); {hint}."
+                f"cannot load the translation model {self.name} ({err}); {_HINT}."
             ) from None
         token = f">>{self.target}<<"
         if token in self._tokenizer.get_vocab():
             self.prefix = token + " "
         return self
 
+    def _load_torch(self, folder: Path) -> Any:
+        from transformers import MarianMTModel
+
+        return MarianMTModel.from_pretrained(folder).eval()
+
+    def _load_ct2(self, folder: Path) -> Any:
+        import hashlib
+        import os
+
+        import ctranslate2
+        from ctranslate2.converters import TransformersConverter
+
+        stamp = "|".join(
+            f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
+            for f in sorted(folder.iterdir())
+            if f.is_file()
+        )
+        key = hashlib.sha256(f"{folder.resolve()}|{stamp}".encode()).hexdigest()[:16]
+        out = self.cache_dir / "ct2" / f"{key}-int8"
+        if not (out / "model.bin").exists():
+            logger.info("converting %s to CTranslate2 int8 in %s (once)", self.name, out)
+            tmp = out.with_name(out.name + ".tmp")
+            TransformersConverter(str(folder)).convert(str(tmp), quantization="int8", force=True)
+            os.replace(tmp, out)
+        return ctranslate2.Translator(
+            str(out), device="cpu", compute_type="int8", inter_threads=1, intra_threads=os.cpu_count() or 1
+        )
+
+    @property
+    def beams(self) -> int:
+        return int(getattr(self._generation, "num_beams", None) or 1)
+
+    def _lengths(self, longest: int) -> tuple[int, int]:
+        gen = self._generation
+        most = getattr(gen, "max_new_tokens", None) or min(512, 2 * longest + 16)
+        least = getattr(gen, "min_new_tokens", None) or 0
+        return least, max(most, least)
+
     def translate_batch(self, sentences: list[str]) -> list[str]:
         """Translate, sorted by length and batched by a token budget; output in input order."""
         if not sentences:
             return []
         self.load()
+        if self.backend == "ctranslate2":
+            return self._translate_ct2(sentences)
         import torch
 
         order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
@@ -289,13 +356,34 @@ class MarianTranslator:
             encoded = self._tokenizer(
                 texts, return_tensors="pt", padding=True, truncation=True, max_length=512
             )
-            longest = int(encoded["input_ids"].shape[1])
+            least, most = self._lengths(int(encoded["input_ids"].shape[1]))
             with torch.inference_mode():
-                generated = self._model.generate(**encoded, max_new_tokens=min(512, 2 * longest + 16))
+                generated = self._model.generate(
+                    **encoded, num_beams=self.beams, max_new_tokens=most, min_new_tokens=least
+                )
             decoded = self._tokenizer.batch_decode(generated, skip_special_tokens=True)
             for i, text in zip(batch, decoded, strict=True):
                 results[i] = text
         return results
+
+    def _translate_ct2(self, sentences: list[str]) -> list[str]:
+        tok = self._tokenizer
+        sources = [
+            tok.convert_ids_to_tokens(tok.encode(self.prefix + s, truncation=True, max_length=512))
+            for s in sentences
+        ]
+        least, most = self._lengths(max(len(t) for t in sources))
+        results = self._model.translate_batch(
+            sources,
+            beam_size=self.beams,
+            max_batch_size=self.token_budget,
+            batch_type="tokens",
+            min_decoding_length=least,
+            max_decoding_length=most,
+        )
+        return [
+            tok.decode(tok.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True) for r in results
+        ]
 
     def _batches(self, order: list[int], sentences: Sequence[str]) -> list[list[int]]:
         batches: list[list[int]] = []
@@ -313,6 +401,12 @@ class MarianTranslator:
         if current:
             batches.append(current)
         return batches
+
+
+_HINT = (
+    "set ALPHATREE_MT_MODEL to a local MarianMT folder (one that holds config.json, "
+    "source.spm, target.spm and vocab.json)"
+)
 
 
 # --- the stage ----------------------------------------------------------------------------------

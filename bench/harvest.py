@@ -28,8 +28,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, ArxivServer() as server:
         for i in range(n):
             title = f"Paper {i}: A Benchmark"
-            server.add(FeedEntry(f"2611.{i:05d}", title, "Abstract.", published=days_ago(n - i)),
-                       make_paper_pdf(title, "Abstract."))
+            server.add(
+                FeedEntry(f"2611.{i:05d}", title, "Abstract.", published=days_ago(n - i)),
+                make_paper_pdf(title, "Abstract."),
+            )
         source = ArxivSource(Settings(home=Path(tmp), arxiv_api=server.api, arxiv_delay=DELAY))
         start = time.perf_counter()
         found = source.discover("cat:cs.CV", since=dt.date(2000, 1, 1))
@@ -38,15 +40,19 @@ def main() -> None:
         wall = time.perf_counter() - start
         requests = len(server.requests)
         floor = DELAY * (requests - 1)
-        print(f"{n} papers: {requests} requests ({requests / n:.2f} per paper), wall {wall:.2f} s, "
-              f"floor {floor:.2f} s, wall/floor {wall / floor:.3f}")
+        print(
+            f"{n} papers: {requests} requests ({requests / n:.2f} per paper), wall {wall:.2f} s, "
+            f"floor {floor:.2f} s, wall/floor {wall / floor:.3f}"
+        )
         before = len(server.requests)
         start = time.perf_counter()
         again = source.discover("cat:cs.CV", since=found.papers[-1].changed)
         for paper in again.papers:
             source.fetch_pdf(paper)  # cached: no download
-        print(f"no-op rerun from the watermark: {len(server.requests) - before} request(s), "
-              f"{time.perf_counter() - start:.2f} s")
+        print(
+            f"no-op rerun from the watermark: {len(server.requests) - before} request(s), "
+            f"{time.perf_counter() - start:.2f} s"
+        )
 
 
 if __name__ == "__main__":

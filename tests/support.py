@@ -274,12 +274,14 @@ def build_tiny_marian(out: Path) -> Path:
             minloglevel=2,
         )
         (out / f"{name}.spm").write_bytes(model.getvalue())
-    vocab = {"</s>": 0, "<unk>": 1, "<pad>": 2}
+    # the layout of opus-mt-en-zh: </s> 0, <unk> 1, pieces, language tokens, <pad> last
+    vocab = {"</s>": 0, "<unk>": 1}
     for name in ("source", "target"):
         sp = spm.SentencePieceProcessor(model_file=str(out / f"{name}.spm"))
         for i in range(sp.get_piece_size()):
             vocab.setdefault(sp.id_to_piece(i), len(vocab))
     vocab[">>cmn_Hans<<"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
     (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False))
     tokenizer = MarianTokenizer(
         vocab=str(out / "vocab.json"),
@@ -299,9 +301,9 @@ def build_tiny_marian(out: Path) -> Path:
         encoder_ffn_dim=32,
         decoder_ffn_dim=32,
         max_position_embeddings=256,
-        pad_token_id=2,
+        pad_token_id=vocab["<pad>"],
         eos_token_id=0,
-        decoder_start_token_id=2,
+        decoder_start_token_id=vocab["<pad>"],
         forced_eos_token_id=0,
     )
     torch.manual_seed(0)

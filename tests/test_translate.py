@@ -136,9 +136,12 @@ def test_empty_and_very_long_inputs() -> None:
     assert out.count("译") == 400
 
 
-def test_tiny_real_model_through_the_real_loading_path(tiny_model: Path) -> None:
-    translator = MarianTranslator(str(tiny_model)).load()
-    assert translator.prefix == ">>cmn_Hans<< "
+@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+def test_tiny_real_model_through_the_real_loading_path(
+    tiny_model: Path, tmp_path: Path, backend: str
+) -> None:
+    translator = MarianTranslator(str(tiny_model), backend=backend, cache_dir=tmp_path).load()
+    assert translator.prefix == ">>cmn_Hans<< " and translator.backend == backend
     stage = TranslateStage(translator, GLOSSARY)
     outputs = stage.translate(["We propose a generative adversarial network.", "", "It uses ResNet at 3.5%."])
     assert outputs[0] and outputs[1] == "" and "3.5%" in outputs[2] and "ResNet" in outputs[2]
@@ -148,3 +151,28 @@ def test_tiny_real_model_through_the_real_loading_path(tiny_model: Path) -> None
 def test_a_missing_local_model_folder_says_how_to_fix_it(tmp_path: Path) -> None:
     with pytest.raises(ModelUnavailable, match="ALPHATREE_MT_MODEL"):
         MarianTranslator(str(tmp_path / "nope")).load()
+
+
+def test_both_backends_agree_and_the_conversion_is_cached(tiny_model: Path, tmp_path: Path) -> None:
+    texts = ["We propose a generative adversarial network.", "The model is trained on images."]
+    reference = MarianTranslator(str(tiny_model), backend="transformers").translate_batch(texts)
+    fast = MarianTranslator(str(tiny_model), backend="ctranslate2", cache_dir=tmp_path)
+    assert fast.translate_batch(texts) == reference
+    (converted,) = (tmp_path / "ct2").iterdir()
+    stamp = (converted / "model.bin").stat().st_mtime_ns
+    MarianTranslator(str(tiny_model), backend="ctranslate2", cache_dir=tmp_path).load()
+    assert (converted / "model.bin").stat().st_mtime_ns == stamp
+
+
+def test_models_without_language_tokens_get_no_prefix(tiny_model: Path, tmp_path: Path) -> None:
+    import json
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(tiny_model, plain)
+    vocab = json.loads((plain / "vocab.json").read_text())
+    vocab["cmn_Hans_token_gone"] = vocab.pop(">>cmn_Hans<<")
+    (plain / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False))
+    translator = MarianTranslator(str(plain), backend="transformers").load()
+    assert translator.prefix == ""
+    assert MarianTranslator(str(tiny_model), backend="transformers", target="yue").load().prefix == ""
