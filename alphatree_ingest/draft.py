@@ -10,16 +10,12 @@ from typing import Any
 
 from . import __version__
 from .catalog import dump_yaml
-from .models import CatalogEntry, EntryCode, EntryFigure, Extraction, Paper, Translation
+from .implementations import Candidate, find_implementations
+from .models import CatalogEntry, CodeLink, EntryCode, EntryFigure, Extraction, Paper, Translation
 
 VENUE = re.compile(
     r"\b(CVPR|ICCV|ECCV|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|WACV|BMVC|ACL|EMNLP|NAACL|TPAMI|IJCV|"
     r"SIGGRAPH(?: Asia)?|MICCAI|KDD|TMLR)\s*'?(\d{4}|\d{2})\b"
-)
-OFFICIAL = re.compile(
-    r"\b(our|the) (code|implementation|models?|source code)\b|\bcode (is|will be) (publicly )?"
-    r"(available|released)|\bwe (release|open[- ]source|make)\b|\bavailable at\b|\bproject page\b",
-    re.IGNORECASE,
 )
 BEGINNER = re.compile(r"\b(survey|tutorial|introduction to|review of|primer)\b", re.IGNORECASE)
 
@@ -51,50 +47,84 @@ def suggest_venue(paper: Paper) -> str | None:
     return paper.journal_ref
 
 
+BUILDS_ON = (
+    r"(?:builds? (?:up)?on|extends?|extending|improves? (?:up)?on|based on|generali[sz]es?|variant of)"
+)
+
+
 def suggest_parents(
     paper: Paper, extraction: Extraction, tree: list[CatalogEntry]
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """Tree entries the paper cites (by arXiv id) or names in its abstract, best first."""
+    """Tree entries the paper builds on, best first, with the evidence: cited by arXiv id or by title,
+    named in the abstract, and named after "builds on", "extends" (which weighs double)."""
     by_arxiv = {e.arxiv: e for e in tree if e.arxiv}
     evidence: dict[str, list[str]] = {}
+    weight: dict[str, int] = {}
+
+    def note(entry_id: str, what: str, points: int = 1) -> None:
+        evidence.setdefault(entry_id, []).append(what)
+        weight[entry_id] = weight.get(entry_id, 0) + points
+
     for ref in extraction.references:
         if ref.arxiv and ref.arxiv in by_arxiv and ref.arxiv != paper.arxiv_id:
-            evidence.setdefault(by_arxiv[ref.arxiv].id, []).append(f"cites arXiv:{ref.arxiv}")
+            note(by_arxiv[ref.arxiv].id, f"cites arXiv:{ref.arxiv}")
     by_title = {_title_key(e.title): e for e in tree if len(e.title.split()) >= 2}
     for ref in extraction.references:
         entry = by_title.get(_title_key(ref.title or ""))
         if entry is not None and entry.arxiv != paper.arxiv_id and not (ref.arxiv and ref.arxiv in by_arxiv):
-            evidence.setdefault(entry.id, []).append(f'cites "{entry.title}"')
+            note(entry.id, f'cites "{entry.title}"')
     for entry in tree:
         if entry.arxiv == paper.arxiv_id:
             continue
         for name in {entry.name, entry.name.replace(" ", "")}:
-            if len(name) >= 3 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", paper.abstract):
-                evidence.setdefault(entry.id, []).append(f"abstract names {name}")
+            named = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
+            if len(name) >= 3 and re.search(named, paper.abstract):
+                note(entry.id, f"abstract names {name}")
+                if re.search(rf"{BUILDS_ON}[^.]{{0,60}}{named}", paper.abstract, re.IGNORECASE):
+                    note(entry.id, f"abstract: builds on / extends {name}", 2)
                 break
-    ranked = sorted(evidence, key=lambda k: (-len(evidence[k]), k))
+    ranked = sorted(evidence, key=lambda k: (-weight[k], k))
     return ranked[:5], {k: evidence[k] for k in ranked[:5]}
+
+
+def suggest_topic(topic: str, parents: list[str], tree: list[CatalogEntry]) -> tuple[str, str]:
+    """The queried topic, or its subtopic where most suggested parents live; with the evidence."""
+    topics = {e.id: e.topic for e in tree}
+    inside = [topics[p] for p in parents if p in topics and topics[p].startswith(topic + "/")]
+    if inside:
+        best = max(sorted(set(inside)), key=inside.count)
+        if inside.count(best) * 2 >= len(parents):
+            share = f"{inside.count(best)} of {len(parents)} parents are in {best}"
+            return best, f"found by the query of {topic}; {share}"
+    return topic, f"found by the arXiv query of topic {topic}"
 
 
 def _title_key(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
 
 
-def suggest_code(paper: Paper, extraction: Extraction) -> tuple[list[EntryCode], list[str]]:
-    """Repository links from the paper, PyTorch and official ones first, with the evidence."""
+def paper_links(paper: Paper, extraction: Extraction) -> list[CodeLink]:
+    """Repository links from the abstract, the arXiv comment and the PDF, one per repository."""
     from .extract import find_code_links, merge_code_links
 
     abstract_text = f"{paper.abstract} {paper.comment or ''}"
-    links = merge_code_links(find_code_links([abstract_text]) + list(extraction.code_links))
-    scored = []
+    links = find_code_links([abstract_text])
     for link in links:
-        official = bool(OFFICIAL.search(link.evidence)) or link.url in abstract_text
-        scored.append(((link.framework != "pytorch", not official), link, official))
-    scored.sort(key=lambda item: item[0])
+        link.evidence = f"abstract or arXiv comment: {link.evidence}"
+    return merge_code_links(links + list(extraction.code_links))
+
+
+def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str]]:
+    """The entry's code field from verified candidates (best first), and the evidence for each."""
     code = [
-        EntryCode(url=link.url, framework=link.framework, official=official) for _, link, official in scored
-    ][:5]
-    evidence = [link.evidence[:300] for _, link, _ in scored][:5]
+        EntryCode(url=c.url, framework="pytorch" if c.pytorch else c.hint, official=c.official)
+        for c in candidates
+    ]
+    evidence = [
+        f"{c.url}: confidence {c.confidence:.2f}; {'; '.join(c.found_by + c.reasons)}"
+        + (f"; context: {c.evidence[:200]}" if c.evidence else "")
+        for c in candidates
+    ]
     return code, evidence
 
 
@@ -113,13 +143,19 @@ def build_entry(
     tree: list[CatalogEntry],
     taken_slugs: set[str],
     figure_files: dict[str, str],
+    implementations: list[Candidate] | None = None,
     now: dt.datetime | None = None,
 ) -> CatalogEntry:
-    """A draft entry whose machine-made fields all carry provenance. Pure: no IO."""
+    """A draft entry whose machine-made fields all carry provenance. Pure: no IO.
+
+    `implementations`: verified code candidates; without them, the paper's own links, unverified."""
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = suggest_name(paper.title)
     parents, parent_evidence = suggest_parents(paper, extraction, tree)
-    code, code_evidence = suggest_code(paper, extraction)
+    if implementations is None:
+        implementations = find_implementations(paper, paper_links(paper, extraction), None)
+    code, code_evidence = suggest_code(implementations)
+    topic, topic_evidence = suggest_topic(topic, parents, tree)
     figures = []
     for i, fig in enumerate(extraction.figures):
         if fig.number in figure_files:
@@ -140,7 +176,7 @@ def build_entry(
         "title_zh": {"model": translation.model, "backend": translation.backend, **machine},
         "abstract_zh": {"model": translation.model, "backend": translation.backend, **machine},
         "suggestions": {
-            "topic": {"suggested": True, "evidence": f"found by the arXiv query of topic {topic}"},
+            "topic": {"suggested": True, "evidence": topic_evidence},
             "level": {
                 "suggested": True,
                 "evidence": "title reads as a survey or tutorial"

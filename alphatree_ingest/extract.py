@@ -419,7 +419,7 @@ def _split_references(tail: str) -> list[Reference]:
         parts = _merge_broken(tail.split("\n\n"))  # one layout block per entry (author-year styles)
     refs = []
     for part in parts:
-        text = " ".join(part.split())
+        text = " ".join(re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", part).split())  # undo line-end hyphens
         if len(text) < 20:
             continue
         arxiv = ARXIV_REF.search(text)

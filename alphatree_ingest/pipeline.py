@@ -11,9 +11,10 @@ from pathlib import Path
 from .arxiv_source import ArxivSource, Discovery
 from .catalog import Catalog, CatalogError, atomic_write, dump_yaml, load_yaml, parse_entry, safe_filename
 from .config import Settings
-from .draft import build_entry, render_draft
+from .draft import build_entry, paper_links, render_draft
 from .drafts import update_draft
 from .extract import ExtractError, extract, identity_problem
+from .implementations import GitHub, find_implementations
 from .models import Extraction, Paper, Translation
 from .translate import MarianTranslator, TranslateStage, Translator
 
@@ -267,8 +268,17 @@ def write_draft(
             name = f"v{paper.version}-{fig.file}" if existing is not None else fig.file
             atomic_write(catalog.figures_dir / stem / name, (source / fig.file).read_bytes())
             files[fig.number] = f"figures/{stem}/{name}"
+    github = GitHub(settings.github_api, settings.github_token)
+    implementations = find_implementations(paper, paper_links(paper, extraction), github)
     entry = build_entry(
-        paper, extraction, translation, topic=topic, tree=tree, taken_slugs=taken, figure_files=files
+        paper,
+        extraction,
+        translation,
+        topic=topic,
+        tree=tree,
+        taken_slugs=taken,
+        figure_files=files,
+        implementations=implementations,
     )
     if existing is None:
         atomic_write(path, render_draft(entry, settings.prompts_dir))

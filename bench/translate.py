@@ -180,9 +180,8 @@ def main() -> None:
             flush=True,
         )
     per = {k: v["seconds"] / v["sentences"] for k, v in results.items()}
-    print(
-        f"stage vs naive: {per['naive'] / per['stage']:.1f}x   stage vs raw backend: {per['raw'] / per['stage']:.2f}"
-    )
+    ratio_naive, ratio_raw = per["naive"] / per["stage"], per["raw"] / per["stage"]
+    print(f"stage vs naive: {ratio_naive:.1f}x   stage vs raw backend: {ratio_raw:.2f}")
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra:
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_LOGGING_LEVEL="INFO",
         TRANSFORMERS_VERBOSITY="error",
+        ALPHATREE_GITHUB_API="http://127.0.0.1:9",  # closed port: implementations stay unverified
     )
     if server is not None:
         env.update(ALPHATREE_ARXIV_API=server.api, ALPHATREE_ARXIV_DELAY="0.05")

@@ -333,3 +333,90 @@ def prose(page: object, rect: tuple[float, float, float, float], size: float = 8
     import pymupdf
 
     _text(page, pymupdf.Rect(*rect), LOREM, fontsize=size)
+
+
+# --- GitHub --------------------------------------------------------------------------------------
+
+
+class GitHubServer:
+    """Loopback server answering like the GitHub REST API: repos, readme, contents, search."""
+
+    def __init__(self) -> None:
+        import base64
+
+        self.repos: dict[str, dict[str, object]] = {}
+        self.files: dict[str, dict[str, str]] = {}
+        self.search_results: dict[str, list[str]] = {}
+        self.requests: list[str] = []
+        self.remaining = 5000
+        self.forbidden: set[str] = set()
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append(self.path)
+                url = urlparse(self.path)
+                parts = [p for p in url.path.split("/") if p]
+                server.remaining -= 1
+                headers = {
+                    "X-RateLimit-Remaining": str(max(server.remaining, 0)),
+                    "X-RateLimit-Reset": str(int(time.time()) + 3600),
+                }
+                if server.remaining < 0:
+                    return self._json(403, {"message": "API rate limit exceeded"}, headers)
+                if parts[:2] == ["search", "repositories"]:
+                    q = parse_qs(url.query).get("q", [""])[0]
+                    names = [n for key, ns in server.search_results.items() if key in q for n in ns]
+                    items = [{"full_name": n, "html_url": f"https://github.com/{n}"} for n in names]
+                    return self._json(200, {"total_count": len(items), "items": items}, headers)
+                if parts[:1] == ["repos"] and len(parts) >= 3:
+                    name = f"{parts[1]}/{parts[2]}"
+                    if name in server.forbidden:
+                        return self._json(403, {"message": "Forbidden"}, headers)
+                    if name not in server.repos:
+                        return self._json(404, {"message": "Not Found"}, headers)
+                    if len(parts) == 3:
+                        return self._json(200, server.repos[name], headers)
+                    files = server.files.get(name, {})
+                    path = "README.md" if parts[3] == "readme" else "/".join(parts[4:])
+                    if path in files:
+                        content = base64.b64encode(files[path].encode()).decode()
+                        return self._json(
+                            200, {"name": path, "encoding": "base64", "content": content}, headers
+                        )
+                    return self._json(404, {"message": "Not Found"}, headers)
+                self._json(404, {"message": "Not Found"}, headers)
+
+            def _json(self, status: int, data: object, headers: dict[str, str]) -> None:
+                body = json.dumps(data).encode()
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def add_repo(self, name: str, files: dict[str, str], *, size: int = 100, fork: bool = False) -> None:
+        self.repos[name] = {
+            "full_name": name,
+            "size": size,
+            "fork": fork,
+            "html_url": f"https://github.com/{name}",
+        }
+        self.files[name] = files
+
+    def __enter__(self) -> GitHubServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()

@@ -1,0 +1,244 @@
+"""PyTorch implementations for a paper: candidates from the paper and from GitHub, verified with evidence.
+
+Offline (GitHub unreachable) every candidate stays "unverified" and the reviewer decides; nothing fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlparse
+
+import requests
+
+from .models import CodeLink, Paper
+
+logger = logging.getLogger(__name__)
+
+REQUIREMENT_FILES = ("requirements.txt", "pyproject.toml", "setup.py", "setup.cfg", "environment.yml")
+TORCH = re.compile(r"(?m)^\s*[\"']?(torch|pytorch)\b|[\"'](torch|pytorch)[\"'\s<>=~!]|\bimport torch\b")
+
+
+@dataclass
+class Candidate:
+    """One repository that may implement the paper."""
+
+    url: str
+    found_by: list[str] = field(default_factory=list)
+    evidence: str = ""
+    hint: str | None = None
+    """Framework named next to the link in the paper, if any."""
+    verified: bool = False
+    exists: bool | None = None
+    official: bool = False
+    pytorch: bool | None = None
+    cites_paper: bool | None = None
+    confidence: float = 0.0
+    reasons: list[str] = field(default_factory=list)
+
+    @property
+    def full_name(self) -> str | None:
+        parts = urlparse(self.url).path.strip("/").split("/")
+        if "github.com" not in self.url or len(parts) < 2:
+            return None
+        return f"{parts[0]}/{parts[1].removesuffix('.git')}"
+
+
+class GitHub:
+    """The few GitHub REST calls we need, honouring rate-limit headers; None when unavailable."""
+
+    def __init__(self, api: str, token: str | None = None, *, timeout: float = 15.0) -> None:
+        self.api = api.rstrip("/")
+        self.session = requests.Session()
+        self.session.headers.update(
+            {"Accept": "application/vnd.github+json", "User-Agent": "alphatree-ingest"}
+        )
+        if token:
+            self.session.headers["Authorization"] = f"Bearer {token}"
+        self.timeout = timeout
+        self.unreachable = False
+        self.limited_until = 0.0
+        self.calls = 0
+        self.last_status: int | None = None
+
+    @property
+    def usable(self) -> bool:
+        return not self.unreachable and time.time() >= self.limited_until
+
+    def get(self, path: str, **params: str) -> Any:
+        """JSON of a GET, or None (404, rate limited, unreachable). Never raises for network trouble."""
+        if not self.usable:
+            return None
+        try:
+            response = self.session.get(f"{self.api}{path}", params=params or None, timeout=self.timeout)
+        except requests.RequestException as err:
+            logger.info("GitHub unreachable (%s): implementations stay unverified", type(err).__name__)
+            self.unreachable = True
+            return None
+        self.calls += 1
+        self.last_status = response.status_code
+        remaining = response.headers.get("X-RateLimit-Remaining")
+        if remaining == "0" or response.status_code == 429:
+            reset = response.headers.get("X-RateLimit-Reset", "")
+            self.limited_until = float(reset) if reset.isdigit() else time.time() + 60
+            logger.info("GitHub rate limit reached; no more calls until %s", self.limited_until)
+            if response.status_code != 200:
+                return None
+        if response.status_code != 200:
+            return None
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def text(self, path: str) -> str | None:
+        """A file of the contents API, decoded."""
+        data = self.get(path)
+        if not isinstance(data, dict) or "content" not in data:
+            return None
+        try:
+            return base64.b64decode(data["content"]).decode("utf-8", "replace")
+        except (ValueError, TypeError):
+            return None
+
+
+def candidates_from_paper(links: list[CodeLink]) -> list[Candidate]:
+    return [
+        Candidate(url=link.url, found_by=["named in the paper"], evidence=link.evidence, hint=link.framework)
+        for link in links
+    ]
+
+
+def search(github: GitHub, paper: Paper, limit: int = 5) -> list[Candidate]:
+    """Repositories whose README mentions the arXiv id or the exact title."""
+    found: list[Candidate] = []
+    for query, how in (
+        (f'"{paper.arxiv_id}" in:readme', "README mentions the arXiv id"),
+        (f'"{paper.title[:200]}" in:readme,description', "README mentions the title"),
+    ):
+        data = github.get("/search/repositories", q=query, per_page=str(limit))
+        for item in (data or {}).get("items", [])[:limit]:
+            url = item.get("html_url")
+            if isinstance(url, str):
+                found.append(Candidate(url=url, found_by=[f"GitHub search: {how}"]))
+    return found
+
+
+def _merge(candidates: list[Candidate]) -> list[Candidate]:
+    merged: dict[str, Candidate] = {}
+    for c in candidates:
+        key = (c.full_name or c.url).lower()
+        if key in merged:
+            merged[key].found_by += [f for f in c.found_by if f not in merged[key].found_by]
+            merged[key].evidence = merged[key].evidence or c.evidence
+        else:
+            merged[key] = c
+    return list(merged.values())
+
+
+def _author_handles(paper: Paper) -> set[str]:
+    handles = set()
+    for author in paper.authors:
+        parts = re.findall(r"[a-z]+", author.lower())
+        if parts:
+            handles.add("".join(parts))
+            handles.add(parts[-1])
+            handles.add(parts[0][0] + parts[-1])
+    return {h for h in handles if len(h) >= 3}
+
+
+OFFICIAL_WORDS = re.compile(
+    r"\b(our|the) (code|implementation|models?|source code)\b|\bcode (is|will be) (publicly )?"
+    r"(available|released)|\bwe (release|open[- ]source|make)\b",
+    re.IGNORECASE,
+)
+
+
+def verify(github: GitHub, candidate: Candidate, paper: Paper) -> Candidate:
+    """Fill in what GitHub says of the candidate, its confidence and reasons."""
+    named = "named in the paper" in candidate.found_by
+    official_words = bool(OFFICIAL_WORDS.search(candidate.evidence))
+    name = candidate.full_name
+    if name is None or not github.usable:
+        candidate.reasons.append(
+            "unverified: " + ("not a GitHub repository" if name is None else "GitHub unreachable")
+        )
+        candidate.official = named and official_words
+        candidate.pytorch = True if candidate.hint == "pytorch" else None
+        candidate.confidence = 0.5 if candidate.official else (0.3 if named else 0.1)
+        return candidate
+    repo = github.get(f"/repos/{quote(name)}")
+    if repo is None and github.last_status != 404:
+        why = "GitHub rate limit reached" if not github.usable else f"GitHub answered {github.last_status}"
+        candidate.reasons.append(f"unverified: {why}")
+        candidate.official = named and official_words
+        candidate.pytorch = True if candidate.hint == "pytorch" else None
+        candidate.confidence = 0.5 if candidate.official else (0.3 if named else 0.1)
+        return candidate
+    candidate.verified = True
+    if not isinstance(repo, dict):
+        candidate.exists = False
+        candidate.reasons.append("repository does not exist")
+        return candidate
+    candidate.exists = True
+    if repo.get("size", 1) == 0:
+        candidate.reasons.append("repository is empty")
+        return candidate
+    if repo.get("fork"):
+        candidate.reasons.append("a fork")
+    readme = github.text(f"/repos/{quote(name)}/readme") or ""
+    title_words = " ".join(re.findall(r"[a-z0-9]+", paper.title.lower()))
+    candidate.cites_paper = paper.arxiv_id in readme or title_words in " ".join(
+        re.findall(r"[a-z0-9]+", readme.lower())
+    )
+    candidate.reasons.append(
+        "README cites the paper" if candidate.cites_paper else "README does not cite the paper"
+    )
+    candidate.pytorch = False
+    for file in REQUIREMENT_FILES:
+        content = github.text(f"/repos/{quote(name)}/contents/{file}")
+        if content and TORCH.search(content):
+            candidate.pytorch = True
+            candidate.reasons.append(f"torch in {file}")
+            break
+    if not candidate.pytorch and re.search(r"\bimport torch\b|pytorch", readme, re.IGNORECASE):
+        candidate.pytorch = True
+        candidate.reasons.append("README shows PyTorch")
+    if not candidate.pytorch:
+        candidate.reasons.append("no sign of PyTorch")
+    owner = name.split("/")[0].lower()
+    owner_is_author = owner in _author_handles(paper)
+    candidate.official = (named and official_words) or owner_is_author
+    if candidate.official:
+        candidate.reasons.append(
+            "official: " + ("the paper names it as its code" if named else "owner is an author")
+        )
+    score = 0.2
+    score += 0.3 if candidate.cites_paper else 0.0
+    score += 0.2 if candidate.pytorch else 0.0
+    score += 0.3 if candidate.official else (0.1 if named else 0.0)
+    score -= 0.2 if repo.get("fork") else 0.0
+    candidate.confidence = round(max(0.0, min(1.0, score)), 2)
+    return candidate
+
+
+def find_implementations(
+    paper: Paper, links: list[CodeLink], github: GitHub | None, *, limit: int = 5
+) -> list[Candidate]:
+    """Candidates from the paper and (when reachable) GitHub search, verified, best first."""
+    found = candidates_from_paper(links)
+    if github is not None and github.usable:
+        found += search(github, paper)
+    found = _merge(found)
+    if github is None:
+        github = GitHub("http://unreachable.invalid")
+        github.unreachable = True
+    checked = [verify(github, c, paper) for c in found[: limit * 2]]
+    usable = [c for c in checked if c.exists is not False and "repository is empty" not in c.reasons]
+    return sorted(
+        usable, key=lambda c: (-c.confidence, "named in the paper" not in c.found_by, not c.pytorch, c.url)
+    )[:limit]

@@ -1,0 +1,63 @@
+"""Parent suggestions on real papers: precision and recall against the tree entries they cite.
+
+Usage: python bench/placement.py [PDF_DIR]   (default ../shared/figure-devset)
+Ground truth for a paper: the tree entries whose arXiv id or full title (case-insensitive, spaces
+collapsed) occurs anywhere in the text of its reference pages, found by plain string search, which is
+independent of how `extract` splits references. Suggested: what `draft.suggest_parents` proposes
+from the extraction (with an empty abstract, so that only the references count).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from alphatree_ingest.catalog import Catalog  # noqa: E402
+from alphatree_ingest.draft import suggest_parents  # noqa: E402
+from alphatree_ingest.extract import extract, open_pdf  # noqa: E402
+from alphatree_ingest.models import Paper  # noqa: E402
+
+
+def _flat(text: str) -> str:
+    return " ".join(re.sub(r"-\s+", "", text).lower().split())
+
+
+def main() -> None:
+    folder = (
+        Path(sys.argv[1])
+        if len(sys.argv) > 1
+        else Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
+    )
+    tree = [e for _, e in Catalog(Path(__file__).resolve().parent.parent / "catalog").entries()]
+    tp = fp = fn = 0
+    for pdf in sorted(folder.glob("*.pdf")):
+        doc = open_pdf(pdf)
+        text = _flat(" ".join(page.get_text() for page in doc))
+        doc.close()
+        refs = text[text.rfind(" references ") :] if " references " in text else text
+        truth = {e.id for e in tree if (e.arxiv and e.arxiv in refs) or _flat(e.title) in refs}
+        paper = Paper(
+            arxiv_id=pdf.stem,
+            title="",
+            authors=[],
+            abstract="",
+            published=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+            pdf_url="",
+        )
+        suggested, _ = suggest_parents(paper, extract(pdf), tree)
+        got = set(suggested)
+        tp += len(got & truth)
+        fp += len(got - truth)
+        fn += len(truth - got)
+        print(f"{pdf.stem}: cites {sorted(truth) or '-'}; suggested {suggested or '-'}")
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    print(f"precision {precision:.2f}, recall {recall:.2f} ({tp} right, {fp} wrong, {fn} missed)")
+
+
+if __name__ == "__main__":
+    main()
