@@ -43,10 +43,9 @@ class PdfError(RuntimeError):
 
 
 class PoliteLimiter:
-    """At least `delay` seconds between request starts and never two in flight, across processes.
-
-    State lives in a lock file: `flock` serialises every process on this machine that shares the tree.
-    """
+    """Never two requests in flight, and at least `delay` seconds from the end of one request (its
+    body read) to the start of the next, across processes: so arXiv sees its spacing whatever the
+    network's jitter. State lives in a lock file that `flock` serialises."""
 
     def __init__(self, lock_path: Path, delay: float) -> None:
         self.lock_path = lock_path
@@ -65,13 +64,17 @@ class PoliteLimiter:
                 if wait > 0:
                     logger.debug("politeness: waiting %.2f s", wait)
                     time.sleep(wait)
+                yield
+            finally:
                 f.seek(0)
                 f.truncate()
                 f.write(repr(time.time()))
                 f.flush()
-                yield
-            finally:
                 fcntl.flock(f, fcntl.LOCK_UN)
+
+
+class BodyTooLarge(RuntimeError):
+    """An answer's body is over the size cap; the download was stopped."""
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -94,10 +97,17 @@ class PoliteSession(requests.Session):
     """
 
     def __init__(
-        self, limiter: PoliteLimiter, *, timeout: float, retries: int = 3, backoff: float = 2.0
+        self,
+        limiter: PoliteLimiter,
+        *,
+        timeout: float,
+        retries: int = 3,
+        backoff: float = 2.0,
+        max_bytes: int = 80 * 1024 * 1024,
     ) -> None:
         super().__init__()
         self.limiter = limiter
+        self.max_bytes = max_bytes
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
@@ -109,8 +119,10 @@ class PoliteSession(requests.Session):
         kwargs.pop("headers", None)  # the arxiv package's own user-agent is replaced by ours
         for attempt in range(self.retries + 1):
             try:
-                with self.limiter.slot():
+                with self.limiter.slot():  # the body is read inside the slot: never two in flight
+                    kwargs["stream"] = True
                     response = super().request(method, url, *args, **kwargs)
+                    self._read_body(response)
             except requests.Timeout:
                 if attempt == self.retries:
                     raise
@@ -135,6 +147,21 @@ class PoliteSession(requests.Session):
             response.close()
             time.sleep(wait)
         raise AssertionError("unreachable")
+
+    def _read_body(self, response: requests.Response) -> None:
+        declared = response.headers.get("Content-Length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response.close()
+            raise BodyTooLarge(f"{response.url} is {int(declared)} bytes, over the {self.max_bytes}-byte cap")
+        chunks, size = [], 0
+        for chunk in response.iter_content(65536):
+            size += len(chunk)
+            if size > self.max_bytes:
+                response.close()
+                raise BodyTooLarge(f"{response.url} is over the {self.max_bytes}-byte cap")
+            chunks.append(chunk)
+        response._content = b"".join(chunks)
+        response._content_consumed = True  # type: ignore[attr-defined]
 
 
 def _host(url: str | bytes) -> str:
@@ -185,7 +212,9 @@ class ArxivSource:
         self.settings = settings
         self.page_retries = page_retries
         self.limiter = PoliteLimiter(settings.cache_dir / "arxiv.lock", settings.arxiv_delay)
-        self.session = PoliteSession(self.limiter, timeout=settings.http_timeout)
+        self.session = PoliteSession(
+            self.limiter, timeout=settings.http_timeout, max_bytes=settings.max_pdf_bytes
+        )
         self.page_size = page_size
 
     def _url(self, search: Any, start: int) -> str:
@@ -282,30 +311,17 @@ class ArxivSource:
         return dest
 
     def _download(self, url: str) -> bytes:
-        cap = self.settings.max_pdf_bytes
         try:
-            response = self.session.get(url, stream=True)
+            response = self.session.get(url)
         except ArxivUnavailable as err:
             raise PdfError(str(err)) from None
+        except BodyTooLarge as err:
+            raise PdfError(str(err)) from None
         except requests.RequestException as err:
-            raise PdfError(f"download of {url} failed: {_reason(err)}") from None
-        with response:
-            if response.status_code != 200:
-                raise PdfError(f"{url} answered HTTP {response.status_code}")
-            declared = response.headers.get("Content-Length")
-            if declared and declared.isdigit() and int(declared) > cap:
-                raise PdfError(f"{url} is {int(declared)} bytes, over the {cap}-byte cap")
-            chunks: list[bytes] = []
-            size = 0
-            try:
-                for chunk in response.iter_content(65536):
-                    size += len(chunk)
-                    if size > cap:
-                        raise PdfError(f"{url} is over the {cap}-byte cap")
-                    chunks.append(chunk)
-            except requests.RequestException as err:
-                raise PdfError(f"download of {url} broke off: {_reason(err)}") from None
-        return b"".join(chunks)
+            raise PdfError(f"download of {url} failed or broke off: {_reason(err)}") from None
+        if response.status_code != 200:
+            raise PdfError(f"{url} answered HTTP {response.status_code}")
+        return bytes(response.content)
 
 
 def pdf_problem(data: bytes) -> str | None:

@@ -15,6 +15,7 @@ EPILOG = {
     "review": "example: alphatree review list; alphatree review approve 2401.01234",
     "publish": "example: alphatree publish   (writes site/index.md and one page per topic)",
     "serve": "example: PREFECT_API_URL=http://127.0.0.1:4200/api alphatree serve",
+    "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
 }
 
 
@@ -40,6 +41,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
     if args.max_papers is not None and args.max_papers < 1:
         raise CliError("--max-papers must be at least 1")
+    if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
+        raise CliError("--min-relevance must be between 0 and 1")
     settings = _settings()
     topic_query(settings, args.topic)
     print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
@@ -132,7 +135,8 @@ def cmd_review(args: argparse.Namespace) -> int:
                 topic = item.entry.topic if item.entry else "?"
                 title = item.entry.title[:60] if item.entry else "(invalid draft)"
                 flags = ", ".join(item.flags)
-                print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {flags:<32} {title}")
+                score = f"{item.relevance:.2f}" if item.relevance >= 0 else "  - "
+                print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
             for flag in flagged_entries(catalog):
                 print(
                     f"{flag['arxiv']!s:<12} approved entry {flag['entry']} has a new arXiv version "
@@ -188,6 +192,39 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_path(args: argparse.Namespace) -> int:
+    from .catalog import Catalog
+    from .paths import path_to, topic_plan
+    from .publish import LEVELS
+
+    settings = _settings()
+    catalog = Catalog(settings.catalog_dir)
+    entries = [e for _, e in catalog.entries()]
+    if args.entry:
+        try:
+            steps = path_to(args.entry, entries)
+        except KeyError:
+            raise CliError(
+                f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
+            ) from None
+    elif args.topic:
+        if args.topic not in catalog.topics():
+            raise CliError(f"unknown topic {args.topic!r}")
+        steps = topic_plan(args.topic, args.level, entries)
+        if not steps:
+            raise CliError(f"topic {args.topic} has no {args.level or ''} entries yet".replace("  ", " "))
+    else:
+        raise CliError("give an entry id, or --topic T [--level beginner|advanced]")
+    for n, e in enumerate(steps, start=1):
+        level = LEVELS.get(e.level or "", "—")
+        links = [f"https://arxiv.org/abs/{e.arxiv}"] if e.arxiv else []
+        links += [c.url for c in e.code if c.framework == "pytorch"][:1]
+        print(f"{n}. {e.name}（{e.year}，{level}）{e.title_zh}")
+        if links:
+            print(f"   {' · '.join(links)}")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
 
@@ -213,7 +250,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. gan")
     p.add_argument("--since", help="only papers submitted on or after this date (YYYY-MM-DD)")
     p.add_argument("--max-papers", type=int, help="stop after this many papers")
+    p.add_argument(
+        "--min-relevance",
+        type=float,
+        help="hold back papers scoring under this (0 drafts all); default: the topic's setting",
+    )
     p.set_defaults(func=cmd_ingest)
+
+    p = add("path", "Print the reading order that leads to an entry, or a starting plan for a topic.")
+    p.add_argument("entry", nargs="?", help="entry id, e.g. stylegan")
+    p.add_argument("--topic", help="a topic id, for a starting plan")
+    p.add_argument("--level", choices=["beginner", "advanced"], help="with --topic: only goals of this level")
+    p.set_defaults(func=cmd_path)
 
     p = add("extract", "Extract text, sections, figures, code links and references from a PDF (JSON).")
     p.add_argument("pdf", help="the PDF file")

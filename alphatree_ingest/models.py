@@ -184,6 +184,8 @@ class Topic(_Strict):
     parent: str | None = None
     query: str
     """arXiv API search query (`search_query` syntax)."""
+    min_relevance: float | None = None
+    """Papers scoring below this are held back ("skipped, low relevance"); None holds nothing back."""
 
     @field_validator("id")
     @classmethod

@@ -16,6 +16,7 @@ from .drafts import update_draft
 from .extract import ExtractError, extract, identity_problem
 from .implementations import GitHub, find_implementations
 from .models import Extraction, Paper, Translation
+from .relevance import Scorer
 from .translate import MarianTranslator, TranslateStage, Translator
 
 logger = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ class Plan:
     refused: list[tuple[str, str]] = field(default_factory=list)
     flagged: list[tuple[str, str]] = field(default_factory=list)
     """New versions of approved entries: left to reviewers, never drafted again."""
+    held_back: dict[str, float] = field(default_factory=dict)
+    """Papers scoring under the topic's relevance threshold: listed, remembered, not drafted."""
+    relevance: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
+    """Score and nearest tree entries of every paper to draft."""
     found: int = 0
 
 
@@ -93,6 +98,8 @@ class TopicState:
     """Failed papers and how many runs failed on them."""
     gave_up: dict[str, str] = field(default_factory=dict)
     """Papers given up after MAX_ATTEMPTS runs, with the last reason."""
+    held_back: dict[str, float] = field(default_factory=dict)
+    """Papers held back as low relevance, with their score (recover with --min-relevance 0 --since)."""
 
 
 def state_path(settings: Settings, topic: str) -> Path:
@@ -110,6 +117,7 @@ def load_state(settings: Settings, topic: str) -> TopicState:
             watermark=dt.datetime.fromisoformat(mark) if mark else None,
             attempts={str(k): int(v) for k, v in (data.get("attempts") or {}).items()},
             gave_up={str(k): str(v) for k, v in (data.get("gave_up") or {}).items()},
+            held_back={str(k): float(v) for k, v in (data.get("held_back") or {}).items()},
         )
     except (CatalogError, ValueError, AttributeError, TypeError) as err:
         raise IngestError(
@@ -122,6 +130,7 @@ def save_state(settings: Settings, topic: str, state: TopicState) -> None:
         "watermark": state.watermark.isoformat() if state.watermark else None,
         "attempts": dict(sorted(state.attempts.items())),
         "gave_up": dict(sorted(state.gave_up.items())),
+        "held_back": dict(sorted(state.held_back.items())),
     }
     atomic_write(state_path(settings, topic), dump_yaml(data))
 
@@ -138,7 +147,7 @@ def start_of_harvest(state: TopicState, since: dt.date | None, now: dt.datetime)
 def advance(state: TopicState, papers: list[Paper], failed: dict[str, str]) -> TopicState:
     """The new state after a run over `papers` (oldest first): the watermark moves over finished
     papers and stops before the first one that failed, unless it failed MAX_ATTEMPTS times."""
-    new = TopicState(state.watermark, dict(state.attempts), dict(state.gave_up))
+    new = TopicState(state.watermark, dict(state.attempts), dict(state.gave_up), dict(state.held_back))
     blocked = False
     for paper in papers:
         if paper.arxiv_id in failed:
@@ -156,7 +165,14 @@ def advance(state: TopicState, papers: list[Paper], failed: dict[str, str]) -> T
     return new
 
 
-def plan(settings: Settings, discovery: Discovery, gave_up: dict[str, str] | None = None) -> Plan:
+def plan(
+    settings: Settings,
+    discovery: Discovery,
+    gave_up: dict[str, str] | None = None,
+    *,
+    topic: str | None = None,
+    min_relevance: float | None = None,
+) -> Plan:
     """Split found papers into new ones and ones the catalog already knows (tree, draft, rejected)."""
     gave_up = gave_up or {}
     catalog = Catalog(settings.catalog_dir)
@@ -191,7 +207,35 @@ def plan(settings: Settings, discovery: Discovery, gave_up: dict[str, str] | Non
             result.skipped.append((paper.arxiv_id, "already drafted, waiting for review"))
         else:
             result.skipped.append((paper.arxiv_id, "rejected by a reviewer"))
+    if topic is not None and result.todo:
+        _score(catalog, topic, result, min_relevance)
     return result
+
+
+def _score(catalog: Catalog, topic: str, result: Plan, min_relevance: float | None) -> None:
+    """Score the papers to draft against the topic; hold back those under the threshold."""
+    topics = catalog.topics()
+    scorer = Scorer.for_topic(
+        topics[topic], [e for _, e in catalog.entries()], [e for _, e in catalog.rejected()]
+    )
+    threshold = topics[topic].min_relevance if min_relevance is None else min_relevance
+    keep = []
+    for paper in result.todo:
+        score, nearest = scorer.score(f"{paper.title} {paper.abstract}")
+        result.relevance[paper.arxiv_id] = (score, nearest)
+        if threshold and score < threshold:
+            result.held_back[paper.arxiv_id] = score
+            near = ", ".join(nearest) or "none"
+            result.skipped.append(
+                (
+                    paper.arxiv_id,
+                    f"skipped, low relevance {score:.3f} < {threshold} "
+                    f"(nearest: {near}); recover with --min-relevance 0 --since",
+                )
+            )
+        else:
+            keep.append(paper)
+    result.todo = keep
 
 
 def flag_new_version(catalog: Catalog, paper: Paper, entry_path: Path, version: int) -> None:
@@ -249,7 +293,12 @@ class Written:
 
 
 def write_draft(
-    settings: Settings, topic: str, paper: Paper, extraction: Extraction, translation: Translation
+    settings: Settings,
+    topic: str,
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    relevance: tuple[float, list[str]] | None = None,
 ) -> Written:
     """Write `catalog/drafts/<id>.yaml` atomically, with its figures; a newer version updates the
     draft without touching a reviewer's edits, the same version leaves it byte for byte."""
@@ -280,6 +329,8 @@ def write_draft(
         figure_files=files,
         implementations=implementations,
     )
+    if relevance is not None:
+        entry.provenance["suggestions"]["relevance"] = {"score": relevance[0], "nearest": relevance[1]}
     if existing is None:
         atomic_write(path, render_draft(entry, settings.prompts_dir))
         return Written(path, "drafted")

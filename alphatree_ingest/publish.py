@@ -9,6 +9,7 @@ from pathlib import Path
 
 from .catalog import Catalog, atomic_write
 from .models import CatalogEntry, Topic
+from .paths import path_to
 
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
 
@@ -120,6 +121,7 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
             parents=[by_id[p] for p in entry.parents if p in by_id],
             children=sorted(children.get(entry.id, []), key=lambda c: (c.year, c.id)),
             diagram=diagram(entry, entry_prefix),
+            path=path_to(entry.id, entries),
         )
         path = out / "entries" / f"{entry.id}.md"
         atomic_write(path, text)

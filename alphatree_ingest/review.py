@@ -32,6 +32,12 @@ class QueueItem:
     problems: list[str]
 
     @property
+    def relevance(self) -> float:
+        """The topic relevance score the ingest gave the draft (-1 when it has none)."""
+        found = (self.entry.provenance.get("suggestions") or {}).get("relevance") if self.entry else None
+        return float(found["score"]) if isinstance(found, dict) and "score" in found else -1.0
+
+    @property
     def flags(self) -> list[str]:
         """Short notes for the queue: a new arXiv version, failing checks, ready."""
         flags = []
@@ -86,7 +92,7 @@ def gate(entry: CatalogEntry, catalog: Catalog) -> list[str]:
 
 
 def queue(catalog: Catalog, now: dt.datetime | None = None) -> list[QueueItem]:
-    """Drafts waiting for review, oldest first, each with the checks it fails."""
+    """Drafts waiting for review, most relevant first (then oldest), each with the checks it fails."""
     now = now or dt.datetime.now(dt.UTC)
     items = []
     for path in sorted(catalog.drafts_dir.glob("*.yaml")):
@@ -97,7 +103,7 @@ def queue(catalog: Catalog, now: dt.datetime | None = None) -> list[QueueItem]:
             items.append(QueueItem(path.stem, None, path, age, [str(err)]))
             continue
         items.append(QueueItem(entry.arxiv or path.stem, entry, path, age, gate(entry, catalog)))
-    items.sort(key=lambda item: (-item.age_days, item.arxiv))
+    items.sort(key=lambda item: (-item.relevance, -item.age_days, item.arxiv))
     return items
 
 

@@ -68,16 +68,23 @@ def translate_task(settings: Settings, paper: Paper, extraction: Extraction) -> 
 
 @task(name="draft", cache_policy=NO_CACHE)
 def draft_task(
-    settings: Settings, topic: str, paper: Paper, extraction: Extraction, translation: Translation
+    settings: Settings,
+    topic: str,
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    relevance: tuple[float, list[str]] | None,
 ) -> pipeline.Written:
-    return pipeline.write_draft(settings, topic, paper, extraction, translation)
+    return pipeline.write_draft(settings, topic, paper, extraction, translation, relevance)
 
 
 EXPECTED = (PdfError, ExtractError, requests.RequestException, OSError, ValueError)
 
 
 @flow(name="ingest", log_prints=True)
-def ingest(topic: str, since: str | None = None, max_papers: int | None = None) -> Any:
+def ingest(
+    topic: str, since: str | None = None, max_papers: int | None = None, min_relevance: float | None = None
+) -> Any:
     """Find new arXiv papers for `topic` and leave one draft per paper in `catalog/drafts/`."""
     log = get_run_logger()
     started = time.monotonic()
@@ -92,7 +99,7 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
         start = pipeline.start_of_harvest(state, since_date, dt.datetime.now(dt.UTC))
         log.info("topic %s: asking arXiv for papers submitted since %s", topic, start.isoformat())
         discovery = discover_task(settings, query, start, max_papers)
-        plan = pipeline.plan(settings, discovery, state.gave_up)
+        plan = pipeline.plan(settings, discovery, state.gave_up, topic=topic, min_relevance=min_relevance)
     except (SettingsError, pipeline.IngestError, ModelUnavailable, ArxivUnavailable, DiscoveryError) as err:
         log.error("%s", err)
         return Failed(message=str(err))
@@ -121,7 +128,8 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
             pdf = fetch_task(settings, paper)
             extraction = extract_task(settings, paper, pdf)
             translation = translate_task(settings, paper, extraction)
-            written = draft_task(settings, topic, paper, extraction, translation)
+            relevance = plan.relevance.get(paper.arxiv_id)
+            written = draft_task(settings, topic, paper, extraction, translation, relevance)
         except ModelUnavailable as err:
             log.error("%s", err)
             return Failed(message=str(err))
@@ -141,6 +149,9 @@ def ingest(topic: str, since: str | None = None, max_papers: int | None = None) 
             drafted.append(item)
     failures = {item["id"]: item["reason"] for item in failed}
     new_state = pipeline.advance(state, discovery.papers, failures)
+    new_state.held_back.update(plan.held_back)
+    for paper in plan.todo:
+        new_state.held_back.pop(paper.arxiv_id, None)  # drafted after all: no longer held back
     pipeline.save_state(settings, topic, new_state)
     return {
         "topic": topic,

@@ -128,3 +128,41 @@ def test_a_paper_failing_three_runs_is_given_up_and_no_longer_holds_the_watermar
     assert "HTTP 404" in state["gave_up"]["2611.00201"] and state["attempts"] == {}
     fourth = ingest(topic="gan")
     assert fourth["failed"] == [] and fourth["requests"] == 1
+
+
+def test_low_relevance_papers_are_held_back_listed_and_recoverable(
+    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer, home: Path
+) -> None:
+    from flows.ingest import ingest
+
+    topics = home / "catalog" / "topics.yaml"
+    topics.write_text(topics.read_text().replace("- id: gan\n", "- id: gan\n  min_relevance: 0.15\n", 1))
+    gan = (
+        "We propose a generative adversarial network whose discriminator uses a gradient penalty, "
+        "improving FID of the generator on CelebA-HQ."
+    )
+    stars = (
+        "We measure rotation curves of dwarf galaxies with radio telescopes to constrain dark matter halos."
+    )
+    arxiv_server.add(
+        FeedEntry("2611.00301", "PenaltyGAN: Stable GANs", gan, published=days_ago(2)),
+        make_paper_pdf("PenaltyGAN: Stable GANs", gan),
+    )
+    arxiv_server.add(
+        FeedEntry("2611.00302", "Dwarf Galaxy Rotation Curves", stars, published=days_ago(1)),
+        make_paper_pdf("Dwarf Galaxy Rotation Curves", stars),
+    )
+    first = ingest(topic="gan", since="2026-01-01")
+    assert [d["id"] for d in first["drafted"]] == ["2611.00301"]
+    (held,) = [s for s in first["skipped"] if s["id"] == "2611.00302"]
+    assert held["reason"].startswith("skipped, low relevance")
+    state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
+    assert list(state["held_back"]) == ["2611.00302"]
+    draft = yaml.safe_load((home / "catalog" / "drafts" / "2611.00301.yaml").read_text())
+    relevance = draft["provenance"]["suggestions"]["relevance"]
+    assert relevance["score"] >= 0.15 and relevance["nearest"]
+
+    recovered = ingest(topic="gan", since="2026-01-01", min_relevance=0)
+    assert [d["id"] for d in recovered["drafted"]] == ["2611.00302"]
+    state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
+    assert state["held_back"] == {}
