@@ -47,12 +47,28 @@ class PoliteLimiter:
     body read) to the start of the next, across processes: so arXiv sees its spacing whatever the
     network's jitter. State lives in a lock file that `flock` serialises."""
 
-    def __init__(self, lock_path: Path, delay: float) -> None:
+    def __init__(self, lock_path: Path, delay: float, prefect_limit: str | None = None) -> None:
         self.lock_path = lock_path
         self.delay = delay
+        self.prefect_limit = prefect_limit
+
+    def _shared_budget(self) -> None:
+        """With a Prefect server: take a slot of the global rate limit that all machines share."""
+        from prefect.concurrency.sync import rate_limit
+
+        try:
+            rate_limit(self.prefect_limit, occupy=1, strict=True)  # type: ignore[arg-type]
+        except Exception as err:
+            raise ArxivUnavailable(
+                f"the Prefect rate limit {self.prefect_limit!r} is not usable ({type(err).__name__}); "
+                f"create it with: prefect gcl create {self.prefect_limit} --limit 1 --slot-decay-per-second "
+                f"{1 / max(self.delay, 3.0):.3f}"
+            ) from None
 
     @contextmanager
     def slot(self) -> Iterator[None]:
+        if self.prefect_limit:
+            self._shared_budget()
         self.lock_path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.lock_path, "a+") as f:
             fcntl.flock(f, fcntl.LOCK_EX)
@@ -211,7 +227,9 @@ class ArxivSource:
     def __init__(self, settings: Settings, *, page_size: int = 200, page_retries: int = 3) -> None:
         self.settings = settings
         self.page_retries = page_retries
-        self.limiter = PoliteLimiter(settings.cache_dir / "arxiv.lock", settings.arxiv_delay)
+        self.limiter = PoliteLimiter(
+            settings.cache_dir / "arxiv.lock", settings.arxiv_delay, settings.prefect_limit
+        )
         self.session = PoliteSession(
             self.limiter, timeout=settings.http_timeout, max_bytes=settings.max_pdf_bytes
         )

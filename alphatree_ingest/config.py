@@ -39,6 +39,9 @@ class Settings:
     """Translation backend: `ctranslate2` (int8), `transformers`, or `auto` (CTranslate2 when installed)."""
     mt_target: str = "cmn_Hans"
     """Target-language token for multi-target models (`>>cmn_Hans<<`); unused by models without one."""
+    prefect_limit: str | None = None
+    """Name of a Prefect global concurrency limit (with slot decay) that every machine's arXiv traffic
+    shares; only with a Prefect server. Unset: the on-machine lock alone."""
     github_api: str = DEFAULT_GITHUB_API
     """GitHub REST API base, for implementation checks."""
     github_token: str | None = None
@@ -71,6 +74,8 @@ class Settings:
             values["mt_backend"] = env["ALPHATREE_MT_BACKEND"]
         if env.get("ALPHATREE_MT_TARGET"):
             values["mt_target"] = env["ALPHATREE_MT_TARGET"]
+        if env.get("ALPHATREE_PREFECT_LIMIT"):
+            values["prefect_limit"] = env["ALPHATREE_PREFECT_LIMIT"]
         if env.get("ALPHATREE_GITHUB_API"):
             values["github_api"] = env["ALPHATREE_GITHUB_API"]
         if env.get("ALPHATREE_GITHUB_TOKEN"):

@@ -166,3 +166,40 @@ def test_low_relevance_papers_are_held_back_listed_and_recoverable(
     assert [d["id"] for d in recovered["drafted"]] == ["2611.00302"]
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
     assert state["held_back"] == {}
+
+
+def test_a_prefect_rate_limit_spaces_the_requests_of_every_machine(
+    prefect_harness: None, tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    """Two sources with separate caches (as on two machines) share one Prefect global rate limit."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    from alphatree_ingest.arxiv_source import ArxivSource, ArxivUnavailable
+
+    with get_client(sync_client=True) as client:
+        client.create_global_concurrency_limit(
+            GlobalConcurrencyLimitCreate(name="arxiv-test", limit=1, slot_decay_per_second=2.0)
+        )
+    arxiv_server.add(FeedEntry("2611.00401", "A", "B."))
+    machines = [
+        ArxivSource(
+            Settings(
+                home=tmp_path / f"m{i}", arxiv_api=arxiv_server.api, arxiv_delay=0, prefect_limit="arxiv-test"
+            )
+        )
+        for i in range(2)
+    ]
+    for _ in range(2):
+        for source in machines:
+            source.discover("x")
+    times = [t for t, _ in arxiv_server.requests]
+    assert len(times) == 4 and min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.4
+
+    missing = ArxivSource(
+        Settings(
+            home=tmp_path / "m3", arxiv_api=arxiv_server.api, arxiv_delay=0, prefect_limit="no-such-limit"
+        )
+    )
+    with pytest.raises(ArxivUnavailable, match="prefect gcl create no-such-limit"):
+        missing.discover("x")
