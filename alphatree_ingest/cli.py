@@ -226,9 +226,23 @@ def cmd_path(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from prefect.schedules import Cron
+
+    from .catalog import Catalog
+
+    topics = list(Catalog(_settings().catalog_dir).topics())
+    chosen = args.topic or topics
+    unknown = [t for t in chosen if t not in topics]
+    if unknown:
+        raise CliError(f"unknown topic(s): {', '.join(unknown)}")
     from flows.ingest import ingest
 
-    ingest.serve(name="nightly", cron=args.cron, parameters={"topic": args.topic})
+    print(
+        f"Serving ingest/nightly: {len(chosen)} topic schedule(s) at '{args.cron}' (UTC); Ctrl-C stops.",
+        file=sys.stderr,
+    )
+    schedules = [Cron(args.cron, timezone="UTC", parameters={"topic": t}) for t in chosen]
+    ingest.serve(name="nightly", schedules=schedules, limit=args.limit)
     return 0
 
 
@@ -301,9 +315,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: <home>/site)")
     p.set_defaults(func=cmd_publish)
 
-    p = add("serve", "Serve the nightly deployment ingest/nightly to a Prefect server.")
-    p.add_argument("--topic", default="gan", help="default topic parameter of the deployment")
-    p.add_argument("--cron", default="0 2 * * *", help="schedule (cron, UTC)")
+    p = add(
+        "serve", "Serve the nightly deployment ingest/nightly (one schedule per topic) to a Prefect server."
+    )
+    p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
+    p.add_argument("--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC)")
+    p.add_argument("--limit", type=int, default=2, help="flow runs executed at once by this process")
     p.set_defaults(func=cmd_serve)
     return parser
 

@@ -7,6 +7,7 @@ import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .arxiv_source import ArxivSource, Discovery
 from .catalog import Catalog, CatalogError, atomic_write, dump_yaml, load_yaml, parse_entry, safe_filename
@@ -61,6 +62,63 @@ class Plan:
     relevance: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
     """Score and nearest tree entries of every paper to draft."""
     found: int = 0
+
+
+def create_exclusive(path: Path, text: str) -> bool:
+    """Write a new file atomically, only if none exists (two runs never both draft a paper)."""
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)  # fails when the file exists: atomic test-and-create
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+class RunLock:
+    """One ingest run per topic and tree at a time, across processes; released when the process dies."""
+
+    def __init__(self, settings: Settings, topic: str) -> None:
+        self.path = settings.catalog_dir / "state" / f"{topic.replace('/', '--')}.lock"
+        self.topic = topic
+        self._file: Any = None
+
+    def __enter__(self) -> RunLock:
+        import fcntl
+        import os
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")  # noqa: SIM115 (held for the whole run)
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise IngestError(
+                f"another ingest run of topic {self.topic} is working on this tree ({holder}); "
+                "wait for it to finish"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import fcntl
+
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
 
 
 def topic_query(settings: Settings, topic: str) -> str:
@@ -332,7 +390,8 @@ def write_draft(
     if relevance is not None:
         entry.provenance["suggestions"]["relevance"] = {"score": relevance[0], "nearest": relevance[1]}
     if existing is None:
-        atomic_write(path, render_draft(entry, settings.prompts_dir))
+        if not create_exclusive(path, render_draft(entry, settings.prompts_dir)):
+            return Written(path, "unchanged", "drafted meanwhile by another run")
         return Written(path, "drafted")
     update = update_draft(path.read_text(encoding="utf-8"), entry)
     atomic_write(path, update.text)

@@ -85,7 +85,9 @@ EXPECTED = (PdfError, ExtractError, requests.RequestException, OSError, ValueErr
 def ingest(
     topic: str, since: str | None = None, max_papers: int | None = None, min_relevance: float | None = None
 ) -> Any:
-    """Find new arXiv papers for `topic` and leave one draft per paper in `catalog/drafts/`."""
+    """Find new arXiv papers for `topic` and leave one draft per paper in `catalog/drafts/`.
+
+    One run per topic and tree at a time: a second one is refused while the first holds the lock."""
     log = get_run_logger()
     started = time.monotonic()
     try:
@@ -93,20 +95,41 @@ def ingest(
         since_date = dt.date.fromisoformat(since) if since else None
         if max_papers is not None and max_papers < 1:
             raise SettingsError("max_papers must be at least 1")
-        query = pipeline.topic_query(settings, topic)
-        state = pipeline.load_state(settings, topic)
-        pipeline.get_translator(settings)  # fail now, not after the downloads
-        start = pipeline.start_of_harvest(state, since_date, dt.datetime.now(dt.UTC))
-        log.info("topic %s: asking arXiv for papers submitted since %s", topic, start.isoformat())
-        discovery = discover_task(settings, query, start, max_papers)
-        plan = pipeline.plan(settings, discovery, state.gave_up, topic=topic, min_relevance=min_relevance)
-    except (SettingsError, pipeline.IngestError, ModelUnavailable, ArxivUnavailable, DiscoveryError) as err:
+        pipeline.topic_query(settings, topic)
+        lock = pipeline.RunLock(settings, topic).__enter__()
+    except (SettingsError, pipeline.IngestError) as err:
         log.error("%s", err)
         return Failed(message=str(err))
     except ValueError as err:
         log.error("bad --since: %s", err)
         return Failed(message=f"--since must be a date YYYY-MM-DD ({err})")
-    except Exception as err:  # the arxiv package's own errors: HTTPError, empty pages
+    try:
+        return _run(settings, topic, since_date, max_papers, min_relevance, started)
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _run(
+    settings: Settings,
+    topic: str,
+    since_date: dt.date | None,
+    max_papers: int | None,
+    min_relevance: float | None,
+    started: float,
+) -> Any:
+    log = get_run_logger()
+    try:
+        query = pipeline.topic_query(settings, topic)
+        state = pipeline.load_state(settings, topic)
+        pipeline.get_translator(settings)  # fail now, not after the downloads
+        start = pipeline.start_of_harvest(state, since_date, dt.datetime.now(dt.UTC))
+        log.info("topic %s: asking arXiv for papers changed since %s", topic, start.isoformat())
+        discovery = discover_task(settings, query, start, max_papers)
+        plan = pipeline.plan(settings, discovery, state.gave_up, topic=topic, min_relevance=min_relevance)
+    except (SettingsError, pipeline.IngestError, ModelUnavailable, ArxivUnavailable, DiscoveryError) as err:
+        log.error("%s", err)
+        return Failed(message=str(err))
+    except Exception as err:  # the arxiv package's own errors, and anything unforeseen in discovery
         log.error("discovery failed: %s", err)
         return Failed(message=f"discovery failed: {err}")
 
@@ -122,14 +145,20 @@ def ingest(
     drafted: list[dict[str, str]] = []
     updated: list[dict[str, str]] = []
     failed: list[dict[str, str]] = [{"id": i, "reason": r} for i, r in plan.refused]
+    timings: dict[str, float] = {"fetch": 0.0, "extract": 0.0, "translate": 0.0, "draft": 0.0}
     for n, paper in enumerate(plan.todo, start=1):
         label = f"[{n}/{len(plan.todo)}] {paper.versioned_id}"
         try:
+            clock = time.monotonic()
             pdf = fetch_task(settings, paper)
+            clock = _tick(timings, "fetch", clock)
             extraction = extract_task(settings, paper, pdf)
+            clock = _tick(timings, "extract", clock)
             translation = translate_task(settings, paper, extraction)
+            clock = _tick(timings, "translate", clock)
             relevance = plan.relevance.get(paper.arxiv_id)
             written = draft_task(settings, topic, paper, extraction, translation, relevance)
+            _tick(timings, "draft", clock)
         except ModelUnavailable as err:
             log.error("%s", err)
             return Failed(message=str(err))
@@ -153,7 +182,7 @@ def ingest(
     for paper in plan.todo:
         new_state.held_back.pop(paper.arxiv_id, None)  # drafted after all: no longer held back
     pipeline.save_state(settings, topic, new_state)
-    return {
+    summary = {
         "topic": topic,
         "requests": discovery.requests,
         "watermark": new_state.watermark.isoformat() if new_state.watermark else None,
@@ -164,4 +193,45 @@ def ingest(
         "skipped": [{"id": i, "reason": r} for i, r in plan.skipped],
         "failed": failed,
         "seconds": round(time.monotonic() - started, 1),
+        "timings": {k: round(v, 1) for k, v in timings.items()},
     }
+    _artifacts(summary)
+    return summary
+
+
+def _tick(timings: dict[str, float], stage: str, clock: float) -> float:
+    now = time.monotonic()
+    timings[stage] += now - clock
+    return now
+
+
+def _artifacts(summary: dict[str, Any]) -> None:
+    """The run's report in the Prefect UI: drafts waiting for review and failures; counts and timings."""
+    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+    topic = summary["topic"]
+    lines = [f"# Ingest of topic `{topic}`", ""]
+    waiting = summary["drafted"] + summary["updated"]
+    lines.append(f"## Waiting for review ({len(waiting)})")
+    lines += [
+        f"- [{d['id']}](https://arxiv.org/abs/{d['id']}) {_md(d['title'])} — `{d['draft']}`" for d in waiting
+    ]
+    lines += ["", f"## Failures ({len(summary['failed'])})"]
+    lines += [f"- `{f['id']}`: {_md(f['reason'])}" for f in summary["failed"]]
+    key = "ingest-" + "".join(c if c.isalnum() else "-" for c in topic.lower())
+    create_markdown_artifact(markdown="\n".join(lines), key=key, description=f"Ingest report for {topic}")
+    row = {
+        "topic": topic,
+        "found": summary["found"],
+        "skipped": len(summary["skipped"]),
+        "drafted": len(summary["drafted"]),
+        "updated": len(summary["updated"]),
+        "failed": len(summary["failed"]),
+        "seconds": summary["seconds"],
+        **{f"{k}_s": v for k, v in summary["timings"].items()},
+    }
+    create_table_artifact(table=[row], key=f"{key}-counts", description=f"Ingest counts for {topic}")
+
+
+def _md(text: str) -> str:
+    return " ".join(str(text).split()).replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;")

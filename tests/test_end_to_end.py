@@ -253,3 +253,51 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     third = run_cli(["ingest", "--topic", "gan"], env)
     assert "flagged  2611.00001" in third.stdout and not draft.exists()
     assert "has a new arXiv version v3" in run_cli(["review", "list"], env).stdout
+
+
+def test_a_run_killed_mid_batch_is_finished_by_the_next_without_duplicates(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for n in range(1, 5):
+        title = f"Crash{n}GAN: Paper {n}"
+        arxiv_server.add(
+            FeedEntry(f"2611.0070{n}", title, f"We propose Crash{n}GAN.", published=days_ago(5 - n)),
+            make_paper_pdf(title, f"We propose Crash{n}GAN."),
+        )
+    env = cli_env(home, arxiv_server, tiny_model, ALPHATREE_ARXIV_DELAY="1.5")
+    drafts = home / "catalog" / "drafts"
+    exe = Path(sys.executable).with_name("alphatree")
+    proc = subprocess.Popen(
+        [str(exe), "ingest", "--topic", "gan"],
+        env=env,
+        cwd=home,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list(drafts.glob("*.yaml")):
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGKILL)  # kill -9, mid-batch
+    proc.wait(timeout=30)
+    first = sorted(p.name for p in drafts.glob("*.yaml"))
+    assert 1 <= len(first) < 4, first
+
+    # a reviewer edits the draft that exists, then the next run finishes the batch
+    edited = drafts / first[0]
+    text = edited.read_text() + "# reviewer was here\n"
+    edited.write_text(text)
+    again = run_cli(["ingest", "--topic", "gan"], cli_env(home, arxiv_server, tiny_model))
+    assert again.returncode == 0, again.stderr
+    names = sorted(p.name for p in drafts.glob("*.yaml"))
+    assert names == [f"2611.0070{n}.yaml" for n in range(1, 5)]
+    assert edited.read_text() == text
+    for path in drafts.glob("*.yaml"):
+        yaml.safe_load(path.read_text())  # every file whole
+    assert f"{4 - len(first)} drafted" in again.stdout

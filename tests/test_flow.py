@@ -203,3 +203,28 @@ def test_a_prefect_rate_limit_spaces_the_requests_of_every_machine(
     )
     with pytest.raises(ArxivUnavailable, match="prefect gcl create no-such-limit"):
         missing.discover("x")
+
+
+def test_a_run_reports_artifacts_and_a_second_run_of_the_topic_is_refused(
+    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer, home: Path
+) -> None:
+    from prefect.client.orchestration import get_client
+
+    from flows.ingest import ingest
+
+    arxiv_server.add(
+        FeedEntry("2611.00501", "ArtGAN: Reports", "We propose ArtGAN."),
+        make_paper_pdf("ArtGAN: Reports", "We propose ArtGAN."),
+    )
+    summary = ingest(topic="gan/training")
+    assert [d["id"] for d in summary["drafted"]] == ["2611.00501"]
+    with get_client(sync_client=True) as client:
+        report = client.read_latest_artifacts()
+    by_key = {a.key: a for a in report}
+    assert "2611.00501" in by_key["ingest-gan-training"].data
+    assert "ArtGAN" in by_key["ingest-gan-training"].data
+
+    with pipeline.RunLock(flow_env, "gan/training"):
+        state = ingest(topic="gan/training", return_state=True)
+    assert state.is_failed() and "another ingest run of topic gan/training" in (state.message or "")
+    assert ingest(topic="gan/training")["drafted"] == []  # lock released: runs again

@@ -1,0 +1,120 @@
+"""The nightly deployment on a real Prefect server: `prefect server start`, `alphatree serve`,
+`prefect deployment run 'ingest/nightly' --param topic=gan`, drafts written; every process stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import cli_env
+from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+
+pytestmark = pytest.mark.slow
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait(check, seconds: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+def test_nightly_deployment_runs_on_a_real_server(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, tmp_path: Path
+) -> None:
+    arxiv_server.add(
+        FeedEntry("2611.00601", "ServeGAN: Nightly", "We propose ServeGAN."),
+        make_paper_pdf("ServeGAN: Nightly", "We propose ServeGAN."),
+    )
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = cli_env(
+        home, arxiv_server, tiny_model, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api
+    )
+    started: list[subprocess.Popen[bytes]] = []
+    logs = tmp_path / "logs"
+    logs.mkdir()
+
+    def spawn(name: str, *args: str) -> subprocess.Popen[bytes]:
+        out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        proc = subprocess.Popen(
+            list(args), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=home
+        )
+        started.append(proc)
+        return proc
+
+    try:
+        spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
+
+        def healthy() -> bool:
+            try:
+                return requests.get(f"{api}/health", timeout=2).status_code == 200
+            except requests.RequestException:
+                return False
+
+        _wait(healthy, 120, "the Prefect server")
+        serve = spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
+
+        def registered() -> bool:
+            assert serve.poll() is None, (logs / "serve.log").read_text()
+            found = subprocess.run(
+                [str(BIN / "prefect"), "deployment", "inspect", "ingest/nightly"],
+                env=env,
+                capture_output=True,
+                text=True,
+            )
+            return found.returncode == 0
+
+        _wait(registered, 120, "the deployment ingest/nightly")
+        run = subprocess.run(
+            [
+                str(BIN / "prefect"),
+                "deployment",
+                "run",
+                "ingest/nightly",
+                "--param",
+                "topic=gan",
+                "--watch",
+                "--watch-timeout",
+                "240",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert run.returncode == 0, run.stdout + run.stderr + (logs / "serve.log").read_text()[-3000:]
+        assert "Completed" in run.stdout
+        draft = home / "catalog" / "drafts" / "2611.00601.yaml"
+        assert draft.exists() and "ServeGAN" in draft.read_text()
+    finally:
+        for proc in reversed(started):
+            _stop(proc)
+    assert all(proc.poll() is not None for proc in started)
