@@ -24,6 +24,12 @@ def _check_arxiv_id(value: str | None) -> str | None:
     return value
 
 
+def _check_topic_id(value: str) -> str:
+    if not TOPIC_ID.match(value):
+        raise ValueError(f"{value!r} is not a topic id such as gan/training")
+    return value
+
+
 class Paper(_Strict):
     """One arXiv paper as the feed describes it."""
 
@@ -167,12 +173,7 @@ class CatalogEntry(_Strict):
             raise ValueError(f"{value!r} is not a slug (lowercase letters, digits and dashes)")
         return value
 
-    @field_validator("topic")
-    @classmethod
-    def _topic(cls, value: str) -> str:
-        if not TOPIC_ID.match(value):
-            raise ValueError(f"{value!r} is not a topic id such as gan/training")
-        return value
+    _topic = field_validator("topic")(_check_topic_id)
 
 
 class Topic(_Strict):
@@ -187,12 +188,7 @@ class Topic(_Strict):
     min_relevance: float | None = None
     """Papers scoring below this are held back ("skipped, low relevance"); None holds nothing back."""
 
-    @field_validator("id")
-    @classmethod
-    def _topic(cls, value: str) -> str:
-        if not TOPIC_ID.match(value):
-            raise ValueError(f"{value!r} is not a topic id such as gan/training")
-        return value
+    _id = field_validator("id")(_check_topic_id)
 
 
 class TopicsFile(_Strict):

@@ -73,12 +73,38 @@ def atom_feed(entries: list[FeedEntry], base: str, total: int, start: int) -> st
 """
 
 
+def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class _Loopback:
+    """A threaded HTTP server on 127.0.0.1 with a free port, started and stopped as a context."""
+
+    def _listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
 def _stamp(published: str) -> str:
     """`2026-11-20T10:00:00Z` as arXiv's date-range digits `202611201000`."""
     return published[:16].replace("-", "").replace("T", "").replace(":", "")
 
 
-class ArxivServer:
+class ArxivServer(_Loopback):
     """Loopback HTTP server speaking the arXiv API and serving PDFs; records every request."""
 
     def __init__(self) -> None:
@@ -123,16 +149,9 @@ class ArxivServer:
                 self._send(404, b"not found", {})
 
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                _reply(self, status, body, headers)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._listen(Handler)
 
     def select(self, query: str, order: str) -> list[FeedEntry]:
         """Entries in the query's lastUpdatedDate range (the only clause honoured), by update time."""
@@ -153,14 +172,6 @@ class ArxivServer:
         self.entries.append(entry)
         if pdf is not None:
             self.pdfs[f"{entry.arxiv_id}v{entry.version}"] = pdf
-
-    def __enter__(self) -> ArxivServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
 
 
 # --- PDFs ----------------------------------------------------------------------------------------
@@ -338,7 +349,7 @@ def prose(page: object, rect: tuple[float, float, float, float], size: float = 8
 # --- GitHub --------------------------------------------------------------------------------------
 
 
-class GitHubServer:
+class GitHubServer(_Loopback):
     """Loopback server answering like the GitHub REST API: repos, readme, contents, search."""
 
     def __init__(self) -> None:
@@ -391,18 +402,11 @@ class GitHubServer:
                 self._json(404, {"message": "Not Found"}, headers)
 
             def _json(self, status: int, data: object, headers: dict[str, str]) -> None:
-                body = json.dumps(data).encode()
-                self.send_response(status)
-                for k, v in headers.items():
-                    self.send_header(k, v)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                _reply(
+                    self, status, json.dumps(data).encode(), {**headers, "Content-Type": "application/json"}
+                )
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._listen(Handler)
 
     def add_repo(self, name: str, files: dict[str, str], *, size: int = 100, fork: bool = False) -> None:
         self.repos[name] = {
@@ -412,11 +416,3 @@ class GitHubServer:
             "html_url": f"https://github.com/{name}",
         }
         self.files[name] = files
-
-    def __enter__(self) -> GitHubServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
