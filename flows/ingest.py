@@ -121,7 +121,9 @@ def _run(
     try:
         query = pipeline.topic_query(settings, topic)
         state = pipeline.load_state(settings, topic)
+        clock = time.monotonic()
         pipeline.get_translator(settings)  # fail now, not after the downloads
+        setup = time.monotonic() - clock
         start = pipeline.start_of_harvest(state, since_date, dt.datetime.now(dt.UTC))
         log.info("topic %s: asking arXiv for papers changed since %s", topic, start.isoformat())
         discovery = discover_task(settings, query, start, max_papers)
@@ -145,7 +147,13 @@ def _run(
     drafted: list[dict[str, str]] = []
     updated: list[dict[str, str]] = []
     failed: list[dict[str, str]] = [{"id": i, "reason": r} for i, r in plan.refused]
-    timings: dict[str, float] = {"fetch": 0.0, "extract": 0.0, "translate": 0.0, "draft": 0.0}
+    timings: dict[str, float] = {
+        "model_load": setup,
+        "fetch": 0.0,
+        "extract": 0.0,
+        "translate": 0.0,
+        "draft": 0.0,
+    }
     for n, paper in enumerate(plan.todo, start=1):
         label = f"[{n}/{len(plan.todo)}] {paper.versioned_id}"
         try:
