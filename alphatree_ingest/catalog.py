@@ -19,8 +19,11 @@ class CatalogError(Exception):
     """A catalog file is missing, not YAML, or not valid; the message names the file and the problem."""
 
 
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write `data` to `path` so that readers see the old file or the new one, never a partial one."""
+def atomic_write(path: Path, data: str | bytes, *, exclusive: bool = False) -> bool:
+    """Write `data` to `path` so that readers see the old file or the new one, never a partial one.
+
+    With `exclusive`, only create: returns False (and writes nothing) when the file already exists,
+    so that two runs never both create it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -28,10 +31,16 @@ def atomic_write(path: Path, data: str | bytes) -> None:
             f.write(data.encode("utf-8") if isinstance(data, str) else data)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if not exclusive:
+            os.replace(tmp, path)
+            return True
+        try:
+            os.link(tmp, path)  # fails when the file exists: an atomic test-and-create
+        except FileExistsError:
+            return False
+        return True
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class _Dumper(yaml.SafeDumper):

@@ -61,27 +61,9 @@ class Plan:
     """Papers scoring under the topic's relevance threshold: listed, remembered, not drafted."""
     relevance: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
     """Score and nearest tree entries of every paper to draft."""
+    updates: set[str] = field(default_factory=set)
+    """Papers in `todo` that already have a draft (a new version): never held back."""
     found: int = 0
-
-
-def create_exclusive(path: Path, text: str) -> bool:
-    """Write a new file atomically, only if none exists (two runs never both draft a paper)."""
-    import os
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.link(tmp, path)  # fails when the file exists: atomic test-and-create
-        return True
-    except FileExistsError:
-        return False
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 class RunLock:
@@ -253,6 +235,8 @@ def plan(
             )
         elif where is None or (where.where == "draft" and newer):
             result.todo.append(paper)
+            if where is not None:
+                result.updates.add(paper.arxiv_id)
         elif where.where == "tree" and newer and where.version is not None:
             reason = (
                 f"new version v{paper.version} of an approved entry (v{where.version}): flagged for review"
@@ -281,7 +265,7 @@ def _score(catalog: Catalog, topic: str, result: Plan, min_relevance: float | No
     for paper in result.todo:
         score, nearest = scorer.score(f"{paper.title} {paper.abstract}")
         result.relevance[paper.arxiv_id] = (score, nearest)
-        if threshold and score < threshold:
+        if threshold and score < threshold and paper.arxiv_id not in result.updates:
             result.held_back[paper.arxiv_id] = score
             near = ", ".join(nearest) or "none"
             result.skipped.append(
@@ -390,7 +374,7 @@ def write_draft(
     if relevance is not None:
         entry.provenance["suggestions"]["relevance"] = {"score": relevance[0], "nearest": relevance[1]}
     if existing is None:
-        if not create_exclusive(path, render_draft(entry, settings.prompts_dir)):
+        if not atomic_write(path, render_draft(entry, settings.prompts_dir), exclusive=True):
             return Written(path, "unchanged", "drafted meanwhile by another run")
         return Written(path, "drafted")
     update = update_draft(path.read_text(encoding="utf-8"), entry)
