@@ -151,15 +151,27 @@ def cmd_review(args: argparse.Namespace) -> int:
             print(f"Approved {args.id}: {dest}")
             if learned:
                 print(f"The translation memory learned {learned} reviewed sentence(s).")
+            _resume(args.id, "approve", "")
         elif args.action == "reject":
             dest = reject(catalog, args.id, args.reason or "")
             print(f"Rejected {args.id}: {dest}")
+            _resume(args.id, "reject", args.reason or "")
     except ReviewError as err:
         print(f"error: {err}.", file=sys.stderr)
         for problem in err.problems:
             print(f"  - {problem}", file=sys.stderr)
         return 1
     return 0
+
+
+def _resume(arxiv_id: str, decision: str, reason: str) -> None:
+    """With a Prefect server: the review run waiting on this draft gets the same decision."""
+    from .prefect_review import resume_waiting_review, server_configured
+
+    if server_configured():
+        count = resume_waiting_review(arxiv_id, decision, reason)
+        if count:
+            print(f"Resumed {count} review run(s) waiting in Prefect with the same decision.")
 
 
 def _show(entry: Any, catalog: Any) -> None:
@@ -235,14 +247,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     unknown = [t for t in chosen if t not in topics]
     if unknown:
         raise CliError(f"unknown topic(s): {', '.join(unknown)}")
+    from prefect import serve
+
     from flows.ingest import ingest
+    from flows.review import review
 
     print(
-        f"Serving ingest/nightly: {len(chosen)} topic schedule(s) at '{args.cron}' (UTC); Ctrl-C stops.",
+        f"Serving ingest/nightly ({len(chosen)} topic schedule(s) at '{args.cron}' UTC) and review/review; "
+        "Ctrl-C stops.",
         file=sys.stderr,
     )
     schedules = [Cron(args.cron, timezone="UTC", parameters={"topic": t}) for t in chosen]
-    ingest.serve(name="nightly", schedules=schedules, limit=args.limit)
+    nightly: Any = ingest.to_deployment(name="nightly", schedules=schedules)
+    decisions: Any = review.to_deployment(name="review")
+    serve(nightly, decisions, limit=args.limit)
     return 0
 
 

@@ -20,6 +20,7 @@ from alphatree_ingest.arxiv_source import ArxivUnavailable, Discovery, Discovery
 from alphatree_ingest.config import Settings, SettingsError
 from alphatree_ingest.extract import ExtractError
 from alphatree_ingest.models import Extraction, Paper, Translation
+from alphatree_ingest.prefect_review import start_review_runs
 from alphatree_ingest.translate import ModelUnavailable
 
 
@@ -204,6 +205,8 @@ def _run(
         "timings": {k: round(v, 1) for k, v in timings.items()},
     }
     _artifacts(summary)
+    if start_review_runs([d["id"] for d in drafted]):
+        log.info("started review runs: decide the drafts in the Prefect UI or with alphatree review")
     return summary
 
 

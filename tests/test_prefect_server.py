@@ -114,6 +114,25 @@ def test_nightly_deployment_runs_on_a_real_server(
         assert "Completed" in run.stdout
         draft = home / "catalog" / "drafts" / "2611.00601.yaml"
         assert draft.exists() and "ServeGAN" in draft.read_text()
+
+        # the ingest started a review run that waits for a decision; the CLI's decision resumes it
+        def review_state() -> str | None:
+            body = {"flows": {"name": {"any_": ["review"]}}}
+            runs = requests.post(f"{api}/flow_runs/filter", json=body, timeout=5).json()
+            return runs[0]["state"]["type"] if runs else None
+
+        _wait(lambda: review_state() == "PAUSED", 120, "a suspended review run")
+        decided = subprocess.run(
+            [str(BIN / "alphatree"), "review", "reject", "2611.00601", "--reason", "test"],
+            env=env,
+            capture_output=True,
+            text=True,
+            cwd=home,
+        )
+        assert decided.returncode == 0, decided.stderr
+        assert "Resumed 1 review run" in decided.stdout
+        _wait(lambda: review_state() == "COMPLETED", 120, "the review run to complete")
+        assert (home / "catalog" / "rejected" / "2611.00601.yaml").exists() and not draft.exists()
     finally:
         for proc in reversed(started):
             _stop(proc)
