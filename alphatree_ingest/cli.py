@@ -15,6 +15,7 @@ EPILOG = {
     "review": "example: alphatree review list; alphatree review approve 2401.01234",
     "publish": "example: alphatree publish   (writes site/index.md and one page per topic)",
     "serve": "example: PREFECT_API_URL=http://127.0.0.1:4200/api alphatree serve",
+    "deploy": "example: alphatree deploy --pool alphatree   (then: prefect worker start --pool alphatree)",
     "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
 }
 
@@ -237,7 +238,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_serve(args: argparse.Namespace) -> int:
+def _schedules(args: argparse.Namespace) -> list[Any]:
     from prefect.schedules import Cron
 
     from .catalog import Catalog
@@ -247,17 +248,46 @@ def cmd_serve(args: argparse.Namespace) -> int:
     unknown = [t for t in chosen if t not in topics]
     if unknown:
         raise CliError(f"unknown topic(s): {', '.join(unknown)}")
+    return [Cron(args.cron, timezone="UTC", parameters={"topic": t}) for t in chosen]
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    """Register ingest/nightly and review/review in a work pool; its workers run them."""
+    from flows.ingest import ingest
+    from flows.review import review
+
+    root = Path(__file__).resolve().parent.parent
+    schedules = _schedules(args)
+    for flow, name, entry, sched in (
+        (ingest, "nightly", "flows/ingest.py:ingest", schedules),
+        (review, "review", "flows/review.py:review", []),
+    ):
+        source: Any = flow.from_source(source=str(root), entrypoint=entry)
+        source.deploy(
+            name=name,
+            work_pool_name=args.pool,
+            schedules=sched,
+            build=False,
+            push=False,
+            print_next_steps=False,
+        )
+        print(f"Deployed {flow.name}/{name} to work pool {args.pool}")
+    print(f"Start workers with: prefect worker start --pool {args.pool}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    schedules = _schedules(args)
     from prefect import serve
 
     from flows.ingest import ingest
     from flows.review import review
 
     print(
-        f"Serving ingest/nightly ({len(chosen)} topic schedule(s) at '{args.cron}' UTC) and review/review; "
-        "Ctrl-C stops.",
+        f"Serving ingest/nightly ({len(schedules)} topic schedule(s) at '{args.cron}' UTC) and review/review;"
+        " Ctrl-C stops.",
         file=sys.stderr,
     )
-    schedules = [Cron(args.cron, timezone="UTC", parameters={"topic": t}) for t in chosen]
     nightly: Any = ingest.to_deployment(name="nightly", schedules=schedules)
     decisions: Any = review.to_deployment(name="review")
     serve(nightly, decisions, limit=args.limit)
@@ -340,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC)")
     p.add_argument("--limit", type=int, default=2, help="flow runs executed at once by this process")
     p.set_defaults(func=cmd_serve)
+
+    p = add("deploy", "Register ingest/nightly (one schedule per topic) and review/review in a work pool.")
+    p.add_argument("--pool", required=True, help="a Prefect work pool, e.g. of type process")
+    p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
+    p.add_argument("--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC)")
+    p.set_defaults(func=cmd_deploy)
     return parser
 
 

@@ -73,13 +73,7 @@ def test_nightly_deployment_runs_on_a_real_server(
     try:
         spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
 
-        def healthy() -> bool:
-            try:
-                return requests.get(f"{api}/health", timeout=2).status_code == 200
-            except requests.RequestException:
-                return False
-
-        _wait(healthy, 120, "the Prefect server")
+        _wait(lambda: _healthy(api), 120, "the Prefect server")
         serve = spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
 
         def registered() -> bool:
@@ -137,3 +131,89 @@ def test_nightly_deployment_runs_on_a_real_server(
         for proc in reversed(started):
             _stop(proc)
     assert all(proc.poll() is not None for proc in started)
+
+
+def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_budget(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, tmp_path: Path
+) -> None:
+    for n in (1, 2):  # the loopback feed answers every topic's query with all four papers
+        title = f"Pool{n}Net: Worker {n}"
+        for k in range(2):
+            arxiv_server.add(
+                FeedEntry(f"2611.008{n}{k}", f"{title} part {k}", "We propose it."),
+                make_paper_pdf(f"{title} part {k}", "We propose it."),
+            )
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = cli_env(
+        home,
+        arxiv_server,
+        tiny_model,
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_API_URL=api,
+        ALPHATREE_ARXIV_DELAY="0.5",
+    )
+    started: list[subprocess.Popen[bytes]] = []
+    logs = tmp_path / "logs"
+    logs.mkdir()
+
+    def spawn(name: str, *args: str) -> subprocess.Popen[bytes]:
+        out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        proc = subprocess.Popen(
+            list(args), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=home
+        )
+        started.append(proc)
+        return proc
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(BIN / args[0]), *args[1:]], env=env, capture_output=True, text=True, cwd=home, timeout=300
+        )
+
+    try:
+        spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
+        _wait(lambda: _healthy(api), 120, "the Prefect server")
+        assert cli("prefect", "work-pool", "create", "alphatree", "--type", "process").returncode == 0
+        deployed = cli("alphatree", "deploy", "--pool", "alphatree")
+        assert deployed.returncode == 0, deployed.stderr
+        for i in range(2):
+            spawn(
+                f"worker{i}", str(BIN / "prefect"), "worker", "start", "--pool", "alphatree", "--limit", "1"
+            )
+        runs = [
+            spawn(
+                f"run-{t}",
+                str(BIN / "prefect"),
+                "deployment",
+                "run",
+                "ingest/nightly",
+                "--param",
+                f"topic={t}",
+                "--watch",
+                "--watch-timeout",
+                "240",
+            )
+            for t in ("gan", "classification")
+        ]
+        for run in runs:
+            assert run.wait(timeout=300) == 0, [
+                (logs / f).read_text()[-2000:] for f in ("worker0.log", "worker1.log")
+            ]
+        # each paper drafted once, though both topics' runs found all four at the same time
+        drafts = sorted(p.name for p in (home / "catalog" / "drafts").glob("*.yaml"))
+        assert drafts == [f"2611.008{n}{k}.yaml" for n in (1, 2) for k in range(2)]
+        # both runs overlapped, yet the server saw its requests spaced by the one budget
+        times = [t for t, _ in arxiv_server.requests]
+        assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.49
+        worker_logs = [(logs / f"worker{i}.log").read_text() for i in range(2)]
+        assert all("ingest" in text for text in worker_logs), "each worker ran one of the two topics"
+    finally:
+        for proc in reversed(started):
+            _stop(proc)
+
+
+def _healthy(api: str) -> bool:
+    try:
+        return requests.get(f"{api}/health", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
