@@ -23,6 +23,8 @@ COMMANDS = [
     ["review", "reject"],
     ["publish"],
     ["serve"],
+    ["deploy"],
+    ["path"],
 ]
 
 
@@ -48,7 +50,17 @@ def test_help_does_not_import_heavy_libraries() -> None:
 
 def test_every_command_is_in_the_readme() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    for name in ("ingest", "extract", "translate", "review list", "review approve", "publish", "serve"):
+    for name in (
+        "ingest",
+        "extract",
+        "translate",
+        "review list",
+        "review approve",
+        "publish",
+        "serve",
+        "deploy",
+        "path",
+    ):
         assert f"alphatree {name}" in readme
 
 
