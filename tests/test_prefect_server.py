@@ -46,6 +46,60 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
             proc.wait(timeout=10)
 
 
+class Processes:
+    """A real Prefect server on a free loopback port, and every process a test starts beside it;
+    `stop()` ends them all (process groups, TERM then KILL)."""
+
+    def __init__(self, home: Path, env: dict[str, str], logs: Path) -> None:
+        self.home, self.env, self.logs = home, env, logs
+        self.started: list[subprocess.Popen[bytes]] = []
+        logs.mkdir()
+
+    def spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        out = open(self.logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
+        proc = subprocess.Popen(
+            list(args),
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            cwd=self.home,
+        )
+        self.started.append(proc)
+        return proc
+
+    def log(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text()
+
+    def stop(self) -> None:
+        for proc in reversed(self.started):
+            _stop(proc)
+        assert all(proc.poll() is not None for proc in self.started)
+
+
+def _server(
+    home: Path, tmp_path: Path, arxiv_server: ArxivServer, tiny_model: Path, **extra: str
+) -> tuple[str, Processes]:
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = cli_env(
+        home,
+        arxiv_server,
+        tiny_model,
+        PREFECT_HOME=str(tmp_path / "prefect-home"),
+        PREFECT_API_URL=api,
+        **extra,
+    )
+    procs = Processes(home, env, tmp_path / "logs")
+    procs.spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
+    try:
+        _wait(lambda: _healthy(api), 120, "the Prefect server")
+    except AssertionError:
+        procs.stop()
+        raise
+    return api, procs
+
+
 def test_nightly_deployment_runs_on_a_real_server(
     home: Path, arxiv_server: ArxivServer, tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -53,27 +107,9 @@ def test_nightly_deployment_runs_on_a_real_server(
         FeedEntry("2611.00601", "ServeGAN: Nightly", "We propose ServeGAN."),
         make_paper_pdf("ServeGAN: Nightly", "We propose ServeGAN."),
     )
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = cli_env(
-        home, arxiv_server, tiny_model, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api
-    )
-    started: list[subprocess.Popen[bytes]] = []
-    logs = tmp_path / "logs"
-    logs.mkdir()
-
-    def spawn(name: str, *args: str) -> subprocess.Popen[bytes]:
-        out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen(
-            list(args), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=home
-        )
-        started.append(proc)
-        return proc
-
+    api, procs = _server(home, tmp_path, arxiv_server, tiny_model)
+    env, spawn, logs = procs.env, procs.spawn, procs.logs
     try:
-        spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
-
-        _wait(lambda: _healthy(api), 120, "the Prefect server")
         serve = spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
 
         def registered() -> bool:
@@ -128,9 +164,7 @@ def test_nightly_deployment_runs_on_a_real_server(
         _wait(lambda: review_state() == "COMPLETED", 120, "the review run to complete")
         assert (home / "catalog" / "rejected" / "2611.00601.yaml").exists() and not draft.exists()
     finally:
-        for proc in reversed(started):
-            _stop(proc)
-    assert all(proc.poll() is not None for proc in started)
+        procs.stop()
 
 
 def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_budget(
@@ -143,27 +177,8 @@ def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_b
                 FeedEntry(f"2611.008{n}{k}", f"{title} part {k}", "We propose it."),
                 make_paper_pdf(f"{title} part {k}", "We propose it."),
             )
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    env = cli_env(
-        home,
-        arxiv_server,
-        tiny_model,
-        PREFECT_HOME=str(tmp_path / "prefect-home"),
-        PREFECT_API_URL=api,
-        ALPHATREE_ARXIV_DELAY="0.5",
-    )
-    started: list[subprocess.Popen[bytes]] = []
-    logs = tmp_path / "logs"
-    logs.mkdir()
-
-    def spawn(name: str, *args: str) -> subprocess.Popen[bytes]:
-        out = open(logs / f"{name}.log", "wb")  # noqa: SIM115 (closed with the process)
-        proc = subprocess.Popen(
-            list(args), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=home
-        )
-        started.append(proc)
-        return proc
+    api, procs = _server(home, tmp_path, arxiv_server, tiny_model, ALPHATREE_ARXIV_DELAY="0.5")
+    env, spawn, logs = procs.env, procs.spawn, procs.logs
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
@@ -171,8 +186,6 @@ def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_b
         )
 
     try:
-        spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
-        _wait(lambda: _healthy(api), 120, "the Prefect server")
         assert cli("prefect", "work-pool", "create", "alphatree", "--type", "process").returncode == 0
         deployed = cli("alphatree", "deploy", "--pool", "alphatree")
         assert deployed.returncode == 0, deployed.stderr
@@ -208,8 +221,7 @@ def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_b
         worker_logs = [(logs / f"worker{i}.log").read_text() for i in range(2)]
         assert all("ingest" in text for text in worker_logs), "each worker ran one of the two topics"
     finally:
-        for proc in reversed(started):
-            _stop(proc)
+        procs.stop()
 
 
 def _healthy(api: str) -> bool:
