@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -101,10 +101,6 @@ class Settings:
                 "ALPHATREE_MT_BACKEND must be 'ctranslate2', 'transformers' or 'auto', "
                 f"not {self.mt_backend!r}."
             )
-
-    def with_(self, **changes: object) -> Settings:
-        """A copy with some values changed."""
-        return replace(self, **changes)  # type: ignore[arg-type]
 
     # Paths under the tree's root.
     @property

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import unicodedata
 from pathlib import Path
 
@@ -68,10 +67,3 @@ class TranslationMemory:
 
     def __len__(self) -> int:
         return len(self._human) + len(self._machine)
-
-
-_CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-def has_chinese(text: str) -> bool:
-    return bool(_CJK.search(text))

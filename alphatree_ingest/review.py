@@ -12,7 +12,7 @@ from pathlib import Path
 from .catalog import Catalog, CatalogError, atomic_write, entry_to_yaml, parse_entry, safe_filename
 from .memory import TranslationMemory
 from .models import CatalogEntry
-from .translate import RESIDUE, split_sentences
+from .translate import RESIDUE, has_cjk, split_sentences
 
 
 class ReviewError(RuntimeError):
@@ -55,10 +55,6 @@ def flagged_entries(catalog: Catalog) -> list[dict[str, object]]:
     return [load_yaml(path) for path in sorted(catalog.flags_dir.glob("*.yaml"))]
 
 
-def _has_cjk(text: str) -> bool:
-    return any("\u4e00" <= c <= "\u9fff" for c in text)
-
-
 def gate(entry: CatalogEntry, catalog: Catalog) -> list[str]:
     """Every reason the entry may not join the tree; empty when it may."""
     problems = []
@@ -68,7 +64,7 @@ def gate(entry: CatalogEntry, catalog: Catalog) -> list[str]:
             problems.append(f"{field} is empty")
         elif RESIDUE.search(value):
             problems.append(f"{field} contains placeholder residue")
-        elif not _has_cjk(value) or value.strip() == getattr(entry, field[:-3]).strip():
+        elif not has_cjk(value) or value.strip() == getattr(entry, field[:-3]).strip():
             problems.append(f"{field} is not translated into Chinese")
     topics = catalog.topics()
     if entry.topic not in topics:

@@ -160,10 +160,11 @@ def restore(output: str, protected: Protected) -> str | None:
 
 
 def _spaced(span: str) -> str:
-    return span if _has_cjk(span) else f" {span} "
+    return span if has_cjk(span) else f" {span} "
 
 
-def _has_cjk(text: str) -> bool:
+def has_cjk(text: str) -> bool:
+    """Whether the text holds any Chinese character."""
     return bool(re.search(r"[\u4e00-\u9fff]", text))
 
 
@@ -173,7 +174,7 @@ def tidy_chinese(text: str) -> str:
     text = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", text)
     text = re.sub(r"(?<=[\u4e00-\u9fff]),\s*", "，", text)
     text = re.sub(r"\s*([，。；：？！、])\s*", r"\1", text)
-    if text and text[-1] in _PUNCT and _has_cjk(text):
+    if text and text[-1] in _PUNCT and has_cjk(text):
         text = text[:-1] + _PUNCT[text[-1]]
     return text.strip()
 
@@ -498,7 +499,7 @@ class TranslateStage:
 def _end(text: str, source: str) -> str:
     """Chinese sentence-final punctuation where the source sentence had one; none for titles."""
     text = text.strip()
-    if not text or not _has_cjk(text):
+    if not text or not has_cjk(text):
         return text
     if source.rstrip()[-1:] not in ".?!;:":
         return text.rstrip("。.")
