@@ -42,6 +42,16 @@ class PdfError(RuntimeError):
     """A paper's PDF could not be fetched or is not a usable PDF; the message says why."""
 
 
+class TransientError(RuntimeError):
+    """A fault worth trying again later in the run: a timeout, a broken connection, a 5xx answer.
+
+    Flows retry on this, and only on this; everything else will give the same answer again."""
+
+
+class TransientPdfError(PdfError, TransientError):
+    """The PDF could not be fetched for a reason that may pass (timeout, connection, 5xx)."""
+
+
 class PoliteLimiter:
     """Never two requests in flight, and at least `delay` seconds from the end of one request (its
     body read) to the start of the next, across processes: so arXiv sees its spacing whatever the
@@ -110,6 +120,8 @@ class PoliteSession(requests.Session):
     """A `requests.Session` whose every request goes through the limiter, with bounded retries.
 
     5xx answers are retried with backoff and 429 waits for `Retry-After`; the final answer is returned.
+    Timeouts and broken connections raise TransientError (the caller's task retries decide), and a
+    host that never answered raises ArxivUnavailable.
     """
 
     def __init__(
@@ -140,18 +152,14 @@ class PoliteSession(requests.Session):
                     response = super().request(method, url, *args, **kwargs)
                     self._read_body(response)
             except requests.Timeout:
-                if attempt == self.retries:
-                    raise
-                logger.warning("%s timed out; retrying", _host(url))
-                time.sleep(self.backoff * (2**attempt))
-                continue
+                raise TransientError(f"{_host(url)} did not answer within {self.timeout:g} s") from None
             except requests.ConnectionError as err:
                 if not self.answered:
                     raise ArxivUnavailable(
                         f"cannot reach {_host(url)} ({_reason(err)}); check the network or "
                         "ALPHATREE_ARXIV_API."
                     ) from None
-                raise
+                raise TransientError(f"the connection to {_host(url)} broke ({_reason(err)})") from None
             self.answered = True
             if response.status_code not in RETRY_STATUSES or attempt == self.retries:
                 return response
@@ -250,6 +258,8 @@ class ArxivSource:
         problem = ""
         for attempt in range(self.page_retries + 1):
             response = self.session.get(url)
+            if response.status_code in RETRY_STATUSES:
+                raise TransientError(f"{_host(url)} answered HTTP {response.status_code} for {url}")
             if response.status_code != 200:
                 raise DiscoveryError(f"{_host(url)} answered HTTP {response.status_code} for {url}")
             feed = _feed.parse(response.content)
@@ -329,14 +339,17 @@ class ArxivSource:
         return dest
 
     def _download(self, url: str) -> bytes:
+        """The body of a PDF link. Raises TransientPdfError for what may pass, PdfError otherwise."""
         try:
             response = self.session.get(url)
-        except ArxivUnavailable as err:
-            raise PdfError(str(err)) from None
+        except (ArxivUnavailable, TransientError) as err:
+            raise TransientPdfError(f"download of {url} failed: {err}") from None
         except BodyTooLarge as err:
             raise PdfError(str(err)) from None
         except requests.RequestException as err:
-            raise PdfError(f"download of {url} failed or broke off: {_reason(err)}") from None
+            raise TransientPdfError(f"download of {url} failed or broke off: {_reason(err)}") from None
+        if response.status_code in RETRY_STATUSES:
+            raise TransientPdfError(f"{url} answered HTTP {response.status_code}")
         if response.status_code != 200:
             raise PdfError(f"{url} answered HTTP {response.status_code}")
         return bytes(response.content)

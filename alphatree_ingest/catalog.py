@@ -1,18 +1,25 @@
-"""The catalog on disk: YAML load/save (atomic, stable key order), lookups, the dedupe index."""
+"""The catalog store: everything under `catalog/` (tree, drafts, rejected, figures, flags, state, locks).
+
+One read, `Catalog.load() -> CatalogSnapshot`, made once per run and passed down; it is lenient in one
+way everywhere: a file that does not parse is a listed `Problem`, never an exception that fails some
+other paper. Every write is atomic (readers see the old file or the new one).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import fcntl
 import os
 import tempfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from .models import ARXIV_ID, CatalogEntry, Topic, TopicsFile
+from .models import ARXIV_ID, CatalogEntry, Flag, Problem, Topic, TopicsFile, TopicState
 
 
 class CatalogError(Exception):
@@ -112,6 +119,29 @@ def safe_filename(arxiv_id: str) -> str:
     return arxiv_id.replace("/", "_")
 
 
+def write_pages(pages: dict[Path, str]) -> list[Path]:
+    """Write rendered pages atomically; returns their paths, sorted."""
+    for path, text in pages.items():
+        atomic_write(path, text)
+    return sorted(pages)
+
+
+def stem_to_arxiv(stem: str) -> str | None:
+    """The arXiv id a draft or rejection file is named after (`hep-th_9901001` -> `hep-th/9901001`)."""
+    candidate = stem.replace("_", "/")
+    return candidate if ARXIV_ID.match(candidate) else None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """An entry and the file it was read from."""
+
+    path: Path
+    entry: CatalogEntry
+    modified: float = 0.0
+    """The file's modification time (seconds since the epoch)."""
+
+
 @dataclass(frozen=True)
 class Known:
     """Where an arXiv id already sits in the catalog."""
@@ -121,15 +151,89 @@ class Known:
     version: int | None
     broken: str | None = None
     """Why the file does not parse, when it does not."""
+    modified: float = 0.0
+
+
+@dataclass
+class CatalogSnapshot:
+    """The catalog as one run sees it, read once. Broken files are in `problems`, nowhere else."""
+
+    root: Path
+    topics: dict[str, Topic]
+    tree: list[Stored] = field(default_factory=list)
+    drafts: list[Stored] = field(default_factory=list)
+    rejected: list[Stored] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
+    known: dict[str, Known] = field(default_factory=dict)
+    """Every arXiv id in the tree, among drafts or rejected; a broken draft counts by its file name."""
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[CatalogEntry]:
+        """The approved entries of the tree."""
+        return [s.entry for s in self.tree]
+
+    def taken_ids(self, *, besides: Path | None = None) -> set[str]:
+        """Entry ids used by the tree and by other drafts (a new draft must not reuse one)."""
+        return {s.entry.id for s in self.tree} | {s.entry.id for s in self.drafts if s.path != besides}
+
+    def flag(self, arxiv_id: str) -> Flag | None:
+        return next((f for f in self.flags if f.arxiv == arxiv_id), None)
+
+    def add_draft(self, path: Path, entry: CatalogEntry) -> None:
+        """Record a draft this run wrote, so that later papers of the run see its id as taken."""
+        self.drafts = [s for s in self.drafts if s.path != path] + [Stored(path, entry, time.time())]
+        if entry.arxiv:
+            self.known[entry.arxiv] = Known("draft", path, entry.version)
+
+
+class RunLock:
+    """One ingest run per topic and tree at a time, across processes; released when the process dies."""
+
+    def __init__(self, path: Path, topic: str) -> None:
+        self.path = path
+        self.topic = topic
+        self._file: Any = None
+
+    def __enter__(self) -> RunLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a+")  # noqa: SIM115 (held for the whole run)
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "another process"
+            self._file.close()
+            raise LockedError(
+                f"another ingest run of topic {self.topic} is working on this tree ({holder}); "
+                "wait for it to finish"
+            ) from None
+        self._file.seek(0)
+        self._file.truncate()
+        self._file.write(f"pid {os.getpid()} since {dt.datetime.now(dt.UTC).isoformat(timespec='seconds')}")
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+
+
+class LockedError(CatalogError):
+    """Another run holds the topic's lock."""
+
+
+def _topic_stem(topic: str) -> str:
+    return topic.replace("/", "--")
 
 
 class Catalog:
-    """The files under `<home>/catalog`."""
+    """The files under `<home>/catalog`: the only code that reads or writes them."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.problems: list[str] = []
-        """Files that could not be read by `known()`; reported, never fatal."""
+
+    # --- where things live ---------------------------------------------------------------------
 
     @property
     def tree_dir(self) -> Path:
@@ -152,7 +256,29 @@ class Catalog:
         """New arXiv versions of approved entries, waiting for a reviewer's look."""
         return self.root / "flags"
 
+    def draft_path(self, arxiv_id: str) -> Path:
+        """Raises ValueError for anything that is not an arXiv id (ids become file names)."""
+        return self.drafts_dir / f"{safe_filename(arxiv_id)}.yaml"
+
+    def rejected_path(self, arxiv_id: str) -> Path:
+        return self.rejected_dir / f"{safe_filename(arxiv_id)}.yaml"
+
+    def flag_path(self, arxiv_id: str) -> Path:
+        return self.flags_dir / f"{safe_filename(arxiv_id)}.yaml"
+
+    def entry_path(self, entry: CatalogEntry) -> Path:
+        return self.tree_dir.joinpath(*entry.topic.split("/")) / f"{entry.id}.yaml"
+
+    def state_path(self, topic: str) -> Path:
+        return self.root / "state" / f"{_topic_stem(topic)}.yaml"
+
+    def run_lock(self, topic: str) -> RunLock:
+        return RunLock(self.root / "state" / f"{_topic_stem(topic)}.lock", topic)
+
+    # --- reading -------------------------------------------------------------------------------
+
     def topics(self) -> dict[str, Topic]:
+        """The topic tree. Raises CatalogError: without topics no run can work."""
         path = self.root / "topics.yaml"
         data = load_yaml(path)
         try:
@@ -161,54 +287,125 @@ class Catalog:
             raise CatalogError(f"{path}: " + "; ".join(validation_problems(err))) from None
         return {t.id: t for t in parsed.topics}
 
-    def _load_dir(self, folder: Path) -> Iterator[tuple[Path, CatalogEntry]]:
+    def topic(self, topic_id: str) -> Topic:
+        """One topic. Raises CatalogError naming the known ones."""
+        topics = self.topics()
+        if topic_id not in topics:
+            known = ", ".join(sorted(topics))
+            raise CatalogError(f"unknown topic {topic_id!r}; topics in {self.root / 'topics.yaml'}: {known}")
+        return topics[topic_id]
+
+    def load(self) -> CatalogSnapshot:
+        """Everything a run or a review needs, read once; broken files become listed problems."""
+        snap = CatalogSnapshot(self.root, self.topics())
+        snap.rejected = self._read_dir(self.rejected_dir, "rejected", snap)
+        snap.drafts = self._read_dir(self.drafts_dir, "draft", snap)
+        snap.tree = self._read_dir(self.tree_dir, "tree", snap)
+        snap.flags = self._read_flags(snap)
+        return snap
+
+    def _read_dir(self, folder: Path, where: str, snap: CatalogSnapshot) -> list[Stored]:
+        stored = []
         for path in sorted(folder.rglob("*.yaml")):
-            yield path, parse_entry(path)
+            try:
+                entry = parse_entry(path)
+            except CatalogError as err:
+                snap.problems.append(Problem(path=str(path), reason=str(err)))
+                arxiv_id = stem_to_arxiv(path.stem) if where != "tree" else None
+                if arxiv_id:  # a reviewer's edit in progress: never overwritten, never drafted again
+                    snap.known[arxiv_id] = Known(where, path, None, str(err), path.stat().st_mtime)
+                continue
+            stored.append(Stored(path, entry, path.stat().st_mtime))
+            if entry.arxiv:
+                snap.known[entry.arxiv] = Known(where, path, entry.version)
+        return stored
 
-    def entries(self) -> list[tuple[Path, CatalogEntry]]:
-        """Approved entries of the tree."""
-        return list(self._load_dir(self.tree_dir))
+    def _read_flags(self, snap: CatalogSnapshot) -> list[Flag]:
+        flags = []
+        for path in sorted(self.flags_dir.glob("*.yaml")):
+            try:
+                flags.append(Flag.model_validate(load_yaml(path)))
+            except (CatalogError, ValidationError) as err:
+                snap.problems.append(Problem(path=str(path), reason=f"not a flag: {err}"))
+        return flags
 
-    def drafts(self) -> list[tuple[Path, CatalogEntry]]:
-        return list(self._load_dir(self.drafts_dir))
+    def read_entry(self, path: Path) -> CatalogEntry:
+        """One entry file. Raises CatalogError naming every problem."""
+        return parse_entry(path)
 
-    def rejected(self) -> list[tuple[Path, CatalogEntry]]:
-        return list(self._load_dir(self.rejected_dir))
+    def read_text(self, path: Path) -> str:
+        return path.read_text(encoding="utf-8")
 
-    def draft_path(self, arxiv_id: str) -> Path:
-        return self.drafts_dir / f"{safe_filename(arxiv_id)}.yaml"
+    def load_state(self, topic: str) -> TopicState:
+        """The topic's harvest state (a fresh one when none). Raises CatalogError when damaged."""
+        path = self.state_path(topic)
+        if not path.exists():
+            return TopicState()
+        try:
+            return TopicState.model_validate(load_yaml(path) or {})
+        except ValidationError as err:
+            raise CatalogError(
+                f"{path} is damaged ({'; '.join(validation_problems(err))}); fix or delete it "
+                "(the run then starts afresh)"
+            ) from None
 
-    def rejected_path(self, arxiv_id: str) -> Path:
-        return self.rejected_dir / f"{safe_filename(arxiv_id)}.yaml"
+    # --- writing -------------------------------------------------------------------------------
 
-    def entry_path(self, entry: CatalogEntry) -> Path:
-        return self.tree_dir.joinpath(*entry.topic.split("/")) / f"{entry.id}.yaml"
+    def save_state(self, topic: str, state: TopicState) -> None:
+        data = state.model_dump(mode="json")
+        for key in ("attempts", "gave_up", "held_back"):
+            data[key] = dict(sorted(data[key].items()))
+        atomic_write(self.state_path(topic), dump_yaml(data))
 
-    def known(self) -> dict[str, Known]:
-        """Every arXiv id the catalog holds, in the tree, among drafts or among rejected papers.
+    def create_draft(self, arxiv_id: str, text: str) -> bool:
+        """Create the draft file; False (nothing written) when another run created it meanwhile."""
+        return atomic_write(self.draft_path(arxiv_id), text, exclusive=True)
 
-        A draft or rejection that does not parse (a reviewer's edit in progress) is still known by its
-        file name, with `broken` set, so that it is neither overwritten nor drafted again.
-        """
-        index: dict[str, Known] = {}
-        for where, folder in (
-            ("rejected", self.rejected_dir),
-            ("draft", self.drafts_dir),
-            ("tree", self.tree_dir),
-        ):
-            for path in sorted(folder.rglob("*.yaml")):
-                try:
-                    entry = parse_entry(path)
-                except CatalogError as err:
-                    stem = path.stem.replace("_", "/")
-                    if where != "tree" and ARXIV_ID.match(stem):
-                        index[stem] = Known(where, path, None, broken=str(err))
-                    else:
-                        self.problems.append(str(err))
-                    continue
-                if entry.arxiv:
-                    index[entry.arxiv] = Known(where, path, entry.version)
-        return index
+    def replace_draft(self, arxiv_id: str, text: str) -> None:
+        atomic_write(self.draft_path(arxiv_id), text)
 
-    def save(self, path: Path, entry: CatalogEntry) -> None:
+    def save_figure(self, arxiv_id: str, name: str, source: Path) -> str | None:
+        """Store a figure PNG of a paper (copied from `source`); returns its path relative to `catalog/`,
+        or None when there is no such PNG (the figure could not be rendered)."""
+        if not source.is_file():
+            return None
+        stem = safe_filename(arxiv_id)
+        atomic_write(self.figures_dir / stem / name, source.read_bytes())
+        return f"figures/{stem}/{name}"
+
+    def save_entry(self, path: Path, entry: CatalogEntry) -> None:
         atomic_write(path, entry_to_yaml(entry))
+
+    def approve(self, draft: Path, entry: CatalogEntry) -> Path:
+        """Move a reviewed draft into the tree (and clear its flag): after a crash the draft or the
+        entry exists, never both, never neither."""
+        dest = self.entry_path(entry)
+        self._move(draft, entry, dest)
+        if entry.arxiv:
+            self.clear_flag(entry.arxiv)
+        return dest
+
+    def reject(self, draft: Path, entry: CatalogEntry) -> Path:
+        """Move a reviewed draft among rejected papers."""
+        if not entry.arxiv:
+            raise CatalogError(f"{draft}: a draft without an arXiv id cannot be rejected")
+        dest = self.rejected_path(entry.arxiv)
+        self._move(draft, entry, dest)
+        return dest
+
+    def _move(self, draft: Path, entry: CatalogEntry, dest: Path) -> None:
+        """Rewrite the draft in place, then rename it."""
+        atomic_write(draft, entry_to_yaml(entry))
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(draft, dest)
+
+    def flag(self, flag: Flag) -> None:
+        atomic_write(self.flag_path(flag.arxiv), dump_yaml(flag.model_dump(mode="json")))
+
+    def clear_flag(self, arxiv_id: str) -> bool:
+        """Remove the flag of an entry; False when there was none."""
+        path = self.flag_path(arxiv_id)
+        if not path.exists():
+            return False
+        path.unlink()
+        return True

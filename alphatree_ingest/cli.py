@@ -30,56 +30,65 @@ def _settings(**overrides: Any) -> Any:
     return Settings.from_env(**overrides)
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
+def _request(args: argparse.Namespace) -> Any:
+    """The run's IngestRequest from the flags, validated once; each problem in one sentence."""
     import datetime as dt
 
-    from .pipeline import get_translator, topic_query
+    from pydantic import ValidationError
 
-    if args.since:
-        try:
-            dt.date.fromisoformat(args.since)
-        except ValueError:
-            raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
-    if args.max_papers is not None and args.max_papers < 1:
-        raise CliError("--max-papers must be at least 1")
-    if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
-        raise CliError("--min-relevance must be between 0 and 1")
+    from .models import IngestRequest
+
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    try:
+        return IngestRequest(
+            topic=args.topic, since=since, max_papers=args.max_papers, min_relevance=args.min_relevance
+        )
+    except ValidationError as err:
+        first = err.errors()[0]
+        flag = "--" + str(first["loc"][0]).replace("_", "-")
+        raise CliError(f"{flag}: {first['msg']}") from None
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from .catalog import Catalog
+    from .stages import get_translator
+
+    request = _request(args)
     settings = _settings()
-    topic_query(settings, args.topic)
+    Catalog(settings.catalog_dir).topic(request.topic)
     print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
     get_translator(settings)  # fails in one sentence, before Prefect starts
-    print(f"Starting the ingest flow for topic {args.topic} (Prefect) ...", file=sys.stderr)
+    print(f"Starting the ingest flow for topic {request.topic} (Prefect) ...", file=sys.stderr)
     from flows.ingest import ingest
 
-    state: Any = ingest(topic=args.topic, since=args.since, max_papers=args.max_papers, return_state=True)
+    state: Any = ingest(**request.model_dump(), return_state=True)
     if not state.is_completed():
         raise CliError(f"the ingest run failed: {state.message or state.name}")
-    summary = state.result()
-    _print_summary(summary)
+    _print_summary(state.result())
     return 0
 
 
-def _print_summary(summary: dict[str, Any]) -> None:
-    drafted, skipped, failed = summary["drafted"], summary["skipped"], summary["failed"]
-    updated, flagged = summary.get("updated", []), summary.get("flagged", [])
+def _print_summary(summary: Any) -> None:
     print(
-        f"\nTopic {summary['topic']}: {summary['found']} found, {len(drafted)} drafted, "
-        f"{len(updated)} updated, {len(flagged)} flagged, {len(skipped)} skipped, "
-        f"{len(failed)} failed ({summary['seconds']} s, {summary.get('requests', 0)} API request(s))."
+        f"\nTopic {summary.topic}: {summary.found} found, {len(summary.drafted)} drafted, "
+        f"{len(summary.updated)} updated, {len(summary.flagged)} flagged, {len(summary.skipped)} skipped, "
+        f"{len(summary.failed)} failed ({summary.seconds} s, {summary.requests} API request(s))."
     )
-    if summary.get("watermark"):
-        print(f"Watermark: every paper submitted up to {summary['watermark']} is done.")
-    for item in drafted:
-        print(f"  drafted  {item['id']}  {item['draft']}")
-    for item in updated:
-        print(f"  updated  {item['id']}  {item['draft']}  ({item['note']})")
-    for item in flagged:
-        print(f"  flagged  {item['id']}  {item['reason']}")
-    for item in skipped:
-        print(f"  skipped  {item['id']}  {item['reason']}")
-    for item in failed:
-        print(f"  FAILED   {item['id']}  {item['reason']}")
-    if drafted or updated:
+    if summary.watermark:
+        print(f"Watermark: every paper changed up to {summary.watermark.isoformat()} is done.")
+    rows = [("drafted ", i.id, i.draft) for i in summary.drafted]
+    rows += [("updated ", i.id, f"{i.draft}  ({i.note})") for i in summary.updated]
+    rows += [("flagged ", i.id, i.reason) for i in summary.flagged]
+    rows += [("skipped ", i.id, i.reason) for i in summary.skipped]
+    rows += [("FAILED  ", i.id, i.reason) for i in summary.failed]
+    for label, arxiv_id, text in rows:
+        print(f"  {label} {arxiv_id}  {text}")
+    for problem in summary.problems:
+        print(f"  UNREADABLE {problem.path}: {problem.reason.splitlines()[0]}")
+    if summary.drafted or summary.updated:
         print("Next: edit the drafts, then `alphatree review approve ID` (or `reject ID --reason R`).")
 
 
@@ -98,7 +107,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from .pipeline import get_translator
+    from .stages import get_translator
     from .translate import TranslateStage
 
     if args.file:
@@ -122,41 +131,17 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 def cmd_review(args: argparse.Namespace) -> int:
     from .catalog import Catalog
-    from .memory import TranslationMemory
-    from .review import ReviewError, approve, flagged_entries, load_draft, queue, reject
+    from .review import ReviewError
 
     settings = _settings()
     catalog = Catalog(settings.catalog_dir)
     try:
         if args.action == "list":
-            items = queue(catalog)
-            if not items:
-                print("No drafts waiting for review.")
-            for item in items:
-                topic = item.entry.topic if item.entry else "?"
-                title = item.entry.title[:60] if item.entry else "(invalid draft)"
-                flags = ", ".join(item.flags)
-                score = f"{item.relevance:.2f}" if item.relevance >= 0 else "  - "
-                print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
-            for flag in flagged_entries(catalog):
-                print(
-                    f"{flag['arxiv']!s:<12} approved entry {flag['entry']} has a new arXiv version "
-                    f"v{flag['new_version']} (approved: v{flag['approved_version']})"
-                )
+            _list(catalog)
         elif args.action == "show":
-            _, entry = load_draft(catalog, args.id)
-            _show(entry, catalog)
-        elif args.action == "approve":
-            memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
-            dest, learned = approve(catalog, args.id, memory)
-            print(f"Approved {args.id}: {dest}")
-            if learned:
-                print(f"The translation memory learned {learned} reviewed sentence(s).")
-            _resume(args.id, "approve", "")
-        elif args.action == "reject":
-            dest = reject(catalog, args.id, args.reason or "")
-            print(f"Rejected {args.id}: {dest}")
-            _resume(args.id, "reject", args.reason or "")
+            _show(catalog, args.id)
+        else:
+            _decide(settings, catalog, args.id, args.action, getattr(args, "reason", "") or "")
     except ReviewError as err:
         print(f"error: {err}.", file=sys.stderr)
         for problem in err.problems:
@@ -165,19 +150,46 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _resume(arxiv_id: str, decision: str, reason: str) -> None:
-    """With a Prefect server: the review run waiting on this draft gets the same decision."""
-    from .prefect_review import resume_waiting_review, server_configured
+def _list(catalog: Any) -> None:
+    from .review import queue
 
-    if server_configured():
-        count = resume_waiting_review(arxiv_id, decision, reason)
-        if count:
-            print(f"Resumed {count} review run(s) waiting in Prefect with the same decision.")
+    snapshot = catalog.load()
+    items = queue(catalog, snapshot)
+    if not items and not snapshot.flags:
+        print("No drafts waiting for review.")
+    for item in items:
+        topic = item.entry.topic if item.entry else "?"
+        title = item.entry.title[:60] if item.entry else "(invalid draft)"
+        flags = ", ".join(item.flags)
+        score = f"{item.relevance:.2f}" if item.relevance >= 0 else "  - "
+        print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
+    for flag in snapshot.flags:
+        print(
+            f"{flag.arxiv:<12} approved entry {flag.entry} has a new arXiv version v{flag.new_version} "
+            f"(approved: v{flag.approved_version}); `alphatree review approve {flag.arxiv}` once seen"
+        )
 
 
-def _show(entry: Any, catalog: Any) -> None:
-    from .review import gate
+def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str) -> None:
+    from .memory import TranslationMemory
+    from .prefect_review import resume_waiting_review
+    from .review import decide
 
+    memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
+    done = decide(catalog, arxiv_id, action, reviewer=settings.reviewer, reason=reason, memory=memory)
+    verb = "Approved" if action == "approve" else "Rejected"
+    print(f"{verb} {arxiv_id}: {done.path}")
+    if done.learned:
+        print(f"The translation memory learned {done.learned} reviewed sentence(s).")
+    resumed = resume_waiting_review(settings, arxiv_id, action, reason)
+    if resumed:
+        print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
+
+
+def _show(catalog: Any, arxiv_id: str) -> None:
+    from .review import draft_for_show
+
+    entry, problems = draft_for_show(catalog, arxiv_id)
     print(f"{entry.name}  (arXiv {entry.arxiv}v{entry.version}, {entry.year})  id: {entry.id}")
     print(f"  EN  {entry.title}\n  ZH  {entry.title_zh}\n")
     print(f"  EN  {entry.abstract}\n\n  ZH  {entry.abstract_zh}\n")
@@ -190,29 +202,28 @@ def _show(entry: Any, catalog: Any) -> None:
             f"  code {code.url} ({code.framework or 'framework unknown'}, "
             f"{'official' if code.official else 'unofficial'})"
         )
-    problems = gate(entry, catalog)
     print("gate: ready to approve" if not problems else "gate: " + "; ".join(problems))
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .catalog import Catalog
+    from .catalog import Catalog, write_pages
     from .publish import render
 
     settings = _settings()
     out = Path(args.out) if args.out else settings.site_dir
-    for path in render(Catalog(settings.catalog_dir), out, settings.prompts_dir):
+    for path in write_pages(render(Catalog(settings.catalog_dir).load(), out, settings.prompts_dir)):
         print(path)
     return 0
 
 
 def cmd_path(args: argparse.Namespace) -> int:
     from .catalog import Catalog
-    from .paths import path_to, topic_plan
+    from .learning import path_to, topic_plan
     from .publish import LEVELS
 
     settings = _settings()
-    catalog = Catalog(settings.catalog_dir)
-    entries = [e for _, e in catalog.entries()]
+    snapshot = Catalog(settings.catalog_dir).load()
+    entries = snapshot.entries
     if args.entry:
         try:
             steps = path_to(args.entry, entries)
@@ -221,7 +232,7 @@ def cmd_path(args: argparse.Namespace) -> int:
                 f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
             ) from None
     elif args.topic:
-        if args.topic not in catalog.topics():
+        if args.topic not in snapshot.topics:
             raise CliError(f"unknown topic {args.topic!r}")
         steps = topic_plan(args.topic, args.level, entries)
         if not steps:
@@ -310,7 +321,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("ingest", "Run the ingest flow for one topic: find, download, extract, translate, draft.")
     p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. gan")
-    p.add_argument("--since", help="only papers submitted on or after this date (YYYY-MM-DD)")
+    p.add_argument(
+        "--since", help="backfill: papers changed (new or revised) on or after this date (YYYY-MM-DD)"
+    )
     p.add_argument("--max-papers", type=int, help="stop after this many papers")
     p.add_argument(
         "--min-relevance",
@@ -384,19 +397,11 @@ def main(argv: list[str] | None = None) -> int:
     from .arxiv_source import ArxivUnavailable
     from .catalog import CatalogError
     from .config import SettingsError
-    from .pipeline import IngestError
-    from .translate import ModelUnavailable
+    from .marian import ModelUnavailable
 
     try:
         return int(args.func(args))
-    except (
-        CliError,
-        SettingsError,
-        IngestError,
-        ModelUnavailable,
-        ArxivUnavailable,
-        CatalogError,
-    ) as err:
+    except (CliError, SettingsError, ModelUnavailable, ArxivUnavailable, CatalogError) as err:
         message = str(err).rstrip(".")
         print(f"error: {message[:1].upper()}{message[1:]}.", file=sys.stderr)
         return 1

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import getpass
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
@@ -47,39 +49,32 @@ class Settings:
     github_token: str | None = None
     """Optional token for the GitHub API."""
     http_timeout: float = 60.0
-    """Seconds before a network request is abandoned."""
+    """Seconds before a network request is abandoned (`ALPHATREE_HTTP_TIMEOUT`)."""
+    retry_delays: tuple[float, ...] = (10.0, 60.0)
+    """Seconds before each retry of a network task after a transient fault (`ALPHATREE_RETRY_DELAYS`)."""
     max_pdf_bytes: int = 80 * 1024 * 1024
     """PDFs larger than this are refused."""
+    reviewer: str = field(default_factory=getpass.getuser)
+    """Name recorded in `provenance.reviewed_by` (`ALPHATREE_REVIEWER`, default: the login)."""
+    prefect_api_url: str | None = None
+    """`PREFECT_API_URL`: with a server, drafts get review runs and CLI decisions resume them."""
+    hub_endpoint: str = "https://huggingface.co"
+    """`HF_ENDPOINT`: where models named by hub id are downloaded from."""
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None, **overrides: object) -> Settings:
-        """Read `ALPHATREE_*` variables; keyword overrides (CLI flags) win. Raises SettingsError."""
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read `ALPHATREE_*` (and `PREFECT_API_URL`, `HF_ENDPOINT`); keyword overrides (CLI flags)
+        win. The only place that reads the environment. Raises SettingsError."""
         env = dict(os.environ if env is None else env)
         values: dict[str, object] = {}
-        if env.get("ALPHATREE_HOME"):
-            values["home"] = Path(env["ALPHATREE_HOME"])
-        if env.get("ALPHATREE_ARXIV_API"):
-            values["arxiv_api"] = env["ALPHATREE_ARXIV_API"]
-        if env.get("ALPHATREE_ARXIV_DELAY"):
-            raw = env["ALPHATREE_ARXIV_DELAY"]
+        for variable, (name, parse) in _VARIABLES.items():
+            raw = env.get(variable)
+            if not raw:
+                continue
             try:
-                values["arxiv_delay"] = float(raw)
+                values[name] = parse(raw)
             except ValueError:
-                raise SettingsError(
-                    f"ALPHATREE_ARXIV_DELAY must be a number of seconds, not {raw!r}."
-                ) from None
-        if env.get("ALPHATREE_MT_MODEL"):
-            values["mt_model"] = env["ALPHATREE_MT_MODEL"]
-        if env.get("ALPHATREE_MT_BACKEND"):
-            values["mt_backend"] = env["ALPHATREE_MT_BACKEND"]
-        if env.get("ALPHATREE_MT_TARGET"):
-            values["mt_target"] = env["ALPHATREE_MT_TARGET"]
-        if env.get("ALPHATREE_PREFECT_LIMIT"):
-            values["prefect_limit"] = env["ALPHATREE_PREFECT_LIMIT"]
-        if env.get("ALPHATREE_GITHUB_API"):
-            values["github_api"] = env["ALPHATREE_GITHUB_API"]
-        if env.get("ALPHATREE_GITHUB_TOKEN"):
-            values["github_token"] = env["ALPHATREE_GITHUB_TOKEN"]
+                raise SettingsError(f"{variable} must be {_EXPECTED[parse]}, not {raw!r}.") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         settings = cls(**values)  # type: ignore[arg-type]
         settings.validate()
@@ -96,6 +91,10 @@ class Settings:
             )
         if urlparse(self.arxiv_api).scheme not in {"http", "https"}:
             raise SettingsError(f"ALPHATREE_ARXIV_API must be an http(s) URL, not {self.arxiv_api!r}.")
+        if self.http_timeout <= 0:
+            raise SettingsError("ALPHATREE_HTTP_TIMEOUT must be a positive number of seconds.")
+        if any(d < 0 for d in self.retry_delays):
+            raise SettingsError("ALPHATREE_RETRY_DELAYS cannot be negative.")
         if self.mt_backend not in {"auto", "transformers", "ctranslate2"}:
             raise SettingsError(
                 "ALPHATREE_MT_BACKEND must be 'ctranslate2', 'transformers' or 'auto', "
@@ -117,7 +116,7 @@ class Settings:
         own = self.home / "prompts"
         if own.is_dir():
             return own
-        return Path(__file__).resolve().parent.parent / "prompts"
+        return packaged_prompts()
 
     @property
     def cache_dir(self) -> Path:
@@ -126,3 +125,43 @@ class Settings:
     @property
     def site_dir(self) -> Path:
         return self.home / "site"
+
+
+def packaged_prompts() -> Path:
+    """The templates installed with the package (`alphatree_ingest.prompts`, mapped from `prompts/`)."""
+    from importlib.resources import files
+
+    return Path(str(files("alphatree_ingest.prompts")))
+
+
+def _delays(raw: str) -> tuple[float, ...]:
+    return tuple(float(part) for part in raw.split(",") if part.strip())
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+_VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
+    "ALPHATREE_HOME": ("home", Path),
+    "ALPHATREE_ARXIV_API": ("arxiv_api", _text),
+    "ALPHATREE_ARXIV_DELAY": ("arxiv_delay", float),
+    "ALPHATREE_MT_MODEL": ("mt_model", _text),
+    "ALPHATREE_MT_BACKEND": ("mt_backend", _text),
+    "ALPHATREE_MT_TARGET": ("mt_target", _text),
+    "ALPHATREE_PREFECT_LIMIT": ("prefect_limit", _text),
+    "ALPHATREE_GITHUB_API": ("github_api", _text),
+    "ALPHATREE_GITHUB_TOKEN": ("github_token", _text),
+    "ALPHATREE_HTTP_TIMEOUT": ("http_timeout", float),
+    "ALPHATREE_RETRY_DELAYS": ("retry_delays", _delays),
+    "ALPHATREE_REVIEWER": ("reviewer", _text),
+    "PREFECT_API_URL": ("prefect_api_url", _text),
+    "HF_ENDPOINT": ("hub_endpoint", _text),
+}
+"""Environment variable -> (settings field, parser)."""
+_EXPECTED: dict[Callable[[str], object], str] = {
+    float: "a number of seconds",
+    _delays: "comma-separated seconds such as 10,60",
+    Path: "a path",
+    _text: "text",
+}

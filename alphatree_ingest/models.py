@@ -193,3 +193,83 @@ class Topic(_Strict):
 
 class TopicsFile(_Strict):
     topics: list[Topic]
+
+
+# --- the records of a run -------------------------------------------------------------------------
+
+
+class IngestRequest(_Strict):
+    """What one ingest run is asked to do; validated once (CLI or deployment) and passed unchanged."""
+
+    topic: str
+    """Topic id from `catalog/topics.yaml`."""
+    since: dt.date | None = None
+    """Backfill: ask arXiv for papers changed since this day instead of the watermark."""
+    max_papers: int | None = Field(default=None, ge=1)
+    """Stop after this many papers; the next run continues where this one stopped."""
+    min_relevance: float | None = Field(default=None, ge=0, le=1)
+    """Override the topic's relevance threshold for this run (0 drafts everything)."""
+
+    _topic = field_validator("topic")(_check_topic_id)
+
+
+class TopicState(_Strict):
+    """Per-topic harvest state, kept with the tree in `catalog/state/<topic>.yaml`."""
+
+    watermark: dt.datetime | None = None
+    """arXiv update time up to which every paper was finished."""
+    attempts: dict[str, int] = Field(default_factory=dict)
+    """Failed papers and how many runs failed on them."""
+    gave_up: dict[str, str] = Field(default_factory=dict)
+    """Papers given up after their retries, with the last reason."""
+    held_back: dict[str, float] = Field(default_factory=dict)
+    """Papers held back as low relevance, with their score (recover with --min-relevance 0 --since)."""
+
+
+class Flag(_Strict):
+    """A newer arXiv version of an approved entry, waiting for a reviewer's look (`catalog/flags/`)."""
+
+    arxiv: str
+    entry: str
+    """The entry's file, relative to `catalog/`."""
+    approved_version: int
+    new_version: int
+    seen: dt.date
+
+    _arxiv = field_validator("arxiv")(_check_arxiv_id)
+
+
+class Problem(_Strict):
+    """A catalog file that could not be read; listed, never fatal to other papers."""
+
+    path: str
+    reason: str
+
+
+class Outcome(_Strict):
+    """What became of one paper in a run."""
+
+    id: str
+    reason: str = ""
+    title: str = ""
+    draft: str = ""
+    note: str = ""
+
+
+class RunSummary(_Strict):
+    """The report of one ingest run: printed by the CLI, rendered as the flow's artifacts."""
+
+    topic: str
+    requests: int = 0
+    """Requests sent to the arXiv API (pages and their retries)."""
+    watermark: dt.datetime | None = None
+    found: int = 0
+    drafted: list[Outcome] = Field(default_factory=list)
+    updated: list[Outcome] = Field(default_factory=list)
+    flagged: list[Outcome] = Field(default_factory=list)
+    skipped: list[Outcome] = Field(default_factory=list)
+    failed: list[Outcome] = Field(default_factory=list)
+    problems: list[Problem] = Field(default_factory=list)
+    seconds: float = 0.0
+    timings: dict[str, float] = Field(default_factory=dict)
+    """Seconds spent per stage (model_load, fetch, extract, translate, code, draft)."""

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
+
+from .config import Settings
 
 logger = logging.getLogger(__name__)
 
 
-def server_configured() -> bool:
-    return bool(os.environ.get("PREFECT_API_URL"))
-
-
-def start_review_runs(arxiv_ids: list[str]) -> int:
+def start_review_runs(settings: Settings, arxiv_ids: list[str]) -> int:
     """Start a `review/review` run per new draft; returns how many started. Never fails the caller."""
-    if not arxiv_ids or not server_configured():
+    if not arxiv_ids or not settings.prefect_api_url:
         return 0
     from prefect.deployments import run_deployment
 
@@ -29,9 +26,9 @@ def start_review_runs(arxiv_ids: list[str]) -> int:
     return started
 
 
-def resume_waiting_review(arxiv_id: str, decision: str, reason: str = "") -> int:
+def resume_waiting_review(settings: Settings, arxiv_id: str, decision: str, reason: str = "") -> int:
     """Resume review runs waiting on this draft with the CLI's decision; returns how many."""
-    if not server_configured():
+    if not settings.prefect_api_url:
         return 0
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (

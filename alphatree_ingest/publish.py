@@ -1,4 +1,4 @@
-"""The published tree: a Chinese front page and one page per topic, rendered from `prompts/`."""
+"""Pure: the published tree (a Chinese front page, a page per topic and per entry) from `prompts/`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 import re
 from pathlib import Path
 
-from .catalog import Catalog, atomic_write
+from .catalog import CatalogSnapshot
+from .learning import path_to
 from .models import CatalogEntry, Topic
-from .paths import path_to
 
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
 
@@ -82,8 +82,9 @@ def lineage(entries: list[CatalogEntry], by_id: dict[str, CatalogEntry]) -> str:
     return "\n".join(lines)
 
 
-def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
-    """Write `index.md` and one page per topic under `out`; returns the files written, sorted."""
+def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path, str]:
+    """`index.md`, one page per topic and one per entry, as they would be written under `out`. Pure:
+    the store writes them (`write_pages`)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -95,12 +96,12 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(cell=cell, coauthors=coauthors, links=links, md=md_text)
-    topics = catalog.topics()
-    entries = sorted((e for _, e in catalog.entries()), key=lambda e: (e.topic, e.year, e.name.lower()))
+    topics = snapshot.topics
+    entries = sorted(snapshot.entries, key=lambda e: (e.topic, e.year, e.name.lower()))
     by_topic: dict[str, list[CatalogEntry]] = {t: [] for t in topics}
     for entry in entries:
         by_topic.setdefault(entry.topic, []).append(entry)
-    prefix = Path(os.path.relpath(catalog.root, out)).as_posix() + "/"
+    prefix = Path(os.path.relpath(snapshot.root, out)).as_posix() + "/"
 
     def subtree(topic: Topic) -> list[Topic]:
         return [t for t in topics.values() if t.id == topic.id or t.id.startswith(topic.id + "/")]
@@ -110,8 +111,8 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
     for entry in entries:
         for parent in entry.parents:
             children.setdefault(parent, []).append(entry)
-    written = []
-    entry_prefix = Path(os.path.relpath(catalog.root, out / "entries")).as_posix() + "/"
+    pages: dict[Path, str] = {}
+    entry_prefix = Path(os.path.relpath(snapshot.root, out / "entries")).as_posix() + "/"
     for entry in entries:
         text = env.get_template("entry.md.j2").render(
             e=entry,
@@ -123,9 +124,7 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
             diagram=diagram(entry, entry_prefix),
             path=path_to(entry.id, entries),
         )
-        path = out / "entries" / f"{entry.id}.md"
-        atomic_write(path, text)
-        written.append(path)
+        pages[out / "entries" / f"{entry.id}.md"] = text
     for topic in topics.values():
         rows = [e for t in subtree(topic) for e in by_topic.get(t.id, [])]
         text = env.get_template("topic.md.j2").render(
@@ -137,9 +136,7 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
             file_of=topic_file,
             children=[t for t in topics.values() if t.parent == topic.id],
         )
-        path = out / topic_file(topic.id)
-        atomic_write(path, text)
-        written.append(path)
+        pages[out / topic_file(topic.id)] = text
     newest = sorted(entries, key=lambda e: (e.published or dt.date(e.year, 1, 1), e.id), reverse=True)
     roots = [t for t in topics.values() if t.parent is None]
     index = env.get_template("index.md.j2").render(
@@ -151,6 +148,5 @@ def render(catalog: Catalog, out: Path, prompts_dir: Path) -> list[Path]:
         total=len(entries),
         children=lambda t: [c for c in topics.values() if c.parent == t.id],
     )
-    atomic_write(out / "index.md", index)
-    written.append(out / "index.md")
-    return sorted(written)
+    pages[out / "index.md"] = index
+    return pages

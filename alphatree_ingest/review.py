@@ -1,18 +1,18 @@
-"""The review queue and the approval gate: nothing joins the tree unreviewed."""
+"""The review queue, the approval gate and one `decide` for the CLI and the Prefect review flow:
+nothing joins the tree unreviewed."""
 
 from __future__ import annotations
 
 import datetime as dt
-import getpass
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from .catalog import Catalog, CatalogError, atomic_write, entry_to_yaml, parse_entry, safe_filename
+from .catalog import Catalog, CatalogError, CatalogSnapshot
 from .memory import TranslationMemory
-from .models import CatalogEntry
-from .translate import RESIDUE, has_cjk, split_sentences
+from .models import CatalogEntry, Flag
+from .text import RESIDUE, has_cjk, split_sentences
 
 
 class ReviewError(RuntimeError):
@@ -48,15 +48,10 @@ class QueueItem:
         return flags
 
 
-def flagged_entries(catalog: Catalog) -> list[dict[str, object]]:
-    """Approved entries whose paper has a newer arXiv version (written by `ingest`)."""
-    from .catalog import load_yaml
-
-    return [load_yaml(path) for path in sorted(catalog.flags_dir.glob("*.yaml"))]
+# --- the gate (pure) ------------------------------------------------------------------------------
 
 
-def gate(entry: CatalogEntry, catalog: Catalog) -> list[str]:
-    """Every reason the entry may not join the tree; empty when it may."""
+def _translation_problems(entry: CatalogEntry) -> list[str]:
     problems = []
     for field in ("title_zh", "abstract_zh"):
         value = getattr(entry, field)
@@ -66,90 +61,151 @@ def gate(entry: CatalogEntry, catalog: Catalog) -> list[str]:
             problems.append(f"{field} contains placeholder residue")
         elif not has_cjk(value) or value.strip() == getattr(entry, field[:-3]).strip():
             problems.append(f"{field} is not translated into Chinese")
-    topics = catalog.topics()
-    if entry.topic not in topics:
+    return problems
+
+
+def _placement_problems(entry: CatalogEntry, snapshot: CatalogSnapshot) -> list[str]:
+    problems = []
+    if entry.topic not in snapshot.topics:
         problems.append(f"topic {entry.topic!r} is not in topics.yaml")
-    tree = catalog.entries()
-    ids = {e.id for _, e in tree}
-    for parent in entry.parents:
-        if parent not in ids:
-            problems.append(f"parent {parent!r} is not an entry of the tree")
-    if not any(c.framework == "pytorch" for c in entry.code):
-        problems.append("no code link with framework: pytorch")
-    files = {f.file for f in entry.figures}
-    if entry.diagram is None:
-        problems.append("no diagram chosen: set `diagram` to a figure file, or to `none`")
-    elif entry.diagram != "none" and entry.diagram not in files:
-        problems.append(f"diagram {entry.diagram!r} is not one of the entry's figures")
-    clash = [p for p, e in tree if e.id == entry.id and e.arxiv != entry.arxiv]
+    ids = {e.id for e in snapshot.entries}
+    problems += [f"parent {p!r} is not an entry of the tree" for p in entry.parents if p not in ids]
+    clash = [s.path for s in snapshot.tree if s.entry.id == entry.id and s.entry.arxiv != entry.arxiv]
     if clash:
         problems.append(f"id {entry.id!r} is already used by {clash[0].name}")
     return problems
 
 
-def queue(catalog: Catalog, now: dt.datetime | None = None) -> list[QueueItem]:
-    """Drafts waiting for review, most relevant first (then oldest), each with the checks it fails."""
+def _link_problems(entry: CatalogEntry) -> list[str]:
+    problems = []
+    if not any(c.framework == "pytorch" for c in entry.code):
+        problems.append("no code link with framework: pytorch")
+    if entry.diagram is None:
+        problems.append("no diagram chosen: set `diagram` to a figure file, or to `none`")
+    elif entry.diagram != "none" and entry.diagram not in {f.file for f in entry.figures}:
+        problems.append(f"diagram {entry.diagram!r} is not one of the entry's figures")
+    return problems
+
+
+def gate(entry: CatalogEntry, snapshot: CatalogSnapshot) -> list[str]:
+    """Every reason the entry may not join the tree; empty when it may. Pure."""
+    return _translation_problems(entry) + _placement_problems(entry, snapshot) + _link_problems(entry)
+
+
+def queue(catalog: Catalog, snapshot: CatalogSnapshot, now: dt.datetime | None = None) -> list[QueueItem]:
+    """Drafts waiting for review, most relevant first (then oldest), each with the checks it fails;
+    drafts that do not parse are listed with the reason."""
     now = now or dt.datetime.now(dt.UTC)
-    items = []
-    for path in sorted(catalog.drafts_dir.glob("*.yaml")):
-        age = int((now.timestamp() - path.stat().st_mtime) // 86400)
-        try:
-            entry = parse_entry(path)
-        except CatalogError as err:
-            items.append(QueueItem(path.stem, None, path, age, [str(err)]))
-            continue
-        items.append(QueueItem(entry.arxiv or path.stem, entry, path, age, gate(entry, catalog)))
+    items = [
+        QueueItem(
+            s.entry.arxiv or s.path.stem, s.entry, s.path, _age(s.modified, now), gate(s.entry, snapshot)
+        )
+        for s in snapshot.drafts
+    ]
+    broken = [k for k in snapshot.known.values() if k.where == "draft" and k.broken]
+    items += [QueueItem(k.path.stem, None, k.path, _age(k.modified, now), [k.broken or ""]) for k in broken]
     items.sort(key=lambda item: (-item.relevance, -item.age_days, item.arxiv))
     return items
 
 
-def _draft(catalog: Catalog, arxiv_id: str) -> Path:
+def _age(modified: float, now: dt.datetime) -> int:
+    return int((now.timestamp() - modified) // 86400)
+
+
+# --- decisions -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What a decision did: where the entry now lives, and what the memory learned."""
+
+    arxiv_id: str
+    decision: str
+    path: Path
+    learned: int = 0
+    message: str = ""
+
+
+def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[Path, CatalogEntry]:
+    """The draft of a paper. Raises ReviewError when there is none or it does not validate."""
     try:
         path = catalog.draft_path(arxiv_id)
     except ValueError:
         raise ReviewError(f"{arxiv_id!r} is not an arXiv id such as 2401.01234") from None
-    if not path.exists():
-        raise ReviewError(f"there is no draft for {arxiv_id} (see `alphatree review list`)")
-    return path
+    stored = next((s for s in snapshot.drafts if s.path == path), None)
+    if stored is not None:
+        return path, stored.entry
+    known = snapshot.known.get(arxiv_id)
+    if known is not None and known.where == "draft" and known.broken:
+        raise ReviewError("the draft does not validate; fix it or delete the file", [known.broken])
+    raise ReviewError(f"there is no draft for {arxiv_id} (see `alphatree review list`)")
 
 
-def load_draft(catalog: Catalog, arxiv_id: str) -> tuple[Path, CatalogEntry]:
-    path = _draft(catalog, arxiv_id)
-    try:
-        return path, parse_entry(path)
-    except CatalogError as err:
-        raise ReviewError("the draft does not validate", [str(err)]) from None
-
-
-def _reviewed(entry: CatalogEntry, status: str, **extra: object) -> CatalogEntry:
+def _reviewed(entry: CatalogEntry, status: str, reviewer: str, **extra: object) -> CatalogEntry:
     provenance = dict(entry.provenance)
-    provenance["reviewed_by"] = os.environ.get("ALPHATREE_REVIEWER") or getpass.getuser()
+    provenance["reviewed_by"] = reviewer
     provenance["reviewed_at"] = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
     provenance.update(extra)
     return entry.model_copy(update={"status": status, "provenance": provenance})
 
 
-def _move(draft: Path, entry: CatalogEntry, dest: Path) -> None:
-    """Rewrite the draft in place, then rename it: a crash leaves the draft or the entry, never both."""
-    atomic_write(draft, entry_to_yaml(entry))
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(draft, dest)
-
-
-def approve(catalog: Catalog, arxiv_id: str, memory: TranslationMemory | None = None) -> tuple[Path, int]:
-    """Move a draft that passes the gate into the tree, and teach the translation memory the
-    reviewer's Chinese. Returns the entry's path and how many sentences were learned.
-    Raises ReviewError naming every failure."""
-    path, entry = load_draft(catalog, arxiv_id)
-    problems = gate(entry, catalog)
+def decide(
+    catalog: Catalog,
+    arxiv_id: str,
+    decision: Literal["approve", "reject"],
+    *,
+    reviewer: str,
+    reason: str = "",
+    memory: TranslationMemory | None = None,
+) -> Decision:
+    """Approve (through the gate) or reject one paper: the CLI and the Prefect review flow both call
+    this. Approving a flagged entry (a new arXiv version of an approved paper) acknowledges the
+    version and clears the flag. Raises ReviewError naming every reason it cannot."""
+    snapshot = catalog.load()
+    if decision == "reject":
+        return _reject(catalog, snapshot, arxiv_id, reason, reviewer)
+    flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
+    if flag is not None:
+        return _acknowledge(catalog, snapshot, flag, reviewer)
+    path, entry = find_draft(catalog, snapshot, arxiv_id)
+    problems = gate(entry, snapshot)
     if problems:
         raise ReviewError(f"{arxiv_id} cannot be approved", problems)
-    approved = _reviewed(entry, "approved")
-    dest = catalog.entry_path(approved)
-    _move(path, approved, dest)
+    dest = catalog.approve(path, _reviewed(entry, "approved", reviewer))
     learned = learn(entry, memory) if memory is not None else 0
-    return dest, learned
+    return Decision(arxiv_id, "approve", dest, learned, f"approved {arxiv_id}: {dest}")
 
+
+def _draft_ids(snapshot: CatalogSnapshot) -> set[str]:
+    return {k for k, v in snapshot.known.items() if v.where == "draft"}
+
+
+def _reject(
+    catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str, reason: str, reviewer: str
+) -> Decision:
+    if not reason.strip():
+        raise ReviewError('a rejection needs a reason: --reason "..."')
+    path, entry = find_draft(catalog, snapshot, arxiv_id)
+    rejected = _reviewed(entry, "rejected", reviewer, rejected_reason=reason.strip())
+    dest = catalog.reject(path, rejected)
+    return Decision(arxiv_id, "reject", dest, 0, f"rejected {arxiv_id}: {dest}")
+
+
+def _acknowledge(catalog: Catalog, snapshot: CatalogSnapshot, flag: Flag, reviewer: str) -> Decision:
+    """The reviewer looked at the new version of an approved entry: the entry now stands for it."""
+    stored = next((s for s in snapshot.tree if s.entry.arxiv == flag.arxiv), None)
+    if stored is None:
+        catalog.clear_flag(flag.arxiv)
+        raise ReviewError(f"the flagged entry of {flag.arxiv} is no longer in the tree; flag cleared")
+    entry = stored.entry.model_copy(update={"version": flag.new_version})
+    entry = _reviewed(entry, "approved", reviewer, reviewed_version=flag.new_version)
+    catalog.save_entry(stored.path, entry)
+    catalog.clear_flag(flag.arxiv)
+    message = f"approved v{flag.new_version} of {flag.arxiv} (entry {stored.path}); flag cleared"
+    return Decision(flag.arxiv, "approve", stored.path, 0, message)
+
+
+# --- learning from reviewers -----------------------------------------------------------------------
 
 _ZH_SENTENCE = re.compile(r"(?<=[。！？])")
 
@@ -178,16 +234,11 @@ def learn(entry: CatalogEntry, memory: TranslationMemory) -> int:
     return learned
 
 
-def reject(catalog: Catalog, arxiv_id: str, reason: str) -> Path:
-    """Move a draft among rejected papers, with the reason, so it is never drafted again."""
-    if not reason.strip():
-        raise ReviewError('a rejection needs a reason: --reason "..."')
-    path = _draft(catalog, arxiv_id)
-    try:
-        entry = parse_entry(path)
-    except CatalogError as err:
-        raise ReviewError("the draft does not validate; fix it or delete the file", [str(err)]) from None
-    rejected = _reviewed(entry, "rejected", rejected_reason=reason.strip())
-    dest = catalog.rejected_path(safe_filename(arxiv_id))
-    _move(path, rejected, dest)
-    return dest
+def draft_for_show(catalog: Catalog, arxiv_id: str) -> tuple[CatalogEntry, list[str]]:
+    """A draft and the checks it fails, for `review show`. Raises ReviewError."""
+    snapshot = catalog.load()
+    _, entry = find_draft(catalog, snapshot, arxiv_id)
+    return entry, gate(entry, snapshot)
+
+
+__all__ = ["CatalogError", "Decision", "ReviewError", "decide", "gate", "learn", "queue"]

@@ -54,7 +54,7 @@ def main() -> None:
         }
         code = (
             "import json; from flows.ingest import ingest; "
-            "print('RESULT', json.dumps(ingest(topic='gan', since='2000-01-01', min_relevance=0)))"
+            "print('RESULT', ingest(topic='gan', since='2000-01-01', min_relevance=0).model_dump_json())"
         )
         out = subprocess.run(
             [sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True
@@ -62,7 +62,7 @@ def main() -> None:
         summary = json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT"))[7:])
         requests = len(server.requests)
     timings = summary["timings"]
-    cpu = timings["extract"] + timings["translate"] + timings["draft"]
+    cpu = timings["extract"] + timings["translate"] + timings["code"] + timings["draft"]
     floor = 3.0 * (requests - 1)
     wall = summary["seconds"] - timings["model_load"]  # loading (and converting) the model is start-up
     print(

@@ -32,7 +32,7 @@ def main() -> None:
         if len(sys.argv) > 1
         else Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
     )
-    tree = [e for _, e in Catalog(Path(__file__).resolve().parent.parent / "catalog").entries()]
+    tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
     tp = fp = fn = 0
     for pdf in sorted(folder.glob("*.pdf")):
         doc = open_pdf(pdf)

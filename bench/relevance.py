@@ -48,7 +48,7 @@ def main() -> None:
         else Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
     )
     catalog = Catalog(Path(__file__).resolve().parent.parent / "catalog")
-    entries = [e for _, e in catalog.entries()]
+    entries = catalog.load().entries
     topic = catalog.topics()["gan"]
     threshold = topic.min_relevance or 0.0
     scorer = Scorer.for_topic(topic, entries, [])

@@ -103,7 +103,8 @@ def build(folder: Path, texts: list[str]) -> None:
 
 def part(name: str, folder: Path, cache: Path, texts: list[str]) -> dict[str, float]:
     from alphatree_ingest.glossary import Glossary
-    from alphatree_ingest.translate import MarianTranslator, TranslateStage
+    from alphatree_ingest.marian import MarianTranslator
+    from alphatree_ingest.translate import TranslateStage
 
     if name == "naive":
         import torch

@@ -19,7 +19,7 @@ from prefect.states import Failed
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
 from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.review import ReviewError, approve, gate, load_draft, reject
+from alphatree_ingest.review import ReviewError, decide, draft_for_show
 
 WAIT_SECONDS = 30 * 24 * 3600
 """A review run waits this long for a decision, then times out (the draft stays for the CLI)."""
@@ -30,19 +30,6 @@ class ReviewDecision(RunInput):
     reason: str = ""
 
 
-def decide(settings: Settings, arxiv_id: str, decision: str, reason: str) -> str:
-    """Apply a decision made in the UI. Raises ReviewError naming every failed check."""
-    catalog = Catalog(settings.catalog_dir)
-    if not catalog.draft_path(arxiv_id).exists():
-        return f"{arxiv_id} was already decided (on the command line or in another run)"
-    if decision == "approve":
-        dest, learned = approve(
-            catalog, arxiv_id, TranslationMemory(settings.translations_dir / "memory.jsonl")
-        )
-        return f"approved {arxiv_id}: {dest} ({learned} sentence(s) learned)"
-    return f"rejected {arxiv_id}: {reject(catalog, arxiv_id, reason or 'rejected in the Prefect UI')}"
-
-
 @flow(name="review")
 def review(arxiv_id: str) -> Any:
     """Wait for a reviewer's decision on one draft, then approve or reject it through the gate."""
@@ -51,8 +38,7 @@ def review(arxiv_id: str) -> Any:
     catalog = Catalog(settings.catalog_dir)
     if not catalog.draft_path(arxiv_id).exists():
         return f"{arxiv_id} has no draft waiting"
-    _, entry = load_draft(catalog, arxiv_id)
-    problems = gate(entry, catalog)
+    entry, problems = draft_for_show(catalog, arxiv_id)
     slug = re.sub(r"[^a-z0-9]+", "-", arxiv_id.lower())  # Prefect keys: lowercase, digits, dashes
     create_markdown_artifact(
         key=f"review-{slug}",
@@ -70,10 +56,20 @@ def review(arxiv_id: str) -> Any:
         ),
     )
     answer = suspend_flow_run(wait_for_input=ReviewDecision, timeout=WAIT_SECONDS, key=f"decision-{slug}")
+    if not catalog.draft_path(arxiv_id).exists():
+        return f"{arxiv_id} was already decided (on the command line or in another run)"
+    memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
     try:
-        outcome = decide(settings, arxiv_id, answer.decision, answer.reason)
+        outcome = decide(
+            catalog,
+            arxiv_id,
+            answer.decision,
+            reviewer=settings.reviewer,
+            reason=answer.reason or "rejected in the Prefect UI",
+            memory=memory,
+        )
     except ReviewError as err:
         log.error("%s: %s", err, "; ".join(err.problems))
         return Failed(message=f"{err}: {'; '.join(err.problems)}")
-    log.info("%s", outcome)
-    return outcome
+    log.info("%s (%d sentence(s) learned)", outcome.message, outcome.learned)
+    return outcome.message

@@ -70,3 +70,12 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subpr
         timeout=timeout,
         cwd=env["ALPHATREE_HOME"],
     )
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """A temporary Prefect server for the flow tests of the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield

@@ -266,8 +266,9 @@ ZH = [
 ]
 
 
-def build_tiny_marian(out: Path) -> Path:
-    """Two SentencePiece models, a vocabulary with >>cmn_Hans<<, a random-weight MarianMTModel."""
+def build_tiny_marian(out: Path, *, positions: int = 256) -> Path:
+    """Two SentencePiece models, a vocabulary with >>cmn_Hans<<, a random-weight MarianMTModel whose
+    window is `positions` tokens."""
     import sentencepiece as spm
     import torch
     from transformers import MarianConfig, MarianMTModel, MarianTokenizer
@@ -311,7 +312,7 @@ def build_tiny_marian(out: Path) -> Path:
         decoder_attention_heads=2,
         encoder_ffn_dim=32,
         decoder_ffn_dim=32,
-        max_position_embeddings=256,
+        max_position_embeddings=positions,
         pad_token_id=vocab["<pad>"],
         eos_token_id=0,
         decoder_start_token_id=vocab["<pad>"],

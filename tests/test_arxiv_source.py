@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.arxiv_source import ArxivSource, DiscoveryError, PdfError
+from alphatree_ingest.arxiv_source import ArxivSource, DiscoveryError, PdfError, TransientError
 from alphatree_ingest.config import Settings, SettingsError
 from tests.support import ArxivServer, FeedEntry, atom_feed, days_ago, make_paper_pdf
 
@@ -106,13 +106,33 @@ def test_a_delay_under_three_seconds_is_refused_for_arxiv_org() -> None:
     assert Settings.from_env({"ALPHATREE_ARXIV_DELAY": "0.1", "ALPHATREE_ARXIV_API": "http://127.0.0.1:1/q"})
 
 
-def test_a_timeout_is_retried(tmp_path: Path, arxiv_server: ArxivServer) -> None:
+def test_a_timeout_is_a_transient_error_for_the_task_retries(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    """Timeouts surface as TransientError (the flow's task retries fire on it), the next try works."""
     _papers(arxiv_server, 1)
     arxiv_server.delays["/api/query"] = [1.5]
     source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0, http_timeout=0.5))
-    source.session.backoff = 0.05
+    with pytest.raises(TransientError, match="did not answer within 0.5 s"):
+        source.discover("x")
     assert len(source.discover("x").papers) == 1
     assert len(arxiv_server.requests) == 2
+
+
+def test_pdf_faults_that_may_pass_are_transient_and_a_404_is_not(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    _papers(arxiv_server, 1)
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    source.session.backoff = 0.01
+    paper = source.discover("x").papers[-1]
+    arxiv_server.faults["/pdf/"] = [(503, {}, b"busy")] * 4
+    with pytest.raises(TransientError, match="HTTP 503"):
+        source.fetch_pdf(paper)
+    missing = paper.model_copy(update={"pdf_url": f"{arxiv_server.url}/pdf/nothing"})
+    with pytest.raises(PdfError, match="HTTP 404") as err:
+        source.fetch_pdf(missing)
+    assert not isinstance(err.value, TransientError)
 
 
 def test_an_empty_page_while_more_are_announced_is_retried_never_taken_as_the_end(

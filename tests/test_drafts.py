@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from alphatree_ingest.draft import build_entry, render_draft
-from alphatree_ingest.drafts import split_blocks, update_draft
+from alphatree_ingest.draft import build_entry, render_draft, split_blocks, update_draft
 from alphatree_ingest.models import CodeLink, Extraction, Paper, Reference, Translation
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -73,9 +72,9 @@ def test_new_version_refreshes_machine_fields_and_keeps_every_reviewer_edit() ->
 
 
 def test_a_draft_broken_mid_edit_is_skipped_and_left_alone(home: Path) -> None:
-    from alphatree_ingest.arxiv_source import Discovery
-    from alphatree_ingest.config import Settings
-    from alphatree_ingest.pipeline import plan
+    from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.models import TopicState
+    from alphatree_ingest.planning import plan
 
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True)
@@ -90,7 +89,10 @@ def test_a_draft_broken_mid_edit_is_skipped_and_left_alone(home: Path) -> None:
         published=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
         pdf_url="http://x/pdf",
     )
-    result = plan(Settings(home=home), Discovery(papers=[paper]))
+    snapshot = Catalog(home / "catalog").load()
+    result = plan(snapshot, [paper], TopicState(), topic="gan")
     assert result.todo == []
-    assert result.skipped[0][0] == "2611.00001" and "does not parse, left untouched" in result.skipped[0][1]
+    assert result.skipped[0].id == "2611.00001"
+    assert "does not parse, left untouched" in result.skipped[0].reason
+    assert [p.path for p in snapshot.problems] == [str(broken)]
     assert broken.read_text() == "id: foo\ntitle: [unclosed\n"

@@ -182,7 +182,7 @@ def test_a_different_paper_behind_the_link_is_named(tmp_path: Path) -> None:
     ],
 )
 def test_reference_titles(text: str, title: str) -> None:
-    from alphatree_ingest.extract import reference_title
+    from alphatree_ingest.references import reference_title
 
     assert reference_title(text) == title
 

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
 
-from alphatree_ingest import pipeline
+from alphatree_ingest import stages
+from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
-
-
-@pytest.fixture(scope="session")
-def prefect_harness() -> Iterator[None]:
-    from prefect.testing.utilities import prefect_test_harness
-
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
 
 
 def _iso(atom_time: str) -> str:
@@ -39,7 +31,7 @@ def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("ALPHATREE_ARXIV_DELAY", "0")
     monkeypatch.setenv("ALPHATREE_MT_MODEL", "fake-tagger")
     settings = Settings.from_env()
-    pipeline.use_translator(settings, Tagger())
+    stages.use_translator(settings, Tagger())
     return settings
 
 
@@ -60,14 +52,11 @@ def test_flow_drafts_reports_failures_and_goes_on(
         )
     )
     summary = ingest(topic="gan", since="2014-01-01")
-    assert [d["id"] for d in summary["drafted"]] == ["2611.00010"]
-    assert summary["failed"] == [
-        {
-            "id": "2611.00011",
-            "reason": f"{arxiv_server.url}/pdf/2611.00011v1 returned an HTML page instead of a PDF",
-        }
+    assert [d.id for d in summary.drafted] == ["2611.00010"]
+    assert [(f.id, f.reason) for f in summary.failed] == [
+        ("2611.00011", f"{arxiv_server.url}/pdf/2611.00011v1 returned an HTML page instead of a PDF")
     ]
-    assert summary["skipped"] == [{"id": "1406.2661", "reason": "already in the tree"}]
+    assert [(s.id, s.reason) for s in summary.skipped] == [("1406.2661", "already in the tree")]
     text = (home / "catalog" / "drafts" / "2611.00010.yaml").read_text()
     assert yaml.safe_load(text)["title_zh"] == "中文：GoodGAN: A Paper"
     assert text.startswith("# Draft for review: GoodGAN")
@@ -93,21 +82,21 @@ def test_watermark_holds_at_a_failure_and_a_noop_rerun_costs_one_request(
             make_paper_pdf(title, "We propose it.") if n != 2 else None,
         )
     first = ingest(topic="gan", since="2026-01-01")
-    assert [d["id"] for d in first["drafted"]] == ["2611.00101", "2611.00103"]
-    assert first["watermark"] == _iso(when[1])  # held before the failed paper
+    assert [d.id for d in first.drafted] == ["2611.00101", "2611.00103"]
+    assert first.watermark.isoformat() == _iso(when[1])  # held before the failed paper
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
     assert state["attempts"] == {"2611.00102": 1}
 
     arxiv_server.pdfs["2611.00102v1"] = make_paper_pdf("Paper2GAN: Number 2", "We propose it.")
     second = ingest(topic="gan")
-    assert [d["id"] for d in second["drafted"]] == ["2611.00102"]
-    assert second["watermark"] == _iso(when[3])
+    assert [d.id for d in second.drafted] == ["2611.00102"]
+    assert second.watermark.isoformat() == _iso(when[3])
 
     before = len(arxiv_server.requests)
     third = ingest(topic="gan")
     new = [path for _, path in arxiv_server.requests[before:]]
     assert len(new) == 1 and new[0].startswith("/api/query"), new  # one API request, no PDF
-    assert third["drafted"] == [] and third["requests"] == 1
+    assert third.drafted == [] and third.requests == 1
 
 
 def test_a_paper_failing_three_runs_is_given_up_and_no_longer_holds_the_watermark(
@@ -122,12 +111,12 @@ def test_a_paper_failing_three_runs_is_given_up_and_no_longer_holds_the_watermar
         make_paper_pdf("GoodGAN: Has PDF", "Fine."),
     )
     runs = [ingest(topic="gan", since="2026-01-01")] + [ingest(topic="gan") for _ in range(2)]
-    assert [len(r["failed"]) for r in runs] == [1, 1, 1]
-    assert runs[2]["watermark"] == _iso(good)
+    assert [len(r.failed) for r in runs] == [1, 1, 1]
+    assert runs[2].watermark.isoformat() == _iso(good)
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
     assert "HTTP 404" in state["gave_up"]["2611.00201"] and state["attempts"] == {}
     fourth = ingest(topic="gan")
-    assert fourth["failed"] == [] and fourth["requests"] == 1
+    assert fourth.failed == [] and fourth.requests == 1
 
 
 def test_low_relevance_papers_are_held_back_listed_and_recoverable(
@@ -153,9 +142,9 @@ def test_low_relevance_papers_are_held_back_listed_and_recoverable(
         make_paper_pdf("Dwarf Galaxy Rotation Curves", stars),
     )
     first = ingest(topic="gan", since="2026-01-01")
-    assert [d["id"] for d in first["drafted"]] == ["2611.00301"]
-    (held,) = [s for s in first["skipped"] if s["id"] == "2611.00302"]
-    assert held["reason"].startswith("skipped, low relevance")
+    assert [d.id for d in first.drafted] == ["2611.00301"]
+    (held,) = [s for s in first.skipped if s.id == "2611.00302"]
+    assert held.reason.startswith("skipped, low relevance")
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
     assert list(state["held_back"]) == ["2611.00302"]
     draft = yaml.safe_load((home / "catalog" / "drafts" / "2611.00301.yaml").read_text())
@@ -163,7 +152,7 @@ def test_low_relevance_papers_are_held_back_listed_and_recoverable(
     assert relevance["score"] >= 0.15 and relevance["nearest"]
 
     recovered = ingest(topic="gan", since="2026-01-01", min_relevance=0)
-    assert [d["id"] for d in recovered["drafted"]] == ["2611.00302"]
+    assert [d.id for d in recovered.drafted] == ["2611.00302"]
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
     assert state["held_back"] == {}
 
@@ -217,14 +206,14 @@ def test_a_run_reports_artifacts_and_a_second_run_of_the_topic_is_refused(
         make_paper_pdf("ArtGAN: Reports", "We propose ArtGAN."),
     )
     summary = ingest(topic="gan/training")
-    assert [d["id"] for d in summary["drafted"]] == ["2611.00501"]
+    assert [d.id for d in summary.drafted] == ["2611.00501"]
     with get_client(sync_client=True) as client:
         report = client.read_latest_artifacts()
     by_key = {a.key: a for a in report}
     assert "2611.00501" in by_key["ingest-gan-training"].data
     assert "ArtGAN" in by_key["ingest-gan-training"].data
 
-    with pipeline.RunLock(flow_env, "gan/training"):
+    with Catalog(flow_env.catalog_dir).run_lock("gan/training"):
         state = ingest(topic="gan/training", return_state=True)
     assert state.is_failed() and "another ingest run of topic gan/training" in (state.message or "")
-    assert ingest(topic="gan/training")["drafted"] == []  # lock released: runs again
+    assert ingest(topic="gan/training").drafted == []  # lock released: runs again

@@ -95,7 +95,7 @@ def test_a_forbidden_repository_is_unverified_not_dropped(github: GitHubServer) 
 
 
 def test_parents_from_references_and_abstract_and_topic_from_parents() -> None:
-    tree = [e for _, e in Catalog(Path(__file__).resolve().parent.parent / "catalog").entries()]
+    tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
     paper = PAPER.model_copy(update={"abstract": "Our model builds on WGAN-GP and uses a ResNet generator."})
     extraction = Extraction(
         references=[

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from alphatree_ingest.catalog import Catalog
+from alphatree_ingest.learning import path_to, topic_plan
 from alphatree_ingest.models import CatalogEntry
-from alphatree_ingest.paths import path_to, topic_plan
 from alphatree_ingest.relevance import Scorer
 from tests.conftest import cli_env, run_cli
 
 SEED = Catalog(Path(__file__).resolve().parent.parent / "catalog")
-ENTRIES = [e for _, e in SEED.entries()]
+ENTRIES = [e for e in SEED.load().entries]
 
 
 def test_path_to_stylegan_follows_its_lineage_in_order() -> None:

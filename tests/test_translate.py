@@ -8,14 +8,10 @@ from pathlib import Path
 import pytest
 
 from alphatree_ingest.glossary import Glossary
+from alphatree_ingest.marian import MarianTranslator, ModelUnavailable
 from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.translate import (
-    PLACEHOLDER,
-    MarianTranslator,
-    ModelUnavailable,
-    TranslateStage,
-    split_sentences,
-)
+from alphatree_ingest.text import PLACEHOLDER, split_sentences
+from alphatree_ingest.translate import TranslateStage
 
 GLOSSARY = Glossary({"generative adversarial network": "生成对抗网络", "ResNet": None})
 

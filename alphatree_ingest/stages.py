@@ -1,0 +1,152 @@
+"""The ingest stages as plain functions over the edges (arXiv source, MT backend, GitHub, store);
+`flows/ingest.py` wires each into one Prefect task. The decisions themselves are pure (`draft`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .arxiv_source import ArxivSource, Discovery
+from .catalog import Catalog, CatalogSnapshot, safe_filename
+from .config import Settings
+from .draft import build_entry, paper_links, render_draft, update_draft
+from .extract import ExtractError, extract, identity_problem
+from .implementations import Candidate, GitHub, find_implementations
+from .marian import MarianTranslator
+from .models import Extraction, Paper, Translation
+from .translate import TranslateStage, Translator
+
+_translators: dict[tuple[str, str], Translator] = {}
+
+
+def get_translator(settings: Settings) -> Translator:
+    """The run's translator, loaded once per process. Raises ModelUnavailable."""
+    key = (settings.mt_model, settings.mt_backend)
+    if key not in _translators:
+        _translators[key] = MarianTranslator(
+            settings.mt_model,
+            backend=settings.mt_backend,
+            target=settings.mt_target,
+            cache_dir=settings.cache_dir,
+            hub_endpoint=settings.hub_endpoint,
+        ).load()
+    return _translators[key]
+
+
+def use_translator(settings: Settings, translator: Translator) -> None:
+    """Install a translator for these settings (tests use a fake that implements the protocol)."""
+    _translators[(settings.mt_model, settings.mt_backend)] = translator
+
+
+def discover(settings: Settings, query: str, since: object, max_papers: int | None) -> Discovery:
+    """Papers of the topic query changed since `since`, oldest first."""
+    return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)  # type: ignore[arg-type]
+
+
+def fetch(settings: Settings, paper: Paper) -> Path:
+    """The paper's PDF (cached). Raises TransientPdfError (retry) or PdfError."""
+    return ArxivSource(settings).fetch_pdf(paper)
+
+
+def figures_dir(settings: Settings, paper: Paper) -> Path:
+    return settings.cache_dir / "figures" / f"{safe_filename(paper.arxiv_id)}v{paper.version}"
+
+
+def extract_paper(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
+    """Extract the PDF, once it is known to be this paper. Raises ExtractError."""
+    problem = identity_problem(pdf, paper.title)
+    if problem:
+        raise ExtractError(problem)
+    return extract(pdf, figures_dir(settings, paper))
+
+
+def translate_paper(settings: Settings, paper: Paper, extraction: Extraction) -> Translation:
+    """Title, abstract and captions in Chinese, through the memory, glossary and protection."""
+    translator = get_translator(settings)
+    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    texts = [paper.title, paper.abstract] + [f.caption for f in extraction.figures]
+    out = stage.translate(texts)
+    return Translation(
+        title_zh=out[0],
+        abstract_zh=out[1],
+        captions_zh=out[2:],
+        model=translator.name,
+        backend=translator.backend,
+    )
+
+
+def find_code(settings: Settings, paper: Paper, extraction: Extraction) -> list[Candidate]:
+    """Code candidates named by the paper or found on GitHub, verified when GitHub answers."""
+    github = GitHub(settings.github_api, settings.github_token)
+    return find_implementations(paper, paper_links(paper, extraction), github)
+
+
+@dataclass
+class Written:
+    path: Path
+    action: str
+    """`drafted`, `updated` (new version, reviewer edits kept) or `unchanged`."""
+    note: str = ""
+
+
+def write_draft(
+    settings: Settings,
+    snapshot: CatalogSnapshot,
+    topic: str,
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    implementations: list[Candidate],
+    relevance: tuple[float, list[str]] | None = None,
+) -> Written:
+    """Write `catalog/drafts/<id>.yaml` with its figures: a new draft is created exclusively, a newer
+    version refreshes the draft without touching a reviewer's edits; the same version is left alone."""
+    store = Catalog(settings.catalog_dir)
+    path = store.draft_path(paper.arxiv_id)
+    known = snapshot.known.get(paper.arxiv_id)
+    existing = known is not None and known.where == "draft"
+    if existing and (known.version or 0) >= paper.version:  # type: ignore[union-attr]
+        return Written(path, "unchanged")
+    files = _save_figures(settings, store, paper, extraction, versioned=existing)
+    entry = build_entry(
+        paper,
+        extraction,
+        translation,
+        topic=topic,
+        tree=snapshot.entries,
+        taken_slugs=snapshot.taken_ids(besides=path),
+        figure_files=files,
+        implementations=implementations,
+    )
+    if relevance is not None:
+        entry.provenance["suggestions"]["relevance"] = {"score": relevance[0], "nearest": relevance[1]}
+    if not existing:
+        if not store.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
+            return Written(path, "unchanged", "drafted meanwhile by another run")
+        snapshot.add_draft(path, entry)
+        return Written(path, "drafted")
+    update = update_draft(store.read_text(path), entry)
+    store.replace_draft(paper.arxiv_id, update.text)
+    snapshot.add_draft(path, entry)
+    note = (
+        f"v{known.version} -> v{paper.version}; "  # type: ignore[union-attr]
+        f"refreshed: {', '.join(update.refreshed) or 'nothing'}; "
+        f"reviewer edits kept: {', '.join(update.kept) or 'none'}"
+    )
+    return Written(path, "updated", note)
+
+
+def _save_figures(
+    settings: Settings, store: Catalog, paper: Paper, extraction: Extraction, *, versioned: bool
+) -> dict[str, str]:
+    """Copy the extracted figure PNGs into `catalog/figures/<id>/`; figure number -> stored path."""
+    source = figures_dir(settings, paper)
+    files: dict[str, str] = {}
+    for fig in extraction.figures:
+        if not fig.file:
+            continue
+        name = f"v{paper.version}-{fig.file}" if versioned else fig.file
+        stored = store.save_figure(paper.arxiv_id, name, source / fig.file)
+        if stored:
+            files[fig.number] = stored
+    return files
