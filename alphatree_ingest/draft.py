@@ -57,39 +57,52 @@ BUILDS_ON = (
 )
 
 
+Evidence = tuple[str, str, int]
+"""(entry id, what was found, points)."""
+
+
 def suggest_parents(
     paper: Paper, extraction: Extraction, tree: list[CatalogEntry]
 ) -> tuple[list[str], dict[str, list[str]]]:
     """Tree entries the paper builds on, best first, with the evidence: cited by arXiv id or by title,
     named in the abstract, and named after "builds on", "extends" (which weighs double)."""
-    by_arxiv = {e.arxiv: e for e in tree if e.arxiv}
+    tree = [e for e in tree if e.arxiv is None or e.arxiv != paper.arxiv_id]
     evidence: dict[str, list[str]] = {}
     weight: dict[str, int] = {}
-
-    def note(entry_id: str, what: str, points: int = 1) -> None:
+    for entry_id, what, points in _cited(extraction, tree) + _named(paper, tree):
         evidence.setdefault(entry_id, []).append(what)
         weight[entry_id] = weight.get(entry_id, 0) + points
+    ranked = sorted(evidence, key=lambda k: (-weight[k], k))
+    return ranked[:5], {k: evidence[k] for k in ranked[:5]}
 
-    for ref in extraction.references:
-        if ref.arxiv and ref.arxiv in by_arxiv and ref.arxiv != paper.arxiv_id:
-            note(by_arxiv[ref.arxiv].id, f"cites arXiv:{ref.arxiv}")
+
+def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
+    """Tree entries in the reference list: by arXiv id, else by title (pre-arXiv papers)."""
+    by_arxiv = {e.arxiv: e for e in tree if e.arxiv}
     by_title = {_title_key(e.title): e for e in tree if len(e.title.split()) >= 2}
+    found: list[Evidence] = []
     for ref in extraction.references:
-        entry = by_title.get(_title_key(ref.title or ""))
-        if entry is not None and entry.arxiv != paper.arxiv_id and not (ref.arxiv and ref.arxiv in by_arxiv):
-            note(entry.id, f'cites "{entry.title}"')
-    for entry in tree:
-        if entry.arxiv == paper.arxiv_id:
+        if ref.arxiv and ref.arxiv in by_arxiv:
+            found.append((by_arxiv[ref.arxiv].id, f"cites arXiv:{ref.arxiv}", 1))
             continue
+        entry = by_title.get(_title_key(ref.title or ""))
+        if entry is not None:
+            found.append((entry.id, f'cites "{entry.title}"', 1))
+    return found
+
+
+def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
+    """Tree entries the abstract names; named after "builds on", "extends" they weigh double more."""
+    found: list[Evidence] = []
+    for entry in tree:
         for name in {entry.name, entry.name.replace(" ", "")}:
             named = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
             if len(name) >= 3 and re.search(named, paper.abstract):
-                note(entry.id, f"abstract names {name}")
+                found.append((entry.id, f"abstract names {name}", 1))
                 if re.search(rf"{BUILDS_ON}[^.]{{0,60}}{named}", paper.abstract, re.IGNORECASE):
-                    note(entry.id, f"abstract: builds on / extends {name}", 2)
+                    found.append((entry.id, f"abstract: builds on / extends {name}", 2))
                 break
-    ranked = sorted(evidence, key=lambda k: (-weight[k], k))
-    return ranked[:5], {k: evidence[k] for k in ranked[:5]}
+    return found
 
 
 def suggest_topic(topic: str, parents: list[str], tree: list[CatalogEntry]) -> tuple[str, str]:
@@ -307,59 +320,67 @@ def update_draft(old_text: str, new: CatalogEntry) -> Update:
     old_provenance = current.get("provenance") or {}
     machine: dict[str, str] = dict(old_provenance.get("machine_fields") or {})
     new_data = new.model_dump(mode="python", exclude_none=True, exclude={"provenance"})
-    new_hashes = field_hashes(new)
 
     def untouched(key: str) -> bool:
         return key in current and key in machine and _value_hash(_jsonable(current[key])) == machine[key]
 
-    refreshed, kept = [], []
     blocks = split_blocks(old_text)
-    out: list[Block] = []
-    for block in blocks:
-        key = block.key
-        if key is None or key == "provenance":
-            out.append(block)
-        elif untouched(key) and key in new_data:
-            if _jsonable(current[key]) != _jsonable(new_data[key]):
-                refreshed.append(key)
-            out.append(Block(key, [dump_yaml({key: new_data[key]})]))
-        elif untouched(key):
-            refreshed.append(key)  # the machine no longer suggests a value: drop its old one
-        else:
-            if key in new_data and _jsonable(current.get(key)) != _jsonable(new_data[key]):
-                kept.append(key)
-            out.append(block)
+    out, refreshed, kept = _refresh_blocks(blocks, current, new_data, untouched)
     present = {b.key for b in blocks}
     missing = [k for k in new_data if k not in present and k not in machine]
-    if missing:
-        at = next((i for i, b in enumerate(out) if b.key == "provenance"), len(out))
-        for key in missing:
-            out.insert(at, Block(key, [dump_yaml({key: new_data[key]})]))
-            at += 1
-            refreshed.append(key)
+    at = next((i for i, b in enumerate(out) if b.key == "provenance"), len(out))
+    out[at:at] = [Block(key, [dump_yaml({key: new_data[key]})]) for key in missing]
+    refreshed += missing
     provenance: dict[str, Any] = dict(old_provenance)
     provenance.update(new.provenance)
-    hashes = {k: v for k, v in machine.items() if k in new_hashes or not untouched(k)}
-    for key in new_hashes:
-        if untouched(key) or key in missing:
-            hashes[key] = new_hashes[key]  # edited fields keep the old hash: they stay the reviewer's
-    provenance["machine_fields"] = hashes
+    provenance["machine_fields"] = _new_hashes(machine, field_hashes(new), untouched, missing)
     provenance["new_version"] = {
         "version": new.version,
         "previous": current.get("version"),
         "refreshed": refreshed,
         "kept_reviewer_edits": kept,
     }
-    provenance_text = dump_yaml({"provenance": provenance})
-    if any(b.key == "provenance" for b in out):
-        out = [Block("provenance", [provenance_text]) if b.key == "provenance" else b for b in out]
-    else:
-        out.append(Block("provenance", [provenance_text]))
+    provenance_block = Block("provenance", [dump_yaml({"provenance": provenance})])
+    out = [b for b in out if b.key != "provenance"] + [provenance_block]
     text = "".join("".join(b.lines) for b in out)
     if not text.endswith("\n"):
         text += "\n"
     CatalogEntry.model_validate(yaml.safe_load(text))  # never write what does not parse back
     return Update(text, refreshed, kept)
+
+
+def _refresh_blocks(
+    blocks: list[Block], current: dict[str, Any], new_data: dict[str, Any], untouched: Any
+) -> tuple[list[Block], list[str], list[str]]:
+    """Each top-level block refreshed when the machine wrote it and nobody touched it, else kept."""
+    out: list[Block] = []
+    refreshed: list[str] = []
+    kept: list[str] = []
+    for block in blocks:
+        key = block.key
+        if key is None or key == "provenance":
+            out.append(block)
+        elif untouched(key):
+            if key in new_data:
+                out.append(Block(key, [dump_yaml({key: new_data[key]})]))
+            if key not in new_data or _jsonable(current[key]) != _jsonable(new_data[key]):
+                refreshed.append(key)  # a value the machine no longer suggests is dropped
+        else:
+            if key in new_data and _jsonable(current.get(key)) != _jsonable(new_data[key]):
+                kept.append(key)
+            out.append(block)
+    return out, refreshed, kept
+
+
+def _new_hashes(
+    machine: dict[str, str], new_hashes: dict[str, str], untouched: Any, missing: list[str]
+) -> dict[str, str]:
+    """Machine hashes after a refresh: edited fields keep the old hash, so they stay the reviewer's."""
+    hashes = {k: v for k, v in machine.items() if k in new_hashes or not untouched(k)}
+    for key in new_hashes:
+        if untouched(key) or key in missing:
+            hashes[key] = new_hashes[key]
+    return hashes
 
 
 def _jsonable(value: Any) -> Any:

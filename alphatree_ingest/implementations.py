@@ -158,72 +158,80 @@ OFFICIAL_WORDS = re.compile(
 )
 
 
+def _unverified(candidate: Candidate, why: str) -> Candidate:
+    """What the paper's own words say of a candidate GitHub cannot confirm."""
+    named = "named in the paper" in candidate.found_by
+    candidate.reasons.append(f"unverified: {why}")
+    candidate.official = named and bool(OFFICIAL_WORDS.search(candidate.evidence))
+    candidate.pytorch = True if candidate.hint == "pytorch" else None
+    candidate.confidence = 0.5 if candidate.official else (0.3 if named else 0.1)
+    return candidate
+
+
 def verify(github: GitHub, candidate: Candidate, paper: Paper) -> Candidate:
     """Fill in what GitHub says of the candidate, its confidence and reasons."""
-    named = "named in the paper" in candidate.found_by
-    official_words = bool(OFFICIAL_WORDS.search(candidate.evidence))
     name = candidate.full_name
     if name is None or not github.usable:
-        candidate.reasons.append(
-            "unverified: " + ("not a GitHub repository" if name is None else "GitHub unreachable")
-        )
-        candidate.official = named and official_words
-        candidate.pytorch = True if candidate.hint == "pytorch" else None
-        candidate.confidence = 0.5 if candidate.official else (0.3 if named else 0.1)
-        return candidate
+        return _unverified(candidate, "not a GitHub repository" if name is None else "GitHub unreachable")
     repo = github.get(f"/repos/{quote(name)}")
     if repo is None and github.last_status != 404:
         why = "GitHub rate limit reached" if not github.usable else f"GitHub answered {github.last_status}"
-        candidate.reasons.append(f"unverified: {why}")
-        candidate.official = named and official_words
-        candidate.pytorch = True if candidate.hint == "pytorch" else None
-        candidate.confidence = 0.5 if candidate.official else (0.3 if named else 0.1)
-        return candidate
+        return _unverified(candidate, why)
     candidate.verified = True
+    candidate.exists = isinstance(repo, dict)
     if not isinstance(repo, dict):
-        candidate.exists = False
         candidate.reasons.append("repository does not exist")
         return candidate
-    candidate.exists = True
     if repo.get("size", 1) == 0:
         candidate.reasons.append("repository is empty")
         return candidate
     if repo.get("fork"):
         candidate.reasons.append("a fork")
     readme = github.text(f"/repos/{quote(name)}/readme") or ""
+    _check_citation(candidate, paper, readme)
+    _check_pytorch(github, candidate, name, readme)
+    _check_official(candidate, paper, name)
+    score = 0.2
+    score += 0.3 if candidate.cites_paper else 0.0
+    score += 0.2 if candidate.pytorch else 0.0
+    score += 0.3 if candidate.official else (0.1 if "named in the paper" in candidate.found_by else 0.0)
+    score -= 0.2 if repo.get("fork") else 0.0
+    candidate.confidence = round(max(0.0, min(1.0, score)), 2)
+    return candidate
+
+
+def _check_citation(candidate: Candidate, paper: Paper, readme: str) -> None:
     title_words = " ".join(re.findall(r"[a-z0-9]+", paper.title.lower()))
-    candidate.cites_paper = paper.arxiv_id in readme or title_words in " ".join(
-        re.findall(r"[a-z0-9]+", readme.lower())
-    )
+    readme_words = " ".join(re.findall(r"[a-z0-9]+", readme.lower()))
+    candidate.cites_paper = paper.arxiv_id in readme or title_words in readme_words
     candidate.reasons.append(
         "README cites the paper" if candidate.cites_paper else "README does not cite the paper"
     )
+
+
+def _check_pytorch(github: GitHub, candidate: Candidate, name: str, readme: str) -> None:
     candidate.pytorch = False
     for file in REQUIREMENT_FILES:
         content = github.text(f"/repos/{quote(name)}/contents/{file}")
         if content and TORCH.search(content):
             candidate.pytorch = True
             candidate.reasons.append(f"torch in {file}")
-            break
-    if not candidate.pytorch and re.search(r"\bimport torch\b|pytorch", readme, re.IGNORECASE):
+            return
+    if re.search(r"\bimport torch\b|pytorch", readme, re.IGNORECASE):
         candidate.pytorch = True
         candidate.reasons.append("README shows PyTorch")
-    if not candidate.pytorch:
+    else:
         candidate.reasons.append("no sign of PyTorch")
-    owner = name.split("/")[0].lower()
-    owner_is_author = owner in _author_handles(paper)
-    candidate.official = (named and official_words) or owner_is_author
+
+
+def _check_official(candidate: Candidate, paper: Paper, name: str) -> None:
+    named = "named in the paper" in candidate.found_by
+    owner_is_author = name.split("/")[0].lower() in _author_handles(paper)
+    candidate.official = (named and bool(OFFICIAL_WORDS.search(candidate.evidence))) or owner_is_author
     if candidate.official:
         candidate.reasons.append(
             "official: " + ("the paper names it as its code" if named else "owner is an author")
         )
-    score = 0.2
-    score += 0.3 if candidate.cites_paper else 0.0
-    score += 0.2 if candidate.pytorch else 0.0
-    score += 0.3 if candidate.official else (0.1 if named else 0.0)
-    score -= 0.2 if repo.get("fork") else 0.0
-    candidate.confidence = round(max(0.0, min(1.0, score)), 2)
-    return candidate
 
 
 def find_implementations(
