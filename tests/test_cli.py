@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,42 @@ def test_translate_from_file_keeps_one_line_per_line(tmp_path: Path, home: Path,
     lines = result.stdout.split("\n")
     assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
     assert "ImageNet" in lines[2]
+
+
+def test_a_plain_install_finds_its_templates(tmp_path: Path) -> None:
+    """`pip install .` (not editable): prompts/ ships as alphatree_ingest.prompts, read by importlib."""
+    repo = Path(__file__).resolve().parent.parent
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--target",
+            str(target),
+            str(repo),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=tmp_path,
+    )
+    code = (
+        "import alphatree_ingest, sys; from alphatree_ingest.config import Settings; "
+        "s = Settings(home=__import__('pathlib').Path(sys.argv[1])); "
+        "print(alphatree_ingest.__file__); print(sorted(p.name for p in s.prompts_dir.glob('*.j2')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)],
+        env={"PYTHONPATH": str(target), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
+    ).stdout.splitlines()
+    assert out[0].startswith(str(target))
+    assert out[1] == "['draft.yaml.j2', 'entry.md.j2', 'index.md.j2', 'topic.md.j2']"
+    shutil.rmtree(repo / "build", ignore_errors=True)
