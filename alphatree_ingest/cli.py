@@ -211,8 +211,12 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     settings = _settings()
     out = Path(args.out) if args.out else settings.site_dir
-    for path in write_pages(render(Catalog(settings.catalog_dir).load(), out, settings.prompts_dir)):
+    snapshot = Catalog(settings.catalog_dir).load()
+    for path in write_pages(render(snapshot, out, settings.prompts_dir)):
         print(path)
+    for problem in snapshot.problems:
+        if "/tree/" in problem.path:
+            print(f"warning: left out, does not parse: {problem.reason.splitlines()[0]}", file=sys.stderr)
     return 0
 
 

@@ -108,7 +108,7 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
             pages=doc.page_count,
             sections=_sections(doc, blocks),
             figures=_dedupe_figures(figures),
-            code_links=find_code_links(full_text, [_page_uris(p) for p in pages]),
+            code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
             references=find_references(["\n\n".join(b.raw for b in page_blocks) for page_blocks in blocks]),
         )
     finally:
@@ -337,8 +337,20 @@ def _dedupe_figures(figures: list[Figure]) -> list[Figure]:
 # --- links and references ------------------------------------------------------------------------
 
 
-def _page_uris(page: Any) -> list[str]:
-    return [link["uri"] for link in page.get_links() if link.get("uri")]
+def _page_links(page: Any) -> list[tuple[str, str]]:
+    """The page's link annotations: (URI, the text of the block the link sits in)."""
+    import pymupdf
+
+    blocks = [(pymupdf.Rect(b[:4]), b[4]) for b in page.get_text("blocks") if b[6] == 0]
+    found = []
+    for link in page.get_links():
+        uri = link.get("uri")
+        if not uri:
+            continue
+        where = pymupdf.Rect(link["from"])
+        around = next((text for rect, text in blocks if rect.intersects(where)), "")
+        found.append((uri, " ".join(around.split())))
+    return found
 
 
 def _words(text: str) -> set[str]:

@@ -39,6 +39,12 @@ class Candidate:
     cites_paper: bool | None = None
     confidence: float = 0.0
     reasons: list[str] = field(default_factory=list)
+    role: str = "search"
+    """What the paper says of it: own, mention, dependency, reference; `search` when GitHub found it."""
+    stated_official: bool = False
+    """The paper calls it its code (in first person, or on its title page)."""
+    position: int = 0
+    """Order of first appearance in the paper (abstract first); search results come after."""
 
     @property
     def full_name(self) -> str | None:
@@ -108,9 +114,32 @@ class GitHub:
 
 def candidates_from_paper(links: list[CodeLink]) -> list[Candidate]:
     return [
-        Candidate(url=link.url, found_by=["named in the paper"], evidence=link.evidence, hint=link.framework)
-        for link in links
+        Candidate(
+            url=link.url,
+            found_by=["named in the paper"],
+            evidence=link.evidence,
+            hint=link.framework,
+            role=link.role,
+            stated_official=link.official,
+            position=n,
+        )
+        for n, link in enumerate(links)
     ]
+
+
+ROLE_ORDER = {"own": 0, "mention": 1, "search": 2, "dependency": 3, "reference": 4}
+"""The paper's own words first; GitHub search next; code it only uses or cites last."""
+ROLE_CONFIDENCE = {"own": 0.5, "mention": 0.3, "search": 0.2, "dependency": 0.1, "reference": 0.05}
+
+
+def rank_key(candidate: Candidate) -> tuple[int, bool, float, int]:
+    """Best first: the paper's own code, then official, then verified confidence, then the paper's order."""
+    return (
+        ROLE_ORDER.get(candidate.role, 2),
+        not candidate.official,
+        -candidate.confidence,
+        candidate.position,
+    )
 
 
 def search(github: GitHub, paper: Paper, limit: int = 5) -> list[Candidate]:
@@ -124,7 +153,7 @@ def search(github: GitHub, paper: Paper, limit: int = 5) -> list[Candidate]:
         for item in (data or {}).get("items", [])[:limit]:
             url = item.get("html_url")
             if isinstance(url, str):
-                found.append(Candidate(url=url, found_by=[f"GitHub search: {how}"]))
+                found.append(Candidate(url=url, found_by=[f"GitHub search: {how}"], position=10**6))
     return found
 
 
@@ -135,6 +164,8 @@ def _merge(candidates: list[Candidate]) -> list[Candidate]:
         if key in merged:
             merged[key].found_by += [f for f in c.found_by if f not in merged[key].found_by]
             merged[key].evidence = merged[key].evidence or c.evidence
+            if ROLE_ORDER.get(c.role, 2) < ROLE_ORDER.get(merged[key].role, 2):
+                merged[key].role = c.role
         else:
             merged[key] = c
     return list(merged.values())
@@ -151,21 +182,28 @@ def _author_handles(paper: Paper) -> set[str]:
     return {h for h in handles if len(h) >= 3}
 
 
-OFFICIAL_WORDS = re.compile(
-    r"\b(our|the) (code|implementation|models?|source code)\b|\bcode (is|will be) (publicly )?"
-    r"(available|released)|\bwe (release|open[- ]source|make)\b",
-    re.IGNORECASE,
-)
-
-
 def _unverified(candidate: Candidate, why: str) -> Candidate:
     """What the paper's own words say of a candidate GitHub cannot confirm."""
-    named = "named in the paper" in candidate.found_by
     candidate.reasons.append(f"unverified: {why}")
-    candidate.official = named and bool(OFFICIAL_WORDS.search(candidate.evidence))
+    _paper_says(candidate)
     candidate.pytorch = True if candidate.hint == "pytorch" else None
-    candidate.confidence = 0.5 if candidate.official else (0.3 if named else 0.1)
+    candidate.confidence = ROLE_CONFIDENCE.get(candidate.role, 0.1) + (0.2 if candidate.official else 0.0)
     return candidate
+
+
+def _paper_says(candidate: Candidate) -> None:
+    """Official only on the paper's own words; code it uses or cites never is."""
+    candidate.official = candidate.stated_official and candidate.role == "own"
+    if candidate.role != "search":
+        candidate.reasons.append(f"the paper {ROLE_WORDS.get(candidate.role, 'names it')}")
+
+
+ROLE_WORDS = {
+    "own": "presents it as its code",
+    "mention": "mentions it",
+    "dependency": "uses or builds on it (not the paper's code)",
+    "reference": "only cites it in its references",
+}
 
 
 def verify(github: GitHub, candidate: Candidate, paper: Paper) -> Candidate:
@@ -191,10 +229,10 @@ def verify(github: GitHub, candidate: Candidate, paper: Paper) -> Candidate:
     _check_citation(candidate, paper, readme)
     _check_pytorch(github, candidate, name, readme)
     _check_official(candidate, paper, name)
-    score = 0.2
-    score += 0.3 if candidate.cites_paper else 0.0
-    score += 0.2 if candidate.pytorch else 0.0
-    score += 0.3 if candidate.official else (0.1 if "named in the paper" in candidate.found_by else 0.0)
+    score = ROLE_CONFIDENCE.get(candidate.role, 0.1)
+    score += 0.2 if candidate.cites_paper else 0.0
+    score += 0.1 if candidate.pytorch else 0.0
+    score += 0.2 if candidate.official else 0.0
     score -= 0.2 if repo.get("fork") else 0.0
     candidate.confidence = round(max(0.0, min(1.0, score)), 2)
     return candidate
@@ -225,13 +263,13 @@ def _check_pytorch(github: GitHub, candidate: Candidate, name: str, readme: str)
 
 
 def _check_official(candidate: Candidate, paper: Paper, name: str) -> None:
-    named = "named in the paper" in candidate.found_by
+    _paper_says(candidate)
     owner_is_author = name.split("/")[0].lower() in _author_handles(paper)
-    candidate.official = (named and bool(OFFICIAL_WORDS.search(candidate.evidence))) or owner_is_author
-    if candidate.official:
-        candidate.reasons.append(
-            "official: " + ("the paper names it as its code" if named else "owner is an author")
-        )
+    if not candidate.official and owner_is_author and candidate.role in ("own", "mention", "search"):
+        candidate.official = True
+        candidate.reasons.append("official: its owner is an author")
+    elif candidate.official:
+        candidate.reasons.append("official: the paper names it as its code")
 
 
 def find_implementations(
@@ -247,6 +285,4 @@ def find_implementations(
         github.unreachable = True
     checked = [verify(github, c, paper) for c in found[: limit * 2]]
     usable = [c for c in checked if c.exists is not False and "repository is empty" not in c.reasons]
-    return sorted(
-        usable, key=lambda c: (-c.confidence, "named in the paper" not in c.found_by, not c.pytorch, c.url)
-    )[:limit]
+    return sorted(usable, key=rank_key)[:limit]

@@ -59,6 +59,9 @@ class Paper(_Strict):
         return f"{self.arxiv_id}v{self.version}"
 
 
+FigureKind = Literal["architecture", "plot", "images", "other"]
+
+
 class Section(_Strict):
     title: str
     page: int
@@ -70,13 +73,26 @@ class Figure(_Strict):
     bbox: tuple[float, float, float, float]
     caption: str
     file: str | None = None
+    kind: FigureKind = "other"
+    """`architecture` (a model, pipeline or method diagram), `plot`, `images` (photos, samples) or `other`."""
     is_diagram: bool = False
+    """An architecture figure: a candidate for the entry's diagram (图示)."""
+
+
+LinkRole = Literal["own", "mention", "dependency", "reference"]
 
 
 class CodeLink(_Strict):
+    """A repository link found in the paper, with the sentence that carries it."""
+
     url: str
     framework: str | None = None
     evidence: str = ""
+    role: LinkRole = "mention"
+    """own (the paper's code, on its words), mention, dependency (code it uses), reference (cited)."""
+    official: bool = False
+    """The paper states that this is its code (own, in first person or on its title page)."""
+    page: int | None = None
 
 
 class Reference(_Strict):

@@ -33,37 +33,221 @@ def _framework(text: str) -> str | None:
     return None
 
 
+# --- code links ----------------------------------------------------------------------------------
+
+_AVAILABLE = (
+    r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+)?"
+    r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
+    r"released\s+(?:at|on)|can be found|is at|are at|at:)"
+)
+CODE_SUBJECT = re.compile(
+    rf"(?:^|[.:;]\s|\(\s*)(?:the\s+|our\s+|all\s+)?(?:source\s+|pytorch\s+|official\s+)?"
+    rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
+    rf"(?:\s+and\s+(?:pre-?trained\s+)?models?)?(?:\s*/\s*models?)?\s*(?:{_AVAILABLE}|:)",
+    re.IGNORECASE,
+)
+"""A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
+FIRST_PERSON = re.compile(
+    r"\bour\s+(?:(?:source|pytorch|official)\s+)?(?:code|codes|implementation|project page|repository)\b"
+    r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
+    r"\b(?:code|implementation|models?)"
+    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,50}\b(?:available|public)"
+    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)",
+    re.IGNORECASE,
+)
+DEPENDENCY = re.compile(
+    r"\b(?:uses?|using|used|borrow(?:ed|s)?|adapt(?:ed|s)? from|buil(?:t|ds?|ding) (?:up)?on|based on|"
+    r"on top of|"
+    r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
+    r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation))\b",
+    re.IGNORECASE,
+)
+ROLE_RANK = {"own": 0, "mention": 1, "dependency": 2, "reference": 3}
+
+
+def _rejoin_urls(text: str) -> str:
+    """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`."""
+    text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
+    text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
+    pattern = re.compile(r"(https?://[^\s]*?[/\-_])\s+(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))")
+    return pattern.sub(r"\1", text)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
+    before = text[max(0, start - 300) : start]
+    cut = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(])", before)]
+    head = before[cut[-1] :] if cut else before
+    after = text[end : end + 300]
+    stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
+    tail = after[: stop.start() + 1] if stop else after
+    return f"{head}{text[start:end]}{tail}".strip()
+
+
+def _footnote_context(text: str, start: int) -> str:
+    """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
+    mark = re.search(r"(?:^|\s)(\d{1,2})\s?$", text[max(0, start - 4) : start])
+    if not mark:
+        return ""
+    digit = mark.group(1)
+    body = text[: max(0, start - 4)]
+    found = [m for m in re.finditer(rf"[A-Za-z)\].,:;]{digit}(?![\d/])", body)]
+    if not found:
+        return ""
+    hit = found[-1]
+    return _sentence(body, hit.start(), hit.end())
+
+
+def classify_link(
+    sentence: str, *, front: bool, in_references: bool, before: str | None = None
+) -> tuple[str, bool]:
+    """(role, official) of a repository link from the sentence that carries it.
+
+    own: the paper's code ("Code is available at", "our code", a link on the title page or in the
+    abstract that no other subject claims); dependency: code the work uses or builds on; reference:
+    a link in the reference list; mention: any other. Only own links on the paper's words are official.
+    """
+    if in_references:
+        return "reference", False
+    first_person = bool(FIRST_PERSON.search(sentence))
+    code_subject = bool(CODE_SUBJECT.search(sentence))
+    leading = sentence if before is None else before  # what the paper says before the link
+    if DEPENDENCY.search(leading) and not (first_person and re.search(r"availab|releas", sentence, re.I)):
+        return "dependency", False
+    if first_person or code_subject:
+        return "own", first_person or front
+    return ("own", True) if front and not re.search(r"\[\d+\]|\bet al\b", sentence) else ("mention", False)
+
+
+def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
+    """(page index, offset) of the last References heading, where the reference list begins."""
+    heading = re.compile(r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n")
+    last = None
+    for i, text in enumerate(page_texts):
+        for match in heading.finditer(text):
+            last = (i, match.start())
+    return last
+
+
+def _appendix_start(page_texts: list[str], after: tuple[int, int]) -> tuple[int, int]:
+    appendix = re.compile(r"\n\s*(?:[A-Z]\.?\s+)?(?:Appendix|APPENDIX|Supplementary)")
+    for i in range(after[0], len(page_texts)):
+        offset = after[1] if i == after[0] else 0
+        match = appendix.search(page_texts[i], offset)
+        if match:
+            return i, match.start()
+    return len(page_texts), 0
+
+
+def _front_end(page_texts: list[str]) -> int:
+    """Offset in the first page where the body begins (the Introduction heading), else its end."""
+    if not page_texts:
+        return 0
+    match = re.search(r"\n\s*(?:1\.?|I\.)?\s*(?:Introduction|INTRODUCTION)\b", page_texts[0])
+    return match.start() if match else len(page_texts[0])
+
+
+def find_code_links(
+    page_texts: list[str], page_links: list[list[tuple[str, str]]] | None = None, *, front_page: bool = True
+) -> list[CodeLink]:
+    """Repository URLs with their role, official mark and evidence, one per repository, in order.
+
+    `page_texts`: the text of each page (lines by newlines). `page_links`: per page, the link
+    annotations as (URI, the text around the link). With `front_page`, page 1 up to the
+    Introduction is the paper's front matter (title, authors, abstract, footnotes)."""
+    texts = [_rejoin_urls(t) for t in page_texts]
+    refs = _references_start(texts)
+    refs_end = _appendix_start(texts, refs) if refs else None
+    front_end = _front_end(texts) if front_page else -1
+    found: list[CodeLink] = []
+    for i, text in enumerate(texts):
+        for match in REPO_URL.finditer(text):
+            sentence = _sentence(text, match.start(), match.end())
+            note = _footnote_context(text, match.start())
+            head = sentence[: sentence.find(match.group(0))] if match.group(0) in sentence else sentence
+            context = f"{note} {sentence}".strip()
+            front = i == 0 and match.start() <= front_end
+            role, official = classify_link(
+                context,
+                front=front,
+                in_references=_inside(refs, refs_end, i, match.start()),
+                before=f"{note} {head}",
+            )
+            found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
+        in_text = {repo_name(link.url) for link in found if link.page == i + 1}
+        for uri, around in page_links[i] if page_links else []:
+            if REPO_URL.match(uri) and repo_name(uri) not in in_text:
+                at = max(0, text.find(around[:40])) if around else len(text)
+                refs_here = _inside(refs, refs_end, i, at)
+                role, official = classify_link(
+                    around, front=i == 0 and at <= front_end, in_references=refs_here
+                )
+                found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
+    return merge_code_links(found)[:50]
+
+
+def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
+    return CodeLink(
+        url=url.rstrip(".,;)"),
+        framework=framework,
+        evidence=" ".join(context.split())[:400],
+        role=role,  # type: ignore[arg-type]
+        official=official,
+        page=page,
+    )
+
+
+def _inside(start: tuple[int, int] | None, end: tuple[int, int] | None, page: int, pos: int) -> bool:
+    if start is None or end is None:
+        return False
+    return start <= (page, pos) < end
+
+
+def repo_name(url: str) -> str | None:
+    """`owner/name` of a repository URL (GitHub, GitLab, Hugging Face), or None for a bare owner."""
+    match = re.match(r"https?://(?:www\.)?[^/]+/([\w.\-]+)/([\w.\-]+)", url)
+    if not match:
+        return None
+    return f"{match.group(1)}/{match.group(2).removesuffix('.git')}".lower()
+
+
 def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
-    """One link per repository, in first-seen order, keeping every framework hint and evidence."""
+    """One link per repository, in first-seen order; the strongest role, official mark and framework
+    hint of its mentions win. A bare owner (`github.com/lab`) or a URL cut at a hyphen joins the full
+    repository link of the paper that continues it, else it is dropped."""
+    urls = [link.url for link in links]
     merged: dict[str, CodeLink] = {}
     for link in links:
-        key = link.url.lower().removesuffix(".git").rstrip("/")
-        known = merged.get(key)
-        if known is None:
-            merged[key] = link
-        elif link.evidence not in known.evidence:
-            merged[key] = CodeLink(
-                url=known.url,
-                framework=known.framework or link.framework,
-                evidence=f"{known.evidence} | {link.evidence}"[:1000],
-            )
+        url = _complete(link.url, urls)
+        key = repo_name(url)
+        if key is None:
+            continue
+        if url != link.url:
+            link = link.model_copy(update={"url": url})
+        merged[key] = _stronger(merged[key], link) if key in merged else link
     return list(merged.values())
 
 
-def find_code_links(page_texts: list[str], page_uris: list[list[str]] | None = None) -> list[CodeLink]:
-    """Repository URLs with the text around them (the evidence), one per repository."""
-    found: list[CodeLink] = []
-    for i, text in enumerate(page_texts):
-        flat = " ".join(text.split())
-        for match in REPO_URL.finditer(flat):
-            url = match.group(0).rstrip(".,;)")
-            evidence = flat[max(0, match.start() - 160) : match.end() + 80].strip()
-            found.append(CodeLink(url=url, framework=_framework(evidence), evidence=evidence))
-        for uri in page_uris[i] if page_uris else []:
-            link = REPO_URL.match(uri)
-            if link:
-                found.append(CodeLink(url=link.group(0).rstrip(".,;)"), evidence=f"link on page {i + 1}"))
-    return merge_code_links(found)[:50]
+def _complete(url: str, urls: list[str]) -> str:
+    """The paper's full URL for one cut short: a bare owner, or a name cut at `-`, `_` or `.`."""
+    if repo_name(url) is not None and url[-1:] not in "-_.":
+        return url
+    stem = url.lower() if url[-1:] in "-_./" else url.lower() + "/"
+    longer = [u for u in urls if u.lower().startswith(stem) and len(u) > len(stem) and repo_name(u)]
+    return longer[0] if longer else url
+
+
+def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:
+    best = known if ROLE_RANK[known.role] <= ROLE_RANK[link.role] else link
+    evidence = known.evidence if link.evidence in known.evidence else f"{known.evidence} | {link.evidence}"
+    return CodeLink(
+        url=known.url,
+        framework=known.framework or link.framework,
+        evidence=evidence[:1000],
+        role=best.role,
+        official=known.official or link.official,
+        page=min((p for p in (known.page, link.page) if p is not None), default=None),
+    )
 
 
 def find_references(page_texts: list[str]) -> list[Reference]:

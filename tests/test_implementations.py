@@ -11,7 +11,8 @@ import pytest
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.draft import suggest_parents, suggest_topic
 from alphatree_ingest.implementations import GitHub, find_implementations
-from alphatree_ingest.models import CodeLink, Extraction, Paper, Reference
+from alphatree_ingest.models import Extraction, Paper, Reference
+from alphatree_ingest.references import find_code_links
 from tests.support import GitHubServer
 
 PAPER = Paper(
@@ -22,10 +23,8 @@ PAPER = Paper(
     published=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
     pdf_url="http://x/pdf",
 )
-OFFICIAL = CodeLink(
-    url="https://github.com/lab/foogan",
-    framework="pytorch",
-    evidence="Our code is available at https://github.com/lab/foogan",
+(OFFICIAL,) = find_code_links(
+    ["Our code is available at https://github.com/lab/foogan (PyTorch)."], front_page=False
 )
 
 
@@ -55,7 +54,7 @@ def github() -> Iterator[GitHubServer]:
 
 
 def test_candidates_are_verified_ranked_and_explained(github: GitHubServer) -> None:
-    missing = CodeLink(url="https://github.com/lab/deleted", evidence="see https://github.com/lab/deleted")
+    (missing,) = find_code_links(["See https://github.com/lab/deleted for more."], front_page=False)
     found = find_implementations(PAPER, [OFFICIAL, missing], GitHub(github.url))
     urls = [c.url for c in found]
     assert urls[0] == "https://github.com/lab/foogan"
@@ -75,7 +74,7 @@ def test_offline_everything_stays_unverified_and_nothing_fails() -> None:
     found = find_implementations(PAPER, [OFFICIAL], GitHub("http://127.0.0.1:9"))
     (only,) = found
     assert not only.verified and only.official and only.pytorch
-    assert only.reasons == ["unverified: GitHub unreachable"]
+    assert only.reasons == ["unverified: GitHub unreachable", "the paper presents it as its code"]
 
 
 def test_rate_limit_headers_stop_the_calls(github: GitHubServer) -> None:

@@ -1,0 +1,176 @@
+"""What a curator receives, scored on the hand-labelled devset (`../shared/figure-devset/cv/`).
+
+Usage: python bench/devset.py [CV_DIR] [--verbose]
+
+Each paper goes through the draft path of `alphatree ingest` offline (GitHub unreachable): extraction,
+code candidates from the paper, parents and topic from the tree, the diagram suggestion. Reported per
+paper and in total, with the labels' scoring rules (README of the devset):
+figures precision/recall (same page, same number, IoU >= 0.8), kind accuracy (on matched figures),
+diagram agreement, first code link agreement (owner/name) among papers that state one, false
+"official" links, parents recall at 3 (papers with labelled parents), topic agreement, abstracts
+correct (first and last words). Exits 2 when the devset is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from alphatree_ingest.catalog import Catalog  # noqa: E402
+from alphatree_ingest.draft import build_entry  # noqa: E402
+from alphatree_ingest.extract import extract  # noqa: E402
+from alphatree_ingest.models import Paper, Translation  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT = REPO.parent / "shared" / "figure-devset" / "cv"
+
+
+def iou(a: list[float], b: list[float]) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def repo_key(url: str | None) -> str | None:
+    if not url:
+        return None
+    match = re.search(r"github\.com/([\w.\-]+)/([\w.\-]+)", url, re.IGNORECASE)
+    return f"{match.group(1)}/{match.group(2)}".lower().removesuffix(".git") if match else url.lower()
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower())
+
+
+def abstract_ok(abstract: str, first: str, last: str) -> bool:
+    got = _words(abstract)
+    want_first, want_last = _words(first), _words(last)
+    return got[: len(want_first)] == want_first and got[-len(want_last) :] == want_last
+
+
+@dataclass
+class Totals:
+    tp: int = 0
+    predicted: int = 0
+    gold: int = 0
+    kinds_right: int = 0
+    kinds_seen: int = 0
+    diagram: int = 0
+    code_right: int = 0
+    code_stated: int = 0
+    false_official: int = 0
+    parents_found: int = 0
+    parents_papers: int = 0
+    topic: int = 0
+    abstracts: int = 0
+    papers: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def report(self) -> dict[str, object]:
+        def ratio(a: int, b: int) -> float:
+            return round(a / b, 3) if b else 0.0
+
+        return {
+            "papers": self.papers,
+            "figures_precision": ratio(self.tp, self.predicted),
+            "figures_recall": ratio(self.tp, self.gold),
+            "kind_accuracy": ratio(self.kinds_right, self.kinds_seen),
+            "diagram_agreement": ratio(self.diagram, self.papers),
+            "first_code_link": ratio(self.code_right, self.code_stated),
+            "false_official": self.false_official,
+            "parents_recall_at_3": ratio(self.parents_found, self.parents_papers),
+            "topic_agreement": ratio(self.topic, self.papers),
+            "abstracts_correct": ratio(self.abstracts, self.papers),
+        }
+
+
+def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: bool) -> None:  # type: ignore[type-arg]
+    result = extract(pdf)
+    predicted = {(f.page, f.number): f for f in result.figures}
+    gold = {(f["page"], f["number"]): f for f in label["figures"]}
+    totals.predicted += len(predicted)
+    totals.gold += len(gold)
+    for key, fig in predicted.items():
+        want = gold.get(key)
+        overlap = iou(list(fig.bbox), want["bbox"]) if want else 0.0
+        totals.tp += overlap >= 0.8
+        if want and overlap >= 0.8:
+            totals.kinds_seen += 1
+            totals.kinds_right += fig.kind == want["kind"]
+            if verbose and fig.kind != want["kind"]:
+                print(f"  kind p{key[0]} fig {key[1]}: got {fig.kind}, want {want['kind']}")
+        elif verbose:
+            box = [round(v) for v in fig.bbox]
+            print(f"  wrong p{key[0]} fig {key[1]}: iou {overlap:.2f} got {box} want {want and want['bbox']}")
+    for key in gold.keys() - predicted.keys():
+        if verbose:
+            print(f"  missed p{key[0]} fig {key[1]} ({gold[key]['kind']})")
+    paper = Paper(
+        arxiv_id=label["arxiv_id"],
+        title=label["title"],
+        authors=[],
+        abstract=result.abstract,
+        published=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
+        pdf_url=f"https://arxiv.org/pdf/{label['arxiv_id']}",
+    )
+    files = {f.number: f"fig-{f.number}.png" for f in result.figures}
+    translation = Translation(title_zh="", abstract_zh="", model="none", backend="none")
+    entry = build_entry(
+        paper,
+        result,
+        translation,
+        topic=label["topic"].split("/")[0],
+        tree=tree,
+        taken_slugs=set(),
+        figure_files=files,
+    )
+    diagram = next((n for n, f in files.items() if f == entry.diagram), None)
+    totals.diagram += diagram == label["diagram"]
+    first = entry.code[0].url if entry.code else None
+    if label["code"]:
+        totals.code_stated += 1
+        totals.code_right += repo_key(first) == repo_key(label["code"])
+    official = [c.url for c in entry.code if c.official and repo_key(c.url) != repo_key(label["code"])]
+    totals.false_official += len(official)
+    if label["parents"]:
+        totals.parents_papers += 1
+        totals.parents_found += bool(set(entry.parents[:3]) & set(label["parents"]))
+    totals.topic += entry.topic == label["topic"]
+    ok_abstract = abstract_ok(result.abstract, label["abstract_first"], label["abstract_last"])
+    totals.abstracts += ok_abstract
+    totals.papers += 1
+    print(
+        f"{label['arxiv_id']}: diagram {diagram} (want {label['diagram']}); code {repo_key(first)} "
+        f"(want {repo_key(label['code'])}){' FALSE OFFICIAL ' + str(official) if official else ''}; "
+        f"parents {entry.parents[:3]} (want {label['parents']}); "
+        f"topic {entry.topic} (want {label['topic']}); "
+        f"abstract {'ok' if ok_abstract else 'WRONG: ' + result.abstract[:60]!r}"
+    )
+
+
+def main(argv: list[str]) -> int:
+    verbose = "--verbose" in argv
+    args = [a for a in argv if not a.startswith("--")]
+    folder = Path(args[0]) if args else DEFAULT
+    labels_file = folder / "labels.json"
+    if not labels_file.is_file():
+        print(f"error: no devset at {folder} (labels.json missing); give its folder", file=sys.stderr)
+        return 2
+    tree = Catalog(REPO / "catalog").load().entries
+    totals = Totals()
+    for label in json.loads(labels_file.read_text()):
+        score_paper(folder / label["file"], label, tree, totals, verbose)
+    print(json.dumps(totals.report(), indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,125 @@
+"""The paper's own repository first, on its words; code it uses or cites: never first, never official."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from alphatree_ingest.draft import build_entry
+from alphatree_ingest.extract import extract
+from alphatree_ingest.models import Paper, Translation
+from alphatree_ingest.references import classify_link, find_code_links
+
+TRANSLATION = Translation(title_zh="", abstract_zh="", model="m", backend="b")
+
+
+def _paper(abstract: str = "We propose a model.", comment: str | None = None) -> Paper:
+    return Paper(
+        arxiv_id="2611.01234",
+        title="Cut Lines: A Paper",
+        authors=["Ada Lovelace"],
+        abstract=abstract,
+        comment=comment,
+        published=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        pdf_url="http://x/pdf",
+    )
+
+
+def _pdf(tmp_path: Path, pages: list[tuple[str, float]]) -> Path:
+    """Pages of running text; each text is set in a column `width` points wide (narrow columns break
+    URLs across lines, as real two-column papers do)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for text, width in pages:
+        page = doc.new_page(width=612, height=792)
+        spare = page.insert_textbox(pymupdf.Rect(72, 72, 72 + width, 740), text, fontsize=9)
+        assert spare >= 0
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    return path
+
+
+def _code(
+    tmp_path: Path, pages: list[tuple[str, float]], paper: Paper | None = None
+) -> list[tuple[str, bool]]:
+    extraction = extract(_pdf(tmp_path, pages))
+    entry = build_entry(
+        paper or _paper(), extraction, TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    )
+    return [(c.url, c.official) for c in entry.code]
+
+
+def test_a_url_broken_across_lines_is_rejoined(tmp_path: Path) -> None:
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe study things. Our code is available at "
+        "https://github.com/tensorflow/models/tree/master/research/object_detection and more.\n\n"
+        "1 Introduction\nBody text."
+    )
+    code = _code(tmp_path, [(text, 150)])  # a narrow column: the URL wraps after a slash
+    assert code[0] == ("https://github.com/tensorflow/models", True)
+    assert all(url != "https://github.com/tensorflow" for url, _ in code)
+
+
+def test_the_papers_own_repository_comes_first_and_references_last(tmp_path: Path) -> None:
+    front = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Source code is at https://github.com/zlab/cutnet.\n\n"
+        "1 Introduction\nWe build on https://github.com/aaa/backbone for the encoder. "
+        "Baselines come from https://github.com/bbb/baselines."
+    )
+    refs = (
+        "References\n[1] A. Author. Axial things. https://github.com/aaa/axial-deeplab, 2020.\n"
+        "[2] B. Author. Other things. https://github.com/abc/other, 2019."
+    )
+    code = _code(tmp_path, [(front, 468), (refs, 468)])
+    urls = [url for url, _ in code]
+    assert urls[0] == "https://github.com/zlab/cutnet" and code[0][1]
+    assert urls.index("https://github.com/bbb/baselines") < urls.index("https://github.com/aaa/backbone")
+    assert urls[-2:] == ["https://github.com/aaa/axial-deeplab", "https://github.com/abc/other"]
+    assert [url for url, official in code if official] == ["https://github.com/zlab/cutnet"]
+
+
+def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
+    paper = _paper(comment="CVPR 2026. Code: https://github.com/zlab/cutnet")
+    from alphatree_ingest.models import Extraction
+
+    entry = build_entry(
+        paper, Extraction(), TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    )
+    assert entry.code[0].url == "https://github.com/zlab/cutnet" and entry.code[0].official
+
+
+@pytest.mark.parametrize(
+    ("sentence", "front", "role", "official"),
+    [
+        (
+            "Our implementation uses Apex's FMHA code https://github.com/NVIDIA/apex.",
+            False,
+            "dependency",
+            False,
+        ),
+        ("Code and models are publicly available at https://github.com/a/b.", True, "own", True),
+        ("Code and models are publicly available at https://github.com/a/b.", False, "own", False),
+        ("We release our code at https://github.com/a/b.", False, "own", True),
+        ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "mention", False),
+        ("We follow the training recipe of https://github.com/a/recipe.", False, "dependency", False),
+        ("1https://github.com/lab/ours", True, "own", True),
+        ("The features come from a public model [33]2https://github.com/x/theirs", True, "mention", False),
+    ],
+)
+def test_the_sentence_around_a_link_says_whose_code_it_is(
+    sentence: str, front: bool, role: str, official: bool
+) -> None:
+    assert classify_link(sentence, front=front, in_references=False) == (role, official)
+
+
+def test_a_bare_owner_link_joins_the_repository_it_starts() -> None:
+    links = find_code_links(
+        [
+            "Code is available at: https://github.com/KaimingHe/ resnet-1k-layers. More at https://github.com/lab."
+        ],
+        front_page=False,
+    )
+    assert [link.url for link in links] == ["https://github.com/KaimingHe/resnet-1k-layers"]
