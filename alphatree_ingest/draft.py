@@ -15,7 +15,7 @@ import yaml
 from . import __version__
 from .catalog import dump_yaml
 from .implementations import Candidate, find_implementations
-from .models import CatalogEntry, CodeLink, EntryCode, EntryFigure, Extraction, Paper, Translation
+from .models import CatalogEntry, CodeLink, EntryCode, EntryFigure, Extraction, Figure, Paper, Translation
 from .references import find_code_links, merge_code_links
 
 VENUE = re.compile(
@@ -144,6 +144,57 @@ def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str
     return code, evidence
 
 
+def method_names(paper: Paper) -> list[str]:
+    """Names the paper gives its method: the title's name, and what the abstract calls it."""
+    names = [suggest_name(paper.title)]
+    names += re.findall(
+        r"\b(?:called|named|dubbed|termed|coined)\s+(?:the\s+)?([A-Z][\w\-]*[A-Z][\w\-]*)", paper.abstract
+    )
+    return [n for n in dict.fromkeys(names) if 3 <= len(n) <= 40]
+
+
+def diagram_score(fig: Figure, names: list[str]) -> float:
+    """How well a figure serves as the paper's 图示: an architecture figure whose caption says so
+    plainly, shows the paper's own method (its name, "our", "proposed") and is large, early first."""
+    from .figures import architecture_words, caption_body
+
+    body = caption_body(fig.caption)
+    own = bool(re.search(r"\b(our|ours|proposed)\b", body, re.IGNORECASE))
+    named = any(name.lower() in body.lower() for name in names)
+    size = (fig.bbox[2] - fig.bbox[0]) * (fig.bbox[3] - fig.bbox[1]) / (612 * 792)
+    score = architecture_words(fig.caption) + 1.2 * (own or named) + 2.0 * min(size, 0.5)
+    return round(score + (2.0 if fig.kind == "architecture" else 0.0) - 0.02 * fig.page, 3)
+
+
+def suggest_diagram(
+    figures: list[Figure], files: dict[str, str], names: list[str]
+) -> tuple[str | None, dict[str, Any]]:
+    """The best-ranked architecture figure (its file) and the evidence, with the runners-up so that a
+    reviewer switches with one edit; `none` when the paper has no architecture figure."""
+    ranked = sorted((f for f in figures if f.number in files), key=lambda f: -diagram_score(f, names))
+    runners = [
+        {
+            "file": files[f.number],
+            "kind": f.kind,
+            "score": diagram_score(f, names),
+            "caption": f.caption[:120],
+        }
+        for f in ranked[:4]
+    ]
+    best = next((f for f in ranked if f.kind == "architecture"), None)
+    if best is None:
+        why = "no figure reads as an architecture diagram; write a figure file to choose one"
+        return ("none" if figures else None), {"evidence": why, "candidates": runners}
+    why = (
+        f"figure {best.number}: the best-ranked architecture figure (caption wording, the paper's own "
+        f"method, size): {best.caption[:100]}"
+    )
+    return files[best.number], {
+        "evidence": why,
+        "candidates": [r for r in runners if r["file"] != files[best.number]],
+    }
+
+
 def unique_slug(base: str, taken: set[str], arxiv_id: str) -> str:
     if base not in taken:
         return base
@@ -181,10 +232,11 @@ def build_entry(
                     file=figure_files[fig.number],
                     caption=fig.caption,
                     caption_zh=zh,
+                    kind=fig.kind,
                     diagram=fig.is_diagram,
                 )
             )
-    diagram = next((f.file for f in figures if f.diagram), None)
+    diagram, diagram_evidence = suggest_diagram(extraction.figures, figure_files, method_names(paper))
     level = "beginner" if BEGINNER.search(paper.title) else "advanced"
     machine = {"tool": f"alphatree-ingest {__version__}", "at": now.isoformat()}
     provenance: dict[str, Any] = {
@@ -201,12 +253,7 @@ def build_entry(
             },
             "parents": {"suggested": True, "evidence": parent_evidence or "no cited tree entry"},
             "code": {"suggested": True, "evidence": code_evidence or "no repository link found"},
-            "diagram": {
-                "suggested": True,
-                "evidence": "first figure whose caption names an architecture/overview and is mostly vector"
-                if diagram
-                else "no diagram-like figure found: choose one or write `none`",
-            },
+            "diagram": {"suggested": True, **diagram_evidence},
         },
         "reviewed_by": None,
     }

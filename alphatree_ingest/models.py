@@ -128,6 +128,8 @@ class EntryFigure(_Strict):
     file: str
     caption: str = ""
     caption_zh: str = ""
+    kind: FigureKind | None = None
+    """architecture, plot, images or other, as extraction read it."""
     diagram: bool = False
 
 

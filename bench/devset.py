@@ -156,19 +156,23 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
     )
 
 
+def run(folder: Path, *, verbose: bool = False) -> dict[str, object]:
+    """Score every labelled paper of the devset folder; the totals as in `Totals.report`."""
+    tree = Catalog(REPO / "catalog").load().entries
+    totals = Totals()
+    for label in json.loads((folder / "labels.json").read_text()):
+        score_paper(folder / label["file"], label, tree, totals, verbose)
+    return totals.report()
+
+
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
     args = [a for a in argv if not a.startswith("--")]
     folder = Path(args[0]) if args else DEFAULT
-    labels_file = folder / "labels.json"
-    if not labels_file.is_file():
+    if not (folder / "labels.json").is_file():
         print(f"error: no devset at {folder} (labels.json missing); give its folder", file=sys.stderr)
         return 2
-    tree = Catalog(REPO / "catalog").load().entries
-    totals = Totals()
-    for label in json.loads(labels_file.read_text()):
-        score_paper(folder / label["file"], label, tree, totals, verbose)
-    print(json.dumps(totals.report(), indent=1))
+    print(json.dumps(run(folder, verbose=verbose), indent=1))
     return 0
 
 

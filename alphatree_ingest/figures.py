@@ -1,0 +1,488 @@
+"""Figures of a page from their captions: the region a reader would crop, and what kind of figure it is.
+
+Regions grow from the caption over the page's graphics (vector drawing clusters, embedded images) and
+the short labels among them, up to the nearest running text, caption or page furniture (running heads,
+page numbers, the arXiv stamp), within the caption's column; side-by-side captions split their band.
+The kind (`architecture`, `plot`, `images`, `other`) is read from the region's structure (boxes and
+arrows, axes and numeric ticks, photographs) with the caption's wording as one signal among several.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .layout import Block, Box, area, grow, overlap, union
+from .models import Figure, FigureKind
+
+FIGURE_DPI = 150
+CAPTION = re.compile(
+    r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)?\d+(?:\.\d+)?)\s*(?:[:.|]|\s[-–—]\s)",
+)
+LOOSE_CAPTION = re.compile(r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)?\d+(?:\.\d+)?)\s+(?=[A-Z(])")
+"""`Fig. 3 Overview of ...` without punctuation: a caption when its label is bold (Springer style)."""
+TABLE_CAPTION = re.compile(r"^\s*(?:Table|TABLE|Tab\.)\s*(?:[A-Z]\.?)?\d+")
+
+STRONG_ARCH = re.compile(
+    r"\b(architectures?|overview|framework|pipeline|diagram|schematic|flow ?chart|workflow|"
+    r"overall (structure|design|model)|network structure|building blocks?|structure of)\b",
+    re.IGNORECASE,
+)
+WEAK_ARCH = re.compile(
+    r"\b(modules?|blocks?|design|units?|cells?|layers?|encoder|decoder|branch|head|backbone|"
+    r"illustrations?|procedure|mechanism|stages?|connections?|structures?)\b",
+    re.IGNORECASE,
+)
+PLOT_WORDS = re.compile(
+    r"\b(curves?|plots?|accuracy|error|errors|loss|vs\.?|versus|comparison|compared|trade-?off|"
+    r"histograms?|distributions?|performance|convergence|flops|latency|speed|top-?1|map|ap|rate|"
+    r"score|scores|results? of|as a function|number of|ratio|correlation|scaling)\b",
+    re.IGNORECASE,
+)
+IMAGE_WORDS = re.compile(
+    r"\b(examples?|samples?|generated|visuali[sz]ations?|qualitative|images|photos?|pictures?|faces|"
+    r"detections?|predictions|outputs|inputs|failure cases|interpolations?|reconstructions?|"
+    r"results on|frames?)\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"^[-+−]?\(?\d+([.,]\d+)*[%×x]?\)?[,.]?$|^\d+[kKmMbB]$|^10[-−]?\d*$")
+
+
+@dataclass
+class Graphic:
+    box: Box
+    kind: str
+    """`vector` (a cluster of drawings) or `image` (an embedded raster)."""
+
+
+@dataclass
+class PageLayout:
+    """What figure finding needs of one page."""
+
+    width: float
+    height: float
+    blocks: list[Block]
+    graphics: list[Graphic]
+    top: float = 0.0
+    """Bottom edge of the running head band (page furniture above it)."""
+    bottom: float = 1e9
+    """Top edge of the page-number / footer band."""
+    furniture: list[Block] = field(default_factory=list)
+    drawings: list[Any] = field(default_factory=list)
+    """The page's vector paths (read once: clustering and kinds both use them)."""
+    shapes: list[tuple[float, float, float, float, bool]] | None = None
+    """The paths as plain boxes, with whether each is a closed box (see `_shapes`)."""
+
+
+def caption_number(block: Block) -> str | None:
+    """The figure number a caption block starts with, or None when the block is no caption."""
+    match = CAPTION.match(block.text)
+    if match:
+        return match.group(1)
+    match = LOOSE_CAPTION.match(block.text)
+    return match.group(1) if match and block.bold_start else None
+
+
+def read_layout(page: Any, blocks: list[Block]) -> PageLayout:
+    """Blocks, graphics and page furniture of a page."""
+    width, height = page.rect.width, page.rect.height
+    furniture = [
+        b
+        for b in blocks
+        if b.vertical
+        or b.text.startswith("arXiv:")
+        or (b.lines <= 2 and (b.box[3] <= 0.085 * height or b.box[1] >= 0.93 * height))
+    ]
+    top = max((b.box[3] for b in furniture if b.box[3] <= 0.085 * height), default=0.0)
+    bottom = min((b.box[1] for b in furniture if b.box[1] >= 0.93 * height), default=height)
+    body = [b for b in blocks if b not in furniture]
+    try:
+        drawings = page.get_drawings()
+    except Exception:  # a damaged content stream: no vector graphics
+        drawings = []
+    layout = PageLayout(width, height, body, [], top, bottom, furniture, drawings)
+    layout.graphics = _graphics(page, layout)
+    return layout
+
+
+def _graphics(page: Any, layout: PageLayout) -> list[Graphic]:
+    """Images and drawing clusters, without highlights behind text, lone rules and page furniture."""
+    items: list[Graphic] = []
+    page_box = tuple(page.rect)
+    for info in page.get_image_info():
+        box = tuple(info["bbox"])
+        if area(box) > 4 and overlap(box, page_box) > 0.5 * area(box) and not _in_furniture(box, layout):
+            items.append(Graphic(box, "image"))
+    try:
+        clusters = page.cluster_drawings(drawings=layout.drawings) if layout.drawings else []
+    except Exception:  # a damaged content stream: no vector graphics
+        clusters = []
+    prose = [b.box for b in layout.blocks if len(b.text) > 60]
+    for rect in clusters:
+        box = tuple(rect)
+        if area(box) < 4 or overlap(box, page_box) < 0.5 * area(box) or _in_furniture(box, layout):
+            continue
+        if min(box[2] - box[0], box[3] - box[1]) < 2.5:  # a lone rule: tables, separators, headers
+            continue
+        if any(overlap(box, p) > 0.6 * area(box) for p in prose):  # a highlight behind text
+            continue
+        items.append(Graphic(box, "vector"))
+    return items
+
+
+def _in_furniture(box: Box, layout: PageLayout) -> bool:
+    return box[3] <= layout.top + 3 or box[1] >= layout.bottom - 3
+
+
+def _two_columns(blocks: list[Block], width: float) -> bool:
+    """Whether the page's running text is set in two columns (most prose blocks are narrow)."""
+    prose = [b for b in blocks if len(b.text) > 100 and b.lines >= 2]
+    if not prose:
+        return False
+    narrow = sum(1 for b in prose if (b.box[2] - b.box[0]) < 0.55 * width)
+    return narrow > len(prose) / 2
+
+
+def _is_prose(block: Block, column_width: float) -> bool:
+    width = block.box[2] - block.box[0]
+    return len(block.text) > 100 and block.lines >= 2 and width > 0.55 * column_width
+
+
+def _column(cap: Block, layout: PageLayout, captions: list[Block], two_columns: bool) -> tuple[float, float]:
+    """The horizontal span a caption's figure may take: its column, split with side-by-side captions."""
+    width = layout.width
+    full = (
+        not two_columns
+        or (cap.box[2] - cap.box[0]) > 0.55 * width
+        or (cap.box[0] < width * 0.4 and cap.box[2] > width * 0.6)
+    )
+    if full:
+        left, right = 0.0, width
+    elif (cap.box[0] + cap.box[2]) / 2 < width / 2:
+        left, right = 0.0, width / 2 + 5
+    else:
+        left, right = width / 2 - 5, width
+    for other in captions:
+        centre = (other.box[0] + other.box[2]) / 2
+        if other is cap or not _side_by_side(cap, other) or not left < centre < right:
+            continue  # side-by-side captions share one column; the other column has its own figures
+        if other.box[0] >= cap.box[2] - 2:
+            right = min(right, (cap.box[2] + other.box[0]) / 2)
+        elif other.box[2] <= cap.box[0] + 2:
+            left = max(left, (other.box[2] + cap.box[0]) / 2)
+    return left, right
+
+
+def _side_by_side(a: Block, b: Block) -> bool:
+    """Two captions on one line of the page, each under its own figure."""
+    vertical = min(a.box[3], b.box[3]) - max(a.box[1], b.box[1])
+    disjoint = a.box[2] <= b.box[0] + 2 or b.box[2] <= a.box[0] + 2
+    return disjoint and vertical > -12 and abs(a.box[1] - b.box[1]) < 40
+
+
+@dataclass
+class Region:
+    box: Box
+    graphics: list[Graphic]
+    labels: list[Block]
+
+
+def _region(
+    cap: Block, layout: PageLayout, col: tuple[float, float], stops: list[Block], *, above: bool
+) -> Region | None:
+    """The figure next to a caption: graphics and their labels up to the nearest prose, caption or
+    page furniture, within the column."""
+    column_width = col[1] - col[0]
+
+    def in_col(b: Box) -> bool:
+        inside = min(b[2], col[1]) - max(b[0], col[0])
+        return inside > 0.6 * max(1.0, b[2] - b[0])
+
+    barriers = [
+        b
+        for b in layout.blocks
+        if b is not cap and in_col(b.box) and (_is_prose(b, column_width) or b in stops)
+    ]
+    if above:
+        limit = max((b.box[3] for b in barriers if b.box[3] <= cap.box[1] + 2), default=0.0)
+        band = (max(limit, layout.top), cap.box[1] + 2)
+    else:
+        limit = min((b.box[1] for b in barriers if b.box[1] >= cap.box[3] - 2), default=1e9)
+        band = (cap.box[3] - 2, min(limit, layout.bottom))
+    picked = [g for g in layout.graphics if in_col(g.box) and _inside_band(g.box, band)]
+    if not picked:
+        return None
+    if not above and min(g.box[1] for g in picked) - cap.box[3] > 30:
+        return None  # a caption above its figure sits right on top of it
+    core = union([g.box for g in picked])
+    labels = _labels(layout, cap, barriers, band, in_col, core)
+    box = union([core] + [b.box for b in labels])
+    box = (max(box[0], col[0]), max(box[1], band[0]), min(box[2], col[1]), min(box[3], band[1]))
+    if area(box) < 400:
+        return None
+    return Region(box, picked, labels)
+
+
+def _inside_band(box: Box, band: tuple[float, float]) -> bool:
+    """Most of the box lies in the vertical band (graphics may touch a caption or a neighbour)."""
+    height = max(1.0, box[3] - box[1])
+    inside = min(box[3], band[1]) - max(box[1], band[0])
+    return inside >= 0.8 * height or (box[1] >= band[0] - 3 and box[3] <= band[1] + 3)
+
+
+def _labels(
+    layout: PageLayout, cap: Block, barriers: list[Block], band: tuple[float, float], in_col: Any, core: Box
+) -> list[Block]:
+    """Short text blocks in and around the graphics: axis labels, legends, sub-labels, box texts."""
+    candidates = [
+        b
+        for b in layout.blocks
+        if b is not cap
+        and b not in barriers
+        and in_col(b.box)
+        and b.box[1] >= band[0] - 1
+        and b.box[3] <= band[1] + 1
+        and not (b.lines > 3 and (b.box[2] - b.box[0]) > 0.9 * (core[2] - core[0]) and len(b.text) > 200)
+    ]
+    chosen: list[Block] = []
+    reach = core
+    for _ in range(3):  # labels next to labels: (a)/(b) under a row of panels
+        more = [b for b in candidates if b not in chosen and overlap(b.box, grow(reach, 14)) > 0]
+        if not more:
+            break
+        chosen += more
+        reach = union([reach] + [b.box for b in more])
+    return chosen
+
+
+def _trim(page: Any, box: Box) -> Box:
+    """The box without white margins (embedded images often carry some), read from a small render."""
+    import pymupdf
+
+    try:
+        pix = page.get_pixmap(clip=pymupdf.Rect(box), dpi=48, colorspace=pymupdf.csGRAY, annots=False)
+    except Exception:
+        return box
+    return _content_box(pix, box)
+
+
+def _trim_render(pix: Any, box: Box) -> tuple[Box, Any]:
+    """The trimmed box and the render cut to it (the PNG shows exactly the box)."""
+    import pymupdf
+
+    gray = pymupdf.Pixmap(pymupdf.csGRAY, pix) if pix.n > 1 else pymupdf.Pixmap(pix)
+    gray.shrink(1)  # half the resolution is plenty to find the margins
+    trimmed = _content_box(gray, box)
+    if trimmed == box:
+        return box, pix
+    sx, sy = pix.width / max(1e-6, box[2] - box[0]), pix.height / max(1e-6, box[3] - box[1])
+    x0, y0 = int((trimmed[0] - box[0]) * sx), int((trimmed[1] - box[1]) * sy)
+    x1, y1 = int(round((trimmed[2] - box[0]) * sx)), int(round((trimmed[3] - box[1]) * sy))
+    irect = pymupdf.IRect(pix.x + x0, pix.y + y0, pix.x + max(x1, x0 + 1), pix.y + max(y1, y0 + 1))
+    cut = pymupdf.Pixmap(pix.colorspace, irect, pix.alpha)
+    cut.copy(pix, irect)
+    return trimmed, cut
+
+
+def _content_box(pix: Any, box: Box) -> Box:
+    """The part of `box` whose render (grayscale `pix`) is not white."""
+    w, h, stride, samples = pix.width, pix.height, pix.stride, pix.samples
+    if w < 3 or h < 3:
+        return box
+    rows = [y for y in range(h) if min(samples[y * stride : y * stride + w]) < 230]
+    cols = [x for x in range(w) if min(samples[x : h * stride : stride]) < 230]
+    if not rows or not cols:
+        return box
+    sx, sy = (box[2] - box[0]) / w, (box[3] - box[1]) / h
+    return (
+        box[0] + cols[0] * sx,
+        box[1] + rows[0] * sy,
+        box[0] + (cols[-1] + 1) * sx,
+        box[1] + (rows[-1] + 1) * sy,
+    )
+
+
+# --- kinds ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class Evidence:
+    """What the region holds, for telling an architecture diagram from a plot or a photo grid."""
+
+    words: list[str]
+    image_share: float
+    boxes: int
+    long_lines: int
+    photo_like: float
+    """Share of the region's raster area that looks photographic (many colours, little white)."""
+
+
+def _shapes(layout: PageLayout) -> list[tuple[float, float, float, float, bool]]:
+    """Each vector path of the page as (x0, y0, x1, y1, closed box), computed once per page."""
+    if layout.shapes is None:
+        layout.shapes = []
+        for drawing in layout.drawings:
+            r = drawing["rect"]
+            items = drawing["items"]
+            closed = bool(drawing.get("closePath")) and len(items) >= 3
+            is_box = closed or any(item[0] in ("re", "qu") for item in items)
+            layout.shapes.append((r.x0, r.y0, r.x1, r.y1, is_box))
+    return layout.shapes
+
+
+def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
+    x0, y0, x1, y1 = region.box
+    words = [
+        word
+        for b in layout.blocks
+        if b.box[0] >= x0 - 1 and b.box[1] >= y0 - 1 and b.box[2] <= x1 + 1 and b.box[3] <= y1 + 1
+        for word in b.raw.split()
+    ]
+    images = [g.box for g in region.graphics if g.kind == "image"]
+    image_area = sum(overlap(b, region.box) for b in images)
+    boxes = lines = 0
+    width, height = x1 - x0, y1 - y0
+    for sx0, sy0, sx1, sy1, is_box in _shapes(layout):
+        if sx1 < x0 or sx0 > x1 or sy1 < y0 or sy0 > y1:
+            continue
+        w, h = sx1 - sx0, sy1 - sy0
+        boxes += is_box and w >= 8 and h >= 8  # boxes of a diagram, not the markers of a scatter plot
+        lines += (h < 1.5 and w > 0.3 * width) or (w < 1.5 and h > 0.3 * height)
+    share = image_area / max(1.0, area(region.box))
+    photo = sum(_photo_share(page, b) * overlap(b, region.box) for b in images) if share > 0.5 else 0.0
+    return Evidence(
+        words=words,
+        image_share=share,
+        boxes=boxes,
+        long_lines=lines,
+        photo_like=photo / max(1.0, image_area),
+    )
+
+
+def _photo_share(page: Any, box: Box) -> float:
+    """1.0 for a photograph-like raster (many colours, little white), 0.0 for a drawing-like one."""
+    import pymupdf
+
+    try:
+        pix = page.get_pixmap(clip=pymupdf.Rect(box), dpi=18, annots=False)
+    except Exception:
+        return 0.5
+    samples, n = pix.samples, pix.n
+    pixels = len(samples) // max(1, n)
+    if pixels == 0 or n < 3:
+        return 0.5
+    colours: set[int] = set()
+    white = 0
+    for i in range(0, pixels * n, n * 2):  # every other pixel is plenty
+        r, g, b = samples[i], samples[i + 1], samples[i + 2]
+        if r > 235 and g > 235 and b > 235:
+            white += 1
+        colours.add((r >> 4) << 8 | (g >> 4) << 4 | (b >> 4))
+    variety = min(1.0, len(colours) / 100)
+    return max(0.0, variety * (1.0 - 2 * white / pixels) * 1.4 - 0.1)
+
+
+def caption_body(caption: str) -> str:
+    """The caption without its `Figure 3:` label."""
+    return re.sub(r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*\S+?[:.|]?\s+", "", caption, count=1)
+
+
+def architecture_words(caption: str) -> float:
+    """How plainly the caption says it shows an architecture: a strong word among its first eight
+    words counts most ("Overview of the pipeline", "Network architecture"), later ones less."""
+    body = caption_body(caption)
+    first = re.split(r"(?<=[.!?])\s", body[:300], maxsplit=1)[0]
+    opening = " ".join(first.split()[:8])
+    if STRONG_ARCH.search(opening):
+        return 2.5
+    if STRONG_ARCH.search(first):
+        return 1.0
+    return 0.8 if WEAK_ARCH.search(opening) else 0.0
+
+
+def classify(caption: str, ev: Evidence) -> FigureKind:
+    """The figure's kind from its content (boxes and labels, numeric ticks, photographs) and caption."""
+    first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+    scores: dict[FigureKind, float] = {
+        "architecture": architecture_words(caption),
+        "plot": 0.0,
+        "images": 0.0,
+        "other": 0.4,
+    }
+    scores["plot"] += 1.2 * min(2, len(PLOT_WORDS.findall(first)))
+    scores["images"] += 1.2 * min(2, len(IMAGE_WORDS.findall(first)))
+    numeric = sum(1 for w in ev.words if NUMBER.match(w))
+    alpha = sum(1 for w in ev.words if re.match(r"^[A-Za-z][A-Za-z\-]{2,}$", w))
+    share = numeric / max(1, len(ev.words))
+    if numeric >= 4:
+        scores["plot"] += 2.5 if share >= 0.45 else (1.5 if share >= 0.3 else 0.0)
+    if ev.long_lines >= 2 and numeric >= 4:
+        scores["plot"] += 1.0
+    if ev.image_share > 0.5:
+        scores["images"] += 2.0 * ev.photo_like
+    else:
+        scores["architecture"] += min(2.0, ev.boxes / 4) * (1.0 if alpha >= numeric else 0.3)
+    return max(scores, key=lambda k: scores[k])
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+def find_figures(
+    page: Any, number: int, blocks: list[Block], out_dir: Path | None, prefix: str
+) -> list[Figure]:
+    """Every captioned figure of a page, with region, kind and (with `out_dir`) a PNG crop."""
+    captions = [b for b in blocks if caption_number(b)]
+    if not captions:
+        return []
+    layout = read_layout(page, blocks)
+    two_columns = _two_columns(layout.blocks, layout.width)
+    stops = [b for b in layout.blocks if TABLE_CAPTION.match(b.text)] + captions
+    figures = []
+    for cap in captions:
+        col = _column(cap, layout, captions, two_columns)
+        region = _region(cap, layout, col, stops, above=True) or _region(cap, layout, col, stops, above=False)
+        if region is not None:
+            figures.append(_figure(page, number, cap, region, layout, out_dir, prefix))
+    return figures
+
+
+def _figure(
+    page: Any, number: int, cap: Block, region: Region, layout: PageLayout, out_dir: Path | None, prefix: str
+) -> Figure:
+    import pymupdf
+
+    label = caption_number(cap) or "?"
+    caption = " ".join(cap.text.split())[:2000]
+    kind = classify(caption, _evidence(page, region, layout))
+    file = None
+    if out_dir is None:
+        box = _trim(page, region.box)
+    else:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        file = f"{prefix}-{label}.png"
+        pix = page.get_pixmap(clip=pymupdf.Rect(region.box), dpi=FIGURE_DPI, annots=False)
+        box, pix = _trim_render(pix, region.box)
+        pix.save(str(out_dir / file))
+    return Figure(
+        number=label,
+        page=number,
+        bbox=(round(box[0], 2), round(box[1], 2), round(box[2], 2), round(box[3], 2)),
+        caption=caption,
+        file=file,
+        kind=kind,
+        is_diagram=kind == "architecture",
+    )
+
+
+def dedupe(figures: list[Figure]) -> list[Figure]:
+    """One figure per number: a caption repeated or referenced twice keeps its first region."""
+    seen: set[str] = set()
+    result = []
+    for fig in figures:
+        if fig.number not in seen:
+            seen.add(fig.number)
+            result.append(fig)
+    return result
