@@ -15,7 +15,17 @@ import yaml
 from . import __version__
 from .catalog import dump_yaml
 from .implementations import Candidate, find_implementations
-from .models import CatalogEntry, CodeLink, EntryCode, EntryFigure, Extraction, Figure, Paper, Translation
+from .models import (
+    CatalogEntry,
+    CodeLink,
+    EntryCode,
+    EntryFigure,
+    Extraction,
+    Figure,
+    Paper,
+    Reference,
+    Translation,
+)
 from .references import find_code_links, merge_code_links
 
 VENUE = re.compile(
@@ -57,38 +67,56 @@ BUILDS_ON = (
 )
 
 
-Evidence = tuple[str, str, int]
+Evidence = tuple[str, str, float]
 """(entry id, what was found, points)."""
 
 
 def suggest_parents(
     paper: Paper, extraction: Extraction, tree: list[CatalogEntry]
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """Tree entries the paper builds on, best first, with the evidence: cited by arXiv id or by title,
-    named in the abstract, and named after "builds on", "extends" (which weighs double)."""
+    """Tree entries the paper builds on, best first, with the evidence for each: cited (by arXiv id,
+    or by title for pre-arXiv papers; the more often the body cites it, the more it weighs), named in
+    the abstract, and named after "builds on", "extends". Entries cited once and named nowhere are
+    background, kept only while fewer than three stronger ones exist."""
     tree = [e for e in tree if e.arxiv is None or e.arxiv != paper.arxiv_id]
     evidence: dict[str, list[str]] = {}
-    weight: dict[str, int] = {}
+    weight: dict[str, float] = {}
     for entry_id, what, points in _cited(extraction, tree) + _named(paper, tree):
         evidence.setdefault(entry_id, []).append(what)
         weight[entry_id] = weight.get(entry_id, 0) + points
-    ranked = sorted(evidence, key=lambda k: (-weight[k], k))
-    return ranked[:5], {k: evidence[k] for k in ranked[:5]}
+    order = {entry_id: n for n, entry_id in enumerate(evidence)}
+    ranked = sorted(evidence, key=lambda k: (-weight[k], order[k]))
+    strong = [k for k in ranked if weight[k] > 1.2]
+    chosen = (strong + [k for k in ranked if k not in strong])[: max(3, len(strong))][:5]
+    return chosen, {k: evidence[k] for k in chosen}
 
 
 def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
-    """Tree entries in the reference list: by arXiv id, else by title (pre-arXiv papers)."""
+    """Tree entries in the reference list: by arXiv id, else by title (variants tolerated)."""
     by_arxiv = {e.arxiv: e for e in tree if e.arxiv}
-    by_title = {_title_key(e.title): e for e in tree if len(e.title.split()) >= 2}
+    titled = [(_title_key(e.title), e) for e in tree if len(e.title.split()) >= 2]
     found: list[Evidence] = []
+    seen: set[str] = set()
     for ref in extraction.references:
-        if ref.arxiv and ref.arxiv in by_arxiv:
-            found.append((by_arxiv[ref.arxiv].id, f"cites arXiv:{ref.arxiv}", 1))
+        entry = by_arxiv.get(ref.arxiv or "") or _by_title(ref, titled)
+        if entry is None or entry.id in seen:
             continue
-        entry = by_title.get(_title_key(ref.title or ""))
-        if entry is not None:
-            found.append((entry.id, f'cites "{entry.title}"', 1))
+        seen.add(entry.id)
+        how = f"arXiv:{ref.arxiv}" if ref.arxiv and ref.arxiv in by_arxiv else f'"{entry.title}"'
+        times = f", cited {ref.cited} times in the text" if ref.cited > 1 else ""
+        found.append((entry.id, f"cites {how}{times}", 1.0 + min(2.0, max(0, ref.cited - 1) / 3)))
     return found
+
+
+def _by_title(ref: Reference, titled: list[tuple[str, CatalogEntry]]) -> CatalogEntry | None:
+    """The tree entry whose title this reference carries: the same title, or the title inside the
+    reference's text (robust to how the title was cut out of it)."""
+    key = _title_key(ref.title or "")
+    text = f" {_title_key(ref.text)} "
+    for title, entry in titled:
+        if title == key or (len(title.split()) >= 4 and f" {title} " in text):
+            return entry
+    return None
 
 
 def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
@@ -98,9 +126,9 @@ def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
         for name in {entry.name, entry.name.replace(" ", "")}:
             named = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
             if len(name) >= 3 and re.search(named, paper.abstract):
-                found.append((entry.id, f"abstract names {name}", 1))
+                found.append((entry.id, f"abstract names {name}", 1.5))
                 if re.search(rf"{BUILDS_ON}[^.]{{0,60}}{named}", paper.abstract, re.IGNORECASE):
-                    found.append((entry.id, f"abstract: builds on / extends {name}", 2))
+                    found.append((entry.id, f"abstract: builds on / extends {name}", 2.0))
                 break
     return found
 
@@ -118,7 +146,11 @@ def suggest_topic(topic: str, parents: list[str], tree: list[CatalogEntry]) -> t
 
 
 def _title_key(title: str) -> str:
-    return " ".join(re.findall(r"[a-z0-9]+", title.lower()))
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", title).lower()
+    text = re.sub(r"(?<=[a-z])-\s+(?=[a-z])", "", text)  # "recog- nition"
+    return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
 def paper_links(paper: Paper, extraction: Extraction) -> list[CodeLink]:

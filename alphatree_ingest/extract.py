@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .figures import dedupe, find_figures
-from .layout import Block, page_blocks
+from .layout import Block, document_furniture, page_blocks
 from .models import Extraction, Section
 from .references import find_code_links, find_references
 
@@ -57,9 +57,13 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
         if not any(blocks):
             logger.info("%s has no text layer (scanned?)", pdf.name)
         title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
+        heights = [p.rect.height for p in pages]
+        furniture = document_furniture(blocks, heights)
         figures = []
         for number, page in enumerate(pages, start=1):
-            figures.extend(find_figures(page, number, blocks[number - 1], out_dir, prefix))
+            figures.extend(
+                find_figures(page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1])
+            )
         full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
         return Extraction(
             title=title,
@@ -68,7 +72,12 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
             sections=_sections(doc, blocks),
             figures=dedupe(figures),
             code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
-            references=find_references(["\n\n".join(b.raw for b in on_page) for on_page in blocks]),
+            references=find_references(
+                [
+                    "\n\n".join(b.raw for b in on_page if id(b) not in skip)
+                    for on_page, skip in zip(blocks, furniture, strict=True)
+                ]
+            ),
         )
     finally:
         doc.close()
@@ -86,12 +95,16 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
         if re.match(r"^(Abstract|ABSTRACT)\b", head):
             body = re.sub(r"^(Abstract|ABSTRACT)\s*[.:—-]?\s*", "", head)
             parts = [body] if body else []
-            for nxt in first[i + 1 :]:
+            following = first[i + 1 :]
+            # the body's font size: the heading's own line when it runs on, else the first paragraph's
+            # (a large "Abstract" heading must not make the body look like a footnote)
+            size = block.size if body or not following else following[0].size
+            for nxt in following:
                 if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
-                    re.match(r"^(Keywords|Index Terms|CCS)", nxt.text)
+                    re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
                 ):
                     break
-                if nxt.size < block.size - 2.5:  # footnotes
+                if nxt.size < size - (0.8 if not body else 2.5):  # footnotes, a smaller "Code:" line
                     break
                 parts.append(nxt.text)
             abstract = " ".join(parts)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .layout import Block, Box, area, grow, overlap, union
+from .layout import Block, Box, area, grow, is_furniture, overlap, union
 from .models import Figure, FigureKind
 
 FIGURE_DPI = 150
@@ -85,18 +85,16 @@ def caption_number(block: Block) -> str | None:
     return match.group(1) if match and block.bold_start else None
 
 
-def read_layout(page: Any, blocks: list[Block]) -> PageLayout:
-    """Blocks, graphics and page furniture of a page."""
+def read_layout(page: Any, blocks: list[Block], furniture_ids: set[int] | None = None) -> PageLayout:
+    """Blocks, graphics and page furniture of a page (`furniture_ids`: found over the whole document)."""
     width, height = page.rect.width, page.rect.height
     furniture = [
         b
         for b in blocks
-        if b.vertical
-        or b.text.startswith("arXiv:")
-        or (b.lines <= 2 and (b.box[3] <= 0.085 * height or b.box[1] >= 0.93 * height))
+        if (id(b) in furniture_ids if furniture_ids is not None else is_furniture(b, height))
     ]
-    top = max((b.box[3] for b in furniture if b.box[3] <= 0.085 * height), default=0.0)
-    bottom = min((b.box[1] for b in furniture if b.box[1] >= 0.93 * height), default=height)
+    top = max((b.box[3] for b in furniture if b.box[3] <= 0.12 * height and not b.vertical), default=0.0)
+    bottom = min((b.box[1] for b in furniture if b.box[1] >= 0.9 * height and not b.vertical), default=height)
     body = [b for b in blocks if b not in furniture]
     try:
         drawings = page.get_drawings()
@@ -164,15 +162,28 @@ def _column(cap: Block, layout: PageLayout, captions: list[Block], two_columns: 
         left, right = 0.0, width / 2 + 5
     else:
         left, right = width / 2 - 5, width
-    for other in captions:
-        centre = (other.box[0] + other.box[2]) / 2
-        if other is cap or not _side_by_side(cap, other) or not left < centre < right:
-            continue  # side-by-side captions share one column; the other column has its own figures
-        if other.box[0] >= cap.box[2] - 2:
-            right = min(right, (cap.box[2] + other.box[0]) / 2)
-        elif other.box[2] <= cap.box[0] + 2:
-            left = max(left, (other.box[2] + cap.box[0]) / 2)
     return left, right
+
+
+def _siblings(cap: Block, captions: list[Block], col: tuple[float, float]) -> list[Block]:
+    """Captions side by side with this one in its column (each under its own figure)."""
+    return [
+        other
+        for other in captions
+        if other is not cap
+        and _side_by_side(cap, other)
+        and col[0] < (other.box[0] + other.box[2]) / 2 < col[1]
+    ]
+
+
+def _nearest(box: Box, cap: Block, siblings: list[Block]) -> bool:
+    """Whether, of side-by-side captions, this one is horizontally nearest to the box."""
+    centre = (box[0] + box[2]) / 2
+
+    def distance(b: Block) -> float:
+        return abs(centre - (b.box[0] + b.box[2]) / 2)
+
+    return all(distance(cap) <= distance(other) for other in siblings)
 
 
 def _side_by_side(a: Block, b: Block) -> bool:
@@ -190,23 +201,36 @@ class Region:
 
 
 def _region(
-    cap: Block, layout: PageLayout, col: tuple[float, float], stops: list[Block], *, above: bool
+    cap: Block,
+    layout: PageLayout,
+    col: tuple[float, float],
+    stops: list[Block],
+    *,
+    above: bool,
+    siblings: list[Block] | None = None,
 ) -> Region | None:
     """The figure next to a caption: graphics and their labels up to the nearest prose, caption or
-    page furniture, within the column."""
+    page furniture, within the column (shared with side-by-side captions by nearness)."""
     column_width = col[1] - col[0]
+    siblings = siblings or []
 
     def in_col(b: Box) -> bool:
         inside = min(b[2], col[1]) - max(b[0], col[0])
-        return inside > 0.6 * max(1.0, b[2] - b[0])
+        return inside > 0.6 * max(1.0, b[2] - b[0]) and _nearest(b, cap, siblings)
+
+    def across(b: Box) -> bool:
+        """Text that crosses the column (a full-width caption or paragraph) bounds it too."""
+        inside = min(b[2], col[1]) - max(b[0], col[0])
+        return inside > min(0.6 * max(1.0, b[2] - b[0]), 0.3 * column_width) and _nearest(b, cap, siblings)
 
     barriers = [
         b
         for b in layout.blocks
-        if b is not cap and in_col(b.box) and (_is_prose(b, column_width) or b in stops)
+        if b is not cap and b not in siblings and across(b.box) and (_is_prose(b, column_width) or b in stops)
     ]
     if above:
         limit = max((b.box[3] for b in barriers if b.box[3] <= cap.box[1] + 2), default=0.0)
+        limit = max(limit, _table_below(limit, barriers, layout, cap, across))
         band = (max(limit, layout.top), cap.box[1] + 2)
     else:
         limit = min((b.box[1] for b in barriers if b.box[1] >= cap.box[3] - 2), default=1e9)
@@ -220,9 +244,41 @@ def _region(
     labels = _labels(layout, cap, barriers, band, in_col, core)
     box = union([core] + [b.box for b in labels])
     box = (max(box[0], col[0]), max(box[1], band[0]), min(box[2], col[1]), min(box[3], band[1]))
-    if area(box) < 400:
+    if area(box) < 400 or any(overlap(box, s.box) > 0.5 * area(s.box) for s in siblings):
         return None
     return Region(box, picked, labels)
+
+
+def _table_below(limit: float, barriers: list[Block], layout: PageLayout, cap: Block, across: Any) -> float:
+    """When the barrier above is a table caption (tables put theirs on top), the bottom of that
+    table: the rows, and the grid of rules around them, that follow it without a gap; the first
+    drawing that is more than rules belongs to the figure and stops it."""
+    top = next((b for b in barriers if abs(b.box[3] - limit) < 0.5 and TABLE_CAPTION.match(b.text)), None)
+    if top is None:
+        return limit
+    figure_art = [g.box for g in layout.graphics if not _only_rules(g.box, layout)]
+    pieces = sorted(
+        [b.box for b in layout.blocks if b is not cap and across(b.box)]
+        + [g.box for g in layout.graphics if across(g.box)],
+        key=lambda box: box[1],
+    )
+    bottom = limit
+    for box in pieces:
+        if box[1] >= cap.box[1] or box[1] > bottom + 16:
+            break
+        if box in figure_art or any(overlap(box, grow(art, 4)) > 0 for art in figure_art):
+            break  # the figure begins
+        bottom = max(bottom, box[3])
+    return bottom
+
+
+def _only_rules(box: Box, layout: PageLayout) -> bool:
+    """A drawing made of straight rules only (a table's grid), no boxes, fills or curves."""
+    x0, y0, x1, y1 = box
+    inside = [
+        s for s in _shapes(layout) if s[0] >= x0 - 1 and s[1] >= y0 - 1 and s[2] <= x1 + 1 and s[3] <= y1 + 1
+    ]
+    return bool(inside) and all(min(s[2] - s[0], s[3] - s[1]) < 1.5 for s in inside)
 
 
 def _inside_band(box: Box, band: tuple[float, float]) -> bool:
@@ -348,7 +404,7 @@ def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
         if sx1 < x0 or sx0 > x1 or sy1 < y0 or sy0 > y1:
             continue
         w, h = sx1 - sx0, sy1 - sy0
-        boxes += is_box and w >= 8 and h >= 8  # boxes of a diagram, not the markers of a scatter plot
+        boxes += is_box and w >= 6 and h >= 5  # boxes of a diagram, not the markers of a scatter plot
         lines += (h < 1.5 and w > 0.3 * width) or (w < 1.5 and h > 0.3 * height)
     share = image_area / max(1.0, area(region.box))
     photo = sum(_photo_share(page, b) * overlap(b, region.box) for b in images) if share > 0.5 else 0.0
@@ -431,19 +487,29 @@ def classify(caption: str, ev: Evidence) -> FigureKind:
 
 
 def find_figures(
-    page: Any, number: int, blocks: list[Block], out_dir: Path | None, prefix: str
+    page: Any,
+    number: int,
+    blocks: list[Block],
+    out_dir: Path | None,
+    prefix: str,
+    furniture_ids: set[int] | None = None,
 ) -> list[Figure]:
     """Every captioned figure of a page, with region, kind and (with `out_dir`) a PNG crop."""
-    captions = [b for b in blocks if caption_number(b)]
+    captions = [
+        b for b in blocks if caption_number(b) and (furniture_ids is None or id(b) not in furniture_ids)
+    ]
     if not captions:
         return []
-    layout = read_layout(page, blocks)
+    layout = read_layout(page, blocks, furniture_ids)
     two_columns = _two_columns(layout.blocks, layout.width)
     stops = [b for b in layout.blocks if TABLE_CAPTION.match(b.text)] + captions
     figures = []
     for cap in captions:
         col = _column(cap, layout, captions, two_columns)
-        region = _region(cap, layout, col, stops, above=True) or _region(cap, layout, col, stops, above=False)
+        near = _siblings(cap, captions, col)
+        region = _region(cap, layout, col, stops, above=True, siblings=near) or _region(
+            cap, layout, col, stops, above=False, siblings=near
+        )
         if region is not None:
             figures.append(_figure(page, number, cap, region, layout, out_dir, prefix))
     return figures

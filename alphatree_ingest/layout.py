@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,7 @@ class Block:
 
     box: Box
     text: str
-    """Lines joined into running text (hyphenation undone)."""
+    """Lines joined into running text (hyphenation undone, superscript marks left out)."""
     raw: str
     """Lines joined by newlines, as laid out."""
     lines: int
@@ -24,6 +25,37 @@ class Block:
     """The block's first span is bold (as figure labels are: **Fig. 3** Overview ...)."""
     vertical: bool = False
     """Its text runs vertically (the arXiv stamp in the margin)."""
+
+
+def is_furniture(block: Block, height: float) -> bool:
+    """A running head, page number, footer line or the arXiv stamp, by position alone."""
+    if block.vertical or block.text.startswith("arXiv:"):
+        return True
+    return block.lines <= 2 and (block.box[3] <= 0.085 * height or block.box[1] >= 0.93 * height)
+
+
+def document_furniture(pages: list[list[Block]], heights: list[float]) -> list[set[int]]:
+    """Per page, the ids of its furniture blocks: those `is_furniture` finds by position, and short
+    blocks near the top or bottom whose text (digits aside, 15 characters or more, so never a label
+    inside a figure) repeats on other pages: running heads and footers."""
+    from collections import Counter
+
+    keys: list[dict[int, str]] = []
+    counts: Counter[str] = Counter()
+    for blocks, height in zip(pages, heights, strict=True):
+        page_keys = {
+            id(b): re.sub(r"\d+", "#", b.text.lower()).strip()
+            for b in blocks
+            if b.lines <= 2 and (b.box[3] <= 0.12 * height or b.box[1] >= 0.9 * height)
+        }
+        keys.append(page_keys)
+        counts.update(set(page_keys.values()))
+    result = []
+    for blocks, height, page_keys in zip(pages, heights, keys, strict=True):
+        ids = {id(b) for b in blocks if is_furniture(b, height)}
+        ids |= {i for i, key in page_keys.items() if counts[key] >= 2 and len(key) >= 15}
+        result.append(ids)
+    return result
 
 
 def union(boxes: list[Box]) -> Box:
@@ -57,37 +89,89 @@ def join_lines(lines: list[str]) -> str:
     return text
 
 
+_MARK = re.compile(r"^[\d,*†‡§¶∗♯♭⋆]+$")
+
+
+def _mark(span: dict[str, Any]) -> bool:
+    """A superscript footnote or affiliation mark (`released¹`, `Wang†‡`): left out of running text."""
+    return bool(span["flags"] & 1) and bool(_MARK.match(span["text"].strip()))
+
+
 def page_blocks(page: Any) -> list[Block]:
-    """The page's text blocks, in reading order as PyMuPDF gives them."""
+    """The page's text blocks, in reading order as PyMuPDF gives them. Lines that sit side by side
+    in one PyMuPDF block (two captions on one baseline) become separate blocks."""
     result = []
     for block in page.get_text("dict", flags=0)["blocks"]:
-        if block.get("type") != 0:
+        if block.get("type") == 0:
+            result += [_block(lines) for lines in _side_by_side(block["lines"])]
+    return [b for b in result if b is not None]
+
+
+def _side_by_side(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Lines grouped into runs that share their horizontal extent."""
+    groups: list[tuple[list[float], list[dict[str, Any]]]] = []
+    for line in lines:
+        x0, y0, x1, y1 = line["bbox"]
+        home = next(
+            (
+                g
+                for g in reversed(groups)
+                if (min(x1, g[0][2]) - max(x0, g[0][0]) > 0 and y0 < g[0][3] + 2 * (y1 - y0))
+                or _same_line(line, g[1][-1])
+            ),
+            None,
+        )
+        if home is None:
+            groups.append(([x0, y0, x1, y1], [line]))
+        else:
+            box = home[0]
+            box[:] = [min(box[0], x0), min(box[1], y0), max(box[2], x1), max(box[3], y1)]
+            home[1].append(line)
+    return [g[1] for g in groups]
+
+
+def _same_line(one: dict[str, Any], other: dict[str, Any]) -> bool:
+    """Two pieces of one printed line: on one baseline, a word space apart, or a section number or
+    bullet and its text."""
+    a, b = one["bbox"], other["bbox"]
+    shared = min(a[3], b[3]) - max(a[1], b[1])
+    gap = max(a[0], b[0]) - min(a[2], b[2])
+    short = min(len(_text(one)), len(_text(other))) <= 4
+    return shared > 0.5 * min(a[3] - a[1], b[3] - b[1]) and (gap < 12 or (short and gap < 40))
+
+
+def _text(line: dict[str, Any]) -> str:
+    return "".join(span["text"] for span in line["spans"]).strip()
+
+
+def _block(raw_lines: list[dict[str, Any]]) -> Block | None:
+    lines: list[str] = []
+    clean: list[str] = []
+    sizes: list[float] = []
+    first_bold: bool | None = None
+    vertical = False
+    boxes: list[Box] = []
+    for line in raw_lines:
+        text = "".join(span["text"] for span in line["spans"]).strip()
+        if not text:
             continue
-        lines: list[str] = []
-        sizes: list[float] = []
-        first_bold: bool | None = None
-        vertical = False
-        for line in block["lines"]:
-            text = "".join(span["text"] for span in line["spans"]).strip()
-            if not text:
-                continue
-            lines.append(text)
-            vertical = vertical or abs(line.get("dir", (1, 0))[0]) < 0.5
-            for span in line["spans"]:
-                if span["text"].strip():
-                    sizes.append(span["size"])
-                    if first_bold is None:
-                        first_bold = bool(span["flags"] & 16) or "bold" in span["font"].lower()
-        if lines:
-            result.append(
-                Block(
-                    tuple(block["bbox"]),
-                    join_lines(lines),
-                    "\n".join(lines),
-                    len(lines),
-                    max(sizes),
-                    bool(first_bold),
-                    vertical,
-                )
-            )
-    return result
+        lines.append(text)
+        boxes.append(tuple(line["bbox"]))
+        clean.append("".join(s["text"] for s in line["spans"] if not _mark(s)).strip())
+        vertical = vertical or abs(line.get("dir", (1, 0))[0]) < 0.5
+        for span in line["spans"]:
+            if span["text"].strip():
+                sizes.append(span["size"])
+                if first_bold is None:
+                    first_bold = bool(span["flags"] & 16) or "bold" in span["font"].lower()
+    if not lines:
+        return None
+    return Block(
+        union(boxes),
+        join_lines([c for c in clean if c]) or join_lines(lines),
+        "\n".join(lines),
+        len(lines),
+        max(sizes),
+        bool(first_bold),
+        vertical,
+    )

@@ -100,6 +100,8 @@ class Reference(_Strict):
     arxiv: str | None = None
     title: str | None = None
     """The cited work's title, when the entry's layout shows it."""
+    cited: int = 0
+    """How many times the paper's body cites it."""
 
 
 class Extraction(_Strict):

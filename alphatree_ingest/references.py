@@ -257,13 +257,49 @@ def find_references(page_texts: list[str]) -> list[Reference]:
     "References" headings (appendices have their own), the one that yields the most entries wins.
     """
     joined = "\n\n".join(page_texts)
-    heading = r"(?:^|\n)\s*(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n"
+    heading = r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n"
     best: list[Reference] = []
+    body = joined
     for match in list(re.finditer(heading, joined))[-3:]:
         refs = _split_references(joined[match.end() :])
         if len(refs) >= len(best):
-            best = refs
-    return best[:500]
+            best, body = refs, joined[: match.start()]
+    return count_citations(body, best[:500])
+
+
+def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
+    """How often the body cites each reference: `[3]`, `[2, 5-7]` for numbered lists, else the first
+    author's surname next to a year or "et al." (author-year styles). A work cited often is one the
+    paper builds on; one cited once in the related work is background."""
+    if not refs:
+        return refs
+    counts = [0] * len(refs)
+    numbered = re.findall(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]", body)
+    if numbered:
+        for group in numbered:
+            for number in _expand(group):
+                if 1 <= number <= len(refs):
+                    counts[number - 1] += 1
+    else:
+        for i, ref in enumerate(refs):
+            surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
+            if surname and len(surname.group(1)) >= 3:
+                name = re.escape(surname.group(1))
+                counts[i] = len(
+                    re.findall(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d", body)
+                )
+    return [r.model_copy(update={"cited": c}) for r, c in zip(refs, counts, strict=True)]
+
+
+def _expand(group: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*,\s*", group):
+        bounds = [int(x) for x in re.split(r"\s*[–-]\s*", part) if x.isdigit()]
+        if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 30:
+            numbers += range(bounds[0], bounds[1] + 1)
+        elif bounds:
+            numbers.append(bounds[0])
+    return numbers
 
 
 def _split_references(tail: str) -> list[Reference]:
@@ -276,7 +312,7 @@ def _split_references(tail: str) -> list[Reference]:
         parts = _merge_broken(tail.split("\n\n"))  # one layout block per entry (author-year styles)
     refs = []
     for part in parts:
-        text = " ".join(re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", part).split())  # undo line-end hyphens
+        text = clean_reference(part)
         if len(text) < 20:
             continue
         arxiv = ARXIV_REF.search(text)
@@ -284,6 +320,16 @@ def _split_references(tail: str) -> list[Reference]:
             Reference(text=text[:1000], arxiv=arxiv.group(1) if arxiv else None, title=reference_title(text))
         )
     return refs
+
+
+def clean_reference(text: str) -> str:
+    """One reference as running text: ligatures unfolded, line-end hyphens undone (`recog- nition`)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", text)
+    text = " ".join(text.split())
+    return re.sub(r"(?<=[a-z]{2})- (?=[a-z]{2})", "", text)
 
 
 def _merge_broken(blocks: list[str]) -> list[str]:

@@ -1,0 +1,190 @@
+"""Figure regions and kinds on pages the tests draw: the layouts that real papers break extractors with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from alphatree_ingest.extract import extract
+from tests.support import _text, draw_diagram, prose
+
+
+def _page() -> tuple[Any, Any]:
+    import pymupdf
+
+    doc = pymupdf.open()
+    return doc, doc.new_page(width=612, height=792)
+
+
+def _caption(page: Any, rect: tuple[float, float, float, float], text: str, *, bold: str = "") -> None:
+    import pymupdf
+
+    if bold:  # a bold label, as Springer sets it: **Fig. 3** Overview of ...
+        page.insert_text((rect[0], rect[1] + 8), bold, fontsize=8, fontname="hebo")
+        rect = (rect[0] + 30, rect[1], rect[2], rect[3])
+        text = text
+    _text(page, pymupdf.Rect(*rect), text, fontsize=8)
+
+
+def _extract(tmp_path: Path, doc: Any) -> dict[str, Any]:
+    path = tmp_path / "page.pdf"
+    doc.save(path)
+    return {f.number: f for f in extract(path).figures}
+
+
+def test_a_figure_touching_its_caption_is_kept(tmp_path: Path) -> None:
+    doc, page = _page()
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (100, 170, 500, 262))
+    _caption(page, (72, 258, 540, 280), "Figure 1: Architecture of the network.")  # overlaps by 4 pt
+    prose(page, (72, 290, 540, 380), size=9)
+    figs = _extract(tmp_path, doc)
+    assert figs["1"].bbox == pytest.approx((104, 170, 496, 262), abs=3)
+
+
+def test_side_by_side_figures_get_a_box_each(tmp_path: Path) -> None:
+    doc, page = _page()
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (80, 170, 290, 260), labels=2)
+    draw_diagram(page, (320, 170, 530, 260), labels=2)
+    _caption(page, (80, 268, 290, 290), "Figure 3: The encoder block.")
+    _caption(page, (320, 268, 530, 290), "Figure 4: The decoder block.")
+    prose(page, (72, 300, 540, 390), size=9)
+    figs = _extract(tmp_path, doc)
+    assert figs["3"].bbox == pytest.approx((84, 170, 286, 260), abs=3)
+    assert figs["4"].bbox == pytest.approx((324, 170, 526, 260), abs=3)
+
+
+def test_running_heads_and_page_numbers_stay_out_of_the_crop(tmp_path: Path) -> None:
+    import pymupdf
+
+    doc, page = _page()
+    page.insert_text((150, 40), "A Running Head: The Title of This Paper", fontsize=8)
+    page.draw_line((72, 46), (540, 46), width=0.5)
+    draw_diagram(page, (100, 62, 500, 160))
+    _caption(page, (72, 168, 540, 190), "Figure 2: Overview of the proposed framework.")
+    prose(page, (72, 200, 540, 700), size=9)
+    page.insert_text((300, 760), "7", fontsize=9)
+    figs = _extract(tmp_path, doc)
+    assert figs["2"].bbox == pytest.approx((104, 62, 496, 160), abs=3)
+    assert pymupdf.Rect(figs["2"].bbox).y0 > 50
+
+
+def test_nothing_above_a_caption_does_not_take_the_table_below(tmp_path: Path) -> None:
+    doc, page = _page()
+    prose(page, (72, 60, 540, 200), size=9)
+    _caption(page, (72, 210, 540, 230), "Figure 6: Results on the test set (see the table below).")
+    prose(page, (72, 240, 540, 330), size=9)
+    _caption(page, (72, 340, 540, 355), "Table 3: Numbers.")
+    draw_diagram(page, (100, 360, 500, 420), labels=4)
+    figs = _extract(tmp_path, doc)
+    assert "6" not in figs
+
+
+def test_a_bold_label_without_punctuation_is_a_caption_and_body_text_is_not(tmp_path: Path) -> None:
+    doc, page = _page()
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (100, 170, 500, 250))
+    _caption(page, (72, 258, 540, 280), "Overview of our recognition models.", bold="Fig. 2")
+    _text(page, __import__("pymupdf").Rect(72, 300, 540, 340), "Figure 2 shows the model we use.", fontsize=9)
+    figs = _extract(tmp_path, doc)
+    assert list(figs) == ["2"] and figs["2"].caption.startswith("Fig. 2")
+
+
+def _raster_diagram() -> Any:
+    """A raster architecture diagram: white background, flat coloured boxes joined by dark arrows."""
+    import pymupdf
+
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 300, 100), False)
+    pix.set_rect(pix.irect, (255, 255, 255))
+    for i, colour in enumerate([(120, 170, 230), (240, 180, 90), (130, 200, 130)]):
+        pix.set_rect(pymupdf.IRect(10 + i * 100, 25, 80 + i * 100, 75), colour)
+        if i:
+            pix.set_rect(pymupdf.IRect(i * 100 - 20, 48, 10 + i * 100, 52), (30, 30, 30))
+    return pix
+
+
+def _photo() -> Any:
+    """A photograph-like raster: many colours, no white."""
+    import random
+
+    import pymupdf
+
+    rng = random.Random(3)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 120, 80), False)
+    for y in range(0, 80, 4):
+        for x in range(0, 120, 4):
+            pix.set_rect(pymupdf.IRect(x, y, x + 4, y + 4), tuple(rng.randrange(20, 230) for _ in range(3)))
+    return pix
+
+
+def test_kinds_raster_architecture_plot_and_photos(tmp_path: Path) -> None:
+    import pymupdf
+
+    doc, page = _page()
+    prose(page, (72, 40, 540, 95), size=6)
+    page.insert_image(pymupdf.Rect(120, 100, 480, 220), pixmap=_raster_diagram())
+    _caption(page, (72, 226, 540, 246), "Figure 1: Overview of the proposed pipeline.")
+    prose(page, (72, 252, 540, 305), size=6)
+    # a vector plot: axes, ticks and numeric labels
+    page.draw_line((120, 420), (480, 420), width=0.8)
+    page.draw_line((120, 320), (120, 420), width=0.8)
+    page.draw_polyline([(130, 410), (200, 380), (300, 350), (470, 330)], width=1.2, color=(0, 0, 1))
+    for i, tick in enumerate(["0", "20", "40", "60", "80", "100"]):
+        page.insert_text((120 + i * 70, 432), tick, fontsize=7)
+        page.insert_text((100, 420 - i * 20), f"{i * 0.2:.1f}", fontsize=7)
+    _caption(page, (72, 440, 540, 460), "Figure 2: Top-1 accuracy vs. training epochs.")
+    prose(page, (72, 466, 540, 522), size=6)
+    page.insert_image(pymupdf.Rect(120, 530, 300, 650), pixmap=_photo())
+    page.insert_image(pymupdf.Rect(310, 530, 490, 650), pixmap=_photo())
+    _caption(page, (72, 656, 540, 676), "Figure 3: Samples generated by our model on CelebA.")
+    prose(page, (72, 682, 540, 740), size=6)
+    figs = _extract(tmp_path, doc)
+    assert {n: f.kind for n, f in figs.items()} == {"1": "architecture", "2": "plot", "3": "images"}
+    assert [n for n, f in figs.items() if f.is_diagram] == ["1"]
+
+
+def test_a_large_abstract_heading_keeps_the_abstract(tmp_path: Path) -> None:
+    import pymupdf
+
+    doc, page = _page()
+    _text(page, pymupdf.Rect(72, 60, 540, 100), "ZeroNet: Memory Optimizations", fontsize=18)
+    _text(page, pymupdf.Rect(72, 110, 540, 140), "Abstract", fontsize=16)
+    body = "We develop a novel solution to optimize memory. It scales to a trillion parameters."
+    _text(page, pymupdf.Rect(72, 145, 540, 200), body, fontsize=9)
+    _text(page, pymupdf.Rect(72, 210, 540, 230), "1 Introduction", fontsize=11)
+    path = tmp_path / "abstract.pdf"
+    doc.save(path)
+    assert extract(path).abstract == body
+
+
+def test_a_hyphenated_reference_title_still_finds_its_parent(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.draft import suggest_parents
+    from alphatree_ingest.models import Paper
+
+    doc, page = _page()
+    prose(page, (72, 60, 540, 300), size=9)
+    refs = (
+        "References\n[1] K. He, X. Zhang, S. Ren, and J. Sun. Deep residual learning for image recog-\n"
+        "nition. In CVPR, 2016.\n[2] A. Vaswani et al. Attention is all you need. In NeurIPS, 2017."
+    )
+    _text(page, __import__("pymupdf").Rect(72, 320, 300, 600), refs, fontsize=8)
+    path = tmp_path / "refs.pdf"
+    doc.save(path)
+    extraction = extract(path)
+    paper = Paper(
+        arxiv_id="2611.00001",
+        title="ViT",
+        authors=[],
+        abstract="",
+        published=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        pdf_url="x",
+    )
+    tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
+    parents, evidence = suggest_parents(paper, extraction, tree)
+    assert parents[0] == "resnet" and "Deep Residual Learning" in evidence["resnet"][0]
