@@ -17,6 +17,7 @@ EPILOG = {
     "serve": "example: PREFECT_API_URL=http://127.0.0.1:4200/api alphatree serve",
     "deploy": "example: alphatree deploy --pool alphatree   (then: prefect worker start --pool alphatree)",
     "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
+    "memory": "example: alphatree memory audit   (then: alphatree memory audit --repair)",
 }
 
 
@@ -137,9 +138,9 @@ def cmd_review(args: argparse.Namespace) -> int:
     catalog = Catalog(settings.catalog_dir)
     try:
         if args.action == "list":
-            _list(catalog)
+            _list(settings, catalog)
         elif args.action == "show":
-            _show(catalog, args.id)
+            _show(catalog, args.id, _kept(settings))
         else:
             _decide(settings, catalog, args.id, args.action, getattr(args, "reason", "") or "")
     except ReviewError as err:
@@ -150,11 +151,21 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(catalog: Any) -> None:
+def _kept(settings: Any) -> frozenset[str]:
+    """The glossary's kept terms (the gate does not count them as untranslated English)."""
+    from .glossary import Glossary
+
+    try:
+        return Glossary.load(settings.translations_dir / "glossary.yaml").kept
+    except ValueError as err:
+        raise CliError(str(err)) from None
+
+
+def _list(settings: Any, catalog: Any) -> None:
     from .review import queue
 
     snapshot = catalog.load()
-    items = queue(catalog, snapshot)
+    items = queue(catalog, snapshot, kept=_kept(settings))
     if not items and not snapshot.flags:
         print("No drafts waiting for review.")
     for item in items:
@@ -176,7 +187,15 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
     from .review import decide
 
     memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
-    done = decide(catalog, arxiv_id, action, reviewer=settings.reviewer, reason=reason, memory=memory)
+    done = decide(
+        catalog,
+        arxiv_id,
+        action,
+        reviewer=settings.reviewer,
+        reason=reason,
+        memory=memory,
+        kept=_kept(settings),
+    )
     verb = "Approved" if action == "approve" else "Rejected"
     print(f"{verb} {arxiv_id}: {done.path}")
     if done.learned:
@@ -186,10 +205,11 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
         print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
 
 
-def _show(catalog: Any, arxiv_id: str) -> None:
+def _show(catalog: Any, arxiv_id: str, kept: frozenset[str]) -> None:
     from .review import draft_for_show
 
-    entry, problems = draft_for_show(catalog, arxiv_id)
+    entry, problems = draft_for_show(catalog, arxiv_id, kept)
+
     print(f"{entry.name}  (arXiv {entry.arxiv}v{entry.version}, {entry.year})  id: {entry.id}")
     print(f"  EN  {entry.title}\n  ZH  {entry.title_zh}\n")
     print(f"  EN  {entry.abstract}\n\n  ZH  {entry.abstract_zh}\n")
@@ -203,6 +223,25 @@ def _show(catalog: Any, arxiv_id: str) -> None:
             f"{'official' if code.official else 'unofficial'})"
         )
     print("gate: ready to approve" if not problems else "gate: " + "; ".join(problems))
+
+
+def cmd_memory(args: argparse.Namespace) -> int:
+    """Audit the translation memory: rows marked human that only repeat a model's output."""
+    from .memory import TranslationMemory
+
+    settings = _settings()
+    path = settings.translations_dir / "memory.jsonl"
+    memory = TranslationMemory(path)
+    wrong = memory.audit()
+    print(f"{path}: {len(memory)} sentence(s); {memory.skipped} unreadable line(s) skipped.")
+    print(f"{len(wrong)} row(s) marked human repeat what a model wrote for the same sentence.")
+    for row in wrong[:20]:
+        print(f"  {row['source'][:70]}  ->  {row['target'][:40]}")
+    if wrong and args.repair:
+        print(f"Removed {memory.repair()} of them; the model's rows stay.")
+    elif wrong:
+        print("Run `alphatree memory audit --repair` to remove them.")
+    return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -376,7 +415,13 @@ def build_parser() -> argparse.ArgumentParser:
             a.add_argument("--reason", required=True, help="why, for later reviewers")
     p.set_defaults(func=cmd_review)
 
+    p = add("memory", "Audit the translation memory (rows marked human that repeat machine output).")
+    p.add_argument("action", choices=["audit"], help="what to do")
+    p.add_argument("--repair", action="store_true", help="remove the rows the audit finds")
+    p.set_defaults(func=cmd_memory)
+
     p = add("publish", "Regenerate the tree's Chinese pages from the approved entries.")
+
     p.add_argument("--out", help="output folder (default: <home>/site)")
     p.set_defaults(func=cmd_publish)
 

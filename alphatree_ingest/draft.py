@@ -216,7 +216,10 @@ def suggest_diagram(
     best = next((f for f in ranked if f.kind == "architecture"), None)
     if best is None:
         why = "no figure reads as an architecture diagram; write a figure file to choose one"
-        return ("none" if figures else None), {"evidence": why, "candidates": runners}
+        if not figures:
+            why = "no figure was extracted from the PDF; write a figure file if the paper has a diagram"
+        return "none", {"evidence": why, "candidates": runners}
+
     why = (
         f"figure {best.number}: the best-ranked architecture figure (caption wording, the paper's own "
         f"method, size): {best.caption[:100]}"

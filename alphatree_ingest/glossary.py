@@ -33,6 +33,11 @@ class Glossary:
         return cls(merged)
 
     @property
+    def kept(self) -> frozenset[str]:
+        """Terms that stay English in Chinese text (ResNet, GAN, ...)."""
+        return frozenset(term for term, value in self.terms.items() if value is None)
+
+    @property
     def version(self) -> str:
         """A short hash of the content: translation memory entries are keyed by it."""
         text = "\n".join(f"{k}\t{v}" for k, v in sorted(self.terms.items(), key=lambda kv: kv[0]))

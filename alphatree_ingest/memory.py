@@ -13,6 +13,19 @@ def normalise(sentence: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", sentence).split())
 
 
+def same_chinese(a: str, b: str) -> bool:
+    """Whether two Chinese renderings are the same text once tidied (spacing, punctuation forms)."""
+    from .text import tidy_chinese
+
+    def canonical(text: str) -> str:
+        return tidy_chinese(unicodedata.normalize("NFKC", text)).rstrip("。.!！?？;；")
+
+    return canonical(a) == canonical(b)
+
+
+FIELDS = ("source", "target", "origin", "model", "glossary")
+
+
 class TranslationMemory:
     """Append-only JSON lines; the last human line for a key wins, else the last machine line."""
 
@@ -21,23 +34,65 @@ class TranslationMemory:
         self._human: dict[str, str] = {}
         self._machine: dict[tuple[str, str, str], str] = {}
         self._targets: dict[str, set[str]] = {}
+        self._machine_targets: dict[str, list[str]] = {}
+        self.skipped = 0
+        """Lines that are not a translation row (torn, not an object, wrong types): skipped, counted."""
         if path.exists():
             for line in path.read_text(encoding="utf-8").splitlines():
                 try:
                     row = json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # a torn last line after a crash is skipped, never fatal
-                self._remember(row)
+                    row = None  # a torn last line after a crash is skipped, never fatal
+                if not self._remember(row):
+                    self.skipped += bool(line.strip())
 
-    def _remember(self, row: dict[str, str]) -> None:
+    def _remember(self, row: object) -> bool:
+        if not isinstance(row, dict) or not all(isinstance(row.get(k, ""), str) for k in FIELDS):
+            return False
         key = normalise(row.get("source", ""))
         if not key or not isinstance(row.get("target"), str):
-            return
+            return False
         self._targets.setdefault(key, set()).add(row["target"])
         if row.get("origin") == "human":
             self._human[key] = row["target"]
         else:
             self._machine[(key, row.get("model", ""), row.get("glossary", ""))] = row["target"]
+            self._machine_targets.setdefault(key, []).append(row["target"])
+        return True
+
+    def machine_wrote(self, source: str, target: str) -> bool:
+        """Whether some model's translation of `source` is `target` (compared once tidied)."""
+        return any(same_chinese(target, t) for t in self._machine_targets.get(normalise(source), []))
+
+    def audit(self) -> list[dict[str, str]]:
+        """Rows marked human that only repeat what a model wrote for the same sentence."""
+        rows = []
+        for key, target in self._human.items():
+            if self.machine_wrote(key, target):
+                rows.append({"source": key, "target": target})
+        return rows
+
+    def repair(self) -> int:
+        """Drop the human rows `audit` finds (rewriting the file atomically); returns how many."""
+        from .catalog import atomic_write
+
+        wrong = {(r["source"], r["target"]) for r in self.audit()}
+        if not wrong or not self.path.exists():
+            return 0
+        kept = []
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(row, dict) and row.get("origin") == "human":
+                if (normalise(str(row.get("source", ""))), row.get("target")) in wrong:
+                    continue
+            kept.append(line)
+        atomic_write(self.path, "".join(f"{line}\n" for line in kept))
+        for source, _ in wrong:
+            self._human.pop(source, None)
+        return len(wrong)
 
     def lookup(self, source: str, model: str, glossary: str) -> str | None:
         key = normalise(source)

@@ -9,21 +9,21 @@ from .config import Settings
 logger = logging.getLogger(__name__)
 
 
-def start_review_runs(settings: Settings, arxiv_ids: list[str]) -> int:
-    """Start a `review/review` run per new draft; returns how many started. Never fails the caller."""
-    if not arxiv_ids or not settings.prefect_api_url:
-        return 0
+def start_review_run(settings: Settings, arxiv_id: str, name: str) -> bool:
+    """Start the `review/review` run of a new draft, named after its paper ("review 2205.14135
+    FlashAttention"); False when no server or no review deployment answers. Never fails the caller."""
+    if not settings.prefect_api_url:
+        return False
     from prefect.deployments import run_deployment
 
-    started = 0
-    for arxiv_id in arxiv_ids:
-        try:
-            run_deployment("review/review", parameters={"arxiv_id": arxiv_id}, timeout=0, as_subflow=False)
-            started += 1
-        except Exception as err:  # no review deployment served: the CLI review works alone
-            logger.info("no review run for %s (%s)", arxiv_id, type(err).__name__)
-            break
-    return started
+    try:
+        run_deployment(
+            "review/review", parameters={"arxiv_id": arxiv_id, "title": name}, timeout=0, as_subflow=False
+        )
+    except Exception as err:  # no review deployment served: the CLI review works alone
+        logger.info("no review run for %s (%s)", arxiv_id, type(err).__name__)
+        return False
+    return True
 
 
 def resume_waiting_review(settings: Settings, arxiv_id: str, decision: str, reason: str = "") -> int:
@@ -52,7 +52,10 @@ def resume_waiting_review(settings: Settings, arxiv_id: str, decision: str, reas
         resumed = 0
         for run in runs:
             if run.parameters.get("arxiv_id") == arxiv_id:
-                resume_flow_run(run.id, run_input={"decision": decision, "reason": reason})
+                resume_flow_run(
+                    run.id,
+                    run_input={"decision": decision, "reason": reason, "decided_by": settings.reviewer},
+                )
                 resumed += 1
         return resumed
     except Exception as err:  # the server is down: the file decision stands on its own

@@ -12,7 +12,7 @@ from typing import Literal
 from .catalog import Catalog, CatalogError, CatalogSnapshot
 from .memory import TranslationMemory
 from .models import CatalogEntry, Flag
-from .text import RESIDUE, has_cjk, split_sentences
+from .text import split_sentences, translation_problems
 
 
 class ReviewError(RuntimeError):
@@ -51,17 +51,11 @@ class QueueItem:
 # --- the gate (pure) ------------------------------------------------------------------------------
 
 
-def _translation_problems(entry: CatalogEntry) -> list[str]:
-    problems = []
-    for field in ("title_zh", "abstract_zh"):
-        value = getattr(entry, field)
-        if not value.strip():
-            problems.append(f"{field} is empty")
-        elif RESIDUE.search(value):
-            problems.append(f"{field} contains placeholder residue")
-        elif not has_cjk(value) or value.strip() == getattr(entry, field[:-3]).strip():
-            problems.append(f"{field} is not translated into Chinese")
-    return problems
+def _translation_problems(entry: CatalogEntry, kept: frozenset[str]) -> list[str]:
+    names = frozenset({entry.name, *kept})
+    return translation_problems("title_zh", entry.title_zh, entry.title, names) + translation_problems(
+        "abstract_zh", entry.abstract_zh, entry.abstract, names
+    )
 
 
 def _placement_problems(entry: CatalogEntry, snapshot: CatalogSnapshot) -> list[str]:
@@ -87,18 +81,29 @@ def _link_problems(entry: CatalogEntry) -> list[str]:
     return problems
 
 
-def gate(entry: CatalogEntry, snapshot: CatalogSnapshot) -> list[str]:
-    """Every reason the entry may not join the tree; empty when it may. Pure."""
-    return _translation_problems(entry) + _placement_problems(entry, snapshot) + _link_problems(entry)
+def gate(entry: CatalogEntry, snapshot: CatalogSnapshot, kept: frozenset[str] = frozenset()) -> list[str]:
+    """Every reason the entry may not join the tree; empty when it may. Pure. `kept`: glossary terms
+    that stay English in Chinese text."""
+    problems = _translation_problems(entry, kept)
+    return problems + _placement_problems(entry, snapshot) + _link_problems(entry)
 
 
-def queue(catalog: Catalog, snapshot: CatalogSnapshot, now: dt.datetime | None = None) -> list[QueueItem]:
+def queue(
+    catalog: Catalog,
+    snapshot: CatalogSnapshot,
+    now: dt.datetime | None = None,
+    kept: frozenset[str] = frozenset(),
+) -> list[QueueItem]:
     """Drafts waiting for review, most relevant first (then oldest), each with the checks it fails;
     drafts that do not parse are listed with the reason."""
     now = now or dt.datetime.now(dt.UTC)
     items = [
         QueueItem(
-            s.entry.arxiv or s.path.stem, s.entry, s.path, _age(s.modified, now), gate(s.entry, snapshot)
+            s.entry.arxiv or s.path.stem,
+            s.entry,
+            s.path,
+            _age(s.modified, now),
+            gate(s.entry, snapshot, kept),
         )
         for s in snapshot.drafts
     ]
@@ -157,6 +162,7 @@ def decide(
     reviewer: str,
     reason: str = "",
     memory: TranslationMemory | None = None,
+    kept: frozenset[str] = frozenset(),
 ) -> Decision:
     """Approve (through the gate) or reject one paper: the CLI and the Prefect review flow both call
     this. Approving a flagged entry (a new arXiv version of an approved paper) acknowledges the
@@ -168,7 +174,7 @@ def decide(
     if flag is not None:
         return _acknowledge(catalog, snapshot, flag, reviewer)
     path, entry = find_draft(catalog, snapshot, arxiv_id)
-    problems = gate(entry, snapshot)
+    problems = gate(entry, snapshot, kept)
     if problems:
         raise ReviewError(f"{arxiv_id} cannot be approved", problems)
     dest = catalog.approve(path, _reviewed(entry, "approved", reviewer))
@@ -222,23 +228,45 @@ def align(source: str, chinese: str) -> list[tuple[str, str]]:
 
 
 def learn(entry: CatalogEntry, memory: TranslationMemory) -> int:
-    """Store the reviewer's translations that the memory does not already hold, as human ones."""
-    pairs = [(entry.title, entry.title_zh.strip())] + align(entry.abstract, entry.abstract_zh)
-    for fig in entry.figures:
-        pairs += align(fig.caption, fig.caption_zh)
+    """Store, as human translations, the sentences a reviewer wrote: a field whose text is still the
+    machine's (its hash in `provenance.machine_fields`) teaches nothing, and in an edited field only
+    the sentences that differ from what a model wrote for them count. Returns how many were learned."""
+    from .draft import field_hashes
+
+    machine = entry.provenance.get("machine_fields") or {}
+    now = field_hashes(entry)
+
+    def edited(field: str) -> bool:
+        return field not in machine or machine[field] != now.get(field)
+
+    pairs: list[tuple[str, str]] = []
+    if edited("title_zh"):
+        pairs.append((entry.title, entry.title_zh.strip()))
+    if edited("abstract_zh"):
+        pairs += align(entry.abstract, entry.abstract_zh)
+    if edited("figures"):
+        for fig in entry.figures:
+            pairs += align(fig.caption, fig.caption_zh)
     learned = 0
     for source, target in pairs:
-        if source and target and not memory.knows(source, target):
+        if (
+            source
+            and target
+            and not memory.machine_wrote(source, target)
+            and not memory.knows(source, target)
+        ):
             memory.add(source, target, origin="human")
             learned += 1
     return learned
 
 
-def draft_for_show(catalog: Catalog, arxiv_id: str) -> tuple[CatalogEntry, list[str]]:
+def draft_for_show(
+    catalog: Catalog, arxiv_id: str, kept: frozenset[str] = frozenset()
+) -> tuple[CatalogEntry, list[str]]:
     """A draft and the checks it fails, for `review show`. Raises ReviewError."""
     snapshot = catalog.load()
     _, entry = find_draft(catalog, snapshot, arxiv_id)
-    return entry, gate(entry, snapshot)
+    return entry, gate(entry, snapshot, kept)
 
 
 __all__ = ["CatalogError", "Decision", "ReviewError", "decide", "gate", "learn", "queue"]

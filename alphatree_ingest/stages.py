@@ -87,6 +87,8 @@ class Written:
     action: str
     """`drafted`, `updated` (new version, reviewer edits kept) or `unchanged`."""
     note: str = ""
+    name: str = ""
+    """The entry's name (`FlashAttention`), for the review run's name."""
 
 
 def write_draft(
@@ -124,7 +126,8 @@ def write_draft(
         if not store.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
             return Written(path, "unchanged", "drafted meanwhile by another run")
         snapshot.add_draft(path, entry)
-        return Written(path, "drafted")
+        return Written(path, "drafted", name=entry.name)
+
     update = update_draft(store.read_text(path), entry)
     store.replace_draft(paper.arxiv_id, update.text)
     snapshot.add_draft(path, entry)

@@ -169,3 +169,78 @@ def to_simplified(text: str) -> str:
 
         _converter = OpenCC("t2s")
     return str(_converter.convert(text))
+
+
+# --- translation checks (the approval gate) --------------------------------------------------------
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+_KEPT_SPANS = re.compile(
+    r"https?://\S+|\$[^$]+\$|\\\(.+?\\\)|\b[\w.]*[_.]\w+\(?\)?|\b\w+\(\)"  # URLs, math, identifiers
+)
+ENGLISH_LIMIT = 0.2
+"""A Chinese text may hold at most this share of untranslated English (names and terms aside)."""
+LENGTH_BAND = (0.6, 4.5)
+"""Plausible Chinese characters per English word of the source (checked from 8 source words on)."""
+
+
+def untranslated_share(chinese: str, source: str, kept: frozenset[str] = frozenset()) -> float:
+    """Share of the text's letters that are English words left untranslated: lowercase words that are
+    no glossary term, and capitalised words the source does not use as names. Names (ResNet, GAN,
+    WGAN-GP), kept terms, formulas, URLs and code identifiers do not count."""
+    text = _KEPT_SPANS.sub(" ", chinese)
+    kept_words = {w.lower() for term in kept for w in term.split()}
+    source_words = set(_LATIN_WORD.findall(source))
+    english = 0
+    for word in _LATIN_WORD.findall(text):
+        name = any(c.isupper() for c in word[1:]) or word.isupper()
+        if word.lower() in kept_words or name or (word[0].isupper() and word in source_words):
+            continue
+        english += len(word)
+    cjk = len(_CJK.findall(text))
+    return english / max(1, english + cjk)
+
+
+def repetition(text: str) -> str | None:
+    """A piece repeated four times or more in a row (`的的的的`, `网络网络网络网络`): degenerate output."""
+    match = re.search(r"(\S{1,8}?)\1{3,}", text.replace(" ", ""))
+    if match and (_CJK.search(match.group(1)) or match.group(1).isalpha()):
+        return match.group(0)[:24]
+    return None
+
+
+def length_ratio(chinese: str, source: str) -> float | None:
+    """Chinese characters (and kept Latin words) per English word of the source; None when short."""
+    words = len(_LATIN_WORD.findall(source))
+    if words < 8:
+        return None
+    size = len(_CJK.findall(chinese)) + len(_LATIN_WORD.findall(chinese))
+    return size / words
+
+
+def translation_problems(
+    field: str, chinese: str, source: str, kept: frozenset[str] = frozenset()
+) -> list[str]:
+    """Why a Chinese text is not yet a translation of its source, each with its number; [] when fine."""
+    if not chinese.strip():
+        return [f"{field} is empty"]
+    if RESIDUE.search(chinese):
+        return [f"{field} contains placeholder residue"]
+    if not has_cjk(chinese) or chinese.strip() == source.strip():
+        return [f"{field} is not translated into Chinese"]
+    problems = []
+    share = untranslated_share(chinese, source, kept)
+    if share > ENGLISH_LIMIT:
+        problems.append(
+            f"{field}: {share:.0%} of its letters are untranslated English (at most {ENGLISH_LIMIT:.0%})"
+        )
+    repeated = repetition(chinese)
+    if repeated:
+        problems.append(f"{field} repeats itself: {repeated!r}")
+    ratio = length_ratio(chinese, source)
+    if ratio is not None and not LENGTH_BAND[0] <= ratio <= LENGTH_BAND[1]:
+        problems.append(
+            f"{field}: {ratio:.2f} Chinese characters per English word, outside the plausible "
+            f"{LENGTH_BAND[0]}-{LENGTH_BAND[1]} (a part left out, or text the model made up)"
+        )
+    return problems

@@ -92,7 +92,8 @@ class TranslateStage:
         if retry:
             done.update(self._piecewise(retry))
         for s, _ in todo:
-            done[s] = to_simplified(done[s])
+            # stored as the draft shows it, so that a reviewer's untouched sentence is recognised
+            done[s] = tidy_chinese(_end(to_simplified(done[s]), s))
             if self.memory is not None:
                 self.memory.add(s, done[s], origin="machine", model=self.translator.name, glossary=gv)
         return done

@@ -29,7 +29,7 @@ from alphatree_ingest.extract import ExtractError
 from alphatree_ingest.implementations import Candidate
 from alphatree_ingest.marian import ModelUnavailable
 from alphatree_ingest.models import Extraction, IngestRequest, Paper, RunSummary, Translation
-from alphatree_ingest.prefect_review import start_review_runs
+from alphatree_ingest.prefect_review import start_review_run
 from alphatree_ingest.report import RunReport, artifact_key, markdown, table_row
 
 
@@ -154,8 +154,6 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> RunSum
         plan, new_state, found=len(found.papers), requests=found.requests, problems=snapshot.problems
     )
     _artifacts(summary)
-    if start_review_runs(settings, [d.id for d in summary.drafted]):
-        log.info("started review runs: decide the drafts in the Prefect UI or with alphatree review")
     return summary
 
 
@@ -192,6 +190,8 @@ def _one_paper(
         return
     log.info("%s %s -> %s %s", label, written.action, written.path, written.note)
     report.written(paper, written.action, str(written.path), written.note)
+    if written.action == "drafted" and start_review_run(settings, paper.arxiv_id, written.name):
+        log.info("%s: review run started; decide it in the Prefect UI or with alphatree review", label)
 
 
 def _retrying(network_task: Any, settings: Settings) -> Any:

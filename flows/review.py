@@ -10,66 +10,83 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
+import pydantic
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
-from prefect.states import Failed
 
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
+from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.memory import TranslationMemory
 from alphatree_ingest.review import ReviewError, decide, draft_for_show
+from alphatree_ingest.review_form import apply_edits, context, edits, form_fields
 
 WAIT_SECONDS = 30 * 24 * 3600
 """A review run waits this long for a decision, then times out (the draft stays for the CLI)."""
+MAX_ROUNDS = 20
+"""A refused approval suspends again for a corrected decision, up to this many times."""
 
 
 class ReviewDecision(RunInput):
-    decision: Literal["approve", "reject"]
+    """The base of every review form: a decision and its reason (the CLI resumes with these)."""
+
+    decision: Literal["approve", "reject"] = "approve"
     reason: str = ""
+    decided_by: str = ""
 
 
-@flow(name="review")
-def review(arxiv_id: str) -> Any:
-    """Wait for a reviewer's decision on one draft, then approve or reject it through the gate."""
+def _form(entry: Any, snapshot: Any, description: str) -> type[RunInput]:
+    """The form for this draft: its reviewable fields, prefilled, with the paper as description."""
+    fields = form_fields(entry, snapshot)
+    model = pydantic.create_model("ReviewForm", __base__=ReviewDecision, **fields)  # type: ignore[call-overload]
+    return model.with_initial_data(description=description, **{k: v[1] for k, v in fields.items()})
+
+
+@flow(name="review", flow_run_name="review {arxiv_id} {title}")
+def review(arxiv_id: str, title: str = "") -> Any:
+    """Wait for a reviewer's decision on one draft, from a form that is the draft (Chinese title and
+    abstract, diagram, code, parents, topic, level); apply the edits as a reviewer editing the YAML
+    would, then approve or reject through the gate. A refused approval asks again, naming each check."""
     log = get_run_logger()
     settings = Settings.from_env()
     catalog = Catalog(settings.catalog_dir)
-    if not catalog.draft_path(arxiv_id).exists():
-        return f"{arxiv_id} has no draft waiting"
-    entry, problems = draft_for_show(catalog, arxiv_id)
+    kept = Glossary.load(settings.translations_dir / "glossary.yaml").kept
     slug = re.sub(r"[^a-z0-9]+", "-", arxiv_id.lower())  # Prefect keys: lowercase, digits, dashes
-    create_markdown_artifact(
-        key=f"review-{slug}",
-        markdown="\n".join(
-            [
-                f"# {entry.name}: {entry.title}",
-                "",
-                entry.title_zh,
-                "",
-                entry.abstract_zh,
-                "",
-                "## Checks still failing" if problems else "## Ready to approve",
-                *[f"- {p}" for p in problems],
-            ]
-        ),
-    )
-    answer = suspend_flow_run(wait_for_input=ReviewDecision, timeout=WAIT_SECONDS, key=f"decision-{slug}")
-    if not catalog.draft_path(arxiv_id).exists():
-        return f"{arxiv_id} was already decided (on the command line or in another run)"
-    memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
-    try:
-        outcome = decide(
-            catalog,
-            arxiv_id,
-            answer.decision,
-            reviewer=settings.reviewer,
-            reason=answer.reason or "rejected in the Prefect UI",
-            memory=memory,
-        )
-    except ReviewError as err:
-        log.error("%s: %s", err, "; ".join(err.problems))
-        return Failed(message=f"{err}: {'; '.join(err.problems)}")
-    log.info("%s (%d sentence(s) learned)", outcome.message, outcome.learned)
-    return outcome.message
+    for round_ in range(1, MAX_ROUNDS + 1):
+        path = catalog.draft_path(arxiv_id)
+        if not path.exists():
+            return f"{arxiv_id} has no draft waiting (decided on the command line or in another run)"
+        entry, problems = draft_for_show(catalog, arxiv_id, kept)
+        text = context(entry, problems, str(path.relative_to(settings.home)))
+        create_markdown_artifact(key=f"review-{slug}", markdown=text, description=f"Review of {arxiv_id}")
+        form = _form(entry, catalog.load(), text)
+        answer = suspend_flow_run(wait_for_input=form, timeout=WAIT_SECONDS, key=f"decision-{slug}-{round_}")
+        data = answer.model_dump()
+        who = data.get("decided_by") or "the Prefect UI"
+        if not path.exists():
+            log.info("%s was decided by %s: %s", arxiv_id, who, data.get("decision"))
+            return f"{arxiv_id}: {data.get('decision')} by {who}"
+        changed = edits(entry, data)
+        if changed:
+            catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
+            log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
+        try:
+            outcome = decide(
+                catalog,
+                arxiv_id,
+                data["decision"],
+                reviewer=data.get("decided_by") or settings.reviewer,
+                reason=data.get("reason") or "rejected in the Prefect UI",
+                memory=TranslationMemory(settings.translations_dir / "memory.jsonl"),
+                kept=kept,
+            )
+        except ReviewError as err:
+            log.warning(
+                "not approved yet (%s): %s; waiting for a corrected decision", err, "; ".join(err.problems)
+            )
+            continue
+        log.info("%s by %s (%d sentence(s) learned)", outcome.message, who, outcome.learned)
+        return outcome.message
+    return f"{arxiv_id}: no decision after {MAX_ROUNDS} rounds; the draft waits for the command line"

@@ -26,6 +26,7 @@ COMMANDS = [
     ["serve"],
     ["deploy"],
     ["path"],
+    ["memory"],
 ]
 
 
@@ -61,6 +62,7 @@ def test_every_command_is_in_the_readme() -> None:
         "serve",
         "deploy",
         "path",
+        "memory audit",
     ):
         assert f"alphatree {name}" in readme
 

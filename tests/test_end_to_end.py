@@ -129,7 +129,10 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
     draft = home / "catalog" / "drafts" / "2611.00001.yaml"
     data = yaml.safe_load(draft.read_text())
     data["title_zh"] = "FooGAN：大规模稳定对抗训练"
-    data["abstract_zh"] = "我们提出 FooGAN，一种基于 WGAN-GP 和 ResNet 的生成对抗网络。"
+    data["abstract_zh"] = (  # the whole abstract: a half translation is refused by the gate
+        "我们提出 FooGAN，一种基于 WGAN-GP 和 ResNet 的生成对抗网络。"
+        "它在 CelebA-HQ 上把 FID 比 ProGAN 提高了 3.5%。代码发布在 https://github.com/example/foogan。"
+    )
     draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
 
     ok = run_cli(["review", "approve", "2611.00001"], env)
@@ -233,7 +236,11 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     assert "new version v2" in run_cli(["review", "list"], env).stdout
 
     # the reviewer fixes the Chinese abstract, approves; the memory learns it
-    data["abstract_zh"] = "我们提出 FooGAN。它在 CelebA-HQ 上提升 FID。代码已开源。"
+    data["abstract_zh"] = (
+        "在这一修订版本中，我们提出 FooGAN，一种基于 WGAN-GP 和 ResNet 的生成对抗网络。"
+        "它在 CelebA-HQ 上把 FID 比 ProGAN 提高了 3.5%。代码已经开源，发布在 https://github.com/example/foogan。"
+    )
+
     draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     approved = run_cli(["review", "approve", "2611.00001"], env)
     assert approved.returncode == 0, approved.stderr
