@@ -57,7 +57,10 @@ def review(arxiv_id: str, title: str = "") -> Any:
     for round_ in range(1, MAX_ROUNDS + 1):
         path = catalog.draft_path(arxiv_id)
         if not path.exists():
-            return f"{arxiv_id} has no draft waiting (decided on the command line or in another run)"
+            message = _decided_elsewhere(catalog, arxiv_id)
+            log.info("%s", message)
+            return message
+
         entry, problems = draft_for_show(catalog, arxiv_id, kept)
         text = context(entry, problems, str(path.relative_to(settings.home)))
         create_markdown_artifact(key=f"review-{slug}", markdown=text, description=f"Review of {arxiv_id}")
@@ -84,9 +87,23 @@ def review(arxiv_id: str, title: str = "") -> Any:
             )
         except ReviewError as err:
             log.warning(
-                "not approved yet (%s): %s; waiting for a corrected decision", err, "; ".join(err.problems)
+                "not approved yet (%s): %s; asking again with a fresh form", err, "; ".join(err.problems)
             )
             continue
         log.info("%s by %s (%d sentence(s) learned)", outcome.message, who, outcome.learned)
         return outcome.message
     return f"{arxiv_id}: no decision after {MAX_ROUNDS} rounds; the draft waits for the command line"
+
+
+def _decided_elsewhere(catalog: Catalog, arxiv_id: str) -> str:
+    """What became of a draft decided outside this run (the command line, another run), and by whom."""
+    known = catalog.load().known.get(arxiv_id)
+    if known is None or known.where == "draft":
+        return f"{arxiv_id} has no draft waiting"
+    try:
+        entry = catalog.read_entry(known.path)
+    except Exception:  # the decision stands; its file is only being reported
+        return f"{arxiv_id} was decided elsewhere: {known.path}"
+    verb = "approved" if known.where == "tree" else "rejected"
+    who = entry.provenance.get("reviewed_by") or "someone"
+    return f"{arxiv_id} was {verb} (decided by {who}, on the command line or in another run): {known.path}"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -10,9 +11,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
+import yaml
 
 from tests.conftest import cli_env
 from tests.support import ArxivServer, FeedEntry, make_paper_pdf
@@ -107,6 +110,13 @@ def test_nightly_deployment_runs_on_a_real_server(
         FeedEntry("2611.00601", "ServeGAN: Nightly", "We propose ServeGAN."),
         make_paper_pdf("ServeGAN: Nightly", "We propose ServeGAN."),
     )
+    form_abstract = "We propose FormGAN. It trains faster than earlier models on every benchmark we tried."
+    arxiv_server.add(
+        FeedEntry("2611.00602", "FormGAN: Reviewed in a Form", form_abstract),
+        make_paper_pdf(
+            "FormGAN: Reviewed in a Form", form_abstract, code_url="https://github.com/lab/formgan"
+        ),
+    )
     api, procs = _server(home, tmp_path, arxiv_server, tiny_model)
     env, spawn, logs = procs.env, procs.spawn, procs.logs
     try:
@@ -145,13 +155,19 @@ def test_nightly_deployment_runs_on_a_real_server(
         draft = home / "catalog" / "drafts" / "2611.00601.yaml"
         assert draft.exists() and "ServeGAN" in draft.read_text()
 
-        # the ingest started a review run that waits for a decision; the CLI's decision resumes it
-        def review_state() -> str | None:
+        # the ingest started a review run per draft, named after its paper, waiting for a decision
+        def review_run(arxiv_id: str) -> dict[str, Any] | None:
             body = {"flows": {"name": {"any_": ["review"]}}}
             runs = requests.post(f"{api}/flow_runs/filter", json=body, timeout=5).json()
-            return runs[0]["state"]["type"] if runs else None
+            return next((r for r in runs if r["parameters"].get("arxiv_id") == arxiv_id), None)
+
+        def review_state(arxiv_id: str = "2611.00601") -> str | None:
+            run = review_run(arxiv_id)
+            return run["state"]["type"] if run else None
 
         _wait(lambda: review_state() == "PAUSED", 120, "a suspended review run")
+        assert review_run("2611.00601")["name"] == "review 2611.00601 ServeGAN"  # type: ignore[index]
+
         decided = subprocess.run(
             [str(BIN / "alphatree"), "review", "reject", "2611.00601", "--reason", "test"],
             env=env,
@@ -163,8 +179,59 @@ def test_nightly_deployment_runs_on_a_real_server(
         assert "Resumed 1 review run" in decided.stdout
         _wait(lambda: review_state() == "COMPLETED", 120, "the review run to complete")
         assert (home / "catalog" / "rejected" / "2611.00601.yaml").exists() and not draft.exists()
+        first_id = review_run("2611.00601")["id"]  # type: ignore[index]
+        _wait(lambda: "decided by" in _run_logs(api, first_id), 60, "the run to log who decided")
+
+        # FormGAN is decided in the form: first an approval the gate refuses (the machine's Chinese
+        # and no diagram), then the reviewer's corrections; the run asks again instead of failing
+        _wait(lambda: review_state("2611.00602") == "PAUSED", 120, "FormGAN's review run")
+        run_id = review_run("2611.00602")["id"]  # type: ignore[index]
+        _resume(env, run_id, {"decision": "approve"})
+        _wait(
+            lambda: review_state("2611.00602") == "PAUSED" and "asking again" in _run_logs(api, run_id),
+            120,
+            "a second form",
+        )
+        assert (home / "catalog" / "drafts" / "2611.00602.yaml").exists()
+        answer = {
+            "decision": "approve",
+            "title_zh": "FormGAN：在表单中审阅",
+            "abstract_zh": "我们提出 FormGAN。它在我们尝试过的每个基准上都比早先的模型训练得更快。",
+            "diagram": "figures/2611.00602/fig-1.png",
+            "parents": ["gan"],
+            "code_url": "https://github.com/lab/formgan",
+            "code_framework": "pytorch",
+        }
+        _resume(env, run_id, answer)
+        _wait(lambda: review_state("2611.00602") == "COMPLETED", 120, "FormGAN's approval")
+        entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "formgan.yaml").read_text())
+        assert entry["title_zh"] == answer["title_zh"] and entry["diagram"] == answer["diagram"]
+        assert entry["code"][0]["url"] == "https://github.com/lab/formgan" and entry["parents"] == ["gan"]
+        human = [
+            json.loads(line) for line in (home / "translations" / "memory.jsonl").read_text().splitlines()
+        ]
+        learned = [r["source"] for r in human if r["origin"] == "human"]
+        assert learned == ["FormGAN: Reviewed in a Form", "We propose FormGAN.", form_abstract.split(". ")[1]]
+
     finally:
         procs.stop()
+
+
+def _resume(env: dict[str, str], run_id: str, answer: dict[str, Any]) -> None:
+    """Answer a suspended review run's form, as the UI's Resume button does (through the API)."""
+    code = (
+        "import json, sys; from prefect.flow_runs import resume_flow_run; "
+        "resume_flow_run(sys.argv[1], run_input=json.loads(sys.argv[2]))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, run_id, json.dumps(answer)], env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _run_logs(api: str, run_id: str) -> str:
+    body = {"logs": {"flow_run_id": {"any_": [run_id]}}, "limit": 200}
+    return "\n".join(r["message"] for r in requests.post(f"{api}/logs/filter", json=body, timeout=5).json())
 
 
 def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_budget(
