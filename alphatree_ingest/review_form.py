@@ -41,8 +41,6 @@ def form_fields(entry: CatalogEntry, snapshot: CatalogSnapshot) -> dict[str, tup
     parent_type: Any = list[_choice(parents_first)] if parents_first else list[str]  # type: ignore[misc]
 
     return {
-        "decision": (Literal["approve", "reject"], "approve"),
-        "reason": (str, ""),
         "title_zh": (str, entry.title_zh),
         "abstract_zh": (str, entry.abstract_zh),
         "diagram": (_choice(figures + ["none"]), diagram),
@@ -52,6 +50,8 @@ def form_fields(entry: CatalogEntry, snapshot: CatalogSnapshot) -> dict[str, tup
         "parents": (parent_type, list(entry.parents)),
         "topic": (_choice(topics), entry.topic if entry.topic in topics else topics[0]),
         "level": (Literal["beginner", "advanced"], entry.level or "advanced"),
+        "decision": (Literal["approve", "reject"], "approve"),
+        "reason": (str, ""),
         "decided_by": (str, ""),
     }
 

@@ -8,7 +8,7 @@ on the command line resumes a waiting run with the same decision, so both paths 
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Any
 
 import pydantic
 from prefect import flow, get_run_logger
@@ -29,18 +29,12 @@ MAX_ROUNDS = 20
 """A refused approval suspends again for a corrected decision, up to this many times."""
 
 
-class ReviewDecision(RunInput):
-    """The base of every review form: a decision and its reason (the CLI resumes with these)."""
-
-    decision: Literal["approve", "reject"] = "approve"
-    reason: str = ""
-    decided_by: str = ""
-
-
 def _form(entry: Any, snapshot: Any, description: str) -> type[RunInput]:
-    """The form for this draft: its reviewable fields, prefilled, with the paper as description."""
+    """The form for this draft: its reviewable fields, prefilled, then the decision (the command line
+    resumes a run with `decision`, `reason` and `decided_by` alone), with the paper as description."""
     fields = form_fields(entry, snapshot)
-    model = pydantic.create_model("ReviewForm", __base__=ReviewDecision, **fields)  # type: ignore[call-overload]
+    model = pydantic.create_model("ReviewForm", __base__=RunInput, **fields)  # type: ignore[call-overload]
+
     return model.with_initial_data(description=description, **{k: v[1] for k, v in fields.items()})
 
 

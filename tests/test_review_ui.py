@@ -1,0 +1,175 @@
+"""A reviewer in the Prefect UI, in a real headless browser (Debian's chromium through Playwright):
+a fresh draft that fails the gate is fixed in the review form and approved without a shell.
+
+`ALPHATREE_SCREENSHOTS=docs` saves the screenshots the README shows."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import yaml
+
+from tests.conftest import cli_env
+from tests.test_prefect_server import BIN, Processes, _free_port, _healthy, _run_logs, _wait
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+
+DRAFT = {
+    "id": "uigan",
+    "name": "UIGAN",
+    "arxiv": "2611.03001",
+    "version": 1,
+    "title": "UIGAN: Reviewed in the Browser",
+    "title_zh": "UIGAN: Reviewed in the Browser",  # the machine left it in English: the gate refuses
+    "authors": ["Ada Lovelace", "Alan Turing"],
+    "year": 2026,
+    "topic": "gan",
+    "level": "advanced",
+    "parents": ["gan"],
+    "abstract": "We propose UIGAN. It is reviewed in a browser.",
+    "abstract_zh": "我们提出 UIGAN。它在浏览器中被审阅。",
+    "figures": [
+        {
+            "file": "figures/2611.03001/fig-1.png",
+            "caption": "Figure 1: Overview of UIGAN.",
+            "caption_zh": "图1：UIGAN 概览。",
+            "kind": "architecture",
+            "diagram": True,
+        }
+    ],
+    "diagram": "none",
+    "code": [{"url": "https://github.com/lab/uigan-tf", "framework": "tensorflow", "official": False}],
+    "status": "draft",
+    "provenance": {},
+}
+
+
+def _review_run(api: str) -> dict[str, Any] | None:
+    runs = requests.post(f"{api}/flow_runs/filter", json={"flows": {"name": {"any_": ["review"]}}}, timeout=5)
+    return next(iter(runs.json()), None)
+
+
+def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(home: Path, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from alphatree_ingest.draft import field_hashes
+    from alphatree_ingest.models import CatalogEntry
+
+    drafts = home / "catalog" / "drafts"
+    drafts.mkdir(parents=True)
+    draft = dict(DRAFT, provenance={"machine_fields": field_hashes(CatalogEntry.model_validate(DRAFT))})
+    (drafts / "2611.03001.yaml").write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
+    port = _free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = cli_env(home, None, None, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api)
+    procs = Processes(home, env, tmp_path / "logs")
+    procs.spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
+    shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        _wait(lambda: _healthy(api), 120, "the Prefect server")
+        procs.spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
+        inspect = [str(BIN / "prefect"), "deployment", "inspect", "review/review"]
+        _wait(
+            lambda: subprocess.run(inspect, env=env, capture_output=True).returncode == 0,
+            120,
+            "review/review",
+        )
+        params = json.dumps({"arxiv_id": "2611.03001", "title": "UIGAN"})
+        started = subprocess.run(
+            [str(BIN / "prefect"), "deployment", "run", "review/review", "--params", params],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert started.returncode == 0, started.stderr
+        _wait(
+            lambda: (_review_run(api) or {}).get("state", {}).get("type") == "PAUSED", 120, "the review run"
+        )
+        run = _review_run(api)
+        assert run is not None and run["name"] == "review 2611.03001 UIGAN"
+
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+            clock = time.monotonic()
+            page.goto(f"http://127.0.0.1:{port}/runs/flow-run/{run['id']}")
+            page.get_by_role("button", name="Resume").first.click()  # click 1
+
+            form = page.locator(".p-modal")
+            form.get_by_text("Checks that still fail").wait_for()
+            assert "title_zh is not translated into Chinese" in form.inner_text()
+            page.screenshot(path=str(shots / "review-form.png"))
+
+            _field(form, "Title Zh").locator("textarea, input").first.fill(
+                "UIGAN：在浏览器中审阅"
+            )  # click 2 + typing
+            _choose(page, form, "Diagram", "figures/2611.03001/fig-1.png")  # clicks 3, 4
+            _field(form, "Code Url").locator("textarea, input").first.fill(
+                "https://github.com/lab/uigan"
+            )  # click 5
+            _field(form, "Decided By").locator("textarea, input").first.fill("Ada")  # click 6
+            _field(form, "Code Url").scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "review-form-edited.png"))
+            form.get_by_role("button", name="Submit").click()  # click 7
+            seconds = time.monotonic() - clock
+            browser.close()
+
+        _wait(lambda: _review_run(api)["state"]["type"] == "COMPLETED", 120, "the approval")  # type: ignore[index]
+        entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "uigan.yaml").read_text())
+        assert entry["title_zh"] == "UIGAN：在浏览器中审阅"
+        assert entry["diagram"] == "figures/2611.03001/fig-1.png"
+        assert entry["code"][0] == {
+            "url": "https://github.com/lab/uigan",
+            "framework": "pytorch",
+            "official": False,
+        }
+        assert entry["provenance"]["reviewed_by"] == "Ada"
+        assert not (drafts / "2611.03001.yaml").exists()
+        rows = [json.loads(x) for x in (home / "translations" / "memory.jsonl").read_text().splitlines()]
+        assert [(r["source"], r["target"]) for r in rows if r["origin"] == "human"] == [
+            ("UIGAN: Reviewed in the Browser", "UIGAN：在浏览器中审阅")
+        ]
+        _wait(lambda: "by Ada" in _run_logs(api, run["id"]), 60, "the run to log who approved")
+        print(f"UI review: 7 clicks, {seconds:.1f} s from opening the run to submitting")
+    finally:
+        procs.stop()
+
+    # a later paper with the reviewed sentence gets the reviewer's version from the memory
+    from alphatree_ingest.memory import TranslationMemory
+    from alphatree_ingest.translate import TranslateStage
+
+    class Machine:
+        name, backend = "machine", "fake"
+
+        def translate_batch(self, sentences: list[str]) -> list[str]:
+            return ["机器译文" for _ in sentences]
+
+    stage = TranslateStage(Machine(), memory=TranslationMemory(home / "translations" / "memory.jsonl"))
+    assert stage.translate(["UIGAN: Reviewed in the Browser"]) == ["UIGAN：在浏览器中审阅"]
+
+
+def _field(form: Any, label: str) -> Any:
+    """One property of the form, by its label (`Title Zh (Optional)`)."""
+    return form.locator(".schema-form-property").filter(
+        has=form.page.locator(".schema-form-property__label", has_text=f"{label} (Optional)")
+    )
+
+
+def _choose(page: Any, form: Any, label: str, option: str) -> None:
+    """Pick an option of one of the form's drop-downs (Prefect's p-select)."""
+    _field(form, label).locator(".p-select-button__control").focus()
+    page.keyboard.press("ArrowDown")  # opens the options
+    page.get_by_role("option", name=option).click()
