@@ -174,6 +174,8 @@ def _list(settings: Any, catalog: Any) -> None:
         flags = ", ".join(item.flags)
         score = f"{item.relevance:.2f}" if item.relevance >= 0 else "  - "
         print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
+        for problem in item.problems:
+            print(f"{'':<12} warning: {problem.splitlines()[0][:150]}")
     for flag in snapshot.flags:
         print(
             f"{flag.arxiv:<12} approved entry {flag.entry} has a new arXiv version v{flag.new_version} "

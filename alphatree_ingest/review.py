@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from .catalog import Catalog, CatalogError, CatalogSnapshot
+from .catalog import Catalog, CatalogSnapshot
 from .memory import TranslationMemory
 from .models import CatalogEntry, Flag
 from .text import split_sentences, translation_problems
@@ -267,6 +267,3 @@ def draft_for_show(
     snapshot = catalog.load()
     _, entry = find_draft(catalog, snapshot, arxiv_id)
     return entry, gate(entry, snapshot, kept)
-
-
-__all__ = ["CatalogError", "Decision", "ReviewError", "decide", "gate", "learn", "queue"]

@@ -26,17 +26,10 @@ from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.draft import build_entry  # noqa: E402
 from alphatree_ingest.extract import extract  # noqa: E402
 from alphatree_ingest.models import Paper, Translation  # noqa: E402
+from bench.figure_quality import iou  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT = REPO.parent / "shared" / "figure-devset" / "cv"
-
-
-def iou(a: list[float], b: list[float]) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def repo_key(url: str | None) -> str | None:

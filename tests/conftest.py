@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,3 +80,27 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+class Tagger:
+    """A fake translator at the Translator seam: tags each sentence (flow tests need no model)."""
+
+    name = "tagger"
+    backend = "fake"
+
+    def translate_batch(self, sentences: list[str]) -> list[str]:
+        return [f"中文：{s}" for s in sentences]
+
+
+@pytest.fixture
+def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Settings of a flow run against the loopback arXiv, with the Tagger as its translator."""
+    from alphatree_ingest import stages
+    from alphatree_ingest.config import Settings
+
+    monkeypatch.setenv("ALPHATREE_ARXIV_API", arxiv_server.api)
+    monkeypatch.setenv("ALPHATREE_ARXIV_DELAY", "0")
+    monkeypatch.setenv("ALPHATREE_MT_MODEL", "fake-tagger")
+    settings = Settings.from_env()
+    stages.use_translator(settings, Tagger())
+    return settings

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alphatree_ingest import stages
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
@@ -15,24 +14,6 @@ from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 
 def _iso(atom_time: str) -> str:
     return atom_time.replace("Z", "+00:00")
-
-
-class Tagger:
-    name = "tagger"
-    backend = "fake"
-
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        return [f"中文：{s}" for s in sentences]
-
-
-@pytest.fixture
-def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("ALPHATREE_ARXIV_API", arxiv_server.api)
-    monkeypatch.setenv("ALPHATREE_ARXIV_DELAY", "0")
-    monkeypatch.setenv("ALPHATREE_MT_MODEL", "fake-tagger")
-    settings = Settings.from_env()
-    stages.use_translator(settings, Tagger())
-    return settings
 
 
 def test_flow_drafts_reports_failures_and_goes_on(

@@ -12,26 +12,12 @@ from tests.conftest import cli_env, run_cli
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 
 
-class Tagger:
-    name = "tagger"
-    backend = "fake"
-
-    def translate_batch(self, sentences: list[str]) -> list[str]:
-        return [f"中文：{s}" for s in sentences]
-
-
 @pytest.fixture
-def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    from alphatree_ingest import stages
-
-    monkeypatch.setenv("ALPHATREE_ARXIV_API", arxiv_server.api)
-    monkeypatch.setenv("ALPHATREE_ARXIV_DELAY", "0")
-    monkeypatch.setenv("ALPHATREE_MT_MODEL", "fake-tagger")
+def quick(flow_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The flow environment with a short request timeout and short retry delays (read by each run)."""
     monkeypatch.setenv("ALPHATREE_HTTP_TIMEOUT", "0.5")
     monkeypatch.setenv("ALPHATREE_RETRY_DELAYS", "0.1,0.1")
-    settings = Settings.from_env()
-    stages.use_translator(settings, Tagger())
-    return settings
+    return flow_env
 
 
 def _paper(server: ArxivServer, arxiv_id: str, name: str, days: float) -> None:
@@ -43,7 +29,7 @@ def _paper(server: ArxivServer, arxiv_id: str, name: str, days: float) -> None:
 
 
 def test_a_half_edited_draft_never_costs_other_papers(
-    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer, home: Path
+    prefect_harness: None, quick: Settings, arxiv_server: ArxivServer, home: Path
 ) -> None:
     """Bug: `write_draft` read drafts strictly, so one broken draft failed every new paper of the topic."""
     from flows.ingest import ingest
@@ -62,7 +48,7 @@ def test_a_half_edited_draft_never_costs_other_papers(
 
 
 def test_a_fetch_that_times_out_twice_is_retried_by_the_same_run(
-    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer, home: Path
+    prefect_harness: None, quick: Settings, arxiv_server: ArxivServer, home: Path
 ) -> None:
     """Bug: the fetch task's retry predicate looked for requests errors the source had already turned
     into PdfError, so its retries never fired."""
@@ -77,7 +63,7 @@ def test_a_fetch_that_times_out_twice_is_retried_by_the_same_run(
 
 
 def test_a_pdf_that_is_not_there_is_not_retried(
-    prefect_harness: None, flow_env: Settings, arxiv_server: ArxivServer
+    prefect_harness: None, quick: Settings, arxiv_server: ArxivServer
 ) -> None:
     """Retries are for transient faults only: a 404 answer will not change within a run."""
     from flows.ingest import ingest

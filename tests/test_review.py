@@ -200,3 +200,14 @@ def test_a_submitted_form_edits_the_draft_as_a_reviewer_would(home: Path) -> Non
     assert new.split("\nprovenance:")[1] == text.split("\nprovenance:")[1]
     page = context(entry, ["no code link with framework: pytorch"], "catalog/drafts/2611.02003.yaml")
     assert "https://arxiv.org/abs/2611.02003" in page and "| English | 中文 |" in page and "code_url" in page
+
+
+def test_review_list_names_each_failing_check(home: Path) -> None:
+    path = _draft(home, "2611.02004")
+    data = yaml.safe_load(path.read_text())
+    data["title_zh"] = "PixelGAN: sharper image synthesis, not translated at all"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    listed = run_cli(["review", "list"], cli_env(home, None, None))
+    assert listed.returncode == 0, listed.stderr
+    assert "1 check(s) failing" in listed.stdout
+    assert "warning: title_zh: " in listed.stdout and "untranslated English" in listed.stdout
