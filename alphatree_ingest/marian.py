@@ -144,10 +144,9 @@ class MarianTranslator:
         out = self.cache_dir / "ct2" / f"{key}-int8"
         if not (out / "model.bin").exists():
             logger.info("converting %s to CTranslate2 int8 in %s (once)", self.name, out)
-            tmp = out.with_name(out.name + ".tmp")
-            TransformersConverter(str(folder)).convert(str(tmp), quantization="int8", force=True)
-            os.replace(tmp, out)
+            _convert_once(TransformersConverter(str(folder)), out)
         return ctranslate2.Translator(
+
             str(out), device="cpu", compute_type="int8", inter_threads=1, intra_threads=os.cpu_count() or 1
         )
 
@@ -271,7 +270,27 @@ class MarianTranslator:
         return batches
 
 
+def _convert_once(converter: Any, out: Path) -> None:
+    """Convert into a folder of this process's own, then rename it into place: two first runs that
+    convert at once both succeed (the second finds the first's result), and no half folder remains."""
+    import shutil
+    import tempfile
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        converter.convert(str(tmp), quantization="int8", force=True)
+        try:
+            tmp.rename(out)
+        except OSError:  # another process put its conversion in place first
+            if not (out / "model.bin").exists():
+                raise
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _clause_end(words: list[str]) -> int:
+
     """Where to cut a full part: after its last word ending a clause in the second half, else at the end."""
     for cut in range(len(words) - 1, len(words) // 2, -1):
         if words[cut - 1][-1:] in ",;:":

@@ -205,7 +205,7 @@ def test_a_submitted_form_edits_the_draft_as_a_reviewer_would(home: Path) -> Non
 def test_review_list_names_each_failing_check(home: Path) -> None:
     path = _draft(home, "2611.02004")
     data = yaml.safe_load(path.read_text())
-    data["title_zh"] = "PixelGAN: sharper image synthesis, not translated at all"
+    data["title_zh"] = "PixelGAN 图像: sharper image synthesis, not translated at all"
     path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     listed = run_cli(["review", "list"], cli_env(home, None, None))
     assert listed.returncode == 0, listed.stderr

@@ -172,3 +172,26 @@ def test_models_without_language_tokens_get_no_prefix(tiny_model: Path, tmp_path
     translator = MarianTranslator(str(plain), backend="transformers").load()
     assert translator.prefix == ""
     assert MarianTranslator(str(tiny_model), backend="transformers", target="yue").load().prefix == ""
+
+
+def test_two_first_runs_converting_at_once_both_load(tiny_model: Path, tmp_path: Path) -> None:
+    """Two processes convert the model for CTranslate2 at the same moment: both load it, and no
+    temporary folder is left behind (it used to fail with "Directory not empty")."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from pathlib import Path; from alphatree_ingest.marian import MarianTranslator; "
+        "t = MarianTranslator(sys.argv[1], backend='ctranslate2', cache_dir=Path(sys.argv[2])).load(); "
+        "print(len(t.translate_batch(['We propose a model.'])))"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tiny_model), str(tmp_path)], stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    assert [run.communicate(timeout=300)[0].strip() for run in runs] == ["1", "1"]
+    assert all(run.returncode == 0 for run in runs)
+    (converted,) = (tmp_path / "ct2").iterdir()
+    assert (converted / "model.bin").exists() and not converted.name.startswith(".")
