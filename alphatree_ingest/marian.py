@@ -73,6 +73,8 @@ class MarianTranslator:
         self.prefix = ""
         self.window = 512
         """Source and target positions the model has (`max_position_embeddings`)."""
+        self._room: int | None = None
+
 
     def _folder(self) -> Path:
         """The model's local folder: the given one, or the hub snapshot (downloaded once)."""
@@ -165,7 +167,9 @@ class MarianTranslator:
     @property
     def _limit(self) -> int:
         """Source pieces per input, leaving room for the language token and the end marker."""
-        return max(8, self.window - 2 - len(self.tokens(self.prefix)))
+        if self._room is None:
+            self._room = max(8, self.window - 2 - len(self.tokens(self.prefix)))
+        return self._room
 
     def tokens(self, text: str) -> list[str]:
         """The model's source pieces for `text` (no end marker)."""
@@ -176,8 +180,9 @@ class MarianTranslator:
         """The sentence cut at word boundaries (preferring , ; :) into parts that fit the model's
         window; a sentence that fits is one part. Nothing is dropped."""
         limit = self._limit
-        if len(self.tokens(sentence)) <= limit:
-            return [sentence]
+        if len(sentence) + len(sentence.split()) < limit or len(self.tokens(sentence)) <= limit:
+            return [sentence]  # at most a piece per character, plus a word-start mark per word
+
         parts: list[str] = []
         current: list[str] = []
         size = 0
