@@ -75,7 +75,6 @@ class MarianTranslator:
         """Source and target positions the model has (`max_position_embeddings`)."""
         self._room: int | None = None
 
-
     def _folder(self) -> Path:
         """The model's local folder: the given one, or the hub snapshot (downloaded once)."""
         local = Path(self.name).expanduser()
@@ -148,7 +147,6 @@ class MarianTranslator:
             logger.info("converting %s to CTranslate2 int8 in %s (once)", self.name, out)
             _convert_once(TransformersConverter(str(folder)), out)
         return ctranslate2.Translator(
-
             str(out), device="cpu", compute_type="int8", inter_threads=1, intra_threads=os.cpu_count() or 1
         )
 
@@ -295,7 +293,6 @@ def _convert_once(converter: Any, out: Path) -> None:
 
 
 def _clause_end(words: list[str]) -> int:
-
     """Where to cut a full part: after its last word ending a clause in the second half, else at the end."""
     for cut in range(len(words) - 1, len(words) // 2, -1):
         if words[cut - 1][-1:] in ",;:":
