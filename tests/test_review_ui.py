@@ -123,11 +123,16 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(home: Path, tmp
             _field(form, "Decided By").locator("textarea, input").first.fill("Ada")  # click 6
             _field(form, "Code Url").scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "review-form-edited.png"))
-            form.get_by_role("button", name="Submit").click()  # click 7
+            with page.expect_response(
+                lambda r: r.url.endswith("/resume") and r.request.method == "POST"
+            ) as sent:
+                form.get_by_role("button", name="Submit").click()  # click 7
+            assert sent.value.ok, sent.value.text()  # the browser stays open until the server has it
+
             seconds = time.monotonic() - clock
             browser.close()
 
-        _wait(lambda: _review_run(api)["state"]["type"] == "COMPLETED", 120, "the approval")  # type: ignore[index]
+        _wait(lambda: _review_run(api)["state"]["type"] == "COMPLETED", 240, "the approval")  # type: ignore[index]
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "uigan.yaml").read_text())
         assert entry["title_zh"] == "UIGAN：在浏览器中审阅"
         assert entry["diagram"] == "figures/2611.03001/fig-1.png"
