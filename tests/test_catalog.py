@@ -69,3 +69,19 @@ def test_ids_that_are_not_arxiv_identifiers_never_become_paths() -> None:
         with pytest.raises(ValueError):
             SEED.draft_path(bad)
     assert SEED.draft_path("hep-th/9901001").name == "hep-th_9901001.yaml"
+
+
+def test_written_files_respect_the_umask(tmp_path: Path) -> None:
+    """Drafts and state live in a tree reviewers share: files are created as `open` would, not 0600."""
+    import os
+
+    from alphatree_ingest.catalog import atomic_write
+
+    old = os.umask(0o002)
+    try:
+        atomic_write(tmp_path / "a.yaml", "x: 1\n")
+        assert atomic_write(tmp_path / "b.yaml", "x: 1\n", exclusive=True)
+    finally:
+        os.umask(old)
+    assert {oct((tmp_path / n).stat().st_mode & 0o777) for n in ("a.yaml", "b.yaml")} == {"0o664"}
+    assert not list(tmp_path.glob(".*.tmp"))
