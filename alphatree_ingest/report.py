@@ -75,12 +75,12 @@ def markdown(summary: RunSummary) -> str:
     """The run's report: drafts waiting for review with links, failures and unreadable files."""
     waiting = summary.drafted + summary.updated
     lines = [f"# Ingest of topic `{summary.topic}`", "", f"## Waiting for review ({len(waiting)})"]
-    lines += [f"- [{d.id}](https://arxiv.org/abs/{d.id}) {_md(d.title)} — `{d.draft}`" for d in waiting]
+    lines += [f"- [{d.id}](https://arxiv.org/abs/{d.id}) {md_inline(d.title)} — `{d.draft}`" for d in waiting]
     lines += ["", f"## Failures ({len(summary.failed)})"]
-    lines += [f"- `{f.id}`: {_md(f.reason)}" for f in summary.failed]
+    lines += [f"- `{f.id}`: {md_inline(f.reason)}" for f in summary.failed]
     if summary.problems:
         lines += ["", f"## Catalog files that do not parse ({len(summary.problems)})"]
-        lines += [f"- `{p.path}`: {_md(p.reason)}" for p in summary.problems]
+        lines += [f"- `{p.path}`: {md_inline(p.reason)}" for p in summary.problems]
     return "\n".join(lines)
 
 
@@ -97,5 +97,6 @@ def table_row(summary: RunSummary) -> dict[str, object]:
     }
 
 
-def _md(text: str) -> str:
+def md_inline(text: str) -> str:
+    """Text made safe on one Markdown line of a Prefect artifact: no links, no HTML."""
     return " ".join(str(text).split()).replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from .catalog import CatalogSnapshot, dump_yaml
 from .draft import split_blocks
 from .models import CatalogEntry, EntryCode
+from .report import md_inline
 
 REVIEWABLE = ("title_zh", "abstract_zh", "topic", "level", "parents", "diagram", "code")
 """Fields a reviewer may change in the form; everything else stays as in the draft file."""
@@ -62,7 +63,7 @@ def edits(entry: CatalogEntry, answer: dict[str, Any]) -> dict[str, Any]:
     for field in ("title_zh", "abstract_zh", "topic", "level"):
         value = answer.get(field)
         if isinstance(value, str) and value.strip() and value != getattr(entry, field):
-            changed[field] = value.strip() if field != "abstract_zh" else value.strip()
+            changed[field] = value.strip()
     parents = answer.get("parents")
     if isinstance(parents, list) and list(parents) != list(entry.parents):
         changed["parents"] = [str(p) for p in parents]
@@ -124,8 +125,8 @@ def context(entry: CatalogEntry, problems: list[str], draft_path: str) -> str:
     lines = [
         f"# review {entry.arxiv} {entry.name}",
         "",
-        f"**{_md(entry.title)}**  ",
-        f"{_md(authors)} · [{link}]({link}) · draft: `{draft_path}`",
+        f"**{md_inline(entry.title)}**  ",
+        f"{md_inline(authors)} · [{link}]({link}) · draft: `{draft_path}`",
         "",
         "| English | 中文 |",
         "|---|---|",
@@ -136,27 +137,23 @@ def context(entry: CatalogEntry, problems: list[str], draft_path: str) -> str:
     ]
     for fig in entry.figures:
         mark = " **← diagram**" if fig.file == entry.diagram else ""
-        lines.append(f"- `{fig.file}` ({fig.kind or 'figure'}){mark}: {_md(fig.caption[:160])}")
+        lines.append(f"- `{fig.file}` ({fig.kind or 'figure'}){mark}: {md_inline(fig.caption[:160])}")
     suggestions = entry.provenance.get("suggestions") or {}
     lines += ["", "## Suggestions and their evidence"]
     for name in ("topic", "parents", "code", "diagram"):
         evidence = (suggestions.get(name) or {}).get("evidence")
         if evidence:
-            lines.append(f"- **{name}**: {_md(str(evidence)[:400])}")
+            lines.append(f"- **{name}**: {md_inline(str(evidence)[:400])}")
     if problems:
         lines += ["", "## Checks that still fail"]
-        lines += [f"- {_md(p)} — *{hint(p)}*" for p in problems]
+        lines += [f"- {md_inline(p)} — *{hint(p)}*" for p in problems]
     else:
         lines += ["", "## Ready to approve"]
     return "\n".join(lines)
 
 
-def _md(text: str) -> str:
-    return " ".join(str(text).split()).replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
-
-
 def _cell(text: str) -> str:
-    return _md(text).replace("|", "\\|")
+    return md_inline(text).replace("|", "\\|")
 
 
 def _choice(values: list[str]) -> Any:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +39,9 @@ def use_translator(settings: Settings, translator: Translator) -> None:
     _translators[(settings.mt_model, settings.mt_backend)] = translator
 
 
-def discover(settings: Settings, query: str, since: object, max_papers: int | None) -> Discovery:
+def discover(settings: Settings, query: str, since: dt.datetime, max_papers: int | None) -> Discovery:
     """Papers of the topic query changed since `since`, oldest first."""
-    return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)  # type: ignore[arg-type]
+    return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)
 
 
 def fetch(settings: Settings, paper: Paper) -> Path:
