@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import email.utils
 import fcntl
@@ -46,6 +47,10 @@ class TransientError(RuntimeError):
     """A fault worth trying again later in the run: a timeout, a broken connection, a 5xx answer.
 
     Flows retry on this, and only on this; everything else will give the same answer again."""
+
+
+class NotPdfError(PdfError):
+    """The PDF host answered with something else (an HTML page, a captcha): usually the host's doing."""
 
 
 class TransientPdfError(PdfError, TransientError):
@@ -99,6 +104,14 @@ class PoliteLimiter:
                 fcntl.flock(f, fcntl.LOCK_UN)
 
 
+_SENT: collections.Counter[str] = collections.Counter()
+
+
+def requests_sent(url: str) -> int:
+    """Requests this process has sent to the host of `url`, retries included (for run summaries)."""
+    return _SENT[_host(url)]
+
+
 class BodyTooLarge(RuntimeError):
     """An answer's body is over the size cap; the download was stopped."""
 
@@ -148,6 +161,7 @@ class PoliteSession(requests.Session):
         for attempt in range(self.retries + 1):
             try:
                 with self.limiter.slot():  # the body is read inside the slot: never two in flight
+                    _SENT[_host(url)] += 1
                     kwargs["stream"] = True
                     response = super().request(method, url, *args, **kwargs)
                     self._read_body(response)
@@ -321,6 +335,7 @@ class ArxivSource:
                 if max_papers is not None and len(found.papers) >= max_papers:
                     found.truncated = True
                     return found
+        found.truncated = total is not None and total > MAX_QUERY_RESULTS  # arXiv serves no more
         return found
 
     def fetch_pdf(self, paper: Paper) -> Path:
@@ -331,7 +346,7 @@ class ArxivSource:
         data = self._download(paper.pdf_url)
         if not _looks_like_pdf(data[:1024]):
             kind = "an HTML page" if b"<html" in data[:2048].lower() else "not a PDF"
-            raise PdfError(f"{paper.pdf_url} returned {kind} instead of a PDF")
+            raise NotPdfError(f"{paper.pdf_url} returned {kind} instead of a PDF")
         problem = pdf_problem(data)
         if problem:
             raise PdfError(f"{paper.pdf_url}: {problem}")

@@ -233,6 +233,10 @@ class RunLock:
         self._file.close()
 
 
+DEBRIS_AGE = 600.0
+"""Seconds after which a temporary write file is debris: every write finishes long before."""
+
+
 class LockedError(CatalogError):
     """Another run holds the topic's lock."""
 
@@ -288,6 +292,35 @@ class Catalog:
 
     def run_lock(self, topic: str) -> RunLock:
         return RunLock(self.root / "state" / f"{_topic_stem(topic)}.lock", topic)
+
+    def check_writable(self) -> None:
+        """Raises CatalogError when a folder a run writes cannot be written: a fault of the whole
+        run, found before any paper is tried (and charged)."""
+        for folder in (self.drafts_dir, self.figures_dir, self.root / "state", self.flags_dir):
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+                fd, probe = tempfile.mkstemp(prefix=".write-check.", suffix=".tmp", dir=folder)
+                os.close(fd)
+                os.unlink(probe)
+            except OSError as err:
+                raise CatalogError(
+                    f"{folder} cannot be written ({err.strerror or type(err).__name__}); the run "
+                    "stopped before trying any paper, and no paper was charged"
+                ) from None
+
+    def clean_debris(self, older_than: float = DEBRIS_AGE) -> list[Path]:
+        """Remove the temporary files that a killed write left behind (`.<name>.<random>.tmp`); only
+        old ones, so that a write in progress in another run is never touched. Returns them."""
+        removed = []
+        limit = time.time() - older_than
+        for path in self.root.rglob(".*.tmp"):
+            try:
+                if path.is_file() and path.stat().st_mtime < limit:
+                    path.unlink()
+                    removed.append(path)
+            except OSError:
+                continue  # someone else removed it, or it is not ours to remove
+        return removed
 
     # --- reading -------------------------------------------------------------------------------
 
@@ -367,7 +400,7 @@ class Catalog:
 
     def save_state(self, topic: str, state: TopicState) -> None:
         data = state.model_dump(mode="json")
-        for key in ("attempts", "gave_up", "held_back"):
+        for key in ("owed", "gave_up", "held_back"):
             data[key] = dict(sorted(data[key].items()))
         atomic_write(self.state_path(topic), dump_yaml(data))
 

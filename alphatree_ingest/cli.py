@@ -65,7 +65,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     print(f"Starting the ingest flow for topic {request.topic} (Prefect) ...", file=sys.stderr)
     from flows.ingest import ingest
 
+    from .models import RunSummary
+
     state: Any = ingest(**request.model_dump(), return_state=True)
+    summary = state.result(raise_on_failure=False) if state.is_failed() else None
+    if isinstance(summary, RunSummary):
+        _print_summary(summary)
+        raise CliError(f"the ingest run stopped: {summary.run_fault}")
     if not state.is_completed():
         raise CliError(f"the ingest run failed: {state.message or state.name}")
     _print_summary(state.result())
@@ -73,18 +79,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary: Any) -> None:
+    from .harvest import FIRST_RUN_LOOKBACK
+
+    if summary.first_run:
+        print(
+            f"First run of topic {summary.topic}: looked back to {summary.start:%Y-%m-%d} "
+            f"({FIRST_RUN_LOOKBACK.days} days); use --since for older papers.",
+        )
     print(
         f"\nTopic {summary.topic}: {summary.found} found, {len(summary.drafted)} drafted, "
         f"{len(summary.updated)} updated, {len(summary.flagged)} flagged, {len(summary.skipped)} skipped, "
-        f"{len(summary.failed)} failed ({summary.seconds} s, {summary.requests} API request(s))."
+        f"{len(summary.failed)} failed, {len(summary.owed)} owed "
+        f"({summary.seconds} s, {summary.requests} arXiv API request(s) sent, retries included)."
     )
     if summary.watermark:
-        print(f"Watermark: every paper changed up to {summary.watermark.isoformat()} is done.")
+        print(
+            f"Watermark {summary.watermark.isoformat()}: every paper changed before it is drafted, "
+            "skipped for the reason listed, given up, or owed; the next run asks from there."
+        )
     rows = [("drafted ", i.id, i.draft) for i in summary.drafted]
     rows += [("updated ", i.id, f"{i.draft}  ({i.note})") for i in summary.updated]
     rows += [("flagged ", i.id, i.reason) for i in summary.flagged]
     rows += [("skipped ", i.id, i.reason) for i in summary.skipped]
     rows += [("FAILED  ", i.id, i.reason) for i in summary.failed]
+    rows += [("owed    ", i.id, i.reason) for i in summary.owed]
     for label, arxiv_id, text in rows:
         print(f"  {label} {arxiv_id}  {text}")
     for problem in summary.problems:

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7})$")
 """A bare arXiv identifier: new style `2401.01234`, or old style `hep-th/9901001`."""
@@ -233,17 +233,42 @@ class IngestRequest(_Strict):
     _topic = field_validator("topic")(_check_topic_id)
 
 
+class Owed(_Strict):
+    """A paper a topic still owes: it failed, or a fault of the whole run kept it from finishing."""
+
+    changed: dt.datetime | None = None
+    """The arXiv update time of the version that failed; the watermark never passes it."""
+    attempts: int = 0
+    """Runs that failed on this paper through its own fault (faults of a whole run are not counted)."""
+    reason: str = ""
+
+
 class TopicState(_Strict):
-    """Per-topic harvest state, kept with the tree in `catalog/state/<topic>.yaml`."""
+    """Per-topic harvest state, kept with the tree in `catalog/state/<topic>.yaml`.
+
+    The watermark means: every paper of the topic changed before it was drafted, skipped for a
+    recorded reason (tree, draft, rejected, held back) or given up, or is listed in `owed`."""
 
     watermark: dt.datetime | None = None
-    """arXiv update time up to which every paper was finished."""
-    attempts: dict[str, int] = Field(default_factory=dict)
-    """Failed papers and how many runs failed on them."""
+    """arXiv update time from which the next run asks (papers at it are asked again)."""
+    owed: dict[str, Owed] = Field(default_factory=dict)
+    """Papers to finish: failed (with their attempts) or stopped by a fault of the whole run."""
     gave_up: dict[str, str] = Field(default_factory=dict)
     """Papers given up after their retries, with the last reason."""
     held_back: dict[str, float] = Field(default_factory=dict)
     """Papers held back as low relevance, with their score (recover with --min-relevance 0 --since)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_attempts(cls, data: Any) -> Any:
+        """State files written before `owed` kept `attempts: {id: runs}` without update times."""
+        if isinstance(data, dict) and isinstance(data.get("attempts"), dict):
+            data = dict(data)
+            owed = dict(data.get("owed") or {})
+            for arxiv_id, runs in data.pop("attempts").items():
+                owed.setdefault(arxiv_id, {"attempts": runs, "reason": "failed before this version"})
+            data["owed"] = owed
+        return data
 
 
 class Flag(_Strict):
@@ -282,7 +307,15 @@ class RunSummary(_Strict):
     topic: str
     requests: int = 0
     """Requests sent to the arXiv API (pages and their retries)."""
+    start: dt.datetime | None = None
+    """Where this run's query started."""
+    first_run: bool = False
+    """No watermark yet and no --since: the run looked back FIRST_RUN_LOOKBACK."""
     watermark: dt.datetime | None = None
+    owed: list[Outcome] = Field(default_factory=list)
+    """Papers the topic still owes after this run (retried by the next one)."""
+    run_fault: str = ""
+    """A fault of the whole run (the host, the store): the run stopped and charged no paper for it."""
     found: int = 0
     drafted: list[Outcome] = Field(default_factory=list)
     updated: list[Outcome] = Field(default_factory=list)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from .harvest import MAX_ATTEMPTS
 from .models import Outcome, Paper, Problem, RunSummary, TopicState
 from .planning import Plan
 
@@ -23,6 +24,7 @@ class RunReport:
     drafted: list[Outcome] = field(default_factory=list)
     updated: list[Outcome] = field(default_factory=list)
     failed: list[Outcome] = field(default_factory=list)
+    skipped: list[Outcome] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
 
     @contextmanager
@@ -42,6 +44,8 @@ class RunReport:
             self.drafted.append(item)
         elif action == "updated":
             self.updated.append(item)
+        else:  # unchanged: this version is drafted already, e.g. by another run meanwhile
+            self.skipped.append(Outcome(id=paper.arxiv_id, reason=note or "already drafted, unchanged"))
 
     @property
     def failures(self) -> dict[str, str]:
@@ -58,8 +62,12 @@ class RunReport:
             drafted=self.drafted,
             updated=self.updated,
             flagged=plan.flagged,
-            skipped=plan.skipped,
+            skipped=plan.skipped + self.skipped,
             failed=self.failed,
+            owed=[
+                Outcome(id=arxiv_id, reason=f"{o.reason} (failed runs: {o.attempts} of {MAX_ATTEMPTS})")
+                for arxiv_id, o in state.owed.items()
+            ],
             problems=problems,
             seconds=round(time.monotonic() - self.started, 1),
             timings={k: round(v, 1) for k, v in self.timings.items()},
@@ -78,6 +86,10 @@ def markdown(summary: RunSummary) -> str:
     lines += [f"- [{d.id}](https://arxiv.org/abs/{d.id}) {md_inline(d.title)} — `{d.draft}`" for d in waiting]
     lines += ["", f"## Failures ({len(summary.failed)})"]
     lines += [f"- `{f.id}`: {md_inline(f.reason)}" for f in summary.failed]
+    if summary.run_fault:
+        lines += ["", "## The run stopped", "", md_inline(summary.run_fault)]
+    lines += ["", f"## Owed, retried by the next run ({len(summary.owed)})"]
+    lines += [f"- `{o.id}`: {md_inline(o.reason)}" for o in summary.owed]
     if summary.problems:
         lines += ["", f"## Catalog files that do not parse ({len(summary.problems)})"]
         lines += [f"- `{p.path}`: {md_inline(p.reason)}" for p in summary.problems]
@@ -92,6 +104,7 @@ def table_row(summary: RunSummary) -> dict[str, object]:
         "drafted": len(summary.drafted),
         "updated": len(summary.updated),
         "failed": len(summary.failed),
+        "owed": len(summary.owed),
         "seconds": summary.seconds,
         **{f"{k}_s": v for k, v in summary.timings.items()},
     }

@@ -22,10 +22,12 @@ from alphatree_ingest.arxiv_source import (
     DiscoveryError,
     PdfError,
     TransientError,
+    requests_sent,
 )
 from alphatree_ingest.catalog import Catalog, CatalogError, CatalogSnapshot
 from alphatree_ingest.config import Settings, SettingsError
 from alphatree_ingest.extract import ExtractError
+from alphatree_ingest.faults import FaultWatch, RunFault, kind_of
 from alphatree_ingest.implementations import Candidate
 from alphatree_ingest.marian import ModelUnavailable
 from alphatree_ingest.models import Extraction, IngestRequest, Paper, RunSummary, Translation
@@ -122,15 +124,26 @@ def ingest(
         return Failed(message=str(err))
 
 
-def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> RunSummary:
+def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     log = get_run_logger()
     report = RunReport(request.topic)
+    catalog.check_writable()  # an unwritable store is the run's fault, found before any paper
+    for path in catalog.clean_debris():
+        log.info("removed %s, left by a write that was killed", path)
     snapshot = catalog.load()
     state = catalog.load_state(request.topic)
     with report.timed("model_load"):
         stages.get_translator(settings)  # fail now, not after the downloads
     start = harvest.start_of_harvest(state, request.since, dt.datetime.now(dt.UTC))
+    first_run = state.watermark is None and request.since is None
+    if first_run:
+        log.info(
+            "topic %s has no watermark yet: this first run looks back %d days (--since goes further)",
+            request.topic,
+            harvest.FIRST_RUN_LOOKBACK.days,
+        )
     log.info("topic %s: asking arXiv for papers changed since %s", request.topic, start.isoformat())
+    sent = requests_sent(settings.arxiv_api)
     found = _retrying(discover_task, settings)(
         settings, snapshot.topics[request.topic].query, start, request.max_papers
     )
@@ -143,17 +156,42 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> RunSum
         log.warning("left untouched, does not parse: %s", problem.reason)
     for arxiv_id, reason in found.refused:
         report.fail(arxiv_id, reason)
+    watch, stopped, unreached = FaultWatch(), "", set()
     for n, paper in enumerate(plan.todo, start=1):
-        _one_paper(settings, snapshot, request.topic, paper, plan, report, f"[{n}/{len(plan.todo)}]")
-    drafted = {item.id for item in report.drafted + report.updated}
+        try:
+            _one_paper(
+                settings, snapshot, request.topic, paper, plan, report, watch, f"[{n}/{len(plan.todo)}]"
+            )
+        except RunFault as fault:
+            stopped = str(fault)
+            unreached = {p.arxiv_id for p in plan.todo[n:]}
+            break
+    run_fault = stopped or " ".join(watch.run_faults().values())
+    charged, deferred = watch.split()
     new_state = harvest.advance(
-        state, found.papers, report.failures, held_back=plan.held_back, drafted=drafted
+        state,
+        found.papers,
+        start=start,
+        truncated=found.truncated,
+        failed=charged,
+        deferred=deferred,
+        unreached=unreached,
+        held_back=plan.held_back,
+        drafted={item.id for item in report.drafted + report.updated},
     )
     catalog.save_state(request.topic, new_state)
     summary = report.summary(
-        plan, new_state, found=len(found.papers), requests=found.requests, problems=snapshot.problems
+        plan,
+        new_state,
+        found=len(found.papers),
+        requests=requests_sent(settings.arxiv_api) - sent,
+        problems=snapshot.problems,
     )
+    summary.start, summary.first_run, summary.run_fault = start, first_run, run_fault
     _artifacts(summary)
+    if run_fault:
+        log.error("%s", run_fault)
+        return Failed(message=run_fault, data=summary)
     return summary
 
 
@@ -164,30 +202,40 @@ def _one_paper(
     paper: Paper,
     plan: planning.Plan,
     report: RunReport,
+    watch: FaultWatch,
     label: str,
 ) -> None:
-    """fetch -> extract -> translate -> find code -> draft; a failing paper is reported, the run goes on."""
+    """fetch -> extract -> translate -> find code -> draft; a failing paper is reported and the run
+    goes on, unless the failure is the whole run's (RunFault)."""
     log = get_run_logger()
     label = f"{label} {paper.versioned_id}"
+    passed: list[str] = []
+    stage = "fetch"
     try:
-        with report.timed("fetch"):
+        with report.timed(stage):
             pdf = _retrying(fetch_task, settings)(settings, paper)
-        with report.timed("extract"):
+        passed.append(stage)
+        with report.timed(stage := "extract"):
             extraction = extract_task(settings, paper, pdf)
-        with report.timed("translate"):
+        passed.append(stage)
+        with report.timed(stage := "translate"):
             translation = translate_task(settings, paper, extraction)
-        with report.timed("code"):
+        passed.append(stage)
+        with report.timed(stage := "code"):
             code = _retrying(code_task, settings)(settings, paper, extraction)
-        with report.timed("draft"):
+        passed.append(stage)
+        with report.timed(stage := "draft"):
             relevance = plan.relevance.get(paper.arxiv_id)
             written = draft_task(settings, snapshot, topic, paper, extraction, translation, code, relevance)
     except ModelUnavailable:
         raise
     except Exception as err:  # one bad paper never stops the run
         reason = str(err) if isinstance(err, EXPECTED) else f"{type(err).__name__}: {err}"
-        log.warning("%s failed: %s", label, reason)
+        log.warning("%s failed at %s: %s", label, stage, reason)
         report.fail(paper.arxiv_id, reason)
+        watch.failed(paper.arxiv_id, stage, kind_of(stage, err), reason, passed)
         return
+    watch.succeeded([*passed, stage])
     log.info("%s %s -> %s %s", label, written.action, written.path, written.note)
     report.written(paper, written.action, str(written.path), written.note)
     if written.action == "drafted" and start_review_run(settings, paper.arxiv_id, written.name):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -117,6 +119,10 @@ class ArxivServer(_Loopback):
         """Per path prefix, seconds to stall before answering (once each): timeouts."""
         self.page_faults: dict[int, list[bytes]] = {}
         """Per `start` offset, Atom bodies served (once each) instead of that page."""
+        self.resets: set[str] = set()
+        """Path prefixes whose every connection is reset without an answer (a broken host)."""
+        self.trickle: dict[str, float] = {}
+        """Path prefixes answered one byte at a time, this many seconds apart (a stalling host)."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -126,6 +132,15 @@ class ArxivServer(_Loopback):
             def do_GET(self) -> None:  # noqa: N802
                 server.requests.append((time.time(), self.path))
                 path = urlparse(self.path).path
+                if any(path.startswith(prefix) for prefix in server.resets):
+                    linger = struct.pack("ii", 1, 0)  # close with RST: "connection reset by peer"
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.close()
+                    self.close_connection = True
+                    return None
+                for prefix, pause in server.trickle.items():
+                    if path.startswith(prefix):
+                        return self._trickle(pause)
                 for prefix, stalls in server.delays.items():
                     if path.startswith(prefix) and stalls:
                         time.sleep(stalls.pop(0))
@@ -150,6 +165,19 @@ class ArxivServer(_Loopback):
 
             def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
                 _reply(self, status, body, headers)
+
+            def _trickle(self, pause: float) -> None:
+                body = b"%PDF-1.7\n" + b"x" * 100000
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(pause)
+                except OSError:
+                    return  # the client gave up, as it should
 
         self._listen(Handler)
 

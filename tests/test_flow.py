@@ -64,9 +64,10 @@ def test_watermark_holds_at_a_failure_and_a_noop_rerun_costs_one_request(
         )
     first = ingest(topic="gan", since="2026-01-01")
     assert [d.id for d in first.drafted] == ["2611.00101", "2611.00103"]
-    assert first.watermark.isoformat() == _iso(when[1])  # held before the failed paper
+    assert first.watermark.isoformat() == _iso(when[2])  # held at the failed paper: asked again
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
-    assert state["attempts"] == {"2611.00102": 1}
+    assert list(state["owed"]) == ["2611.00102"] and state["owed"]["2611.00102"]["attempts"] == 1
+    assert [o.id for o in first.owed] == ["2611.00102"]
 
     arxiv_server.pdfs["2611.00102v1"] = make_paper_pdf("Paper2GAN: Number 2", "We propose it.")
     second = ingest(topic="gan")
@@ -95,7 +96,7 @@ def test_a_paper_failing_three_runs_is_given_up_and_no_longer_holds_the_watermar
     assert [len(r.failed) for r in runs] == [1, 1, 1]
     assert runs[2].watermark.isoformat() == _iso(good)
     state = yaml.safe_load((home / "catalog" / "state" / "gan.yaml").read_text())
-    assert "HTTP 404" in state["gave_up"]["2611.00201"] and state["attempts"] == {}
+    assert "HTTP 404" in state["gave_up"]["2611.00201"] and state["owed"] == {}
     fourth = ingest(topic="gan")
     assert fourth.failed == [] and fourth.requests == 1
 
