@@ -8,6 +8,8 @@ import email.utils
 import fcntl
 import logging
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import requests
+import requests.adapters
+import urllib3
+import urllib3.connection
 
 from .catalog import atomic_write, safe_filename
 from .config import Settings
@@ -105,6 +110,88 @@ class PoliteLimiter:
 
 
 _SENT: collections.Counter[str] = collections.Counter()
+_WATCH = threading.local()
+
+
+class _Deadline:
+    """Bounds one request in total time: when it expires, the sockets of the request are shut down,
+    which ends any read in progress (a read timeout alone never fires on a host that trickles)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self.sockets: list[socket.socket] = []
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _WATCH.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._timer.cancel()
+        _WATCH.deadline = None
+
+    def track(self, sock: socket.socket | None) -> None:
+        if sock is not None:
+            self.sockets.append(sock)
+            if self.expired:
+                self._shut(sock)
+
+    def _expire(self) -> None:
+        self.expired = True
+        for sock in self.sockets:
+            self._shut(sock)
+
+    @staticmethod
+    def _shut(sock: socket.socket) -> None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
+def _track(sock: socket.socket | None) -> None:
+    deadline = getattr(_WATCH, "deadline", None)
+    if deadline is not None:
+        deadline.track(sock)
+
+
+class _HTTPConnection(urllib3.connection.HTTPConnection):
+    """Registers its socket with the request's deadline, for new and reused connections alike."""
+
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _track(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _HTTPSConnection(urllib3.connection.HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        _track(self.sock)
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        _track(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _HTTPPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+class _DeadlineAdapter(requests.adapters.HTTPAdapter):
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
 def requests_sent(url: str) -> int:
@@ -145,6 +232,7 @@ class PoliteSession(requests.Session):
         retries: int = 3,
         backoff: float = 2.0,
         max_bytes: int = 80 * 1024 * 1024,
+        deadline: float = 300.0,
     ) -> None:
         super().__init__()
         self.limiter = limiter
@@ -152,22 +240,34 @@ class PoliteSession(requests.Session):
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.deadline = deadline
         self.answered = False
         self.headers["User-Agent"] = USER_AGENT
+        self.mount("http://", _DeadlineAdapter())
+        self.mount("https://", _DeadlineAdapter())
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs.setdefault("timeout", self.timeout)
         kwargs.pop("headers", None)  # the arxiv package's own user-agent is replaced by ours
         for attempt in range(self.retries + 1):
+            deadline = _Deadline(self.deadline)
             try:
-                with self.limiter.slot():  # the body is read inside the slot: never two in flight
+                with self.limiter.slot(), deadline:  # the body is read inside the slot: never two in flight
                     _SENT[_host(url)] += 1
                     kwargs["stream"] = True
                     response = super().request(method, url, *args, **kwargs)
                     self._read_body(response)
-            except requests.Timeout:
-                raise TransientError(f"{_host(url)} did not answer within {self.timeout:g} s") from None
-            except requests.ConnectionError as err:
+                if deadline.expired:
+                    raise requests.ConnectionError("deadline")
+            except requests.RequestException as err:
+                if deadline.expired:
+                    raise TransientError(
+                        f"{_host(url)} took longer than {self.deadline:g} s in total; abandoned"
+                    ) from None
+                if not isinstance(err, requests.Timeout | requests.ConnectionError):
+                    raise
+                if isinstance(err, requests.Timeout):
+                    raise TransientError(f"{_host(url)} did not answer within {self.timeout:g} s") from None
                 if not self.answered:
                     raise ArxivUnavailable(
                         f"cannot reach {_host(url)} ({_reason(err)}); check the network or "
@@ -253,7 +353,10 @@ class ArxivSource:
             settings.cache_dir / "arxiv.lock", settings.arxiv_delay, settings.prefect_limit
         )
         self.session = PoliteSession(
-            self.limiter, timeout=settings.http_timeout, max_bytes=settings.max_pdf_bytes
+            self.limiter,
+            timeout=settings.http_timeout,
+            max_bytes=settings.max_pdf_bytes,
+            deadline=settings.http_deadline,
         )
         self.page_size = page_size
 

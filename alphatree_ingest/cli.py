@@ -467,7 +467,12 @@ def main(argv: list[str] | None = None) -> int:
     from .catalog import CatalogError
     from .config import SettingsError
     from .marian import ModelUnavailable
+    from .processes import reap_orphan_servers, stop_on_sigterm
 
+    stop_on_sigterm()
+    stopped = reap_orphan_servers()
+    if stopped:
+        print(f"Stopped {len(stopped)} temporary Prefect server(s) left by killed runs.", file=sys.stderr)
     try:
         return int(args.func(args))
     except (CliError, SettingsError, ModelUnavailable, ArxivUnavailable, CatalogError) as err:

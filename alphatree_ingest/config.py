@@ -50,6 +50,9 @@ class Settings:
     """Optional token for the GitHub API."""
     http_timeout: float = 60.0
     """Seconds before a network request is abandoned (`ALPHATREE_HTTP_TIMEOUT`)."""
+    http_deadline: float = 300.0
+    """Seconds a request may take in total, body included (`ALPHATREE_HTTP_DEADLINE`): a host that
+    trickles bytes is abandoned, and the arXiv lock it holds is freed for other runs."""
     retry_delays: tuple[float, ...] = (10.0, 60.0)
     """Seconds before each retry of a network task after a transient fault (`ALPHATREE_RETRY_DELAYS`)."""
     max_pdf_bytes: int = 80 * 1024 * 1024
@@ -93,6 +96,8 @@ class Settings:
             raise SettingsError(f"ALPHATREE_ARXIV_API must be an http(s) URL, not {self.arxiv_api!r}.")
         if self.http_timeout <= 0:
             raise SettingsError("ALPHATREE_HTTP_TIMEOUT must be a positive number of seconds.")
+        if self.http_deadline <= 0:
+            raise SettingsError("ALPHATREE_HTTP_DEADLINE must be a positive number of seconds.")
         if any(d < 0 for d in self.retry_delays):
             raise SettingsError("ALPHATREE_RETRY_DELAYS cannot be negative.")
         if self.mt_backend not in {"auto", "transformers", "ctranslate2"}:
@@ -153,6 +158,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "ALPHATREE_GITHUB_API": ("github_api", _text),
     "ALPHATREE_GITHUB_TOKEN": ("github_token", _text),
     "ALPHATREE_HTTP_TIMEOUT": ("http_timeout", float),
+    "ALPHATREE_HTTP_DEADLINE": ("http_deadline", float),
     "ALPHATREE_RETRY_DELAYS": ("retry_delays", _delays),
     "ALPHATREE_REVIEWER": ("reviewer", _text),
     "PREFECT_API_URL": ("prefect_api_url", _text),

@@ -196,3 +196,19 @@ def test_debris_of_a_killed_write_is_removed_by_the_next_run(
     os.utime(old, (0, 0))
     ingest(topic="gan")
     assert not old.exists() and fresh.exists()
+
+
+def test_a_pdf_trickled_byte_by_byte_is_abandoned_at_the_deadline_and_frees_the_arxiv_lock(
+    prefect_harness: None, quick: Settings, arxiv_server: ArxivServer, home: Path, monkeypatch: Any
+) -> None:
+    """A read timeout never fires on a host that sends one byte a second; the total deadline does."""
+    from flows.ingest import ingest
+
+    monkeypatch.setenv("ALPHATREE_HTTP_DEADLINE", "2")
+    ids = _papers(arxiv_server, [3, 2])
+    arxiv_server.trickle[f"/pdf/{ids[0]}"] = 0.5
+    summary = ingest(topic="gan")
+    (failure,) = summary.failed
+    assert failure.id == ids[0] and "took longer than 2 s in total" in failure.reason
+    assert [d.id for d in summary.drafted] == [ids[1]]  # the lock was free for the next request
+    assert _state(home)["owed"][ids[0]]["attempts"] == 1
