@@ -4,6 +4,7 @@ and the refresh of a draft for a new arXiv version that keeps every reviewer edi
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -369,19 +370,66 @@ class Block:
 
 
 def split_blocks(text: str) -> list[Block]:
-    """Top-level key blocks (the key line and its indented or `- ` lines) and the lines between them."""
+    """Top-level key blocks (the key line and its indented or `- ` lines) and the lines between them.
+
+    Blank and column-0 comment lines belong to the block they sit inside (a comment between two list
+    items of `figures:`), or stand between blocks when the next line starts a new key."""
     blocks: list[Block] = []
+    pending: list[str] = []
     for line in text.splitlines(keepends=True):
         match = _KEY.match(line)
         if match:
+            if pending:
+                blocks.append(Block(None, pending))
+                pending = []
             blocks.append(Block(match.group(1), [line]))
+        elif not line.strip() or line.startswith("#"):
+            pending.append(line)
         elif blocks and blocks[-1].key is not None and line[:1] in (" ", "-", "\t"):
-            blocks[-1].lines.append(line)
-        elif blocks and blocks[-1].key is None:
-            blocks[-1].lines.append(line)
+            blocks[-1].lines += [*pending, line]
+            pending = []
         else:
-            blocks.append(Block(None, [line]))
+            blocks.append(Block(None, [*pending, line]))
+            pending = []
+    if pending:
+        blocks.append(Block(None, pending))
     return blocks
+
+
+def comments_in(block: Block, value: Any) -> tuple[list[str], bool]:
+    """The comments a reviewer wrote inside a block whose value is `value`, as full-line comments
+    (inline ones included), and whether the block was otherwise exactly the machine's rendering of
+    that value. When it was not (the reviewer reformatted it), only full-line comments are found."""
+    machine = dump_yaml({block.key: value}).splitlines(keepends=True)
+    written = block.lines
+    found: list[str] = []
+    clean = True
+    matcher = difflib.SequenceMatcher(a=[m.rstrip() for m in machine], b=[w.rstrip() for w in written])
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        extra = written[b0:b1]
+        if op == "replace" and a1 - a0 == b1 - b0:
+            for m, w in zip(machine[a0:a1], extra, strict=True):
+                rest = w.rstrip()[len(m.rstrip()) :]
+                if w.rstrip().startswith(m.rstrip()) and rest.strip().startswith("#") and rest[:1] == " ":
+                    found.append(rest.strip() + "\n")
+                else:
+                    clean = False
+            continue
+        if op in ("delete", "replace"):
+            clean = False
+        found += [line.strip() + "\n" for line in extra if line.strip().startswith("#")]
+        clean = clean and all(not line.strip() or line.strip().startswith("#") for line in extra)
+    if not clean:
+        found = [line.strip() + "\n" for line in written if line.strip().startswith("#")]
+    return found, clean
+
+
+def rewrite_block(block: Block, value: Any, old_value: Any) -> str:
+    """The block with `value` in place of `old_value`; the reviewer's comments stay, above the key."""
+    comments, _ = comments_in(block, old_value)
+    return "".join(comments) + dump_yaml({block.key: value})
 
 
 @dataclass
@@ -422,7 +470,8 @@ def update_draft(old_text: str, new: CatalogEntry) -> Update:
         "refreshed": refreshed,
         "kept_reviewer_edits": kept,
     }
-    provenance_block = Block("provenance", [dump_yaml({"provenance": provenance})])
+    old_block = next((b for b in out if b.key == "provenance"), Block("provenance"))
+    provenance_block = Block("provenance", [rewrite_block(old_block, provenance, old_provenance)])
     out = [b for b in out if b.key != "provenance"] + [provenance_block]
     text = "".join("".join(b.lines) for b in out)
     if not text.endswith("\n"):
@@ -442,9 +491,12 @@ def _refresh_blocks(
         key = block.key
         if key is None or key == "provenance":
             out.append(block)
-        elif untouched(key):
+        elif untouched(key) and comments_in(block, current[key])[1]:
+            comments = comments_in(block, current[key])[0]
             if key in new_data:
-                out.append(Block(key, [dump_yaml({key: new_data[key]})]))
+                out.append(Block(key, [*comments, dump_yaml({key: new_data[key]})]))
+            elif comments:
+                out.append(Block(None, comments))  # the value goes, the reviewer's words stay
             if key not in new_data or _jsonable(current[key]) != _jsonable(new_data[key]):
                 refreshed.append(key)  # a value the machine no longer suggests is dropped
         else:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+import yaml
+
 from .catalog import CatalogSnapshot, dump_yaml
-from .draft import split_blocks
+from .draft import rewrite_block, split_blocks
 from .models import CatalogEntry, EntryCode
 from .report import md_inline
 
@@ -98,7 +100,8 @@ def apply_edits(text: str, changed: dict[str, Any]) -> str:
     out = []
     for block in blocks:
         if block.key in changed:
-            out.append(dump_yaml({block.key: changed[block.key]}))
+            old = (yaml.safe_load("".join(block.lines)) or {}).get(block.key)
+            out.append(rewrite_block(block, changed[block.key], old))
         else:
             out.append("".join(block.lines))
     present = {b.key for b in blocks}

@@ -8,12 +8,12 @@ from pathlib import Path
 import yaml
 
 from alphatree_ingest.draft import build_entry, render_draft, split_blocks, update_draft
-from alphatree_ingest.models import CodeLink, Extraction, Paper, Reference, Translation
+from alphatree_ingest.models import CodeLink, Extraction, Figure, Paper, Reference, Translation
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
 
-def _entry(version: int, abstract: str, abstract_zh: str):  # type: ignore[no-untyped-def]
+def _entry(version: int, abstract: str, abstract_zh: str, figures: int = 0):  # type: ignore[no-untyped-def]
     paper = Paper(
         arxiv_id="2611.00001",
         version=version,
@@ -26,8 +26,20 @@ def _entry(version: int, abstract: str, abstract_zh: str):  # type: ignore[no-un
     extraction = Extraction(
         code_links=[CodeLink(url="https://github.com/a/foogan", framework="pytorch", evidence="our code")],
         references=[Reference(text="WGAN", arxiv="1701.07875")],
+        figures=[
+            Figure(
+                number=str(n), page=n, bbox=(0, 0, 9, 9), caption=f"Figure {n}: v{version}.", file=f"f{n}.png"
+            )
+            for n in range(1, figures + 1)
+        ],
     )
-    translation = Translation(title_zh="机器标题", abstract_zh=abstract_zh, model="m", backend="b")
+    translation = Translation(
+        title_zh="机器标题",
+        abstract_zh=abstract_zh,
+        captions_zh=[f"图{n}：第{version}版。" for n in range(1, figures + 1)],
+        model="m",
+        backend="b",
+    )
     return build_entry(
         paper,
         extraction,
@@ -35,7 +47,7 @@ def _entry(version: int, abstract: str, abstract_zh: str):  # type: ignore[no-un
         topic="gan/training",
         tree=[],
         taken_slugs=set(),
-        figure_files={},
+        figure_files={str(n): f"figures/2611.00001/v{version}-f{n}.png" for n in range(1, figures + 1)},
         now=dt.datetime(2026, 11, 28, tzinfo=dt.UTC),
     )
 
@@ -96,3 +108,62 @@ def test_a_draft_broken_mid_edit_is_skipped_and_left_alone(home: Path) -> None:
     assert "does not parse, left untouched" in result.skipped[0].reason
     assert [p.path for p in snapshot.problems] == [str(broken)]
     assert broken.read_text() == "id: foo\ntitle: [unclosed\n"
+
+
+def _kept_lines(old: str, new: str, refreshed: list[str]) -> list[str]:
+    """Lines of the old draft, outside refreshed fields and provenance, missing from the new one."""
+    new_lines = new.splitlines()
+    gone = []
+    for block in split_blocks(old):
+        if block.key in refreshed or block.key == "provenance":
+            continue
+        gone += [line.rstrip("\n") for line in block.lines if line.rstrip("\n") not in new_lines]
+    return gone
+
+
+def test_a_refresh_keeps_every_comment_inside_a_refreshed_list_and_leaves_no_stale_item() -> None:
+    """Bug: an indented comment inside `figures:` was deleted, and a column-0 comment between items
+    left 12 stale items after the new list (25 figures instead of 13)."""
+    text = render_draft(_entry(1, "First.", "第一。", figures=13), PROMPTS)
+    lines = text.splitlines(keepends=True)
+    second_item = [i for i, line in enumerate(lines) if line.startswith("- file: figures/")][1]
+    lines.insert(second_item, "# reviewer: figure 2 is the one to show\n")
+    third_item = [i for i, line in enumerate(lines) if line.startswith("- file: figures/")][2]
+    lines.insert(third_item + 1, "  # reviewer: caption checked against the PDF\n")
+    fourth = [i for i, line in enumerate(lines) if line.startswith("- file: figures/")][3]
+    lines[fourth] = lines[fourth].rstrip("\n") + "  # looks blurry\n"
+    edited = "".join(lines)
+    assert yaml.safe_load(edited)["figures"] == yaml.safe_load(text)["figures"]  # comments only
+
+    update = update_draft(edited, _entry(2, "Second.", "第二。", figures=13))
+    data = yaml.safe_load(update.text)
+    assert len(data["figures"]) == 13
+    assert [f["caption"] for f in data["figures"]] == [f"Figure {n}: v2." for n in range(1, 14)]
+    assert "figures" in update.refreshed
+    for comment in (
+        "# reviewer: figure 2 is the one to show",
+        "# reviewer: caption checked against the PDF",
+        "# looks blurry",
+    ):
+        assert update.text.count(comment) == 1, comment
+    assert _kept_lines(edited, update.text, update.refreshed) == []  # no reviewer byte changed
+
+    third = update_draft(update.text, _entry(3, "Third.", "第三。", figures=13))  # and again
+    assert len(yaml.safe_load(third.text)["figures"]) == 13
+    assert third.text.count("# looks blurry") == 1
+
+
+def test_a_reformatted_but_equal_field_is_kept_as_the_reviewer_wrote_it() -> None:
+    text = render_draft(_entry(1, "First.", "第一。"), PROMPTS)
+    edited = text.replace("abstract_zh: 第一。", "abstract_zh: '第一。'")
+    assert edited != text and yaml.safe_load(edited)["abstract_zh"] == "第一。"
+    update = update_draft(edited, _entry(2, "Second.", "第二。"))
+    assert "abstract_zh: '第一。'\n" in update.text and "abstract_zh" in update.kept
+
+
+def test_comments_a_reviewer_put_inside_provenance_survive_a_refresh() -> None:
+    text = render_draft(_entry(1, "First.", "第一。"), PROMPTS)
+    edited = text.replace("provenance:\n", "provenance:\n  # asked the authors about the code\n", 1)
+    update = update_draft(edited, _entry(2, "Second.", "第二。"))
+    assert update.text.count("# asked the authors about the code") == 1
+    assert yaml.safe_load(update.text)["provenance"]["new_version"]["version"] == 2
