@@ -18,6 +18,24 @@ from .layout import Block, Box, area, grow, is_furniture, overlap, union
 from .models import Figure, FigureKind
 
 FIGURE_DPI = 150
+MAX_PIXELS = 16_000_000
+"""Most pixels of any render: a giant page (PDF allows 200 inches a side) is drawn at a lower
+resolution instead of taking gigabytes, or failing in MuPDF's own limits."""
+
+
+def render(page: Any, box: Box, dpi: float, **options: Any) -> Any:
+    """A pixmap of `box` at `dpi`, or lower when that would exceed MAX_PIXELS.
+    Raises RuntimeError when MuPDF cannot draw it (the caller drops that render, never the paper)."""
+    import pymupdf
+
+    inches = max(1e-6, (box[2] - box[0]) / 72) * max(1e-6, (box[3] - box[1]) / 72)
+    dpi = min(dpi, (MAX_PIXELS / inches) ** 0.5)
+    try:
+        return page.get_pixmap(clip=pymupdf.Rect(box), dpi=max(1, int(dpi)), annots=False, **options)
+    except Exception as err:  # MuPDF's limits (FzErrorLimit) and broken content alike
+        raise RuntimeError(f"page {page.number + 1} cannot be drawn: {err}") from None
+
+
 CAPTION = re.compile(
     r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)?\d+(?:\.\d+)?)\s*(?:[:.|]|\s[-–—]\s)",
 )
@@ -318,8 +336,8 @@ def _trim(page: Any, box: Box) -> Box:
     import pymupdf
 
     try:
-        pix = page.get_pixmap(clip=pymupdf.Rect(box), dpi=48, colorspace=pymupdf.csGRAY, annots=False)
-    except Exception:
+        pix = render(page, box, 48, colorspace=pymupdf.csGRAY)
+    except RuntimeError:
         return box
     return _content_box(pix, box)
 
@@ -419,11 +437,10 @@ def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
 
 def _photo_share(page: Any, box: Box) -> float:
     """1.0 for a photograph-like raster (many colours, little white), 0.0 for a drawing-like one."""
-    import pymupdf
 
     try:
-        pix = page.get_pixmap(clip=pymupdf.Rect(box), dpi=18, annots=False)
-    except Exception:
+        pix = render(page, box, 18)
+    except RuntimeError:
         return 0.5
     samples, n = pix.samples, pix.n
     pixels = len(samples) // max(1, n)
@@ -518,7 +535,6 @@ def find_figures(
 def _figure(
     page: Any, number: int, cap: Block, region: Region, layout: PageLayout, out_dir: Path | None, prefix: str
 ) -> Figure:
-    import pymupdf
 
     label = caption_number(cap) or "?"
     caption = " ".join(cap.text.split())[:2000]
@@ -529,9 +545,12 @@ def _figure(
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
         file = f"{prefix}-{label}.png"
-        pix = page.get_pixmap(clip=pymupdf.Rect(region.box), dpi=FIGURE_DPI, annots=False)
-        box, pix = _trim_render(pix, region.box)
-        pix.save(str(out_dir / file))
+        try:
+            pix = render(page, region.box, FIGURE_DPI)
+            box, pix = _trim_render(pix, region.box)
+            pix.save(str(out_dir / file))
+        except RuntimeError:
+            box, file = region.box, None  # the figure is listed without its picture
     return Figure(
         number=label,
         page=number,

@@ -188,3 +188,30 @@ def test_a_hyphenated_reference_title_still_finds_its_parent(tmp_path: Path) -> 
     tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
     parents, evidence = suggest_parents(paper, extraction, tree)
     assert parents[0] == "resnet" and "Deep Residual Learning" in evidence["resnet"][0]
+
+
+@pytest.mark.parametrize("side", [9000, 14400])
+def test_a_giant_page_is_drawn_within_the_pixel_cap_and_never_fails_the_paper(
+    tmp_path: Path, side: int
+) -> None:
+    """Bug: a 9000-pt page rendered at 2 GB and a 14400-pt page (the largest PDF allows) ended in an
+    uncaught FzErrorLimit. The page here is an ordinary one scaled up, as a poster is."""
+    import pymupdf
+
+    from alphatree_ingest.figures import MAX_PIXELS
+
+    small, page = _page()
+    prose(page, (36, 36, 576, 200))
+    draw_diagram(page, (36, 300, 576, 420), labels=4)
+    _caption(page, (36, 430, 576, 470), "Figure 1: The whole architecture, on a giant page.")
+    doc = pymupdf.open()
+    giant = doc.new_page(width=side * 612 / 792, height=side)
+    giant.show_pdf_page(giant.rect, small, 0)
+    pdf = tmp_path / "giant.pdf"
+    doc.save(pdf)
+    result = extract(pdf, tmp_path / "figures")
+    (figure,) = result.figures
+    assert figure.number == "1" and figure.file
+    png = pymupdf.Pixmap(str(tmp_path / "figures" / figure.file))
+    assert png.width * png.height <= MAX_PIXELS
+    assert png.width > 2000  # drawn at a lower resolution, not to nothing
