@@ -232,7 +232,7 @@ class PoliteSession(requests.Session):
         retries: int = 3,
         backoff: float = 2.0,
         max_bytes: int = 80 * 1024 * 1024,
-        deadline: float = 300.0,
+        deadline: float = 120.0,
     ) -> None:
         super().__init__()
         self.limiter = limiter
@@ -347,6 +347,7 @@ class ArxivSource:
     """arXiv API and PDF access for one run; every request shares one politeness limiter."""
 
     def __init__(self, settings: Settings, *, page_size: int = 200, page_retries: int = 3) -> None:
+        settings.check_arxiv_politeness()
         self.settings = settings
         self.page_retries = page_retries
         self.limiter = PoliteLimiter(

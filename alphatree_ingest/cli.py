@@ -59,6 +59,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     request = _request(args)
     settings = _settings()
+    settings.check_arxiv_politeness()
     Catalog(settings.catalog_dir).topic(request.topic)
     print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
     get_translator(settings)  # fails in one sentence, before Prefect starts
@@ -317,7 +318,9 @@ def _schedules(args: argparse.Namespace) -> list[Any]:
 
     from .catalog import Catalog
 
-    topics = list(Catalog(_settings().catalog_dir).topics())
+    settings = _settings()
+    settings.check_arxiv_politeness()  # the schedules will ask arXiv every night
+    topics = list(Catalog(settings.catalog_dir).topics())
     chosen = args.topic or topics
     unknown = [t for t in chosen if t not in topics]
     if unknown:

@@ -50,7 +50,7 @@ class Settings:
     """Optional token for the GitHub API."""
     http_timeout: float = 60.0
     """Seconds before a network request is abandoned (`ALPHATREE_HTTP_TIMEOUT`)."""
-    http_deadline: float = 300.0
+    http_deadline: float = 120.0
     """Seconds a request may take in total, body included (`ALPHATREE_HTTP_DEADLINE`): a host that
     trickles bytes is abandoned, and the arXiv lock it holds is freed for other runs."""
     retry_delays: tuple[float, ...] = (10.0, 60.0)
@@ -87,11 +87,6 @@ class Settings:
         """Refuse settings that would break arXiv's terms or cannot work."""
         if self.arxiv_delay < 0:
             raise SettingsError("ALPHATREE_ARXIV_DELAY cannot be negative.")
-        if self.arxiv_delay < ARXIV_MIN_DELAY and not _is_loopback(self.arxiv_api):
-            raise SettingsError(
-                f"ALPHATREE_ARXIV_DELAY={self.arxiv_delay:g} is below arXiv's limit of one request "
-                f"every {ARXIV_MIN_DELAY:g} s; only loopback test servers may use a shorter delay."
-            )
         if urlparse(self.arxiv_api).scheme not in {"http", "https"}:
             raise SettingsError(f"ALPHATREE_ARXIV_API must be an http(s) URL, not {self.arxiv_api!r}.")
         if self.http_timeout <= 0:
@@ -104,6 +99,15 @@ class Settings:
             raise SettingsError(
                 "ALPHATREE_MT_BACKEND must be 'ctranslate2', 'transformers' or 'auto', "
                 f"not {self.mt_backend!r}."
+            )
+
+    def check_arxiv_politeness(self) -> None:
+        """Refuse a delay under arXiv's limit for a real arXiv host. Checked by the commands that
+        contact arXiv (ingest, serve, deploy), not by those that never do (translate, review, publish)."""
+        if self.arxiv_delay < ARXIV_MIN_DELAY and not _is_loopback(self.arxiv_api):
+            raise SettingsError(
+                f"ALPHATREE_ARXIV_DELAY={self.arxiv_delay:g} is below arXiv's limit of one request "
+                f"every {ARXIV_MIN_DELAY:g} s; only loopback test servers may use a shorter delay."
             )
 
     # Paths under the tree's root.

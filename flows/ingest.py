@@ -115,6 +115,7 @@ def ingest(
     try:
         request = IngestRequest(topic=topic, since=since, max_papers=max_papers, min_relevance=min_relevance)
         settings = Settings.from_env()
+        settings.check_arxiv_politeness()
         catalog = Catalog(settings.catalog_dir)
         catalog.topic(request.topic)
         with catalog.run_lock(request.topic):

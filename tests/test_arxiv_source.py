@@ -102,8 +102,9 @@ def test_since_stops_at_older_papers_and_max_papers_caps(tmp_path: Path, arxiv_s
 
 def test_a_delay_under_three_seconds_is_refused_for_arxiv_org() -> None:
     with pytest.raises(SettingsError, match="below arXiv's limit"):
-        Settings.from_env({"ALPHATREE_ARXIV_DELAY": "1"})
-    assert Settings.from_env({"ALPHATREE_ARXIV_DELAY": "0.1", "ALPHATREE_ARXIV_API": "http://127.0.0.1:1/q"})
+        ArxivSource(Settings.from_env({"ALPHATREE_ARXIV_DELAY": "1"}))
+    loopback = {"ALPHATREE_ARXIV_DELAY": "0.1", "ALPHATREE_ARXIV_API": "http://127.0.0.1:1/q"}
+    Settings.from_env(loopback).check_arxiv_politeness()
 
 
 def test_a_timeout_is_a_transient_error_for_the_task_retries(

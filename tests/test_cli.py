@@ -80,6 +80,9 @@ def test_bad_since_and_delay_are_refused(home: Path) -> None:
     env["ALPHATREE_ARXIV_DELAY"] = "1"
     result = run_cli(["ingest", "--topic", "gan"], env)
     assert result.returncode == 1 and "below arXiv's limit" in result.stderr
+    for never_asks_arxiv in (["review", "list"], ["publish"]):  # bug: these refused too
+        result = run_cli(never_asks_arxiv, env)
+        assert result.returncode == 0 and "arXiv" not in result.stderr, result.stderr
 
 
 def test_extract_prints_the_design_json_and_writes_pngs(tmp_path: Path, home: Path) -> None:

@@ -212,3 +212,22 @@ def test_a_pdf_trickled_byte_by_byte_is_abandoned_at_the_deadline_and_frees_the_
     assert failure.id == ids[0] and "took longer than 2 s in total" in failure.reason
     assert [d.id for d in summary.drafted] == [ids[1]]  # the lock was free for the next request
     assert _state(home)["owed"][ids[0]]["attempts"] == 1
+
+
+def test_memory_lines_that_are_json_but_not_rows_are_skipped_and_counted(
+    prefect_harness: None, quick: Settings, arxiv_server: ArxivServer, home: Path
+) -> None:
+    """Bug: a valid-JSON line that is not an object (`[1, 2, 3]`, `"text"`, `{"source": 5}`) failed
+    every paper with AttributeError."""
+    from alphatree_ingest.memory import TranslationMemory
+    from flows.ingest import ingest
+
+    memory = home / "translations" / "memory.jsonl"
+    good = '{"source": "We propose it.", "target": "我们提出了它。", "origin": "human"}\n'
+    memory.write_text(good + '[1, 2, 3]\n"text"\n{"source": 5}\nnull\n{"source": "torn', encoding="utf-8")
+    assert TranslationMemory(memory).skipped == 5
+    ids = _papers(arxiv_server, [2])
+    summary = ingest(topic="gan")
+    assert [d.id for d in summary.drafted] == ids
+    draft = yaml.safe_load((home / "catalog" / "drafts" / f"{ids[0]}.yaml").read_text())
+    assert draft["abstract_zh"] == "我们提出了它。"  # the good line still wins

@@ -195,3 +195,38 @@ def test_two_first_runs_converting_at_once_both_load(tiny_model: Path, tmp_path:
     assert all(run.returncode == 0 for run in runs)
     (converted,) = (tmp_path / "ct2").iterdir()
     assert (converted / "model.bin").exists() and not converted.name.startswith(".")
+
+
+def test_two_first_runs_converting_the_model_at_once_both_succeed_and_leave_no_debris(
+    tmp_path: Path,
+) -> None:
+    """Bug: the second of two first runs failed with "Directory not empty: ...-int8.tmp", with advice
+    to set ALPHATREE_MT_MODEL, and left the .tmp folder behind."""
+    import threading
+    import time
+
+    from alphatree_ingest.marian import _convert_once
+
+    class SlowConverter:
+        def convert(self, out: str, **options: object) -> None:
+            time.sleep(0.3)  # both are converting at the same time
+            (Path(out) / "model.bin").write_bytes(b"weights")
+            (Path(out) / "config.json").write_text("{}")
+
+    target = tmp_path / "cache" / "opus-mt-en-zh-int8"
+    errors: list[BaseException] = []
+
+    def first_run() -> None:
+        try:
+            _convert_once(SlowConverter(), target)
+        except BaseException as err:  # noqa: BLE001 (collected for the assertion)
+            errors.append(err)
+
+    runs = [threading.Thread(target=first_run) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert errors == []
+    assert (target / "model.bin").read_bytes() == b"weights"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["opus-mt-en-zh-int8"]
