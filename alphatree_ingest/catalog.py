@@ -303,8 +303,9 @@ class Catalog:
                 os.close(fd)
                 os.unlink(probe)
             except OSError as err:
+                why = "it is not a folder" if folder.exists() and not folder.is_dir() else err.strerror
                 raise CatalogError(
-                    f"{folder} cannot be written ({err.strerror or type(err).__name__}); the run "
+                    f"{folder} cannot be written ({why or type(err).__name__}); the run "
                     "stopped before trying any paper, and no paper was charged"
                 ) from None
 
