@@ -231,3 +231,27 @@ def test_memory_lines_that_are_json_but_not_rows_are_skipped_and_counted(
     assert [d.id for d in summary.drafted] == ids
     draft = yaml.safe_load((home / "catalog" / "drafts" / f"{ids[0]}.yaml").read_text())
     assert draft["abstract_zh"] == "我们提出了它。"  # the good line still wins
+
+
+def test_a_paper_another_run_drafted_meanwhile_is_listed_and_its_draft_left_alone(
+    prefect_harness: None, quick: Settings, arxiv_server: ArxivServer, home: Path
+) -> None:
+    """Bug: the run's summary did not mention a paper that another topic's run drafted meanwhile."""
+    from flows.ingest import ingest
+    from tests.conftest import Tagger
+
+    (arxiv_id,) = _papers(arxiv_server, [2])
+    other = home / "catalog" / "drafts" / f"{arxiv_id}.yaml"
+
+    class RacedByAnotherRun(Tagger):
+        def translate_batch(self, sentences: list[str]) -> list[str]:
+            other.parent.mkdir(parents=True, exist_ok=True)
+            other.write_text("# drafted by the classification run\n")  # after this run's snapshot
+            return super().translate_batch(sentences)
+
+    stages.use_translator(quick, RacedByAnotherRun())
+    summary = ingest(topic="gan")
+    assert summary.drafted == [] and summary.failed == []
+    assert [(s.id, s.reason) for s in summary.skipped] == [(arxiv_id, "drafted meanwhile by another run")]
+    assert other.read_text() == "# drafted by the classification run\n"
+    assert _state(home)["owed"] == {}
