@@ -23,7 +23,41 @@ EPILOG = {
 
 
 class CliError(Exception):
-    """One sentence for stderr; exit code 1."""
+    """One sentence for stderr. Exit status 2 for what the user can fix (bad input, missing tree,
+    missing pool, no model); 1 for a run that started and failed."""
+
+    def __init__(self, message: str, code: int = 2) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+EXPECTED_ERROR = 2
+CRON_HELP = "schedule of each topic (cron, UTC; default: %(default)s)"
+
+
+def _tree(settings: Any) -> Any:
+    """The tree's catalog. Raises CliError when the folder holds no tree (no catalog/topics.yaml)."""
+    from .catalog import Catalog
+
+    catalog = Catalog(settings.catalog_dir)
+    if not (catalog.root / "topics.yaml").is_file():
+        raise CliError(
+            f"no AlphaTree tree in {settings.home} ({catalog.root / 'topics.yaml'} is missing); "
+            "run in the tree's folder or set ALPHATREE_HOME"
+        )
+    return catalog
+
+
+def _out_folder(value: str) -> Path:
+    """A folder to write into; refuses an existing file and a place that cannot be created."""
+    out = Path(value)
+    if out.exists() and not out.is_dir():
+        raise CliError(f"--out {value} is a file; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CliError(f"cannot create the folder {value}: {err.strerror or type(err).__name__}") from None
+    return out
 
 
 def _settings(**overrides: Any) -> Any:
@@ -55,13 +89,12 @@ def _request(args: argparse.Namespace) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .catalog import Catalog
     from .stages import get_translator
 
     request = _request(args)
     settings = _settings()
     settings.check_arxiv_politeness()
-    Catalog(settings.catalog_dir).topic(request.topic)
+    _tree(settings).topic(request.topic)
     print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
     get_translator(settings)  # fails in one sentence, before Prefect starts
     print(f"Starting the ingest flow for topic {request.topic} (Prefect) ...", file=sys.stderr)
@@ -73,9 +106,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     summary = state.result(raise_on_failure=False) if state.is_failed() else None
     if isinstance(summary, RunSummary):
         _print_summary(summary)
-        raise CliError(f"the ingest run stopped: {summary.run_fault}")
+        raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
     if not state.is_completed():
-        raise CliError(f"the ingest run failed: {state.message or state.name}")
+        raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
     _print_summary(state.result())
     return 0
 
@@ -119,8 +152,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
     pdf = Path(args.pdf)
     if not pdf.is_file():
         raise CliError(f"{pdf} is not a file")
+    with pdf.open("rb") as f:
+        head = f.read(1024)
+    if b"%PDF-" not in head:
+        raise CliError(f"{pdf} is not a PDF (a PDF starts with %PDF-)")
+    out = _out_folder(args.out) if args.out else None
     try:
-        result = extract(pdf, Path(args.out) if args.out else None)
+        result = extract(pdf, out)
     except ExtractError as err:
         raise CliError(str(err)) from None
     print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
@@ -151,11 +189,10 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .catalog import Catalog
     from .review import ReviewError
 
     settings = _settings()
-    catalog = Catalog(settings.catalog_dir)
+    catalog = _tree(settings)
     try:
         if args.action == "list":
             _list(settings, catalog)
@@ -167,7 +204,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(f"error: {err}.", file=sys.stderr)
         for problem in err.problems:
             print(f"  - {problem}", file=sys.stderr)
-        return 1
+        return EXPECTED_ERROR
     return 0
 
 
@@ -267,13 +304,17 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from .catalog import Catalog, write_pages
+    from .catalog import write_pages
     from .publish import render
 
     settings = _settings()
-    out = Path(args.out) if args.out else settings.site_dir
-    snapshot = Catalog(settings.catalog_dir).load()
-    for path in write_pages(render(snapshot, out, settings.prompts_dir)):
+    snapshot = _tree(settings).load()
+    out = _out_folder(args.out or str(settings.site_dir))
+    try:
+        written = write_pages(render(snapshot, out, settings.prompts_dir))
+    except OSError as err:
+        raise CliError(f"cannot write the site into {out}: {err.strerror or type(err).__name__}") from None
+    for path in written:
         print(path)
     for problem in snapshot.problems:
         if "/tree/" in problem.path:
@@ -282,13 +323,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from .catalog import Catalog
     from .learning import path_to, topic_plan
     from .publish import LEVELS
 
     settings = _settings()
-    snapshot = Catalog(settings.catalog_dir).load()
+    snapshot = _tree(settings).load()
     entries = snapshot.entries
+    if args.entry and args.topic:
+        raise CliError("give an entry id or --topic, not both")
     if args.entry:
         try:
             steps = path_to(args.entry, entries)
@@ -317,11 +359,9 @@ def cmd_path(args: argparse.Namespace) -> int:
 def _schedules(args: argparse.Namespace) -> list[Any]:
     from prefect.schedules import Cron
 
-    from .catalog import Catalog
-
     settings = _settings()
     settings.check_arxiv_politeness()  # the schedules will ask arXiv every night
-    topics = list(Catalog(settings.catalog_dir).topics())
+    topics = list(_tree(settings).topics())
     chosen = args.topic or topics
     unknown = [t for t in chosen if t not in topics]
     if unknown:
@@ -336,6 +376,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
 
     root = Path(__file__).resolve().parent.parent
     schedules = _schedules(args)
+    _check_pool(args.pool)
     for flow, name, entry, sched in (
         (ingest, "nightly", "flows/ingest.py:ingest", schedules),
         (review, "review", "flows/review.py:review", []),
@@ -352,6 +393,28 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         print(f"Deployed {flow.name}/{name} to work pool {args.pool}")
     print(f"Start workers with: prefect worker start --pool {args.pool}")
     return 0
+
+
+def _check_pool(pool: str) -> None:
+    """Raises CliError unless a Prefect server is configured and has the work pool."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    from .config import Settings
+
+    api = Settings.from_env().prefect_api_url
+    if not api:
+        raise CliError("deploy needs a Prefect server: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)")
+    try:
+        with get_client(sync_client=True) as client:
+            client.read_work_pool(pool)
+    except ObjectNotFound:
+        raise CliError(
+            f"work pool {pool!r} does not exist on {api}; create it with: "
+            f"prefect work-pool create {pool} --type process"
+        ) from None
+    except Exception as err:  # the server is down or refuses us: one sentence, no traceback
+        raise CliError(f"cannot reach the Prefect server at {api} ({type(err).__name__}: {err})") from None
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -384,14 +447,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, help: str) -> argparse.ArgumentParser:
-        return sub.add_parser(name, help=help, description=help, epilog=EPILOG[name])
+        return sub.add_parser(
+            name,
+            help=help,
+            description=help,
+            epilog=EPILOG[name],
+        )
 
     p = add("ingest", "Run the ingest flow for one topic: find, download, extract, translate, draft.")
     p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. gan")
     p.add_argument(
         "--since", help="backfill: papers changed (new or revised) on or after this date (YYYY-MM-DD)"
     )
-    p.add_argument("--max-papers", type=int, help="stop after this many papers")
+    p.add_argument(
+        "--max-papers",
+        type=int,
+        help="stop after this many papers; the next run asks for the rest (default: no limit; a first run "
+        "without --since looks back 7 days)",
+    )
     p.add_argument(
         "--min-relevance",
         type=float,
@@ -420,6 +493,8 @@ def build_parser() -> argparse.ArgumentParser:
     actions.add_parser(
         "list",
         help="drafts waiting for review, with failing checks",
+        description="Drafts waiting for review, each with the checks its approval would fail, and flags "
+        "for new arXiv versions of approved entries.",
         epilog="example: alphatree review list",
     )
     for action, text in (
@@ -453,14 +528,23 @@ def build_parser() -> argparse.ArgumentParser:
         "serve", "Serve the nightly deployment ingest/nightly (one schedule per topic) to a Prefect server."
     )
     p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
-    p.add_argument("--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC)")
-    p.add_argument("--limit", type=int, default=2, help="flow runs executed at once by this process")
+    p.add_argument(
+        "--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC; default: %(default)s)"
+    )
+    p.add_argument(
+        "--limit",
+        type=int,
+        default=2,
+        help="flow runs executed at once by this process (default: %(default)s)",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = add("deploy", "Register ingest/nightly (one schedule per topic) and review/review in a work pool.")
     p.add_argument("--pool", required=True, help="a Prefect work pool, e.g. of type process")
     p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
-    p.add_argument("--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC)")
+    p.add_argument(
+        "--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC; default: %(default)s)"
+    )
     p.set_defaults(func=cmd_deploy)
     return parser
 
@@ -485,7 +569,7 @@ def main(argv: list[str] | None = None) -> int:
     except (CliError, SettingsError, ModelUnavailable, ArxivUnavailable, CatalogError) as err:
         message = str(err).rstrip(".")
         print(f"error: {message[:1].upper()}{message[1:]}.", file=sys.stderr)
-        return 1
+        return getattr(err, "code", EXPECTED_ERROR)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -79,6 +79,9 @@ class MarianTranslator:
         """The model's local folder: the given one, or the hub snapshot (downloaded once)."""
         local = Path(self.name).expanduser()
         if local.is_dir():
+            missing = missing_files(local)
+            if missing:
+                raise ModelUnavailable(f"model folder {local} lacks {', '.join(missing)}; {_HINT}.")
             return local
         if local.is_absolute() or self.name.startswith("."):
             raise ModelUnavailable(f"model folder {self.name} does not exist; {_HINT}.")
@@ -300,7 +303,17 @@ def _clause_end(words: list[str]) -> int:
     return len(words)
 
 
+MODEL_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
+WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _HINT = (
-    "set ALPHATREE_MT_MODEL to a local MarianMT folder (one that holds config.json, "
-    "source.spm, target.spm and vocab.json)"
+    "set ALPHATREE_MT_MODEL to a local MarianMT folder (one that holds config.json, source.spm, "
+    "target.spm, vocab.json and its weights, model.safetensors or pytorch_model.bin)"
 )
+
+
+def missing_files(folder: Path) -> list[str]:
+    """The files a MarianMT folder lacks (empty when it is complete)."""
+    missing = [name for name in MODEL_FILES if not (folder / name).is_file()]
+    if not any((folder / name).is_file() for name in WEIGHTS):
+        missing.append(" or ".join(WEIGHTS))
+    return missing

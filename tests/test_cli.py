@@ -69,17 +69,17 @@ def test_every_command_is_in_the_readme() -> None:
 
 def test_unknown_topic_is_one_sentence(home: Path) -> None:
     result = run_cli(["ingest", "--topic", "astrology"], cli_env(home, None, None))
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert result.stderr.startswith("error: Unknown topic 'astrology'") and "gan" in result.stderr
 
 
 def test_bad_since_and_delay_are_refused(home: Path) -> None:
     env = cli_env(home, None, None)
     result = run_cli(["ingest", "--topic", "gan", "--since", "yesterday"], env)
-    assert result.returncode == 1 and "YYYY" not in result.stderr and "2026-11-01" in result.stderr
+    assert result.returncode == 2 and "YYYY" not in result.stderr and "2026-11-01" in result.stderr
     env["ALPHATREE_ARXIV_DELAY"] = "1"
     result = run_cli(["ingest", "--topic", "gan"], env)
-    assert result.returncode == 1 and "below arXiv's limit" in result.stderr
+    assert result.returncode == 2 and "below arXiv's limit" in result.stderr
     for never_asks_arxiv in (["review", "list"], ["publish"]):  # bug: these refused too
         result = run_cli(never_asks_arxiv, env)
         assert result.returncode == 0 and "arXiv" not in result.stderr, result.stderr
@@ -107,7 +107,7 @@ def test_extract_of_a_damaged_file_is_one_sentence(tmp_path: Path, home: Path) -
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.7\nthis is not really a pdf")
     result = run_cli(["extract", str(bad)], cli_env(home, None, None))
-    assert result.returncode == 1 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
+    assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
 
 
 def test_translate_from_file_keeps_one_line_per_line(tmp_path: Path, home: Path, tiny_model: Path) -> None:
@@ -157,3 +157,44 @@ def test_a_plain_install_finds_its_templates(tmp_path: Path) -> None:
     assert out[0].startswith(str(target))
     assert out[1] == "['draft.yaml.j2', 'entry.md.j2', 'index.md.j2', 'topic.md.j2']"
     shutil.rmtree(repo / "build", ignore_errors=True)
+
+
+def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(tmp_path: Path, home: Path) -> None:
+    """Bug: these ended in tracebacks, or (review list outside a tree, extract of a text file) in a
+    wrong success."""
+    env = cli_env(home, None, None)
+    text = tmp_path / "notes.txt"
+    text.write_text("plain text\n" * 14)
+    pdf = tmp_path / "paper.pdf"
+    pdf.write_bytes(make_paper_pdf("FooNet: A Test", "We propose FooNet."))
+    readme = home / "README.md"
+    readme.write_text("# a file\n")
+    elsewhere = cli_env(tmp_path / "no-tree-here", None, None)
+    (tmp_path / "no-tree-here").mkdir()
+    cases = [
+        (["publish", "--out", str(readme)], env, "is a file"),
+        (["publish", "--out", "/proc/nope"], env, "cannot create the folder /proc/nope"),
+        (["extract", str(pdf), "--out", str(readme)], env, "is a file"),
+        (["extract", str(text)], env, "is not a PDF"),
+        (["review", "list"], elsewhere, "no AlphaTree tree"),
+        (["publish"], elsewhere, "no AlphaTree tree"),
+        (["path", "stylegan", "--topic", "gan"], env, "not both"),
+        (["deploy", "--pool", "nope"], env, "set PREFECT_API_URL"),
+    ]
+    for args, where, message in cases:
+        result = run_cli(args, where)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1, (args, result.stderr)
+        assert message.lower() in result.stderr.lower(), (args, result.stderr)
+    assert readme.read_text() == "# a file\n"
+
+
+def test_help_names_every_default_and_the_look_back(home: Path) -> None:
+    env = cli_env(home, None, None)
+    listing = run_cli(["review", "list", "--help"], env)
+    assert "Drafts waiting for review" in listing.stdout
+    for command in ("serve", "deploy"):
+        assert "default: 0 2 * * *" in run_cli([command, "--help"], env).stdout
+    assert "default: 2" in run_cli(["serve", "--help"], env).stdout
+    ingest = run_cli(["ingest", "--help"], env).stdout
+    assert "changed (new or revised)" in ingest and "looks back 7 days" in ingest

@@ -121,7 +121,7 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
 
     # BarNet has no PyTorch link: refused, with every failed check named
     refused = run_cli(["review", "approve", "2611.00002"], env)
-    assert refused.returncode == 1
+    assert refused.returncode == 2
     assert "no code link with framework: pytorch" in refused.stderr
     assert (home / "catalog" / "drafts" / "2611.00002.yaml").exists()
 
@@ -160,7 +160,7 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
 def test_default_model_without_network_stops_in_one_sentence(home: Path, arxiv_server: ArxivServer) -> None:
     env = cli_env(home, arxiv_server, None, HF_ENDPOINT="http://127.0.0.1:9", HF_HOME=str(home / ".hf"))
     result = run_cli(["ingest", "--topic", "gan"], env, timeout=60)
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert "ALPHATREE_MT_MODEL" in result.stderr and "Traceback" not in result.stderr
     assert result.stderr.strip().count("\n") <= 1, result.stderr
     assert arxiv_server.requests == []

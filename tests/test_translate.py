@@ -230,3 +230,26 @@ def test_two_first_runs_converting_the_model_at_once_both_succeed_and_leave_no_d
     assert errors == []
     assert (target / "model.bin").read_bytes() == b"weights"
     assert sorted(p.name for p in target.parent.iterdir()) == ["opus-mt-en-zh-int8"]
+
+
+def test_a_model_folder_missing_a_file_is_named_in_one_sentence(tmp_path: Path, tiny_model: Path) -> None:
+    """Bug: the README's file list left out the weights, so a folder with exactly those files failed
+    obscurely; an empty folder gave "expected str, bytes or os.PathLike object, not NoneType"."""
+    import shutil
+
+    from alphatree_ingest.marian import MarianTranslator, ModelUnavailable
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(
+        ModelUnavailable, match="lacks config.json, source.spm, target.spm, vocab.json, model"
+    ):
+        MarianTranslator(str(empty)).load()
+    no_weights = tmp_path / "no-weights"
+    shutil.copytree(tiny_model, no_weights)
+    for weights in ("model.safetensors", "pytorch_model.bin"):
+        (no_weights / weights).unlink(missing_ok=True)
+    with pytest.raises(
+        ModelUnavailable, match=r"lacks model.safetensors or pytorch_model.bin; set ALPHATREE_MT"
+    ):
+        MarianTranslator(str(no_weights)).load()
