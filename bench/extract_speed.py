@@ -13,6 +13,9 @@ from pathlib import Path
 
 from alphatree_ingest.extract import extract
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import data  # noqa: E402
+
 
 def _pages(pdfs: list[Path]) -> int:
     import pymupdf
@@ -37,11 +40,7 @@ def run_pymupdf4llm(pdfs: list[Path], out: Path) -> float:
 
 
 def main() -> None:
-    folder = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).parent.parent.parent / "shared" / "figure-devset"
-    )
+    folder = data.devset(sys.argv, need="*.pdf")
     pdfs = sorted(folder.glob("*.pdf"))
     pages = _pages(pdfs)
     with tempfile.TemporaryDirectory() as tmp:

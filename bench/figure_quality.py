@@ -12,6 +12,9 @@ from pathlib import Path
 
 from alphatree_ingest.extract import extract
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import data  # noqa: E402
+
 
 def iou(a: list[float], b: list[float]) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
@@ -55,9 +58,5 @@ def score(devset: Path, verbose: bool = False) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    folder = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).parent.parent.parent / "shared" / "figure-devset"
-    )
+    folder = data.devset(sys.argv, need="figures.json")
     print(json.dumps(score(folder, verbose=True), indent=1))

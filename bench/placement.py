@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import data  # noqa: E402
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.draft import suggest_parents  # noqa: E402
@@ -27,11 +29,7 @@ def _flat(text: str) -> str:
 
 
 def main() -> None:
-    folder = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
-    )
+    folder = data.devset(sys.argv, need="*.pdf")
     tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
     tp = fp = fn = 0
     for pdf in sorted(folder.glob("*.pdf")):

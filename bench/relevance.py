@@ -15,6 +15,8 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import data  # noqa: E402
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.extract import extract  # noqa: E402
@@ -42,11 +44,7 @@ OFF_TOPIC = [
 
 
 def main() -> None:
-    devset = (
-        Path(sys.argv[1])
-        if len(sys.argv) > 1
-        else Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
-    )
+    devset = data.devset(sys.argv, need="*.pdf")
     catalog = Catalog(Path(__file__).resolve().parent.parent / "catalog")
     entries = catalog.load().entries
     topic = catalog.topics()["gan"]

@@ -104,3 +104,13 @@ def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPa
     settings = Settings.from_env()
     stages.use_translator(settings, Tagger())
     return settings
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """A devset test skipped for want of data is said out loud, not hidden in the skip count."""
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
+        if "devset is missing" in reason:
+            terminalreporter.write_line(
+                f"WARNING: {report.nodeid} did not run: {reason}", yellow=True, bold=True
+            )

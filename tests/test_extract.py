@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -68,9 +69,21 @@ def test_scanned_page_without_text_layer_gives_an_empty_result(tmp_path: Path) -
     assert result.pages == 1 and result.title == "" and result.figures == []
 
 
-@pytest.mark.skipif(not DEVSET.is_dir(), reason="shared/figure-devset not beside the checkout")
+def _need(folder: Path) -> None:
+    """The devset tests run wherever the devset is. Without it they fail when
+    ALPHATREE_REQUIRE_DEVSET=1, else they are skipped and the session's summary says so (conftest)."""
+    if folder.is_dir():
+        return
+    message = f"the hand-labelled devset is missing: {folder} (it lives in ../shared beside the checkout)"
+    if os.environ.get("ALPHATREE_REQUIRE_DEVSET") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def test_devset_scores_stay_above_the_floor() -> None:
     import sys
+
+    _need(DEVSET)
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from figure_quality import score
@@ -82,10 +95,11 @@ def test_devset_scores_stay_above_the_floor() -> None:
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result
 
 
-@pytest.mark.skipif(not (DEVSET / "cv").is_dir(), reason="shared/figure-devset/cv not beside the checkout")
 def test_what_a_curator_receives_on_the_hand_labelled_devset() -> None:
     """The draft path on 12 hand-labelled CV papers (bench/devset.py): floors at what it measured."""
     import sys
+
+    _need(DEVSET / "cv")
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from devset import run
