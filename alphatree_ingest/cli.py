@@ -19,6 +19,7 @@ EPILOG = {
     "deploy": "example: alphatree deploy --pool alphatree   (then: prefect worker start --pool alphatree)",
     "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
     "memory": "example: alphatree memory audit   (then: alphatree memory audit --repair)",
+    "demo": "example: alphatree demo   or   alphatree demo --out /tmp/my-demo",
 }
 
 
@@ -417,6 +418,35 @@ def _check_pool(pool: str) -> None:
         raise CliError(f"cannot reach the Prefect server at {api} ({type(err).__name__}: {err})") from None
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from . import demo
+
+    tree = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="alphatree-demo-"))
+    if tree.exists() and not tree.is_dir():
+        raise CliError(f"--out {tree} is a file; give a new folder")
+    if tree.is_dir() and any(tree.iterdir()):
+        raise CliError(f"--out {tree} is not empty; give a new folder")
+    try:
+        result = demo.run(tree, say=lambda line: print(line, file=sys.stderr))
+    except (FileNotFoundError, FileExistsError) as err:
+        raise CliError(str(err)) from None
+    summary = result.summary
+    print(f"\nDemo finished in {result.seconds:.0f} s, offline. Everything is in {tree}:")
+    for item in summary.drafted:
+        print(f"  draft    {item.draft}   ({item.title})")
+    figures = sorted((tree / "catalog" / "figures").rglob("*.png"))
+    print(f"  figures  {tree / 'catalog' / 'figures'}  ({len(figures)} PNGs)")
+    print(f"  site     {tree / 'site' / 'index.md'}  ({len(result.site)} pages, from the seed tree)")
+    print(
+        "The Chinese in these drafts is meaningless: the demo's model is a tiny untrained one built a "
+        "minute ago. With the real model (Helsinki-NLP/opus-mt-en-zh) the same run writes real Chinese."
+    )
+    print(f"Try: cd {tree} && alphatree review list   (then review show / approve / reject)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     schedules = _schedules(args)
     from prefect import serve
@@ -523,6 +553,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--out", help="output folder (default: <home>/site)")
     p.set_defaults(func=cmd_publish)
+
+    p = add(
+        "demo", "Run the whole job offline in a new tree: a local arXiv feed, a tiny model, the real flow."
+    )
+    p.add_argument("--out", help="a new (empty) folder for the demo tree (default: a temporary folder)")
+    p.set_defaults(func=cmd_demo)
 
     p = add(
         "serve", "Serve the nightly deployment ingest/nightly (one schedule per topic) to a Prefect server."

@@ -1,0 +1,357 @@
+"""An arXiv of one's own, offline: a loopback HTTP server that speaks the arXiv API (Atom) and serves
+PDFs, small papers drawn with PyMuPDF, and a tiny random-weight MarianMT model built on the spot.
+
+`alphatree demo` runs the real flow against them; the tests use them at the same seams. Nothing here
+touches the network beyond 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Self
+from urllib.parse import parse_qs, urlparse
+from xml.sax.saxutils import escape
+
+# --- arXiv ---------------------------------------------------------------------------------------
+
+
+def days_ago(days: float) -> str:
+    """An Atom timestamp `days` before now: test feeds stay inside the first-run lookback."""
+    import datetime as dt
+
+    moment = dt.datetime.now(dt.UTC) - dt.timedelta(days=days)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass
+class FeedEntry:
+    """One paper as the arXiv API describes it."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    version: int = 1
+    authors: list[str] = field(default_factory=lambda: ["Ada Lovelace", "Alan Turing"])
+    published: str = field(default_factory=lambda: days_ago(1))
+    updated: str | None = None
+    """When the entry last changed (a new version); the published time when None."""
+    comment: str | None = None
+    category: str = "cs.CV"
+
+
+def atom_feed(entries: list[FeedEntry], base: str, total: int, start: int) -> str:
+    """An Atom page shaped like the real API's: opensearch totals, arxiv: fields, a pdf link."""
+    items = []
+    for e in entries:
+        vid = f"{e.arxiv_id}v{e.version}"
+        authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in e.authors)
+        comment = f"<arxiv:comment>{escape(e.comment)}</arxiv:comment>" if e.comment else ""
+        items.append(f"""
+  <entry>
+    <id>http://arxiv.org/abs/{vid}</id>
+    <updated>{e.updated or e.published}</updated>
+    <published>{e.published}</published>
+    <title>{escape(e.title)}</title>
+    <summary>{escape(e.abstract)}</summary>
+    {authors}
+    {comment}
+    <link href="http://arxiv.org/abs/{vid}" rel="alternate" type="text/html"/>
+    <link title="pdf" href="{base}/pdf/{vid}" rel="related" type="application/pdf"/>
+    <arxiv:primary_category term="{e.category}" scheme="http://arxiv.org/schemas/atom"/>
+    <category term="{e.category}" scheme="http://arxiv.org/schemas/atom"/>
+  </entry>""")
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom">
+  <id>https://arxiv.org/api/test</id>
+  <title>arXiv Query: test</title>
+  <updated>2026-11-28T00:00:00-05:00</updated>
+  <link href="https://arxiv.org/api/query" type="application/atom+xml"/>
+  <opensearch:itemsPerPage>{len(entries)}</opensearch:itemsPerPage>
+  <opensearch:totalResults>{total}</opensearch:totalResults>
+  <opensearch:startIndex>{start}</opensearch:startIndex>{"".join(items)}
+</feed>
+"""
+
+
+def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+    handler.send_response(status)
+    for k, v in headers.items():
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+class _Loopback:
+    """A threaded HTTP server on 127.0.0.1 with a free port, started and stopped as a context."""
+
+    def _listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _stamp(published: str) -> str:
+    """`2026-11-20T10:00:00Z` as arXiv's date-range digits `202611201000`."""
+    return published[:16].replace("-", "").replace("T", "").replace(":", "")
+
+
+class ArxivServer(_Loopback):
+    """Loopback HTTP server speaking the arXiv API and serving PDFs; records every request."""
+
+    def __init__(self) -> None:
+        self.entries: list[FeedEntry] = []
+        self.pdfs: dict[str, bytes] = {}
+        self.requests: list[tuple[float, str]] = []
+        self.faults: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
+        """Per path prefix, answers served (once each) before the normal ones."""
+        self.delays: dict[str, list[float]] = {}
+        """Per path prefix, seconds to stall before answering (once each): timeouts."""
+        self.page_faults: dict[int, list[bytes]] = {}
+        """Per `start` offset, Atom bodies served (once each) instead of that page."""
+        self.resets: set[str] = set()
+        """Path prefixes whose every connection is reset without an answer (a broken host)."""
+        self.trickle: dict[str, float] = {}
+        """Path prefixes answered one byte at a time, this many seconds apart (a stalling host)."""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server.requests.append((time.time(), self.path))
+                path = urlparse(self.path).path
+                if any(path.startswith(prefix) for prefix in server.resets):
+                    linger = struct.pack("ii", 1, 0)  # close with RST: "connection reset by peer"
+                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
+                    self.connection.close()
+                    self.close_connection = True
+                    return None
+                for prefix, pause in server.trickle.items():
+                    if path.startswith(prefix):
+                        return self._trickle(pause)
+                for prefix, stalls in server.delays.items():
+                    if path.startswith(prefix) and stalls:
+                        time.sleep(stalls.pop(0))
+                        return self._send(200, b"too late", {})
+                for prefix, queue in server.faults.items():
+                    if path.startswith(prefix) and queue:
+                        status, headers, body = queue.pop(0)
+                        return self._send(status, body, headers)
+                if path == "/api/query":
+                    q = parse_qs(urlparse(self.path).query)
+                    start = int(q.get("start", ["0"])[0])
+                    size = int(q.get("max_results", ["100"])[0])
+                    if server.page_faults.get(start):
+                        return self._send(200, server.page_faults[start].pop(0), {})
+                    matching = server.select(q.get("search_query", [""])[0], q.get("sortOrder", [""])[0])
+                    page = matching[start : start + size]
+                    body = atom_feed(page, server.url, len(matching), start).encode()
+                    return self._send(200, body, {"Content-Type": "application/atom+xml"})
+                if path.startswith("/pdf/") and path[5:] in server.pdfs:
+                    return self._send(200, server.pdfs[path[5:]], {"Content-Type": "application/pdf"})
+                self._send(404, b"not found", {})
+
+            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+                _reply(self, status, body, headers)
+
+            def _trickle(self, pause: float) -> None:
+                body = b"%PDF-1.7\n" + b"x" * 100000
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for i in range(len(body)):
+                        self.wfile.write(body[i : i + 1])
+                        self.wfile.flush()
+                        time.sleep(pause)
+                except OSError:
+                    return  # the client gave up, as it should
+
+        self._listen(Handler)
+
+    def select(self, query: str, order: str) -> list[FeedEntry]:
+        """Entries in the query's lastUpdatedDate range (the only clause honoured), by update time."""
+        import re
+
+        chosen = list(self.entries)
+        window = re.search(r"lastUpdatedDate:\[(\d{12}) TO (\d{12})\]", query)
+        if window:
+            low, high = window.groups()
+            chosen = [e for e in chosen if low <= _stamp(e.updated or e.published) <= high]
+        return sorted(chosen, key=lambda e: e.updated or e.published, reverse=order != "ascending")
+
+    @property
+    def api(self) -> str:
+        return f"{self.url}/api/query"
+
+    def add(self, entry: FeedEntry, pdf: bytes | None = None) -> None:
+        self.entries.append(entry)
+        if pdf is not None:
+            self.pdfs[f"{entry.arxiv_id}v{entry.version}"] = pdf
+
+
+# --- PDFs ----------------------------------------------------------------------------------------
+
+LOREM = (
+    "Deep generative models have transformed image synthesis in recent years, and many "
+    "variants improve the stability of adversarial training. "
+) * 3
+
+
+def _text(page: object, rect: object, text: str, **kwargs: object) -> None:
+    """insert_textbox that fails loudly instead of silently dropping text that does not fit."""
+    spare = page.insert_textbox(rect, text, **kwargs)  # type: ignore[attr-defined]
+    assert spare >= 0, f"text does not fit in {rect}: {text[:40]!r}"
+
+
+def make_paper_pdf(
+    title: str,
+    abstract: str,
+    *,
+    code_url: str | None = None,
+    references: list[str] | None = None,
+    two_column: bool = False,
+) -> bytes:
+    """A small paper: title, abstract, a vector diagram and a raster image with captions, references."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    _text(page, pymupdf.Rect(72, 60, 540, 110), title, fontsize=16, fontname="helv", align=1)
+    _text(page, pymupdf.Rect(72, 110, 540, 132), "Ada Lovelace, Alan Turing", fontsize=10, align=1)
+    _text(page, pymupdf.Rect(72, 136, 540, 160), "Abstract", fontsize=11, fontname="hebo", align=1)
+    _text(page, pymupdf.Rect(90, 162, 522, 300), abstract, fontsize=9.5)
+    intro = "1 Introduction"
+    _text(page, pymupdf.Rect(72, 306, 540, 330), intro, fontsize=11, fontname="hebo")
+    body = LOREM + (f" Our code is available at {code_url} (PyTorch implementation)." if code_url else "")
+    _text(page, pymupdf.Rect(72, 332, 540, 500), body, fontsize=9.5)
+
+    page = doc.new_page(width=612, height=792)
+    _text(page, pymupdf.Rect(72, 60, 540, 120), LOREM, fontsize=9.5)
+    # a vector architecture diagram: boxes, arrows, labels
+    shape = page.new_shape()
+    for i in range(3):
+        r = pymupdf.Rect(120 + i * 130, 150, 210 + i * 130, 200)
+        shape.draw_rect(r)
+        if i:
+            shape.draw_line((r.x0 - 40, 175), (r.x0, 175))
+    shape.finish(color=(0, 0, 0.6), fill=(0.85, 0.9, 1.0), width=1.2)
+    shape.commit()
+    for i, label in enumerate(["Encoder", "Latent", "Decoder"]):
+        page.insert_text((130 + i * 130, 180), label, fontsize=9)
+    _text(
+        page,
+        pymupdf.Rect(72, 215, 540, 245),
+        "Figure 1: Overview of the proposed architecture: an encoder, a latent space and a decoder.",
+        fontsize=9,
+    )
+    _text(page, pymupdf.Rect(72, 255, 540, 330), LOREM, fontsize=9.5)
+    # a raster image
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 64), False)
+    pix.set_rect(pix.irect, (200, 60, 60))
+    page.insert_image(pymupdf.Rect(200, 340, 400, 480), pixmap=pix)
+    _text(
+        page,
+        pymupdf.Rect(72, 490, 540, 520),
+        "Figure 2: Samples generated by our model.",
+        fontsize=9,
+    )
+
+    page = doc.new_page(width=612, height=792)
+    refs = references or []
+    text = "References\n" + "\n".join(f"[{i + 1}] {r}" for i, r in enumerate(refs))
+    _text(page, pymupdf.Rect(72, 72, 540, 720), text, fontsize=9)
+    data = doc.tobytes()
+    doc.close()
+    return data
+
+
+# --- a tiny MarianMT -----------------------------------------------------------------------------
+
+EN = [
+    "We propose a new generative adversarial network for image synthesis.",
+    "The model is trained on ImageNet with a residual network.",
+    "Our method improves the quality of generated images.",
+    "Figure one shows the overview of the architecture.",
+]
+ZH = [
+    "我们提出了一种用于图像合成的新的生成对抗网络。",
+    "该模型使用残差网络在ImageNet上训练。",
+    "我们的方法提高了生成图像的质量。",
+    "图一展示了该结构的概览。",
+]
+
+
+def build_tiny_marian(out: Path, *, positions: int = 256) -> Path:
+    """Two SentencePiece models, a vocabulary with >>cmn_Hans<<, a random-weight MarianMTModel whose
+    window is `positions` tokens."""
+    import sentencepiece as spm
+    import torch
+    from transformers import MarianConfig, MarianMTModel, MarianTokenizer
+
+    out.mkdir(parents=True, exist_ok=True)
+    for name, lines in (("source", EN * 80), ("target", ZH * 80)):
+        model = io.BytesIO()
+        spm.SentencePieceTrainer.train(
+            sentence_iterator=iter(lines),
+            model_writer=model,
+            vocab_size=80,
+            character_coverage=1.0,
+            model_type="unigram",
+            hard_vocab_limit=False,
+            minloglevel=2,
+        )
+        (out / f"{name}.spm").write_bytes(model.getvalue())
+    # the layout of opus-mt-en-zh: </s> 0, <unk> 1, pieces, language tokens, <pad> last
+    vocab = {"</s>": 0, "<unk>": 1}
+    for name in ("source", "target"):
+        sp = spm.SentencePieceProcessor(model_file=str(out / f"{name}.spm"))
+        for i in range(sp.get_piece_size()):
+            vocab.setdefault(sp.id_to_piece(i), len(vocab))
+    vocab[">>cmn_Hans<<"] = len(vocab)
+    vocab["<pad>"] = len(vocab)
+    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False))
+    tokenizer = MarianTokenizer(
+        vocab=str(out / "vocab.json"),
+        source_spm=str(out / "source.spm"),
+        target_spm=str(out / "target.spm"),
+        source_lang="en",
+        target_lang="zh",
+    )
+    tokenizer.save_pretrained(out)
+    config = MarianConfig(
+        vocab_size=len(vocab),
+        d_model=16,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=32,
+        decoder_ffn_dim=32,
+        max_position_embeddings=positions,
+        pad_token_id=vocab["<pad>"],
+        eos_token_id=0,
+        decoder_start_token_id=vocab["<pad>"],
+        forced_eos_token_id=0,
+    )
+    torch.manual_seed(0)
+    MarianMTModel(config).save_pretrained(out)
+    return out

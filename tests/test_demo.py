@@ -1,0 +1,51 @@
+"""`alphatree demo` as a newcomer runs it: offline, in a new tree, the real flow, an honest summary."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.slow
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
+
+
+def test_the_demo_drafts_three_papers_offline_and_says_where_everything_is(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ALPHATREE_", "PREFECT_", "HF_"))}
+    env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # any attempt to reach the hub would fail the demo
+    memory = REPO / "translations" / "memory.jsonl"
+    before = _digest(memory)
+    out = tmp_path / "demo"
+    exe = Path(sys.executable).with_name("alphatree")
+    result = subprocess.run(
+        [str(exe), "demo", "--out", str(out)],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    drafts = sorted((out / "catalog" / "drafts").glob("*.yaml"))
+    assert [d.stem for d in drafts] == ["2611.90001", "2611.90002", "2611.90003"]
+    first = yaml.safe_load(drafts[0].read_text())
+    assert first["diagram"].endswith("fig-1.png") and (out / "catalog" / first["diagram"]).is_file()
+    assert first["code"][0]["url"] == "https://github.com/alphatree-demo/latentbridgegan"
+    assert {"gan", "dcgan"} <= set(first["parents"])
+    assert (out / "site" / "index.md").is_file()
+    for line in (str(drafts[0]), "meaningless", "untrained", str(out / "site" / "index.md")):
+        assert line in result.stdout, line
+    assert "Traceback" not in result.stderr
+    assert _digest(memory) == before  # the checkout's memory never gets the demo's gibberish
+
+    again = subprocess.run([str(exe), "demo", "--out", str(out)], env=env, capture_output=True, text=True)
+    assert again.returncode == 2 and "not empty" in again.stderr and again.stderr.count("\n") == 1
