@@ -378,6 +378,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     root = Path(__file__).resolve().parent.parent
     schedules = _schedules(args)
     _check_pool(args.pool)
+    _check_model()
     for flow, name, entry, sched in (
         (ingest, "nightly", "flows/ingest.py:ingest", schedules),
         (review, "review", "flows/review.py:review", []),
@@ -447,8 +448,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_model() -> None:
+    """Load the translation model once now: a schedule whose every run would fail on it is refused."""
+    from .stages import get_translator
+
+    get_translator(_settings())
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     schedules = _schedules(args)
+    _check_model()
     from prefect import serve
 
     from flows.ingest import ingest

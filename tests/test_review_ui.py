@@ -61,7 +61,9 @@ def _review_run(api: str) -> dict[str, Any] | None:
     return next(iter(runs.json()), None)
 
 
-def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(home: Path, tmp_path: Path) -> None:
+def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
+    home: Path, tmp_path: Path, tiny_model: Path
+) -> None:
     from playwright.sync_api import sync_playwright
 
     from alphatree_ingest.draft import field_hashes
@@ -73,7 +75,7 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(home: Path, tmp
     (drafts / "2611.03001.yaml").write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = cli_env(home, None, None, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api)
+    env = cli_env(home, None, tiny_model, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api)
     procs = Processes(home, env, tmp_path / "logs")
     procs.spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
