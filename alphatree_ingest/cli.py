@@ -20,6 +20,7 @@ EPILOG = {
     "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
     "memory": "example: alphatree memory audit   (then: alphatree memory audit --repair)",
     "demo": "example: alphatree demo   or   alphatree demo --out /tmp/my-demo",
+    "model": "example: alphatree model pull --to models/opus-mt-en-zh; alphatree model check",
 }
 
 
@@ -304,6 +305,57 @@ def cmd_memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_model(args: argparse.Namespace) -> int:
+    if args.action == "pull":
+        return _model_pull(args)
+    from .model_check import glossary_of, run
+    from .stages import get_translator
+
+    settings = _settings()
+    translator = get_translator(settings)
+    print(f"Translating the bundled scientific sentences with {settings.mt_model} ...", file=sys.stderr)
+    for line in run(translator, glossary_of(settings.translations_dir)).lines():
+        print(line)
+    return 0
+
+
+def _model_pull(args: argparse.Namespace) -> int:
+    """Fetch a MarianMT model from the hub into a folder, check it loads, print the setting to use."""
+    from .marian import WEIGHTS, MarianTranslator, ModelUnavailable, _hub_reachable, missing_files
+
+    settings = _settings()
+    name = args.name or settings.mt_model
+    if Path(args.to).is_dir() and any(Path(args.to).iterdir()):
+        raise CliError(f"--to {args.to} is not empty; give a new folder")
+    if not _hub_reachable(settings.hub_endpoint, name):
+        raise CliError(
+            f"cannot reach the Hugging Face hub at {settings.hub_endpoint} for {name}; run `alphatree model "
+            "pull` on a machine that can, then copy the folder here"
+        )
+    out = _out_folder(args.to)
+    from huggingface_hub import HfApi, snapshot_download
+
+    files = set(HfApi(endpoint=settings.hub_endpoint).list_repo_files(name))
+    weights = next((w for w in WEIGHTS if w in files), None)
+    if weights is None:
+        raise CliError(f"{name} has no {' or '.join(WEIGHTS)}; is it a MarianMT model?")
+    wanted = ["config.json", "generation_config.json", "source.spm", "target.spm", "vocab.json"]
+    wanted += ["tokenizer_config.json", "special_tokens_map.json", weights]
+    print(f"Downloading {name} ({weights} and its tokenizer) into {out} ...", file=sys.stderr)
+    snapshot_download(name, local_dir=out, allow_patterns=[f for f in wanted if f in files])
+    missing = missing_files(out)
+    if missing:
+        raise CliError(f"the download lacks {', '.join(missing)}")
+    try:
+        MarianTranslator(str(out.resolve()), backend="transformers").load()
+    except ModelUnavailable as err:
+        raise CliError(str(err)) from None
+    print(f"{name} is in {out.resolve()} and loads. Use it with:")
+    print(f"export ALPHATREE_MT_MODEL={out.resolve()}")
+    print("Then run `alphatree model check` and include its output in bug reports.")
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from .catalog import write_pages
     from .publish import render
@@ -552,6 +604,16 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "reject":
             a.add_argument("--reason", required=True, help="why, for later reviewers")
     p.set_defaults(func=cmd_review)
+
+    p = add("model", "Fetch the translation model (pull) or measure it on real scientific sentences (check).")
+    p.add_argument("action", choices=["pull", "check"], help="pull: download into --to; check: measure")
+    p.add_argument(
+        "name", nargs="?", help="pull: the hub model (default: ALPHATREE_MT_MODEL or opus-mt-en-zh)"
+    )
+    p.add_argument(
+        "--to", default="opus-mt-en-zh", help="pull: a new folder for the model (default: %(default)s)"
+    )
+    p.set_defaults(func=cmd_model)
 
     p = add("memory", "Audit the translation memory (rows marked human that repeat machine output).")
     p.add_argument("action", choices=["audit"], help="what to do")

@@ -50,6 +50,13 @@ class TranslateStage:
     glossary: Glossary = field(default_factory=Glossary)
     memory: TranslationMemory | None = None
     model_calls: int = 0
+    protected: int = 0
+    """Sentences sent to the model with placeholders (formulas, URLs, terms, numbers)."""
+    recovered: int = 0
+    """Of those and the others, sentences whose output lost or mangled a placeholder (or left one in
+    the text), so they were translated again piece by piece."""
+    mangled: int = 0
+    """Protected sentences among the recovered: the model lost, repeated or mangled a placeholder."""
 
     @classmethod
     def from_home(cls, translator: Translator, translations_dir: Path) -> TranslateStage:
@@ -89,6 +96,9 @@ class TranslateStage:
                 retry.append((s, p))
             else:
                 done[s] = restored
+        self.protected += sum(1 for _, p in todo if p.spans)
+        self.recovered += len(retry)
+        self.mangled += sum(1 for _, p in retry if p.spans)
         if retry:
             done.update(self._piecewise(retry))
         for s, _ in todo:

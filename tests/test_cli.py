@@ -181,6 +181,7 @@ def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(tmp_path: Pa
         (["path", "stylegan", "--topic", "gan"], env, "not both"),
         (["deploy", "--pool", "nope"], env, "set PREFECT_API_URL"),
         (["serve"], {**env, "ALPHATREE_MT_MODEL": str(tmp_path / "no-model")}, "no-model does not exist"),
+        (["model", "pull", "--to", str(tmp_path / "m")], {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, "hub"),
     ]
     for args, where, message in cases:
         result = run_cli(args, where)
@@ -199,3 +200,25 @@ def test_help_names_every_default_and_the_look_back(home: Path) -> None:
     assert "default: 2" in run_cli(["serve", "--help"], env).stdout
     ingest = run_cli(["ingest", "--help"], env).stdout
     assert "changed (new or revised)" in ingest and "looks back 7 days" in ingest
+
+
+def test_model_check_reports_every_measure_on_the_tiny_model(home: Path, tiny_model: Path) -> None:
+    """Its numbers mean nothing for an untrained model; the command must work and report everything."""
+    result = run_cli(["model", "check"], cli_env(home, None, tiny_model))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    for start in (
+        "model: ",
+        "sentences: 50, of which ",
+        "placeholders returned intact by the model: ",
+        "recovery path (piece by piece) taken: ",
+        "protected spans present in the final Chinese: 100%",
+        "untranslated English in the output: ",
+        "outputs containing Chinese: ",
+        "speed: ",
+    ):
+        assert any(line.startswith(start) for line in lines), (start, result.stdout)
+    assert (
+        not (home / "translations" / "memory.jsonl").exists()
+        or "model check" not in (home / "translations" / "memory.jsonl").read_text()
+    )
