@@ -307,7 +307,8 @@ MODEL_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")
 WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _HINT = (
     "set ALPHATREE_MT_MODEL to a local MarianMT folder (one that holds config.json, source.spm, "
-    "target.spm, vocab.json and its weights, model.safetensors or pytorch_model.bin)"
+    "target.spm, vocab.json and its weights, model.safetensors or pytorch_model.bin; `alphatree model "
+    "pull` fetches one)"
 )
 
 
