@@ -254,7 +254,7 @@ def test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_b
 
     try:
         missing = cli("alphatree", "deploy", "--pool", "alphatree")  # bug: a 62-line traceback
-        assert missing.returncode == 2 and "work pool 'alphatree' does not exist" in missing.stderr
+        assert missing.returncode == 2 and "work pool 'alphatree' does not exist" in missing.stderr.lower()
         assert missing.stderr.count("\n") == 1 and "Traceback" not in missing.stderr
         assert cli("prefect", "work-pool", "create", "alphatree", "--type", "process").returncode == 0
         deployed = cli("alphatree", "deploy", "--pool", "alphatree")
