@@ -133,10 +133,11 @@ def safe_filename(arxiv_id: str) -> str:
     return arxiv_id.replace("/", "_")
 
 
-def write_pages(pages: dict[Path, str]) -> list[Path]:
-    """Write rendered pages atomically; returns their paths, sorted."""
-    for path, text in pages.items():
-        atomic_write(path, text)
+def write_pages(pages: dict[Path, str | Path]) -> list[Path]:
+    """Write rendered pages atomically (a Path value is a file to copy there); returns their paths,
+    sorted."""
+    for path, content in pages.items():
+        atomic_write(path, content.read_bytes() if isinstance(content, Path) else content)
     return sorted(pages)
 
 

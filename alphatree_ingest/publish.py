@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -12,20 +11,56 @@ from .learning import path_to
 from .models import CatalogEntry, Topic
 
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
+METRICS = {
+    "top1_error": "Top-1 错误率",
+    "top5_error": "Top-5 错误率",
+    "top1": "Top-1 准确率",
+    "top5": "Top-5 准确率",
+    "layers": "层数",
+    "conv_layers": "卷积层数",
+    "params": "参数量",
+    "flops": "计算量（FLOPs）",
+    "FID": "FID",
+    "IS": "Inception Score",
+    "mAP": "mAP",
+    "fps": "速度（帧/秒）",
+}
+_INLINE = {"\\": "\\\\", "*": "\\*", "_": "\\_", "`": "\\`", "[": "\\[", "]": "\\]", "<": "&lt;", ">": "&gt;"}
+_BLOCK_START = re.compile(r"^(?:#{1,6}(?:\s|$)|>|[-+](?:\s|$)|[=~-]{3,}|\d{1,9}[.)](?:\s|$))")
+"""What would start a heading, quote, list, rule or fence at the beginning of a line."""
 
 
 def md_text(text: object) -> str:
-    """Running text safe in Markdown: no HTML, no accidental emphasis or links."""
-    value = " ".join(str(text or "").split())
-    value = value.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_")
-    return value.replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
+    """Text from outside (arXiv, reviewers) safe on a Markdown line: no HTML, code spans or fences,
+    emphasis or links, and no block syntax (heading, list, quote) at its start."""
+    value = "".join(_INLINE.get(c, c) for c in " ".join(str(text or "").split()))
+    start = _BLOCK_START.match(value)
+    if not start:
+        return value
+    if value[0].isdigit():  # `1. ` is a list item, `1\. ` is text (a digit cannot be escaped)
+        at = start.end() - (1 if start.group(0)[-1].isspace() else 0) - 1
+        return value[:at] + "\\" + value[at:]
+    return "\\" + value
 
 
 def cell(text: object) -> str:
-    """Text safe inside a Markdown table cell: no newlines, pipes, emphasis or HTML."""
-    value = " ".join(str(text or "").split())
-    value = value.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
-    return value.replace("<", "&lt;").replace(">", "&gt;").replace("[", "\\[").replace("]", "\\]")
+    """Text safe inside a Markdown table cell: what `md_text` does, and no pipes."""
+    return md_text(text).replace("|", "\\|")
+
+
+def url(value: object) -> str:
+    """A link target from outside: http(s) only, and nothing that ends the Markdown link early."""
+    text = str(value or "").strip()
+    if not re.match(r"^https?://[^\s]+$", text):
+        return ""
+    return text.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+
+
+def metric(name: str, value: object) -> str:
+    """A metric as a reader expects it: its Chinese name, integers without `.0`."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{md_text(METRICS.get(name, name))}：{md_text(value)}"
 
 
 def topic_file(topic_id: str) -> str:
@@ -46,20 +81,41 @@ def links(entry: CatalogEntry) -> str:
     if entry.arxiv:
         parts.append(f"[论文](https://arxiv.org/abs/{entry.arxiv})")
     for code in entry.code:
-        if code.framework == "pytorch":
-            parts.append(f"[PyTorch 代码]({code.url})")
+        if code.framework == "pytorch" and url(code.url):
+            parts.append(f"[PyTorch 代码]({url(code.url)})")
             break
     return " · ".join(parts)
 
 
+def has_pytorch(entry: CatalogEntry) -> bool:
+    return any(c.framework == "pytorch" and url(c.url) for c in entry.code)
+
+
+def has_diagram(entry: CatalogEntry) -> bool:
+    return bool(entry.diagram and entry.diagram != "none")
+
+
 def diagram(entry: CatalogEntry, prefix: str) -> str:
-    if entry.diagram and entry.diagram != "none":
-        return f"![图示]({prefix}{entry.diagram})"
+    """The entry's diagram, from the site's own copy (`figures/...` under the site folder)."""
+    if has_diagram(entry):
+        return f"![图示]({prefix}{url_path(str(entry.diagram))})"
     return ""
 
 
+def url_path(path: str) -> str:
+    return "/".join(
+        part.replace("%", "%25").replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+        for part in path.split("/")
+    )
+
+
+_MERMAID = {'"': "#quot;", "<": "#lt;", ">": "#gt;", "`": "#96;", "#": "#35;", "&": "#amp;"}
+
+
 def mermaid_label(text: str) -> str:
-    return " ".join(text.split()).replace('"', "#quot;").replace("<", "#lt;").replace(">", "#gt;")
+    """Text inside a quoted Mermaid label: entity codes for what would end or reinterpret it (a leading
+    backtick makes a Markdown string of it, a quote ends it)."""
+    return "".join(_MERMAID.get(c, c) for c in " ".join(text.split()))
 
 
 def lineage(entries: list[CatalogEntry], by_id: dict[str, CatalogEntry]) -> str:
@@ -76,15 +132,19 @@ def lineage(entries: list[CatalogEntry], by_id: dict[str, CatalogEntry]) -> str:
                 edges.append((parent, entry.id))
     lines = ["graph LR"]
     for node_id in sorted(nodes):
-        lines.append(f'  {node_id.replace("-", "_")}["{mermaid_label(nodes[node_id].name)}"]')
+        node = nodes[node_id]
+        label = mermaid_label(node.name)
+        if node.title_zh:
+            label += "<br/>" + mermaid_label(node.title_zh)
+        lines.append(f'  {node_id.replace("-", "_")}["{label}"]')
     for parent, child in sorted(edges):
         lines.append(f"  {parent.replace('-', '_')} --> {child.replace('-', '_')}")
     return "\n".join(lines)
 
 
-def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path, str]:
-    """`index.md`, one page per topic and one per entry, as they would be written under `out`. Pure:
-    the store writes them (`write_pages`)."""
+def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path, str | Path]:
+    """`index.md`, one page per topic and one per entry, as they would be written under `out`, and the
+    diagrams they show (a Path: the file to copy there). Pure: the store writes them (`write_pages`)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -95,13 +155,20 @@ def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(cell=cell, coauthors=coauthors, links=links, md=md_text)
+    env.filters.update(cell=cell, coauthors=coauthors, links=links, md=md_text, url=url)
     topics = snapshot.topics
-    entries = sorted(snapshot.entries, key=lambda e: (e.topic, e.year, e.name.lower()))
+    order = {topic_id: n for n, topic_id in enumerate(topics)}  # topics.yaml order: the tree's order
+    entries = sorted(
+        snapshot.entries,
+        key=lambda e: (order.get(e.topic, len(order)), e.topic, e.published or dt.date(e.year, 12, 31), e.id),
+    )
     by_topic: dict[str, list[CatalogEntry]] = {t: [] for t in topics}
     for entry in entries:
         by_topic.setdefault(entry.topic, []).append(entry)
-    prefix = Path(os.path.relpath(snapshot.root, out)).as_posix() + "/"
+    pages: dict[Path, str | Path] = {}
+    for entry in entries:  # the site carries its own copies: it works wherever `out` is served from
+        if has_diagram(entry) and (snapshot.root / str(entry.diagram)).is_file():
+            pages[out / str(entry.diagram)] = snapshot.root / str(entry.diagram)
 
     def subtree(topic: Topic) -> list[Topic]:
         return [t for t in topics.values() if t.id == topic.id or t.id.startswith(topic.id + "/")]
@@ -111,8 +178,6 @@ def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path
     for entry in entries:
         for parent in entry.parents:
             children.setdefault(parent, []).append(entry)
-    pages: dict[Path, str] = {}
-    entry_prefix = Path(os.path.relpath(snapshot.root, out / "entries")).as_posix() + "/"
     for entry in entries:
         text = env.get_template("entry.md.j2").render(
             e=entry,
@@ -121,18 +186,21 @@ def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path
             file_of=topic_file,
             parents=[by_id[p] for p in entry.parents if p in by_id],
             children=sorted(children.get(entry.id, []), key=lambda c: (c.year, c.id)),
-            diagram=diagram(entry, entry_prefix),
+            diagram=diagram(entry, "../"),
+            metric=metric,
             path=path_to(entry.id, entries),
         )
         pages[out / "entries" / f"{entry.id}.md"] = text
     for topic in topics.values():
         rows = [e for t in subtree(topic) for e in by_topic.get(t.id, [])]
+        sections = [(t, by_topic.get(t.id, [])) for t in subtree(topic) if by_topic.get(t.id)]
         text = env.get_template("topic.md.j2").render(
             graph=lineage(rows, by_id),
             topic=topic,
             entries=rows,
+            sections=sections,
             levels=LEVELS,
-            diagram=lambda e: diagram(e, prefix),
+            diagram=lambda e: diagram(e, ""),
             file_of=topic_file,
             children=[t for t in topics.values() if t.parent == topic.id],
         )
@@ -146,6 +214,9 @@ def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path
         file_of=topic_file,
         newest=[e for e in newest if e.arxiv][:10],
         total=len(entries),
+        with_paper=sum(1 for e in entries if e.arxiv),
+        with_code=sum(1 for e in entries if has_pytorch(e)),
+        with_diagram=sum(1 for e in entries if has_diagram(e)),
         children=lambda t: [c for c in topics.values() if c.parent == t.id],
     )
     pages[out / "index.md"] = index

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -51,3 +52,125 @@ def test_topic_page_matches_golden_file(home: Path) -> None:
         golden.write_text(got)
     assert got == golden.read_text(), "run with ALPHATREE_REGENERATE_GOLDEN=1 to accept the change"
     shutil.rmtree(home / "site")
+
+
+def _tokens(markdown: str) -> list[object]:
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").enable("table").parse(markdown)
+    flat: list[object] = []
+    for token in tokens:
+        flat.append(token)
+        flat.extend(token.children or [])
+    return flat
+
+
+def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> None:
+    """Bug: a journal_ref `<img src=x onerror=alert(1)> | broken` became raw HTML and split the table
+    row; a title opening with three backticks swallowed the rest of its page; a name opening with a
+    backtick broke the topic's Mermaid graph. Each page is read back by a real Markdown parser."""
+    catalog = Catalog(home / "catalog")
+    entry = CatalogEntry(
+        id="hostile",
+        name="`Hostile` # Net",
+        arxiv="2611.00098",
+        title="```python\nimport os",
+        title_zh='"><script>alert(1)</script>',
+        authors=["A | B", "<i>C</i>", "D"],
+        venue="<img src=x onerror=alert(1)> | broken",
+        year=2026,
+        topic="gan/training",
+        status="approved",
+        parents=["gan"],
+        code=[
+            EntryCode(url="javascript:alert(1)", framework="pytorch"),
+            EntryCode(url="https://github.com/x/y) [z](http://evil", framework="tensorflow"),
+        ],
+        metrics={"layers": 152.0, "top5_error": 3.57},
+    )
+    catalog.save_entry(catalog.entry_path(entry), entry)
+    pages = {p: p.read_text() for p in write_pages(render(catalog.load(), home / "site", PROMPTS))}
+    for path, text in pages.items():
+        if path.suffix != ".md":
+            continue
+        for token in _tokens(text):
+            kind, content = getattr(token, "type", ""), getattr(token, "content", "")
+            assert kind not in ("html_block", "html_inline") or content == "<br>", (path.name, content)
+            if kind == "link_open":
+                href = dict(getattr(token, "attrs", {})).get("href", "")
+                assert href.startswith(("https://", "http://", "entries/", "../", "figures/")) or (
+                    href.endswith(".md") and "/" not in href
+                ), (path.name, href)
+            if kind == "fence":
+                assert getattr(token, "info", "") == "mermaid", (path.name, content[:60])
+    topic = pages[home / "site" / "gan-training.md"]
+    row = next(line for line in topic.splitlines() if "Hostile" in line)
+    tokens = _tokens(topic)
+    header_cells = sum(1 for t in tokens if getattr(t, "type", "") == "th_open")
+    rows = [i for i, t in enumerate(tokens) if getattr(t, "type", "") == "tr_open"]
+    for start in rows[1:]:
+        end = next(i for i in range(start, len(tokens)) if getattr(tokens[i], "type", "") == "tr_close")
+        assert sum(1 for t in tokens[start:end] if getattr(t, "type", "") == "td_open") == header_cells
+    assert "javascript" not in row
+    graph = topic.split("```mermaid\n", 1)[1].split("```", 1)[0]
+    for line in graph.splitlines()[1:]:
+        assert re.fullmatch(r'  \w+\["[^"`<>\[\]]*(<br/>[^"`<>\[\]]*)?"\]|  \w+ --> \w+', line), line
+    page = pages[home / "site" / "entries" / "hostile.md"]
+    heading = next(t for t in _tokens(page) if getattr(t, "type", "") == "inline")
+    assert getattr(heading, "content", "").startswith("\\`Hostile\\` # Net")
+    assert "- 层数：152\n" in page and "- Top-5 错误率：3.57\n" in page
+
+
+def test_the_site_carries_its_diagrams_and_counts_what_it_has(home: Path) -> None:
+    """Bug: images pointed outside site/ (`../catalog/figures/...`), and the front page claimed that
+    every model has its paper, PyTorch code and diagram."""
+    catalog = Catalog(home / "catalog")
+    figure = home / "catalog" / "figures" / "2611.00097" / "fig-1.png"
+    figure.parent.mkdir(parents=True)
+    figure.write_bytes(b"\\x89PNG\\r\\n\\x1a\\n diagram")
+    entry = CatalogEntry(
+        id="withdiagram",
+        name="DiagramNet",
+        arxiv="2611.00097",
+        title="A Net With a Diagram",
+        year=2026,
+        topic="gan/training",
+        status="approved",
+        diagram="figures/2611.00097/fig-1.png",
+    )
+    catalog.save_entry(catalog.entry_path(entry), entry)
+    site = home / "published"
+    write_pages(render(catalog.load(), site, PROMPTS))
+    assert (site / "figures" / "2611.00097" / "fig-1.png").read_bytes() == figure.read_bytes()
+    assert "](figures/2611.00097/fig-1.png)" in (site / "gan-training.md").read_text()
+    assert "](../figures/2611.00097/fig-1.png)" in (site / "entries" / "withdiagram.md").read_text()
+    assert "../catalog" not in "".join(p.read_text() for p in site.rglob("*.md"))
+    snapshot = catalog.load()
+    total = len(snapshot.entries)
+    with_code = sum(1 for e in snapshot.entries if any(c.framework == "pytorch" for c in e.code))
+    index = (site / "index.md").read_text()
+    assert f"共 {total} 个模型" in index and f"{with_code} 个附 PyTorch 代码" in index
+    assert "1 个附图示" in index and "每个模型都配有" not in index
+
+
+def test_text_from_outside_stays_one_literal_paragraph() -> None:
+    from markdown_it import MarkdownIt
+
+    from alphatree_ingest.publish import md_text
+
+    md = MarkdownIt("commonmark")
+    for text in (
+        "1. list",
+        "12) x",
+        "# head",
+        "- item",
+        "~~~ fence",
+        "```py",
+        "---",
+        "> quote",
+        "3.57",
+        "a*b*_c_",
+    ):
+        html = md.render(md_text(text)).strip()
+        literal = text.replace(">", "&gt;")
+        assert html == f"<p>{literal}</p>", (text, html)
