@@ -364,7 +364,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     snapshot = _tree(settings).load()
     out = _out_folder(args.out or str(settings.site_dir))
     try:
-        written = write_pages(render(snapshot, out, settings.prompts_dir))
+        written = write_pages(render(snapshot, out, settings.prompts_dir, settings.site_url))
     except OSError as err:
         raise CliError(f"cannot write the site into {out}: {err.strerror or type(err).__name__}") from None
     for path in written:

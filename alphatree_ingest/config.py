@@ -61,6 +61,8 @@ class Settings:
     """Name recorded in `provenance.reviewed_by` (`ALPHATREE_REVIEWER`, default: the login)."""
     prefect_api_url: str | None = None
     """`PREFECT_API_URL`: with a server, drafts get review runs and CLI decisions resume them."""
+    site_url: str = ""
+    """`ALPHATREE_SITE_URL`: where the published site is served, for absolute links in its feeds."""
     hub_endpoint: str = "https://huggingface.co"
     """`HF_ENDPOINT`: where models named by hub id are downloaded from."""
 
@@ -163,6 +165,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "ALPHATREE_GITHUB_TOKEN": ("github_token", _text),
     "ALPHATREE_HTTP_TIMEOUT": ("http_timeout", float),
     "ALPHATREE_HTTP_DEADLINE": ("http_deadline", float),
+    "ALPHATREE_SITE_URL": ("site_url", _text),
     "ALPHATREE_RETRY_DELAYS": ("retry_delays", _delays),
     "ALPHATREE_REVIEWER": ("reviewer", _text),
     "PREFECT_API_URL": ("prefect_api_url", _text),

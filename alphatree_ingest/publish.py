@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from .catalog import CatalogSnapshot
+from .feed import atom
 from .learning import path_to
 from .models import CatalogEntry, Topic
 
@@ -142,7 +143,13 @@ def lineage(entries: list[CatalogEntry], by_id: dict[str, CatalogEntry]) -> str:
     return "\n".join(lines)
 
 
-def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path, str | Path]:
+def feed_file(topic_id: str | None) -> str:
+    return "feed.xml" if topic_id is None else "feed-" + topic_file(topic_id)[:-3] + ".xml"
+
+
+def render(
+    snapshot: CatalogSnapshot, out: Path, prompts_dir: Path, site_url: str = ""
+) -> dict[Path, str | Path]:
     """`index.md`, one page per topic and one per entry, as they would be written under `out`, and the
     diagrams they show (a Path: the file to copy there). Pure: the store writes them (`write_pages`)."""
     import jinja2
@@ -202,6 +209,7 @@ def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path
             levels=LEVELS,
             diagram=lambda e: diagram(e, ""),
             file_of=topic_file,
+            feed=feed_file(topic.id),
             children=[t for t in topics.values() if t.parent == topic.id],
         )
         pages[out / topic_file(topic.id)] = text
@@ -220,4 +228,21 @@ def render(snapshot: CatalogSnapshot, out: Path, prompts_dir: Path) -> dict[Path
         children=lambda t: [c for c in topics.values() if c.parent == t.id],
     )
     pages[out / "index.md"] = index
+    page_of = {e.id: f"entries/{e.id}.md" for e in entries}
+    base = site_url.rstrip("/") + "/" if site_url else ""
+    feeds: list[tuple[str | None, str, list[CatalogEntry]]] = [(None, "AlphaTree：新加入的模型", entries)]
+    feeds += [
+        (t.id, f"AlphaTree · {t.name_zh}", [e for s in subtree(t) for e in by_topic.get(s.id, [])])
+        for t in topics.values()
+    ]
+    for topic_id, title, chosen in feeds:
+        name = feed_file(topic_id)
+        pages[out / name] = atom(
+            chosen,
+            title=title,
+            feed_id=f"urn:alphatree:feed:{topic_id or 'all'}",
+            site_url=base,
+            self_path=name,
+            page_of=page_of,
+        )
     return pages

@@ -98,9 +98,11 @@ def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> Non
             assert kind not in ("html_block", "html_inline") or content == "<br>", (path.name, content)
             if kind == "link_open":
                 href = dict(getattr(token, "attrs", {})).get("href", "")
-                assert href.startswith(("https://", "http://", "entries/", "../", "figures/")) or (
-                    href.endswith(".md") and "/" not in href
-                ), (path.name, href)
+                site_page = re.fullmatch(r"[a-z0-9-]+\.md|feed(-[a-z0-9-]+)?\.xml", href)
+                assert href.startswith(("https://", "http://", "entries/", "../", "figures/")) or site_page, (
+                    path.name,
+                    href,
+                )
             if kind == "fence":
                 assert getattr(token, "info", "") == "mermaid", (path.name, content[:60])
     topic = pages[home / "site" / "gan-training.md"]
@@ -174,3 +176,45 @@ def test_text_from_outside_stays_one_literal_paragraph() -> None:
         html = md.render(md_text(text)).strip()
         literal = text.replace(">", "&gt;")
         assert html == f"<p>{literal}</p>", (text, html)
+
+
+def test_feeds_parse_with_chinese_text_links_dates_and_ids_that_never_change(home: Path) -> None:
+    """A reader subscribes to the site's feed or a topic's; a real feed parser reads them."""
+    import feedparser
+
+    catalog = Catalog(home / "catalog")
+    for n, (day, topic) in enumerate([("2026-11-20", "gan/training"), ("2026-11-25", "classification")]):
+        entry = CatalogEntry(
+            id=f"fresh{n}",
+            name=f"Fresh{n}Net",
+            arxiv=f"2611.0009{n}",
+            title=f"A Fresh Model {n} <&>",
+            title_zh=f"新模型{n}：更稳定的训练",
+            summary_zh="一句中文简介，含 <b>标签</b> & 符号。",
+            year=2026,
+            topic=topic,
+            status="approved",
+            code=[EntryCode(url=f"https://github.com/x/fresh{n}", framework="pytorch")],
+            provenance={"reviewed_at": f"{day}T08:00:00+00:00", "reviewed_by": "lin"},
+        )
+        catalog.save_entry(catalog.entry_path(entry), entry)
+    site = home / "site"
+    write_pages(render(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
+    everything = feedparser.parse((site / "feed.xml").read_bytes())
+    assert not everything.bozo, everything.bozo_exception
+    first, second = everything.entries[0], everything.entries[1]
+    assert (first.id, second.id) == ("urn:alphatree:fresh1", "urn:alphatree:fresh0")  # newest approval first
+    assert first.title == "Fresh1Net：新模型1：更稳定的训练"
+    assert first.summary == "一句中文简介，含 <b>标签</b> & 符号。"
+    assert first.link == "https://alphatree.example/site/entries/fresh1.md"
+    assert any(link.href == "https://arxiv.org/abs/2611.00091" for link in first.links)
+    assert first.updated_parsed[:3] == (2026, 11, 25)
+    assert "https://github.com/x/fresh1" in first.content[0].value
+    assert len(everything.entries) == len(catalog.load().entries)  # the seed entries too, by date
+
+    gan = feedparser.parse((site / "feed-gan.xml").read_bytes())
+    assert not gan.bozo and "urn:alphatree:fresh0" in [e.id for e in gan.entries]
+    assert "urn:alphatree:fresh1" not in [e.id for e in gan.entries]
+    again = {p.name: p.read_bytes() for p in site.glob("feed*.xml")}
+    write_pages(render(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
+    assert again == {p.name: p.read_bytes() for p in site.glob("feed*.xml")}  # stable: never seen twice
