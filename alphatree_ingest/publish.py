@@ -10,6 +10,7 @@ from .catalog import CatalogSnapshot
 from .feed import atom
 from .learning import path_to
 from .models import CatalogEntry, Topic
+from .site_html import to_html
 
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
 METRICS = {
@@ -245,4 +246,5 @@ def render(
             self_path=name,
             page_of=page_of,
         )
+    pages.update(to_html(pages))  # the same pages as HTML, for any static host and for disk
     return pages

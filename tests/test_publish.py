@@ -105,6 +105,9 @@ def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> Non
                 )
             if kind == "fence":
                 assert getattr(token, "info", "") == "mermaid", (path.name, content[:60])
+    for path, text in pages.items():
+        if path.suffix == ".html":
+            _assert_safe_html(path.name, text)
     topic = pages[home / "site" / "gan-training.md"]
     row = next(line for line in topic.splitlines() if "Hostile" in line)
     tokens = _tokens(topic)
@@ -218,3 +221,21 @@ def test_feeds_parse_with_chinese_text_links_dates_and_ids_that_never_change(hom
     again = {p.name: p.read_bytes() for p in site.glob("feed*.xml")}
     write_pages(render(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
     assert again == {p.name: p.read_bytes() for p in site.glob("feed*.xml")}  # stable: never seen twice
+
+
+def _assert_safe_html(name: str, text: str) -> None:
+    """No script but Mermaid's, no event handlers, no javascript: links, images only from the site."""
+    from html.parser import HTMLParser
+
+    class Check(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            found = dict(attrs)
+            assert not any(k.startswith("on") for k in found), (name, tag, attrs)
+            assert "javascript:" not in str(found.get("href", "")).lower(), (name, attrs)
+            if tag == "script":
+                assert found.get("type") == "module", (name, attrs)
+            if tag == "img":
+                assert str(found.get("src", "")).startswith(("figures/", "../figures/")), (name, attrs)
+
+    Check().feed(text)
+    assert text.count("<script") == text.count('<script type="module">import mermaid'), name

@@ -1,0 +1,83 @@
+"""Pure: the HTML build of the published Markdown pages, for any static host and for opening from disk.
+
+Each page is rendered by a real Markdown library (markdown-it-py, CommonMark with tables), links between
+pages point at the `.html` twins, Mermaid blocks become `<pre class="mermaid">` drawn in the page by
+Mermaid's script (loaded from a CDN; without network the graph's source stays readable), and the CSS
+names the CJK fonts readers have.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+from typing import Any
+
+CSS = """
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB",
+  "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; max-width: 72rem; margin: 2rem auto;
+  padding: 0 1rem; line-height: 1.6; color: #1f2328; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #d0d7de; padding: 0.35rem 0.6rem; vertical-align: top; }
+th { background: #f6f8fa; white-space: nowrap; }
+td:first-child { white-space: nowrap; }
+img { max-width: 100%; }
+td img { max-width: 12rem; }
+pre.mermaid { background: #f6f8fa; padding: 1rem; }
+"""
+MERMAID = (
+    '<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs";'
+    "mermaid.initialize({ startOnLoad: true });</script>"
+)
+_LOCAL_MD = re.compile(r"^(?![a-z]+:)([^#?]*)\.md(#.*)?$")
+
+
+def _parser() -> Any:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True}).enable("table")
+    renderer: Any = md.renderer
+    default_fence = renderer.rules.get("fence")
+
+    def fence(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        token = tokens[idx]
+        if token.info.strip() == "mermaid":
+            return f'<pre class="mermaid">{html.escape(token.content)}</pre>\n'
+        return str(default_fence(tokens, idx, options, env))
+
+    def link_open(self: Any, tokens: Any, idx: int, options: Any, env: Any) -> str:
+        href = tokens[idx].attrGet("href") or ""
+        local = _LOCAL_MD.match(href)
+        if local:
+            tokens[idx].attrSet("href", f"{local.group(1)}.html{local.group(2) or ''}")
+        return str(renderer.renderToken(tokens, idx, options, env))
+
+    md.add_render_rule("fence", fence)
+    md.add_render_rule("link_open", link_open)
+    return md
+
+
+def to_html(pages: dict[Path, str | Path]) -> dict[Path, str]:
+    """An `.html` twin for every `.md` page. The pages' own escaping (`publish.md_text`) keeps text
+    from outside out of the HTML; `<br>` in table cells is the only markup they carry."""
+    md = _parser()
+    out: dict[Path, str] = {}
+    for path, content in pages.items():
+        if path.suffix != ".md" or not isinstance(content, str):
+            continue
+        body = md.render(content)
+        script = MERMAID if '<pre class="mermaid">' in body else ""
+        title = content.splitlines()[0].lstrip("# ").strip() if content else path.stem
+        out[path.with_suffix(".html")] = (
+            '<!doctype html>\n<html lang="zh-Hans">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            f"<title>{html.escape(_plain(title))}</title>\n<style>{CSS}</style>\n"
+            f"{script}\n</head>\n<body>\n{body}</body>\n</html>\n"
+        )
+    return out
+
+
+def _plain(markdown_line: str) -> str:
+    """A heading's text without Markdown escapes and link syntax, for the page title."""
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown_line)
+    return re.sub(r"\\(.)", r"\1", text).replace("&lt;", "<").replace("&gt;", ">")

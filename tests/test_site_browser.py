@@ -1,0 +1,71 @@
+"""The published HTML site as a reader sees it: opened from disk in a real headless browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from alphatree_ingest.catalog import Catalog, write_pages
+from alphatree_ingest.models import CatalogEntry, EntryCode
+from alphatree_ingest.publish import render
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+]
+
+
+def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(home: Path, tmp_path: Path) -> None:
+    import pymupdf
+    from playwright.sync_api import sync_playwright
+
+    catalog = Catalog(home / "catalog")
+    figure = home / "catalog" / "figures" / "2611.00096" / "fig-1.png"
+    figure.parent.mkdir(parents=True)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 120, 60), False)
+    pix.set_rect(pix.irect, (40, 90, 200))
+    pix.save(str(figure))
+    entry = CatalogEntry(
+        id="browsernet",
+        name="BrowserNet",
+        arxiv="2611.00096",
+        title="A Net Seen in a Browser",
+        title_zh="在浏览器中看到的网络",
+        year=2026,
+        topic="gan/training",
+        level="beginner",
+        status="approved",
+        parents=["gan"],
+        diagram="figures/2611.00096/fig-1.png",
+        code=[EntryCode(url="https://github.com/x/browsernet", framework="pytorch")],
+    )
+    catalog.save_entry(catalog.entry_path(entry), entry)
+    site = tmp_path / "published"  # anywhere: the site carries its own figures
+    write_pages(render(catalog.load(), site, PROMPTS))
+    shutil.rmtree(home / "catalog" / "figures")  # nothing may point back into the catalog
+    shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto((site / "gan-training.html").as_uri())
+        assert page.title() == "Level 1：loss、参数、权重的改进"
+        row = page.locator("tr", has_text="BrowserNet")
+        assert row.count() == 1 and "在浏览器中看到的网络" in row.inner_text()
+        image = row.locator("img")
+        assert image.evaluate("img => img.complete && img.naturalWidth") == 120
+        font = page.evaluate("getComputedStyle(document.body).fontFamily")
+        assert "Noto Sans CJK SC" in font
+        assert page.locator("pre.mermaid").count() == 1  # drawn by Mermaid when online, readable when not
+        page.screenshot(path=str(shots / "site-topic.png"), full_page=False)
+        row.locator("a", has_text="BrowserNet").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/entries/browsernet.html")
+        assert page.locator("h1").inner_text().startswith("BrowserNet：在浏览器中看到的网络")
+        assert page.locator("img[alt='图示']").evaluate("img => img.naturalWidth") == 120
+        browser.close()
