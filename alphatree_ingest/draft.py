@@ -476,8 +476,15 @@ def update_draft(old_text: str, new: CatalogEntry) -> Update:
     text = "".join("".join(b.lines) for b in out)
     if not text.endswith("\n"):
         text += "\n"
+    # the template's first line names the version the draft shows; a reviewer's own lines stay
+    text = _HEADER.sub(lambda m: f"{m.group(1)}v{new.version}{m.group(2)}", text, count=1)
     CatalogEntry.model_validate(yaml.safe_load(text))  # never write what does not parse back
     return Update(text, refreshed, kept)
+
+
+_HEADER = re.compile(
+    r"^(# Draft for review: .*\(arXiv [^\s)]+?)v\d+(\), written by alphatree-ingest\.)$", re.M
+)
 
 
 def _refresh_blocks(

@@ -118,7 +118,7 @@ def _kept_lines(old: str, new: str, refreshed: list[str]) -> list[str]:
         if block.key in refreshed or block.key == "provenance":
             continue
         gone += [line.rstrip("\n") for line in block.lines if line.rstrip("\n") not in new_lines]
-    return gone
+    return [line for line in gone if not line.startswith("# Draft for review: ")]  # the machine's header
 
 
 def test_a_refresh_keeps_every_comment_inside_a_refreshed_list_and_leaves_no_stale_item() -> None:
@@ -137,6 +137,7 @@ def test_a_refresh_keeps_every_comment_inside_a_refreshed_list_and_leaves_no_sta
 
     update = update_draft(edited, _entry(2, "Second.", "第二。", figures=13))
     data = yaml.safe_load(update.text)
+    assert update.text.startswith("# Draft for review: FooGAN (arXiv 2611.00001v2), written by")
     assert len(data["figures"]) == 13
     assert [f["caption"] for f in data["figures"]] == [f"Figure {n}: v2." for n in range(1, 14)]
     assert "figures" in update.refreshed
