@@ -294,6 +294,17 @@ class Catalog:
     def run_lock(self, topic: str) -> RunLock:
         return RunLock(self.root / "state" / f"{_topic_stem(topic)}.lock", topic)
 
+    @property
+    def reading_dir(self) -> Path:
+        """Chinese reading pages of whole papers (`alphatree read`), published under `site/read/`."""
+        return self.root / "reading"
+
+    def save_reading(self, entry_id: str, bilingual: str, chinese: str) -> list[Path]:
+        paths = [self.reading_dir / f"{entry_id}.md", self.reading_dir / f"{entry_id}.zh.md"]
+        for path, text in zip(paths, (bilingual, chinese), strict=True):
+            atomic_write(path, text)
+        return paths
+
     def check_writable(self) -> None:
         """Raises CatalogError when a folder a run writes cannot be written: a fault of the whole
         run, found before any paper is tried (and charged)."""

@@ -20,6 +20,7 @@ EPILOG = {
     "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
     "memory": "example: alphatree memory audit   (then: alphatree memory audit --repair)",
     "demo": "example: alphatree demo   or   alphatree demo --out /tmp/my-demo",
+    "read": "example: alphatree read resnet   (then alphatree publish: site/read/resnet.md)",
     "model": "example: alphatree model pull --to models/opus-mt-en-zh; alphatree model check",
 }
 
@@ -356,6 +357,73 @@ def _model_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_read(args: argparse.Namespace) -> int:
+    """论文一键翻译: the whole paper of a tree entry, in Chinese, sentence by sentence."""
+    from . import reading
+    from .extract import ExtractError, extract
+    from .stages import get_translator
+    from .translate import TranslateStage
+
+    settings = _settings()
+    catalog = _tree(settings)
+    snapshot = catalog.load()
+    entry = next((e for e in snapshot.entries if args.entry in (e.id, e.arxiv)), None)
+    if entry is None:
+        raise CliError(f"no entry {args.entry!r} in the tree (give its id or arXiv id)")
+    if not entry.arxiv and not args.pdf:
+        raise CliError(f"{entry.id} has no arXiv id; give its PDF with --pdf")
+    pdf = Path(args.pdf) if args.pdf else _paper_pdf(settings, entry)
+    try:
+        extraction = extract(pdf)
+        found = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
+    except ExtractError as err:
+        raise CliError(str(err)) from None
+    if not found:
+        raise CliError(f"{pdf} has no text this command can read (a scan?)")
+    translator = get_translator(settings)
+    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    reading.translate(found, stage, progress=lambda line: print(line, file=sys.stderr))
+    both, chinese = reading.render(entry, found, translator.name)
+    for path in catalog.save_reading(entry.id, both, chinese):
+        print(path)
+    sentences = [s for p in found for s in p.sentences]
+    print(
+        f"{len(sentences)} sentence(s), {len(set(sentences))} distinct, in "
+        f"{sum(p.kind == 'heading' for p in found)} section(s); "
+        f"{stage.translated} translated by the model, the rest from the translation memory. "
+        "`alphatree publish` puts the pages under site/read/."
+    )
+    return 0
+
+
+def _paper_pdf(settings: Any, entry: Any) -> Path:
+    """The entry's PDF from the cache, or downloaded from arXiv (politely)."""
+    import datetime as dt
+
+    from .arxiv_source import ArxivSource, PdfError, TransientError
+    from .catalog import safe_filename
+    from .models import Paper
+
+    version = entry.version or 1
+    cached = settings.cache_dir / "pdf" / f"{safe_filename(entry.arxiv)}v{version}.pdf"
+    if cached.is_file():
+        return Path(cached)
+    settings.check_arxiv_politeness()
+    paper = Paper(
+        arxiv_id=entry.arxiv,
+        version=version,
+        title=entry.title,
+        authors=entry.authors,
+        abstract=entry.abstract or "",
+        published=dt.datetime.combine(entry.published or dt.date(entry.year, 1, 1), dt.time(), dt.UTC),
+        pdf_url=f"https://arxiv.org/pdf/{entry.arxiv}v{version}",
+    )
+    try:
+        return Path(ArxivSource(settings).fetch_pdf(paper))
+    except (PdfError, TransientError) as err:
+        raise CliError(f"cannot fetch the PDF of {entry.arxiv}: {err}") from None
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from .catalog import write_pages
     from .publish import render
@@ -624,6 +692,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p.add_argument("--out", help="output folder (default: <home>/site)")
     p.set_defaults(func=cmd_publish)
+
+    p = add(
+        "read", "Translate the whole paper of a tree entry into a Chinese reading page, sentence by sentence."
+    )
+    p.add_argument("entry", help="entry id or arXiv id, e.g. resnet or 1512.03385")
+    p.add_argument("--pdf", help="the paper's PDF (default: the cached one, else downloaded from arXiv)")
+    p.set_defaults(func=cmd_read)
 
     p = add(
         "demo", "Run the whole job offline in a new tree: a local arXiv feed, a tiny model, the real flow."

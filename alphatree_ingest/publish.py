@@ -175,8 +175,13 @@ def render(
         by_topic.setdefault(entry.topic, []).append(entry)
     pages: dict[Path, str | Path] = {}
     for entry in entries:  # the site carries its own copies: it works wherever `out` is served from
-        if has_diagram(entry) and (snapshot.root / str(entry.diagram)).is_file():
-            pages[out / str(entry.diagram)] = snapshot.root / str(entry.diagram)
+        for file in {str(entry.diagram or "")} | {f.file for f in entry.figures}:
+            if file and file != "none" and (snapshot.root / file).is_file():
+                pages[out / file] = snapshot.root / file
+        for name in (f"{entry.id}.md", f"{entry.id}.zh.md"):
+            reading = snapshot.root / "reading" / name
+            if reading.is_file():
+                pages[out / "read" / name] = reading.read_text(encoding="utf-8")
 
     def subtree(topic: Topic) -> list[Topic]:
         return [t for t in topics.values() if t.id == topic.id or t.id.startswith(topic.id + "/")]
@@ -195,6 +200,7 @@ def render(
             parents=[by_id[p] for p in entry.parents if p in by_id],
             children=sorted(children.get(entry.id, []), key=lambda c: (c.year, c.id)),
             diagram=diagram(entry, "../"),
+            reading=(snapshot.root / "reading" / f"{entry.id}.md").is_file(),
             metric=metric,
             path=path_to(entry.id, entries),
         )

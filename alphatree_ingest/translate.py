@@ -55,6 +55,8 @@ class TranslateStage:
     recovered: int = 0
     """Of those and the others, sentences whose output lost or mangled a placeholder (or left one in
     the text), so they were translated again piece by piece."""
+    translated: int = 0
+    """Sentences the model translated (the memory had none for them)."""
     mangled: int = 0
     """Protected sentences among the recovered: the model lost, repeated or mangled a placeholder."""
 
@@ -88,6 +90,7 @@ class TranslateStage:
             todo.append((s, protect(s, self.glossary)))
         if not todo:
             return done
+        self.translated += len(todo)
         outputs = self._model([p.text for _, p in todo])
         retry: list[tuple[str, Protected]] = []
         for (s, p), out in zip(todo, outputs, strict=True):

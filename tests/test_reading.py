@@ -1,0 +1,88 @@
+"""论文一键翻译: `alphatree read` turns a tree entry's whole paper into a Chinese reading page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from alphatree_ingest.catalog import Catalog
+from alphatree_ingest.models import CatalogEntry, EntryFigure
+from tests.conftest import cli_env, run_cli
+from tests.support import make_paper_pdf
+
+pytestmark = pytest.mark.slow
+URL = "https://github.com/alphatree-test/readnet"
+
+
+def _entry(home: Path) -> CatalogEntry:
+    entry = CatalogEntry(
+        id="readnet",
+        name="ReadNet",
+        arxiv="2611.00095",
+        version=1,
+        title="ReadNet: A Paper to Read",
+        title_zh="ReadNet：一篇要读的论文",
+        year=2026,
+        topic="gan/training",
+        status="approved",
+        figures=[
+            EntryFigure(
+                file="figures/2611.00095/fig-1.png",
+                caption="Figure 1: Overview of the proposed architecture.",
+                caption_zh="图1：所提出结构的概览。",
+            )
+        ],
+    )
+    catalog = Catalog(home / "catalog")
+    catalog.save_entry(catalog.entry_path(entry), entry)
+    return entry
+
+
+def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_changed(
+    home: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    _entry(home)
+    pdf = home / "cache" / "pdf" / "2611.00095v1.pdf"
+    pdf.parent.mkdir(parents=True)
+    abstract = "We propose ReadNet for reading. It reads every page of a paper."
+    pdf.write_bytes(
+        make_paper_pdf("ReadNet: A Paper to Read", abstract, code_url=URL, references=["A. B. Old."])
+    )
+    env = cli_env(home, None, tiny_model)
+    first = run_cli(["read", "readnet"], env)
+    assert first.returncode == 0, first.stderr
+    assert "[1/" in first.stderr and "Introduction" in first.stderr  # progress per section
+    page = (home / "catalog" / "reading" / "readnet.md").read_text()
+    chinese = (home / "catalog" / "reading" / "readnet.zh.md").read_text()
+    order = [
+        page.index(mark) for mark in ("## Abstract", "## 1 Introduction", "![图 1]", "图1：所提出结构的概览")
+    ]
+    assert order == sorted(order)
+    assert "| We propose ReadNet for reading. |" in page  # sentence by sentence, English beside Chinese
+    assert URL in page.split("| English | 中文 |", 2)[2]  # the URL survives translation, protected
+    assert "A. B. Old" not in page and "References" not in page  # the reference list is not read
+    assert "](readnet.md)" in chinese and "| English |" not in chinese
+    distinct = int(first.stdout.split(" distinct")[0].split()[-1])
+    assert distinct > 5 and f"; {distinct} translated by the model" in first.stdout
+
+    again = run_cli(["read", "readnet"], env)
+    assert "; 0 translated by the model" in again.stdout  # the memory has every sentence
+    changed = tmp_path / "v2.pdf"
+    new_abstract = "We propose ReadNet for careful reading. It reads every page of a paper."
+    changed.write_bytes(make_paper_pdf("ReadNet: A Paper to Read", new_abstract, code_url=URL))
+    third = run_cli(["read", "readnet", "--pdf", str(changed)], env)
+    assert "; 1 translated by the model" in third.stdout, third.stdout  # only the changed sentence
+
+    published = run_cli(["publish"], env)
+    assert published.returncode == 0, published.stderr
+    assert (home / "site" / "read" / "readnet.md").read_text() == (
+        home / "catalog" / "reading" / "readnet.md"
+    ).read_text()
+    assert "](../read/readnet.md)" in (home / "site" / "entries" / "readnet.md").read_text()
+    assert (home / "site" / "read" / "readnet.html").is_file()
+
+
+def test_read_of_an_unknown_entry_is_one_sentence(home: Path) -> None:
+    result = run_cli(["read", "nonesuch"], cli_env(home, None, None))
+    assert result.returncode == 2 and "no entry 'nonesuch'" in result.stderr.lower()
