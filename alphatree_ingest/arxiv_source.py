@@ -158,26 +158,26 @@ def _track(sock: socket.socket | None) -> None:
         deadline.track(sock)
 
 
-class _HTTPConnection(urllib3.connection.HTTPConnection):
-    """Registers its socket with the request's deadline, for new and reused connections alike."""
+class _Tracked:
+    """Registers a connection's socket with the request's deadline, for new and reused connections."""
+
+    sock: socket.socket | None
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         _track(self.sock)
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         _track(self.sock)
-        super().request(*args, **kwargs)
+        super().request(*args, **kwargs)  # type: ignore[misc]
 
 
-class _HTTPSConnection(urllib3.connection.HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        _track(self.sock)
+class _HTTPConnection(_Tracked, urllib3.connection.HTTPConnection):
+    pass
 
-    def request(self, *args: Any, **kwargs: Any) -> None:
-        _track(self.sock)
-        super().request(*args, **kwargs)
+
+class _HTTPSConnection(_Tracked, urllib3.connection.HTTPSConnection):
+    pass
 
 
 class _HTTPPool(urllib3.HTTPConnectionPool):
