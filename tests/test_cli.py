@@ -63,6 +63,10 @@ def test_every_command_is_in_the_readme() -> None:
         "deploy",
         "path",
         "memory audit",
+        "demo",
+        "read",
+        "model pull",
+        "model check",
     ):
         assert f"alphatree {name}" in readme
 
