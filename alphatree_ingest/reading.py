@@ -98,18 +98,39 @@ def translate(
             sections.append([])
         sections[-1].append(part)
     sections = [s for s in sections if s]
-    for n, section in enumerate(sections, start=1):
-        texts = [p for p in section if p.kind != "figure"]
-        for part in texts:
+    for part in found:
+        if part.kind != "figure":
             part.sentences = split_sentences(part.text) or [part.text]
+    done = 0
+    for chunk in _chunks(sections):
+        texts = [p for section in chunk for p in section if p.kind != "figure"]
         flat = [s for part in texts for s in part.sentences]
-        out = iter(stage.translate(flat))
+        out = iter(stage.translate(flat))  # one model batch for the chunk: batches stay full
         for part in texts:
             part.chinese = [next(out) for _ in part.sentences]
-        if progress:
-            title = section[0].text if section[0].kind == "heading" else "(start)"
-            progress(f"[{n}/{len(sections)}] {title}: {len(flat)} sentence(s)")
+        for section in chunk:
+            done += 1
+            if progress:
+                title = section[0].text if section[0].kind == "heading" else "(start)"
+                count = sum(len(p.sentences) for p in section if p.kind != "figure")
+                progress(f"[{done}/{len(sections)}] {title}: {count} sentence(s)")
     return found
+
+
+BATCH = 96
+"""Sentences per model call at least (short sections are translated together, in order)."""
+
+
+def _chunks(sections: list[list[Part]]) -> list[list[list[Part]]]:
+    chunks: list[list[list[Part]]] = [[]]
+    size = 0
+    for section in sections:
+        if size >= BATCH:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(section)
+        size += sum(len(p.sentences) for p in section if p.kind != "figure")
+    return [c for c in chunks if c]
 
 
 def render(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str]:
