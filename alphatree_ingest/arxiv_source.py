@@ -444,7 +444,7 @@ class ArxivSource:
 
     def fetch_pdf(self, paper: Paper) -> Path:
         """The paper's PDF, from the cache or downloaded and validated. Raises PdfError."""
-        dest = self.settings.cache_dir / "pdf" / f"{safe_filename(paper.arxiv_id)}v{paper.version}.pdf"
+        dest = cached_pdf(self.settings, paper.arxiv_id, paper.version)
         if dest.exists() and _looks_like_pdf(dest.read_bytes()[:1024]):
             return dest
         data = self._download(paper.pdf_url)
@@ -472,6 +472,11 @@ class ArxivSource:
         if response.status_code != 200:
             raise PdfError(f"{url} answered HTTP {response.status_code}")
         return bytes(response.content)
+
+
+def cached_pdf(settings: Settings, arxiv_id: str, version: int) -> Path:
+    """Where a paper version's PDF is kept once downloaded."""
+    return settings.cache_dir / "pdf" / f"{safe_filename(arxiv_id)}v{version}.pdf"
 
 
 def pdf_problem(data: bytes) -> str | None:

@@ -400,12 +400,11 @@ def _paper_pdf(settings: Any, entry: Any) -> Path:
     """The entry's PDF from the cache, or downloaded from arXiv (politely)."""
     import datetime as dt
 
-    from .arxiv_source import ArxivSource, PdfError, TransientError
-    from .catalog import safe_filename
+    from .arxiv_source import ArxivSource, PdfError, TransientError, cached_pdf
     from .models import Paper
 
     version = entry.version or 1
-    cached = settings.cache_dir / "pdf" / f"{safe_filename(entry.arxiv)}v{version}.pdf"
+    cached = cached_pdf(settings, entry.arxiv, version)
     if cached.is_file():
         return Path(cached)
     settings.check_arxiv_politeness()

@@ -118,11 +118,16 @@ def _sections(doc: Any, blocks: list[list[Block]]) -> list[Section]:
         return [Section(title=" ".join(str(t).split()), page=max(1, int(p))) for _, t, p in toc][:300]
     sections: list[Section] = []
     for number, on_page in enumerate(blocks, start=1):
-        for block in on_page:
-            if block.lines <= 2 and HEADING.match(block.text) and len(block.text) < 90:
-                if not re.search(r"\d\s*[,;=]|\.\.|\bet al\b", block.text):
-                    sections.append(Section(title=block.text, page=number))
+        sections += [Section(title=b.text, page=number) for b in on_page if is_heading(b)]
     return sections[:300]
+
+
+def is_heading(block: Block) -> bool:
+    """A numbered section heading (`3.2 Training`), not a numbered line of prose or a reference."""
+    text = block.text
+    if block.lines > 2 or len(text) >= 90 or not HEADING.match(text):
+        return False
+    return not re.search(r"\d\s*[,;=]|\.\.|\bet al\b", text)
 
 
 # --- links and references ------------------------------------------------------------------------

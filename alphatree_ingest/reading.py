@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extract import HEADING, open_pdf
+from .extract import is_heading, open_pdf
 from .figures import caption_number
 from .layout import Block, document_furniture, page_blocks
 from .models import CatalogEntry
@@ -74,7 +74,7 @@ def parts(pdf: Path, figures: dict[str, tuple[int, tuple[float, float, float, fl
                 if rest:
                     found.append(Part("paragraph", rest))
                 continue
-            if block.lines <= 2 and len(text) < 90 and HEADING.match(text):
+            if is_heading(block):
                 started = True
                 found.append(Part("heading", text))
             elif started and len(text) >= 25:

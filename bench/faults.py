@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import socket
 import sys
 import tempfile
@@ -28,21 +27,16 @@ from alphatree_ingest import stages  # noqa: E402
 from alphatree_ingest.arxiv_source import ArxivSource, TransientError  # noqa: E402
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.config import Settings  # noqa: E402
+from alphatree_ingest.demo import prepare_tree  # noqa: E402
 from tests.conftest import Tagger  # noqa: E402
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
 N = 5
 
 
 def _home(root: Path) -> Path:
-    (root / "catalog").mkdir(parents=True)
-    topics = (REPO / "catalog" / "topics.yaml").read_text()
-    (root / "catalog" / "topics.yaml").write_text(
-        "".join(line for line in topics.splitlines(keepends=True) if not line.startswith("  min_relevance:"))
-    )
-    shutil.copytree(REPO / "catalog" / "tree", root / "catalog" / "tree")
-    shutil.copytree(REPO / "translations", root / "translations")
+    """A new tree as `alphatree demo` makes it (runs pass --min-relevance 0: the papers are synthetic)."""
+    prepare_tree(root)
     return root
 
 
@@ -157,11 +151,11 @@ def run_scenarios() -> None:
                 fault(server, ids, home)
                 exits = []
                 for night in nights:
-                    state = ingest(topic="gan", return_state=True, **night)
+                    state = ingest(topic="gan", min_relevance=0, return_state=True, **night)
                     exits.append("fail" if state.is_failed() else "ok")
                 after = _count(home, ids, ages)
                 fix(server, ids, home)
-                ingest(topic="gan")
+                ingest(topic="gan", min_relevance=0)
                 caught_up = _count(home, ids, ages)["drafted"]
                 rows.append((name, len(ids), after, "/".join(exits), caught_up))
     print(

@@ -20,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402
-from translate import OUT_TOKENS, build, sentences  # noqa: E402
+from translate import OUT_TOKENS, build, raw_seconds, sentences  # noqa: E402
 
 WORK = Path("/tmp/alphatree-bench-reading")
 
@@ -50,25 +50,15 @@ def run(kind: str, pdf: Path) -> dict[str, float]:
         dict.fromkeys(s for p in found if p.kind != "figure" for s in split_sentences(p.text) or [p.text])
     )
     tokens = sum(len(translator.tokens(s)) for s in distinct)
-    start = time.perf_counter()
     if kind == "raw":
-        tok = translator._tokenizer
-        texts = [protect(s, Glossary()).text for s in distinct]
-        pieces = [tok.convert_ids_to_tokens(tok.encode(translator.prefix + t)) for t in texts]
-        translator._model.translate_batch(
-            pieces,
-            beam_size=translator.beams,
-            max_batch_size=translator.token_budget,
-            batch_type="tokens",
-            min_decoding_length=OUT_TOKENS,
-            max_decoding_length=OUT_TOKENS,
-        )
+        seconds = raw_seconds(translator, [protect(s, Glossary()).text for s in distinct])
         sent = len(distinct)
     else:
         stage = TranslateStage(translator, Glossary(), TranslationMemory(WORK / "memory.jsonl"))
+        start = time.perf_counter()
         reading.translate(found, stage)
+        seconds = time.perf_counter() - start
         sent = stage.translated
-    seconds = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"seconds": seconds, "distinct": len(distinct), "sent": sent, "tokens": tokens, "rss": rss}
 
