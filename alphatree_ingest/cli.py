@@ -202,7 +202,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         elif args.action == "show":
             _show(catalog, args.id, _kept(settings))
         else:
-            _decide(settings, catalog, args.id, args.action, getattr(args, "reason", "") or "")
+            _decide(settings, catalog, args.id, args.action, getattr(args, "reason", "") or "", args)
     except ReviewError as err:
         print(f"error: {err}.", file=sys.stderr)
         for problem in err.problems:
@@ -243,7 +243,7 @@ def _list(settings: Any, catalog: Any) -> None:
         )
 
 
-def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str) -> None:
+def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, args: Any) -> None:
     from .memory import TranslationMemory
     from .prefect_review import resume_waiting_review
     from .review import decide
@@ -265,6 +265,11 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
     resumed = resume_waiting_review(settings, arxiv_id, action, reason)
     if resumed:
         print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
+    if action == "approve" and not args.no_read:
+        from .stages import reading_at_approval
+
+        print(f"Making the Chinese reading page of {arxiv_id} ...", file=sys.stderr)
+        print(reading_at_approval(settings, done.path, _print_progress))
 
 
 def _show(catalog: Any, arxiv_id: str, kept: frozenset[str]) -> None:
@@ -357,70 +362,35 @@ def _model_pull(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_progress(done: int, total: int, what: str) -> None:
+    print(f"[{done}/{total}] {what}", file=sys.stderr)
+
+
 def cmd_read(args: argparse.Namespace) -> int:
     """论文一键翻译: the whole paper of a tree entry, in Chinese, sentence by sentence."""
-    from . import reading
-    from .extract import ExtractError, extract
-    from .stages import get_translator
-    from .translate import TranslateStage
+    from .arxiv_source import PdfError, TransientError
+    from .extract import ExtractError
+    from .stages import entry_pdf, make_reading
 
     settings = _settings()
     catalog = _tree(settings)
-    snapshot = catalog.load()
-    entry = next((e for e in snapshot.entries if args.entry in (e.id, e.arxiv)), None)
+    entry = next((e for e in catalog.load().entries if args.entry in (e.id, e.arxiv)), None)
     if entry is None:
         raise CliError(f"no entry {args.entry!r} in the tree (give its id or arXiv id)")
     if not entry.arxiv and not args.pdf:
         raise CliError(f"{entry.id} has no arXiv id; give its PDF with --pdf")
-    pdf = Path(args.pdf) if args.pdf else _paper_pdf(settings, entry)
     try:
-        extraction = extract(pdf)
-        found = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
-    except ExtractError as err:
-        raise CliError(str(err)) from None
-    if not found:
-        raise CliError(f"{pdf} has no text this command can read (a scan?)")
-    translator = get_translator(settings)
-    stage = TranslateStage.from_home(translator, settings.translations_dir)
-    reading.translate(found, stage, progress=lambda line: print(line, file=sys.stderr))
-    both, chinese = reading.render(entry, found, translator.name)
-    for path in catalog.save_reading(entry.id, both, chinese):
-        print(path)
-    sentences = [s for p in found for s in p.sentences]
-    print(
-        f"{len(sentences)} sentence(s), {len(set(sentences))} distinct, in "
-        f"{sum(p.kind == 'heading' for p in found)} section(s); "
-        f"{stage.translated} translated by the model, the rest from the translation memory. "
-        "`alphatree publish` puts the pages under site/read/."
-    )
-    return 0
-
-
-def _paper_pdf(settings: Any, entry: Any) -> Path:
-    """The entry's PDF from the cache, or downloaded from arXiv (politely)."""
-    import datetime as dt
-
-    from .arxiv_source import ArxivSource, PdfError, TransientError, cached_pdf
-    from .models import Paper
-
-    version = entry.version or 1
-    cached = cached_pdf(settings, entry.arxiv, version)
-    if cached.is_file():
-        return Path(cached)
-    settings.check_arxiv_politeness()
-    paper = Paper(
-        arxiv_id=entry.arxiv,
-        version=version,
-        title=entry.title,
-        authors=entry.authors,
-        abstract=entry.abstract or "",
-        published=dt.datetime.combine(entry.published or dt.date(entry.year, 1, 1), dt.time(), dt.UTC),
-        pdf_url=f"https://arxiv.org/pdf/{entry.arxiv}v{version}",
-    )
-    try:
-        return Path(ArxivSource(settings).fetch_pdf(paper))
+        pdf = Path(args.pdf) if args.pdf else entry_pdf(settings, entry, download=True)
     except (PdfError, TransientError) as err:
         raise CliError(f"cannot fetch the PDF of {entry.arxiv}: {err}") from None
+    try:
+        made = make_reading(settings, entry, pdf, progress=_print_progress)
+    except ExtractError as err:
+        raise CliError(str(err)) from None
+    for path in made.paths:
+        print(path)
+    print(f"{made.summary()}. `alphatree publish` puts the pages under site/read/.")
+    return 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -670,6 +640,12 @@ def build_parser() -> argparse.ArgumentParser:
         a.add_argument("id", help="arXiv id of the draft, e.g. 2401.01234")
         if action == "reject":
             a.add_argument("--reason", required=True, help="why, for later reviewers")
+        if action == "approve":
+            a.add_argument(
+                "--no-read",
+                action="store_true",
+                help="do not make the Chinese reading page now (`alphatree read ID` makes it later)",
+            )
     p.set_defaults(func=cmd_review)
 
     p = add("model", "Fetch the translation model (pull) or measure it on real scientific sentences (check).")

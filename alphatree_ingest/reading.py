@@ -89,7 +89,7 @@ def _within(block: Block, box: tuple[float, float, float, float]) -> bool:
 
 
 def translate(
-    found: list[Part], stage: TranslateStage, progress: Callable[[str], None] | None = None
+    found: list[Part], stage: TranslateStage, progress: Callable[[int, int, str], None] | None = None
 ) -> list[Part]:
     """Chinese for every heading and paragraph, sentence by sentence, one section at a time."""
     sections: list[list[Part]] = [[]]
@@ -113,7 +113,7 @@ def translate(
             if progress:
                 title = section[0].text if section[0].kind == "heading" else "(start)"
                 count = sum(len(p.sentences) for p in section if p.kind != "figure")
-                progress(f"[{done}/{len(sections)}] {title}: {count} sentence(s)")
+                progress(done, len(sections), f"{title}: {count} sentence(s)")
     return found
 
 

@@ -4,17 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .arxiv_source import ArxivSource, Discovery
+from .arxiv_source import ArxivSource, Discovery, PdfError, cached_pdf
 from .catalog import Catalog, CatalogSnapshot, safe_filename
 from .config import Settings
 from .draft import build_entry, paper_links, render_draft, update_draft
 from .extract import ExtractError, extract, identity_problem
 from .implementations import Candidate, GitHub, find_implementations
 from .marian import MarianTranslator
-from .models import Extraction, Paper, Translation
+from .models import CatalogEntry, Extraction, Paper, Translation
 from .translate import TranslateStage, Translator
 
 _translators: dict[tuple[str, str], Translator] = {}
@@ -154,3 +155,91 @@ def _save_figures(
         if stored:
             files[fig.number] = stored
     return files
+
+
+@dataclass
+class Reading:
+    """A reading page made: its two files and what it took."""
+
+    paths: list[Path]
+    sentences: int
+    distinct: int
+    sections: int
+    translated: int
+    """Sentences the model translated; the rest came from the translation memory."""
+
+    def summary(self) -> str:
+        return (
+            f"{self.sentences} sentence(s), {self.distinct} distinct, in {self.sections} section(s); "
+            f"{self.translated} translated by the model, the rest from the translation memory"
+        )
+
+
+def entry_pdf(settings: Settings, entry: CatalogEntry, *, download: bool) -> Path:
+    """A tree entry's PDF: the one ingest cached, or (with `download`) fetched from arXiv politely.
+    Raises PdfError (or TransientPdfError) when there is none."""
+    if not entry.arxiv:
+        raise PdfError(f"{entry.id} has no arXiv id")
+    version = entry.version or 1
+    cached = cached_pdf(settings, entry.arxiv, version)
+    if cached.is_file():
+        return cached
+    if not download:
+        raise PdfError(f"no PDF of {entry.arxiv}v{version} in {cached.parent}")
+    settings.check_arxiv_politeness()
+    paper = Paper(
+        arxiv_id=entry.arxiv,
+        version=version,
+        title=entry.title,
+        authors=entry.authors,
+        abstract=entry.abstract or "",
+        published=dt.datetime.combine(entry.published or dt.date(entry.year, 1, 1), dt.time(), dt.UTC),
+        pdf_url=f"https://arxiv.org/pdf/{entry.arxiv}v{version}",
+    )
+    return ArxivSource(settings).fetch_pdf(paper)
+
+
+Progress = Callable[[int, int, str], None]
+"""Told after each section: (sections done, sections in all, what was done)."""
+
+
+def make_reading(
+    settings: Settings, entry: CatalogEntry, pdf: Path, progress: Progress | None = None
+) -> Reading:
+    """论文一键翻译 for one tree entry: its whole paper through the translation stage (memory first),
+    with progress per section, saved as `catalog/reading/<id>.md` and `.zh.md`. The review flow calls
+    this when an entry is approved, `alphatree review approve` and `alphatree read` too.
+    Raises ExtractError for a PDF without readable text, ModelUnavailable without a model."""
+    from . import reading
+
+    extraction = extract(pdf)
+    found = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
+    if not found:
+        raise ExtractError(f"{pdf} has no text a reading page can be made of (a scan?)")
+    translator = get_translator(settings)
+    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    reading.translate(found, stage, progress=progress)
+    both, chinese = reading.render(entry, found, translator.name)
+    paths = Catalog(settings.catalog_dir).save_reading(entry.id, both, chinese)
+    sentences = [s for p in found for s in p.sentences]
+    return Reading(
+        paths,
+        len(sentences),
+        len(set(sentences)),
+        sum(p.kind == "heading" for p in found),
+        stage.translated,
+    )
+
+
+def reading_at_approval(settings: Settings, entry_path: Path, progress: Progress | None) -> str:
+    """Make the reading page of an entry just approved, from the PDF ingest cached; one line saying
+    what was made or why not. Never raises: the approval stands whatever happens here."""
+    try:
+        entry = Catalog(settings.catalog_dir).read_entry(entry_path)
+        if not entry.arxiv:
+            return f"no reading page for {entry.id}: it has no arXiv id (`alphatree read {entry.id} --pdf F`)"
+        made = make_reading(settings, entry, entry_pdf(settings, entry, download=False), progress)
+    except Exception as err:  # noqa: BLE001 - reported in one line; the decision is already saved
+        why = str(err) or type(err).__name__
+        return f"no reading page yet ({why}); `alphatree read {entry_path.stem}` makes it later"
+    return f"reading page {made.paths[0]}: {made.summary()}"

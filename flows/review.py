@@ -8,11 +8,13 @@ on the command line resumes a waiting run with the same decision, so both paths 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pydantic
-from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.flow_runs import suspend_flow_run
 from prefect.input import RunInput
 
@@ -22,6 +24,7 @@ from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.memory import TranslationMemory
 from alphatree_ingest.review import ReviewError, decide, draft_for_show
 from alphatree_ingest.review_form import apply_edits, context, edits, form_fields
+from alphatree_ingest.stages import reading_at_approval
 
 WAIT_SECONDS = 30 * 24 * 3600
 """A review run waits this long for a decision, then times out (the draft stays for the CLI)."""
@@ -85,8 +88,28 @@ def review(arxiv_id: str, title: str = "") -> Any:
             )
             continue
         log.info("%s by %s (%d sentence(s) learned)", outcome.message, who, outcome.learned)
+        if outcome.decision == "approve":
+            return f"{outcome.message}; {reading_page(outcome.path)}"
         return outcome.message
     return f"{arxiv_id}: no decision after {MAX_ROUNDS} rounds; the draft waits for the command line"
+
+
+@task(name="reading-page", cache_policy=NO_CACHE)
+def reading_page(entry_path: Path) -> str:
+    """论文一键翻译 of the entry just approved: its whole paper in Chinese, sentence by sentence, with
+    progress per section in the run's logs and as a progress artifact. The approval stands whatever
+    happens here; a page not made is said, with the command that makes it later."""
+    log = get_run_logger()
+    settings = Settings.from_env()
+    bar: Any = create_progress_artifact(0.0, description=f"Reading page of {entry_path.stem}")
+
+    def progress(done: int, total: int, what: str) -> None:
+        log.info("reading page [%d/%d] %s", done, total, what)
+        update_progress_artifact(bar, 100.0 * done / total)
+
+    message = reading_at_approval(settings, entry_path, progress)
+    log.info("%s", message) if message.startswith("reading page") else log.warning("%s", message)
+    return message
 
 
 def _decided_elsewhere(catalog: Catalog, arxiv_id: str) -> str:

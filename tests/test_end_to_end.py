@@ -139,6 +139,10 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
     assert ok.returncode == 0, ok.stderr
     approved = home / "catalog" / "tree" / "gan" / "foogan.yaml"
     assert yaml.safe_load(approved.read_text())["status"] == "approved"
+    # the approval also made the whole paper's Chinese reading page, from the PDF ingest cached
+    reading = home / "catalog" / "reading" / "foogan.md"
+    assert f"reading page {reading}" in ok.stdout and "[1/" in ok.stderr
+    assert "## Abstract" in reading.read_text() and "| English | 中文 |" in reading.read_text()
     assert not (home / "catalog" / "drafts" / "2611.00001.yaml").exists()
 
     rejected = run_cli(["review", "reject", "2611.00002", "--reason", "off topic"], env)

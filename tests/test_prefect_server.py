@@ -204,6 +204,9 @@ def test_nightly_deployment_runs_on_a_real_server(
         }
         _resume(env, run_id, answer)
         _wait(lambda: review_state("2611.00602") == "COMPLETED", 120, "FormGAN's approval")
+        # the approval's reading-page task made the whole paper's Chinese page, section by section
+        _wait(lambda: "reading page [1/" in _run_logs(api, run_id), 60, "the reading page's progress")
+        assert "## Abstract" in (home / "catalog" / "reading" / "formgan.md").read_text()
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "formgan.yaml").read_text())
         assert entry["title_zh"] == answer["title_zh"] and entry["diagram"] == answer["diagram"]
         assert entry["code"][0]["url"] == "https://github.com/lab/formgan" and entry["parents"] == ["gan"]

@@ -137,6 +137,9 @@ def test_old_style_arxiv_ids_can_be_approved_and_rejected(home: Path) -> None:
     approved = run_cli(["review", "approve", "math.GT/0309136"], env)
     assert approved.returncode == 0, approved.stderr
     assert (home / "catalog" / "tree" / "gan" / "othernet.yaml").exists()
+    # no PDF was cached for this paper: the approval stands and says how to make the reading page later
+    assert "no reading page yet (no PDF of math.GT/0309136v1" in approved.stdout
+    assert "`alphatree read othernet` makes it later" in approved.stdout
     assert not list(drafts.glob("*.yaml"))
 
 
