@@ -396,12 +396,19 @@ def cmd_read(args: argparse.Namespace) -> int:
 def cmd_publish(args: argparse.Namespace) -> int:
     from .catalog import write_pages
     from .publish import render
+    from .site_assets import AssetError, mermaid
 
     settings = _settings()
     snapshot = _tree(settings).load()
     out = _out_folder(args.out or str(settings.site_dir))
     try:
-        written = write_pages(render(snapshot, out, settings.prompts_dir, settings.site_url))
+        script = mermaid(settings, say=lambda line: print(line, file=sys.stderr))
+    except AssetError as err:
+        raise CliError(str(err)) from None
+    if script.note:
+        print(f"note: {script.note}", file=sys.stderr)
+    try:
+        written = write_pages(render(snapshot, out, settings.prompts_dir, settings.site_url, script.script))
     except OSError as err:
         raise CliError(f"cannot write the site into {out}: {err.strerror or type(err).__name__}") from None
     for path in written:

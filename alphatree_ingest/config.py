@@ -63,6 +63,11 @@ class Settings:
     """`PREFECT_API_URL`: with a server, drafts get review runs and CLI decisions resume them."""
     site_url: str = ""
     """`ALPHATREE_SITE_URL`: where the published site is served, for absolute links in its feeds."""
+    mermaid_js: str = ""
+    """`ALPHATREE_MERMAID_JS`: Mermaid's script (`mermaid.min.js`) for the HTML site; unset: fetched
+    once from the npm registry and checked against its pinned hash."""
+    npm_registry: str = "https://registry.npmjs.org"
+    """`ALPHATREE_NPM_REGISTRY`: where that script is fetched from."""
     hub_endpoint: str = "https://huggingface.co"
     """`HF_ENDPOINT`: where models named by hub id are downloaded from."""
 
@@ -166,6 +171,8 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "ALPHATREE_HTTP_TIMEOUT": ("http_timeout", float),
     "ALPHATREE_HTTP_DEADLINE": ("http_deadline", float),
     "ALPHATREE_SITE_URL": ("site_url", _text),
+    "ALPHATREE_MERMAID_JS": ("mermaid_js", _text),
+    "ALPHATREE_NPM_REGISTRY": ("npm_registry", _text),
     "ALPHATREE_RETRY_DELAYS": ("retry_delays", _delays),
     "ALPHATREE_REVIEWER": ("reviewer", _text),
     "PREFECT_API_URL": ("prefect_api_url", _text),

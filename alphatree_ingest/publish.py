@@ -149,10 +149,12 @@ def feed_file(topic_id: str | None) -> str:
 
 
 def render(
-    snapshot: CatalogSnapshot, out: Path, prompts_dir: Path, site_url: str = ""
+    snapshot: CatalogSnapshot, out: Path, prompts_dir: Path, site_url: str = "", mermaid: Path | None = None
 ) -> dict[Path, str | Path]:
     """`index.md`, one page per topic and one per entry, as they would be written under `out`, and the
-    diagrams they show (a Path: the file to copy there). Pure: the store writes them (`write_pages`)."""
+    diagrams they show (a Path: the file to copy there), with their HTML twins, which draw lineage
+    graphs with `mermaid` (Mermaid's script, copied into `assets/`; None: from a CDN). Pure: the store
+    writes them (`write_pages`)."""
     import jinja2
 
     env = jinja2.Environment(
@@ -252,5 +254,9 @@ def render(
             self_path=name,
             page_of=page_of,
         )
-    pages.update(to_html(pages))  # the same pages as HTML, for any static host and for disk
+    asset = None
+    if mermaid is not None:
+        asset = out / "assets" / "mermaid.min.js"
+        pages[asset] = mermaid
+    pages.update(to_html(pages, asset))  # the same pages as HTML, for any static host and for disk
     return pages

@@ -2,13 +2,15 @@
 
 Each page is rendered by a real Markdown library (markdown-it-py, CommonMark with tables), links between
 pages point at the `.html` twins, Mermaid blocks become `<pre class="mermaid">` drawn in the page by
-Mermaid's script (loaded from a CDN; without network the graph's source stays readable), and the CSS
+Mermaid's script (the site's own copy when publish has one, else loaded from a CDN; without it the
+graph's source stays readable), and the CSS
 names the CJK fonts readers have.
 """
 
 from __future__ import annotations
 
 import html
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -25,7 +27,7 @@ img { max-width: 100%; }
 td img { max-width: 12rem; }
 pre.mermaid { background: #f6f8fa; padding: 1rem; }
 """
-MERMAID = (
+CDN_MERMAID = (
     '<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs";'
     "mermaid.initialize({ startOnLoad: true });</script>"
 )
@@ -57,16 +59,19 @@ def _parser() -> Any:
     return md
 
 
-def to_html(pages: dict[Path, str | Path]) -> dict[Path, str]:
-    """An `.html` twin for every `.md` page. The pages' own escaping (`publish.md_text`) keeps text
-    from outside out of the HTML; `<br>` in table cells is the only markup they carry."""
+def to_html(pages: dict[Path, str | Path], mermaid: Path | None = None) -> dict[Path, str]:
+    """An `.html` twin for every `.md` page; `mermaid` is where the site's own copy of Mermaid's script
+    is written (None: the CDN's). The pages' own escaping (`publish.md_text`) keeps text from outside
+    out of the HTML; `<br>` in table cells is the only markup they carry."""
     md = _parser()
     out: dict[Path, str] = {}
     for path, content in pages.items():
         if path.suffix != ".md" or not isinstance(content, str):
             continue
         body = md.render(content)
-        script = MERMAID if '<pre class="mermaid">' in body else ""
+        script = ""
+        if '<pre class="mermaid">' in body:
+            script = CDN_MERMAID if mermaid is None else _local_mermaid(mermaid, path.parent)
         title = content.splitlines()[0].lstrip("# ").strip() if content else path.stem
         out[path.with_suffix(".html")] = (
             '<!doctype html>\n<html lang="zh-Hans">\n<head>\n<meta charset="utf-8">\n'
@@ -75,6 +80,12 @@ def to_html(pages: dict[Path, str | Path]) -> dict[Path, str]:
             f"{script}\n</head>\n<body>\n{body}</body>\n</html>\n"
         )
     return out
+
+
+def _local_mermaid(script: Path, folder: Path) -> str:
+    """Mermaid's classic script by a relative path: it loads from `file://` too (a module would not)."""
+    src = html.escape(Path(os.path.relpath(script, folder)).as_posix())
+    return f'<script src="{src}"></script>\n<script>mermaid.initialize({{ startOnLoad: true }});</script>'
 
 
 def _plain(markdown_line: str) -> str:

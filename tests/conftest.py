@@ -51,6 +51,7 @@ def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra:
         PREFECT_LOGGING_LEVEL="INFO",
         TRANSFORMERS_VERBOSITY="error",
         ALPHATREE_GITHUB_API="http://127.0.0.1:9",  # closed port: implementations stay unverified
+        ALPHATREE_NPM_REGISTRY="http://127.0.0.1:9",  # publish falls back to the CDN's Mermaid
     )
     if server is not None:
         env.update(ALPHATREE_ARXIV_API=server.api, ALPHATREE_ARXIV_DELAY="0.05")
@@ -110,7 +111,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     """A devset test skipped for want of data is said out loud, not hidden in the skip count."""
     for report in terminalreporter.stats.get("skipped", []):
         reason = str(report.longrepr[-1]) if isinstance(report.longrepr, tuple) else ""
-        if "devset is missing" in reason:
+        if "devset is missing" in reason or "script is missing" in reason:
             terminalreporter.write_line(
                 f"WARNING: {report.nodeid} did not run: {reason}", yellow=True, bold=True
             )

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 import shutil
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.models import CatalogEntry, EntryCode
@@ -239,3 +244,81 @@ def _assert_safe_html(name: str, text: str) -> None:
 
     Check().feed(text)
     assert text.count("<script") == text.count('<script type="module">import mermaid'), name
+
+
+def _registry(tmp_path: Path, script: bytes) -> tuple[Any, str]:
+    """A loopback npm registry serving one mermaid tarball that holds `script`."""
+    import http.server
+    import io
+    import tarfile
+    import threading
+
+    from alphatree_ingest import site_assets
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        info = tarfile.TarInfo(site_assets.MEMBER)
+        info.size = len(script)
+        archive.addfile(info, io.BytesIO(script))
+    tarball = buffer.getvalue()
+    asked: list[str] = []
+
+    class Registry(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(tarball)))
+            self.end_headers()
+            self.wfile.write(tarball)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Registry)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    digest = base64.b64encode(hashlib.sha512(tarball).digest()).decode()
+    return (server, asked), f"sha512-{digest}"
+
+
+def test_the_site_draws_its_graphs_with_its_own_verified_copy_of_mermaid(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from alphatree_ingest import site_assets
+    from alphatree_ingest.config import Settings
+
+    script = b"window.mermaid = {initialize() {}};"
+    (server, asked), integrity = _registry(tmp_path, script)
+    registry = f"http://127.0.0.1:{server.server_address[1]}"
+    settings = Settings.from_env({"ALPHATREE_HOME": str(home), "ALPHATREE_NPM_REGISTRY": registry})
+    try:
+        # a tarball that is not the pinned release is refused: nothing kept, the CDN named instead
+        refused = site_assets.mermaid(settings)
+        assert refused.script is None and "does not match Mermaid" in refused.note
+        assert not site_assets.cached_script(settings).exists()
+
+        monkeypatch.setattr(site_assets, "INTEGRITY", integrity)  # our tarball stands for the release
+        got = site_assets.mermaid(settings)
+        assert got.script == site_assets.cached_script(settings) and got.script.read_bytes() == script
+        assert site_assets.mermaid(settings).script == got.script and len(asked) == 2  # fetched once
+    finally:
+        server.shutdown()
+
+    site = tmp_path / "site"
+    pages = write_pages(render(Catalog(home / "catalog").load(), site, PROMPTS, mermaid=got.script))
+    assert (site / "assets" / "mermaid.min.js").read_bytes() == script and pages
+    topic = (site / "gan.html").read_text()
+    assert '<script src="assets/mermaid.min.js"></script>' in topic and "cdn." not in topic
+    assert not any("<script" in p.read_text() for p in (site / "entries").glob("*.html"))  # no graph there
+
+
+def test_publish_without_mermaid_says_the_graphs_draw_only_online(home: Path) -> None:
+    from tests.conftest import cli_env, run_cli
+
+    env = cli_env(home, None, None)  # the npm registry is a closed port here
+    published = run_cli(["publish"], env)
+    assert published.returncode == 0, published.stderr
+    assert "their lineage graphs draw only online" in published.stderr
+    assert "cdn.jsdelivr.net/npm/mermaid" in (home / "site" / "gan.html").read_text()
+
+    missing = run_cli(["publish"], {**env, "ALPHATREE_MERMAID_JS": str(home / "nowhere.js")})
+    assert missing.returncode == 2 and "ALPHATREE_MERMAID_JS" in missing.stderr

@@ -20,7 +20,22 @@ pytestmark = [
 ]
 
 
-def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(home: Path, tmp_path: Path) -> None:
+@pytest.fixture(scope="session")
+def mermaid_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Mermaid's script as publish gets it: fetched once from the npm registry, its hash checked."""
+    from alphatree_ingest.config import Settings
+    from alphatree_ingest.site_assets import mermaid
+
+    home = tmp_path_factory.mktemp("mermaid-home")
+    got = mermaid(Settings.from_env({"ALPHATREE_HOME": str(home)}))
+    if got.script is None:
+        pytest.skip(f"Mermaid's script is missing, so no graph can be drawn: {got.note}")
+    return got.script
+
+
+def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
+    home: Path, tmp_path: Path, mermaid_script: Path
+) -> None:
     import pymupdf
     from playwright.sync_api import sync_playwright
 
@@ -46,7 +61,7 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(home: 
     )
     catalog.save_entry(catalog.entry_path(entry), entry)
     site = tmp_path / "published"  # anywhere: the site carries its own figures
-    write_pages(render(catalog.load(), site, PROMPTS))
+    write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
     shutil.rmtree(home / "catalog" / "figures")  # nothing may point back into the catalog
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
@@ -61,7 +76,11 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(home: 
         assert image.evaluate("img => img.complete && img.naturalWidth") == 120
         font = page.evaluate("getComputedStyle(document.body).fontFamily")
         assert "Noto Sans CJK SC" in font
-        assert page.locator("pre.mermaid").count() == 1  # drawn by Mermaid when online, readable when not
+        # the lineage graph is drawn in the page, offline, by the site's own copy of Mermaid
+        graph = page.locator("pre.mermaid svg")
+        graph.wait_for(timeout=20_000)
+        drawn = graph.text_content() or ""
+        assert "BrowserNet" in drawn and "在浏览器中看到的网络" in drawn and "GAN" in drawn
         page.screenshot(path=str(shots / "site-topic.png"), full_page=False)
         row.locator("a", has_text="BrowserNet").click()
         page.wait_for_load_state()
