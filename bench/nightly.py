@@ -19,18 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.translate import build, sentences  # noqa: E402
+from bench.translate import model_folder, sentences  # noqa: E402
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-WORK = Path("/tmp/alphatree-bench-translate")
 
 
 def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 6
-    model = WORK / "model"
-    if not (model / "model.safetensors").exists():
-        build(model, sentences(200))
+    model = model_folder()
     text = sentences(40)
     with tempfile.TemporaryDirectory() as tmp, ArxivServer() as server:
         home = Path(tmp)

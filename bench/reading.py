@@ -2,8 +2,9 @@
 
 Usage: python bench/reading.py [PDF] [--repeat=2]   (default: the first devset paper; each timing is
 the best of --repeat runs, the rerun's excepted)
-Model: bench/translate.py's random-weight MarianMT of opus-mt-en-zh's exact shape (beams 4), forced to
-64 output tokens a sentence. Times, each in its own process (peak RSS per process):
+Model: bench/translate.py's random-weight MarianMT of opus-mt-en-zh's exact shape (beams 4, a 16k source
+vocabulary trained on the devset's text), forced to 64 output tokens a sentence. Times, each in its own
+process (peak RSS per process):
   stage: the reading page's translation, section by section through `TranslateStage` with a memory,
          recording every input it sends to the model;
   raw:   the CTranslate2 backend's own batch call (a) on the same distinct sentences, protected as the
@@ -16,7 +17,6 @@ Model: bench/translate.py's random-weight MarianMT of opus-mt-en-zh's exact shap
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -26,7 +26,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402
-from translate import build, raw_seconds, sentences  # noqa: E402
+from translate import model_folder, peak_rss_mb, raw_seconds  # noqa: E402
 
 WORK = Path("/tmp/alphatree-bench-reading")
 
@@ -60,7 +60,7 @@ def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
     from alphatree_ingest.text import protect, split_sentences
     from alphatree_ingest.translate import TranslateStage
 
-    translator = MarianTranslator(str(WORK / "model"), cache_dir=WORK / "cache").load()
+    translator = MarianTranslator(str(model_folder()), cache_dir=WORK / "cache").load()
     found = _parts(pdf)
     if kind == "rerun":
         paragraph = next(p for p in found if p.kind == "paragraph" and len(split_sentences(p.text)) >= 3)
@@ -96,7 +96,7 @@ def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
                 if kind == "stage":
                     (WORK / "sent.json").write_text(json.dumps(recording.sent))
         result["seconds"] = min(times)
-    result["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["rss"] = peak_rss_mb()
     return result
 
 
@@ -107,8 +107,8 @@ def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--repeat=")]
     repeat = next((int(a.split("=")[1]) for a in sys.argv[1:] if a.startswith("--repeat=")), 2)
     pdf = Path(args[0]) if args else sorted(data.devset([sys.argv[0]]).glob("*.pdf"))[0]
-    if not (WORK / "model" / "model.safetensors").exists():
-        build(WORK / "model", sentences(200))
+    WORK.mkdir(parents=True, exist_ok=True)
+    model_folder(data.devset([sys.argv[0]]))  # built once, its vocabulary from the devset's text
     (WORK / "memory.jsonl").unlink(missing_ok=True)
     results = {}
     for kind in ("stage", "raw", "rerun"):  # raw replays what the stage sent to the model

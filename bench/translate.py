@@ -1,14 +1,24 @@
-"""Translation speed: naive transformers vs our translate stage vs the raw backend, in one run.
+"""Translation speed where the pipeline spends it: naive transformers vs our translate stage vs the raw
+backend, on real papers, in the two batch shapes the pipeline makes, in one run.
 
-Usage: python bench/translate.py [--sentences 200] [--naive N]
-Builds a random-weight MarianMT of opus-mt-en-zh's exact shape (d_model 512, 6+6 layers, 8 heads,
+Usage: python bench/translate.py [DEVSET] [--naive N]   (default: ../shared/figure-devset)
+
+The model is a random-weight MarianMT of opus-mt-en-zh's exact shape (d_model 512, 6+6 layers, 8 heads,
 FFN 2048, vocabulary 65,001, beams 4) whose generation config forces 64 output tokens (EOS suppressed
-until then), then times, each in its own process (peak RSS per process):
-  (a) naive: transformers, one sentence per `generate` call, at the model's beams;
-  (b) stage: `TranslateStage` over the default backend (what `alphatree translate` runs);
-  (c) raw:   the backend's own batch call on the same sentences.
-`--naive N` times (a) on the first N sentences only and scales to all (it is the slow one).
-Sentences carry no protected spans, so (b) does the same model work as (a) and (c).
+until then). Its source SentencePiece is trained on the devset papers' own text with a 16k vocabulary,
+so that real sentences are cut into about as many pieces as a real opus-mt vocabulary cuts them (the
+bench prints pieces per word). The batch shapes:
+  night: every devset paper as the nightly flow translates it, one model call per paper (title,
+         abstract and figure captions, through the glossary and protection);
+  paper: the whole first paper as its reading page translates it (every sentence, at least 96 a call).
+Each shape is timed three ways, each in its own process (peak RSS per process):
+  (a) naive: transformers, one sentence per `generate` call, at the model's beams; `--naive N` times
+      N sentences spread over the shape and scales to all (it is the slow one);
+  (b) stage: `TranslateStage` over the default backend (CTranslate2 int8), recording what it sends;
+  (c) raw:   the backend's own batch call on everything (b) sent, in the same calls: the same model
+      work, so (b) / (c) is the stage's own overhead.
+With random weights the model mangles some placeholders, and (b) translates those sentences again piece
+by piece (reported: a real model rarely needs it, `alphatree model check` counts how often it does).
 """
 
 from __future__ import annotations
@@ -25,7 +35,12 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+WORK = Path("/tmp/alphatree-bench-mt")
+REPO = Path(__file__).resolve().parent.parent
+OUT_TOKENS = 64
+VOCAB = 16000
 WORDS = (
     "we propose a new method that learns robust representations from large image collections and improves "
     "the quality of generated samples while the training remains stable across many different settings "
@@ -33,14 +48,57 @@ WORDS = (
     "global structure in each layer experiments show consistent gains over strong baselines on several "
     "benchmarks and the analysis explains why the proposed objective reduces mode collapse in practice"
 ).split()
-OUT_TOKENS = 64
 
 
 def sentences(n: int) -> list[str]:
+    """Synthetic sentences of real lengths (14 to 30 words), for tests of the machinery."""
     rng = random.Random(7)
     return [
         " ".join(rng.choice(WORDS) for _ in range(rng.randint(14, 30))).capitalize() + "." for _ in range(n)
     ]
+
+
+def papers(devset: Path) -> list[dict[str, Any]]:
+    """Each devset paper's texts as the pipeline translates them, extracted once and cached:
+    `night` (title, abstract, captions) and `body` (every paragraph of its reading page, in order)."""
+    cache = WORK / f"papers-{devset.resolve().as_posix().replace('/', '_')}.json"
+    if cache.exists():
+        return list(json.loads(cache.read_text()))
+    from alphatree_ingest import reading
+    from alphatree_ingest.extract import extract
+
+    found = []
+    for pdf in sorted(devset.glob("*.pdf")) + sorted(devset.glob("*/*.pdf")):
+        extraction = extract(pdf)
+        parts = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
+        found.append(
+            {
+                "name": pdf.name,
+                "night": [extraction.title, extraction.abstract] + [f.caption for f in extraction.figures],
+                "body": [[p.kind, p.text] for p in parts if p.kind != "figure"],
+            }
+        )
+    WORK.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps(found, ensure_ascii=False))
+    return found
+
+
+def model_folder(devset: Path | None = None) -> Path:
+    """The bench model, built once (its vocabulary from the devset's text, else synthetic text)."""
+    folder = WORK / "model"
+    if not (folder / "model.safetensors").exists():
+        from alphatree_ingest.text import split_sentences
+
+        texts = sentences(2000)
+        if devset is not None:
+            texts = [
+                s
+                for p in papers(devset)
+                for t in [b[1] for b in p["body"]] + p["night"]
+                for s in split_sentences(t)
+            ]
+        build(folder, texts)
+    return folder
 
 
 def build(folder: Path, texts: list[str]) -> None:
@@ -52,9 +110,9 @@ def build(folder: Path, texts: list[str]) -> None:
     for name in ("source", "target"):
         model = io.BytesIO()
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(texts * 3),
+            sentence_iterator=iter(texts),
             model_writer=model,
-            vocab_size=300,
+            vocab_size=VOCAB,
             character_coverage=1.0,
             hard_vocab_limit=False,
             minloglevel=2,
@@ -102,41 +160,25 @@ def build(folder: Path, texts: list[str]) -> None:
     ).save_pretrained(folder)
 
 
-def part(name: str, folder: Path, cache: Path, texts: list[str]) -> dict[str, float]:
-    from alphatree_ingest.glossary import Glossary
-    from alphatree_ingest.marian import MarianTranslator
-    from alphatree_ingest.translate import TranslateStage
-
-    if name == "naive":
-        import torch
-        from transformers import MarianMTModel, MarianTokenizer
-
-        tok = MarianTokenizer.from_pretrained(folder)
-        model = MarianMTModel.from_pretrained(folder).eval()
-        start = time.perf_counter()
-        for text in texts:
-            with torch.inference_mode():
-                model.generate(**tok([">>cmn_Hans<< " + text], return_tensors="pt"))
-        seconds = time.perf_counter() - start
-    else:
-        translator = MarianTranslator(str(folder), cache_dir=cache).load()
-        if name == "stage":
-            stage = TranslateStage(translator, Glossary())
-            start = time.perf_counter()
-            out = stage.translate(texts)
-            seconds = time.perf_counter() - start
-            assert len(out) == len(texts) and stage.model_calls == 1, stage.model_calls
-        else:
-            seconds = raw_seconds(translator, texts)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "sentences": len(texts), "peak_rss_mb": rss}
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. Not `ru_maxrss`: Linux keeps that across `exec`, so a
+    part started by a parent that had built the model would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def raw_seconds(translator: Any, texts: list[str]) -> float:
     """The CTranslate2 backend's own batch call on `texts`, pre-tokenized as the stage does and with
     the stage's options; returns the seconds of the call alone."""
     tok = translator._tokenizer
-    tokens = [tok.convert_ids_to_tokens(tok.encode(translator.prefix + t)) for t in texts]
+    tokens = [
+        tok.convert_ids_to_tokens(
+            tok.encode(translator.prefix + t, truncation=True, max_length=translator.window)
+        )
+        for t in texts
+    ]
     start = time.perf_counter()
     translator._model.translate_batch(
         tokens,
@@ -149,47 +191,131 @@ def raw_seconds(translator: Any, texts: list[str]) -> float:
     return time.perf_counter() - start
 
 
+class Recording:
+    """The translator as the stage sees it, keeping every batch the stage sends to the model."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.name, self.backend = inner, inner.name, inner.backend
+        self.calls: list[list[str]] = []
+
+    def translate_batch(self, texts: list[str]) -> list[str]:
+        self.calls.append(list(texts))
+        return list(self.inner.translate_batch(texts))
+
+
+def shape(name: str, devset: Path) -> list[list[str]]:
+    """The texts of each stage call the shape makes (one list per call)."""
+    found = papers(devset)
+    if name == "night":
+        return [[t for t in p["night"] if t.strip()] for p in found]
+    return [[text for _, text in found[0]["body"]]]
+
+
+def distinct_sentences(calls: list[list[str]]) -> list[str]:
+    from alphatree_ingest.text import split_sentences
+
+    return list(dict.fromkeys(s for texts in calls for t in texts for s in split_sentences(t)))
+
+
+def part(kind: str, name: str, devset: Path, naive: int | None) -> dict[str, Any]:
+    from alphatree_ingest.glossary import Glossary
+    from alphatree_ingest.marian import MarianTranslator
+    from alphatree_ingest.translate import TranslateStage
+
+    calls = shape(name, devset)
+    every = distinct_sentences(calls)
+    folder = model_folder(devset)
+    result: dict[str, Any] = {"sentences": len(every)}
+    if kind == "naive":
+        import torch
+        from transformers import MarianMTModel, MarianTokenizer
+
+        tok = MarianTokenizer.from_pretrained(folder)
+        model = MarianMTModel.from_pretrained(folder).eval()
+        chosen = every[:: max(1, len(every) // naive)][:naive] if naive else every
+        start = time.perf_counter()
+        for text in chosen:
+            with torch.inference_mode():
+                model.generate(**tok([">>cmn_Hans<< " + text], return_tensors="pt", truncation=True))
+        result["seconds"] = (time.perf_counter() - start) * len(every) / len(chosen)
+        result["timed"] = len(chosen)
+        words = sum(len(s.split()) for s in every)
+        result["pieces_per_word"] = sum(len(tok(s)["input_ids"]) - 1 for s in every) / max(1, words)
+    else:
+        translator = MarianTranslator(str(folder), cache_dir=WORK / "cache").load()
+        glossary = Glossary.load(REPO / "translations" / "glossary.yaml")
+        if kind == "stage":
+            recording = Recording(translator)
+            stage = TranslateStage(recording, glossary)
+            start = time.perf_counter()
+            if name == "paper":
+                from alphatree_ingest import reading
+
+                found = [reading.Part(kind, text) for kind, text in papers(devset)[0]["body"]]
+                reading.translate(found, stage)
+            else:
+                for texts in calls:
+                    stage.translate(texts)
+            result["seconds"] = time.perf_counter() - start
+            result["recovered"] = stage.recovered
+            result["calls"] = len(recording.calls)
+            result["inputs"] = sum(len(c) for c in recording.calls)
+            (WORK / f"sent-{name}.json").write_text(json.dumps(recording.calls))
+        else:
+            sent = json.loads((WORK / f"sent-{name}.json").read_text())
+            result["seconds"] = sum(raw_seconds(translator, texts) for texts in sent)
+            result["inputs"] = sum(len(c) for c in sent)
+    result["peak_rss_mb"] = peak_rss_mb()
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sentences", type=int, default=200)
-    parser.add_argument("--naive", type=int, default=None, help="time naive on N sentences, scale up")
-    parser.add_argument("--part", choices=["naive", "stage", "raw"])
-    parser.add_argument("--work", default="/tmp/alphatree-bench-translate")
+    parser.add_argument("devset", nargs="?", help="folder of PDFs (default: ../shared/figure-devset)")
+    parser.add_argument("--naive", type=int, default=20, help="time naive on N sentences, scale up")
+    parser.add_argument("--part", nargs=2, metavar=("KIND", "SHAPE"))
     args = parser.parse_args()
-    work = Path(args.work)
-    texts = sentences(args.sentences)
+    import data
+
+    devset = data.devset([sys.argv[0]] + ([args.devset] if args.devset else []))
     if args.part:
-        chosen = texts[: args.naive] if args.part == "naive" and args.naive else texts
-        print(json.dumps(part(args.part, work / "model", work / "cache", chosen)))
+        print(json.dumps(part(args.part[0], args.part[1], devset, args.naive)))
         return
-    if not (work / "model" / "model.safetensors").exists():
-        build(work / "model", texts)
-    results = {}
-    for name in ("raw", "stage", "naive"):  # raw first: it converts the model once for both
-        cmd = [
-            sys.executable,
-            __file__,
-            "--part",
-            name,
-            "--sentences",
-            str(args.sentences),
-            "--work",
-            str(work),
-        ]
-        if args.naive:
-            cmd += ["--naive", str(args.naive)]
-        line = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-        results[name] = json.loads(line)
-        r = results[name]
-        rate = r["sentences"] * OUT_TOKENS / r["seconds"]
+    print(f"Extracting the devset's papers and building the model (once) under {WORK} ...", flush=True)
+    model_folder(devset)
+    for name in ("night", "paper"):
+        results: dict[str, dict[str, Any]] = {}
+        for kind in ("stage", "raw", "naive"):  # raw replays what the stage sent
+            cmd = [sys.executable, __file__, str(devset), "--part", kind, name, "--naive", str(args.naive)]
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            results[kind] = json.loads(out.strip().splitlines()[-1])
+        stage, raw, naive = results["stage"], results["raw"], results["naive"]
+        n = stage["sentences"]
+        what = (
+            f"{len(shape(name, devset))} papers, one call each"
+            if name == "night"
+            else f"one paper, {stage['calls']} calls"
+        )
         print(
-            f"{name:>6}: {r['seconds']:8.2f} s for {r['sentences']} sentences, {rate:7.1f} out tok/s, "
-            f"peak RSS {r['peak_rss_mb']:.0f} MB",
+            f"\n{name}: {n} distinct sentences ({what}); {naive['pieces_per_word']:.2f} source pieces a word"
+        )
+        print(
+            f"  (a) naive   {naive['seconds']:8.1f} s (timed on {naive['timed']}, scaled)  "
+            f"peak RSS {naive['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"  (b) stage   {stage['seconds']:8.1f} s  {stage['inputs']} model inputs, "
+            f"{stage['recovered']} sentence(s) recovered by pieces  peak RSS {stage['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"  (c) raw     {raw['seconds']:8.1f} s  the same {raw['inputs']} inputs in the same calls  "
+            f"peak RSS {raw['peak_rss_mb']:.0f} MB"
+        )
+        print(
+            f"  stage vs naive: {naive['seconds'] / stage['seconds']:.1f}x   "
+            f"stage overhead over raw: {100 * (stage['seconds'] / raw['seconds'] - 1):+.1f}%",
             flush=True,
         )
-    per = {k: v["seconds"] / v["sentences"] for k, v in results.items()}
-    ratio_naive, ratio_raw = per["naive"] / per["stage"], per["raw"] / per["stage"]
-    print(f"stage vs naive: {ratio_naive:.1f}x   stage vs raw backend: {ratio_raw:.2f}")
 
 
 if __name__ == "__main__":
