@@ -240,23 +240,29 @@ class MarianTranslator:
         return results
 
     def _translate_ct2(self, sentences: list[str]) -> list[str]:
+        """Batches as the torch path makes them (sorted, a token budget, at most `max_batch`
+        sentences): the decoder's memory grows with sentences x beams x output length, so many short
+        inputs (the pieces of a recovery) must not share one batch."""
         tok = self._tokenizer
         sources = [
             tok.convert_ids_to_tokens(tok.encode(self.prefix + s, truncation=True, max_length=self.window))
             for s in sentences
         ]
-        least, most = self._lengths(max(len(t) for t in sources))
-        results = self._model.translate_batch(
-            sources,
-            beam_size=self.beams,
-            max_batch_size=self.token_budget,
-            batch_type="tokens",
-            min_decoding_length=least,
-            max_decoding_length=most,
-        )
-        return [
-            tok.decode(tok.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True) for r in results
-        ]
+        order = sorted(range(len(sources)), key=lambda i: len(sources[i]))
+        results: list[str] = [""] * len(sources)
+        for batch in self._batches(order, sentences):
+            least, most = self._lengths(max(len(sources[i]) for i in batch))
+            out = self._model.translate_batch(
+                [sources[i] for i in batch],
+                beam_size=self.beams,
+                max_batch_size=self.token_budget,
+                batch_type="tokens",
+                min_decoding_length=least,
+                max_decoding_length=most,
+            )
+            for i, r in zip(batch, out, strict=True):
+                results[i] = tok.decode(tok.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True)
+        return results
 
     def _batches(self, order: list[int], sentences: Sequence[str]) -> list[list[int]]:
         batches: list[list[int]] = []

@@ -160,6 +160,30 @@ def test_both_backends_agree_and_the_conversion_is_cached(tiny_model: Path, tmp_
     assert (converted / "model.bin").stat().st_mtime_ns == stamp
 
 
+def test_many_short_inputs_are_split_into_small_batches_in_input_order(
+    tiny_model: Path, tmp_path: Path
+) -> None:
+    """The decoder's memory grows with sentences x beams x output length: the pieces of a recovery
+    (many short inputs) must not all share one CTranslate2 batch; the answers stay in input order."""
+    texts = [f"{word} network" for word in "deep wide small large sparse dense fast slow tiny huge".split()]
+    one_by_one = [
+        MarianTranslator(str(tiny_model), backend="ctranslate2", cache_dir=tmp_path).translate_batch([t])[0]
+        for t in texts
+    ]
+    batched = MarianTranslator(str(tiny_model), backend="ctranslate2", cache_dir=tmp_path, max_batch=3).load()
+    engine = batched._model
+    sizes: list[int] = []
+
+    class Counting:  # the CTranslate2 engine itself, with each call's batch size noted
+        def translate_batch(self, sources: list[list[str]], **options: object) -> object:
+            sizes.append(len(sources))
+            return engine.translate_batch(sources, **options)
+
+    batched._model = Counting()
+    assert batched.translate_batch(texts) == one_by_one
+    assert max(sizes) <= 3 and sum(sizes) == len(texts)
+
+
 def test_models_without_language_tokens_get_no_prefix(tiny_model: Path, tmp_path: Path) -> None:
     import json
     import shutil
