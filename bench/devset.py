@@ -8,7 +8,9 @@ paper and in total, with the labels' scoring rules (README of the devset):
 figures precision/recall (same page, same number, IoU >= 0.8), kind accuracy (on matched figures),
 diagram agreement, first code link agreement (owner/name) among papers that state one, false
 "official" links, parents recall at 3 (papers with labelled parents), topic agreement, abstracts
-correct (first and last words). Exits 2 when the devset is missing.
+correct (first and last words). And what a curator would have to undo: parents precision (suggested
+parents that are labelled) and exact parents (the suggested set is the labelled one, empty included),
+and papers that state no code but get a code link. Exits 2 when the devset is missing.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ class Totals:
     false_official: int = 0
     parents_found: int = 0
     parents_papers: int = 0
+    parents_suggested: int = 0
+    parents_right: int = 0
+    parents_exact: int = 0
+    code_unstated: int = 0
+    code_invented: int = 0
     topic: int = 0
     abstracts: int = 0
     papers: int = 0
@@ -80,6 +87,9 @@ class Totals:
             "first_code_link": ratio(self.code_right, self.code_stated),
             "false_official": self.false_official,
             "parents_recall_at_3": ratio(self.parents_found, self.parents_papers),
+            "parents_precision": ratio(self.parents_right, self.parents_suggested),
+            "parents_exact": ratio(self.parents_exact, self.papers),
+            "code_link_without_stated_code": f"{self.code_invented} of {self.code_unstated}",
             "topic_agreement": ratio(self.topic, self.papers),
             "abstracts_correct": ratio(self.abstracts, self.papers),
         }
@@ -136,6 +146,13 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
     if label["parents"]:
         totals.parents_papers += 1
         totals.parents_found += bool(set(entry.parents[:3]) & set(label["parents"]))
+    # what a curator must undo: parents that are not the paper's, a code link for a paper without code
+    totals.parents_suggested += len(entry.parents)
+    totals.parents_right += len(set(entry.parents) & set(label["parents"]))
+    totals.parents_exact += set(entry.parents) == set(label["parents"])
+    if not label["code"]:
+        totals.code_unstated += 1
+        totals.code_invented += bool(entry.code)
     totals.topic += entry.topic == label["topic"]
     ok_abstract = abstract_ok(result.abstract, label["abstract_first"], label["abstract_last"])
     totals.abstracts += ok_abstract
