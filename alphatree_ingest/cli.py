@@ -164,7 +164,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         result = extract(pdf, out)
     except ExtractError as err:
         raise CliError(str(err)) from None
-    print(json.dumps(result.model_dump(mode="json"), ensure_ascii=False, indent=1))
+    shown = result.model_dump(mode="json", exclude={"names"})  # the JSON of DESIGN.md; names are internal
+    print(json.dumps(shown, ensure_ascii=False, indent=1))
     return 0
 
 

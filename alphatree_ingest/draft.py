@@ -27,7 +27,7 @@ from .models import (
     Reference,
     Translation,
 )
-from .references import find_code_links, merge_code_links
+from .references import find_code_links, merge_code_links, name_key
 
 VENUE = re.compile(
     r"\b(CVPR|ICCV|ECCV|NeurIPS|NIPS|ICLR|ICML|AAAI|IJCAI|WACV|BMVC|ACL|EMNLP|NAACL|TPAMI|IJCV|"
@@ -73,23 +73,63 @@ Evidence = tuple[str, str, float]
 
 
 def suggest_parents(
-    paper: Paper, extraction: Extraction, tree: list[CatalogEntry]
+    paper: Paper, extraction: Extraction, tree: list[CatalogEntry], topic: str | None = None
 ) -> tuple[list[str], dict[str, list[str]]]:
-    """Tree entries the paper builds on, best first, with the evidence for each: cited (by arXiv id,
-    or by title for pre-arXiv papers; the more often the body cites it, the more it weighs), named in
-    the abstract, and named after "builds on", "extends". Entries cited once and named nowhere are
-    background, kept only while fewer than three stronger ones exist."""
-    tree = [e for e in tree if e.arxiv is None or e.arxiv != paper.arxiv_id]
+    """Tree entries the paper builds on, best first, with the evidence for each, and the runners-up
+    (`also cited`, so a reviewer adds one with one edit).
+
+    Evidence: cited (by arXiv id, or by title for pre-arXiv papers; the more often the body cites it,
+    the more it weighs), named in the body again and again (`ResNeXt` 10 times), named in the abstract,
+    and named after "builds on", "extends". A parent is a step in the paper's own lineage: an entry of
+    another branch of the tree than `topic` (a classification backbone of a detector) is a parent only
+    when the paper says it builds on it, in its abstract or in a sentence of its own voice ("We base
+    the architecture on the work by Krizhevsky et al. [14]"), not when it only uses it as a backbone.
+    Of the rest, those at least 0.6 as strong as the strongest are suggested, up to three: a work
+    cited among many in the related work is background, not a parent."""
+    title = _title_key(paper.title)
+    tree = [
+        e
+        for e in tree
+        if (e.arxiv is None or e.arxiv != paper.arxiv_id) and (not title or _title_key(e.title) != title)
+    ]
     evidence: dict[str, list[str]] = {}
     weight: dict[str, float] = {}
-    for entry_id, what, points in _cited(extraction, tree) + _named(paper, tree):
+    builds_on: set[str] = set()
+    for entry_id, what, points in (
+        _cited(extraction, tree) + _named(paper, tree) + _mentioned(extraction, tree)
+    ):
         evidence.setdefault(entry_id, []).append(what)
         weight[entry_id] = weight.get(entry_id, 0) + points
+        if what.startswith(("abstract: builds on", "the paper builds on it:")):
+            builds_on.add(entry_id)
+    root = (topic or "").split("/")[0]
+    branch = {e.id: e.topic.split("/")[0] for e in tree}
     order = {entry_id: n for n, entry_id in enumerate(evidence)}
     ranked = sorted(evidence, key=lambda k: (-weight[k], order[k]))
-    strong = [k for k in ranked if weight[k] > 1.2]
-    chosen = (strong + [k for k in ranked if k not in strong])[: max(3, len(strong))][:5]
-    return chosen, {k: evidence[k] for k in chosen}
+    lineage = [k for k in ranked if not root or branch.get(k) == root or k in builds_on]
+    top = weight[lineage[0]] if lineage else 0.0
+    chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top)][:3]
+    shown = {k: evidence[k] for k in chosen}
+    others = [k for k in ranked if k not in chosen][:5]
+    if others:
+        shown["also cited (not suggested)"] = [f"{k}: {'; '.join(evidence[k])}" for k in others]
+    return chosen, shown
+
+
+def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
+    """Tree entries the body names again and again (`ResNeXt`, `ResNet-50`, `ResNets`)."""
+    found: list[Evidence] = []
+    for entry in tree:
+        keys = {name_key(entry.name), name_key(entry.id)}
+        times = sum(
+            n
+            for word, n in extraction.names.items()
+            for key in keys
+            if len(key) >= 3 and word.startswith(key) and re.fullmatch(r"(?:\d+[a-z]?)?s?", word[len(key) :])
+        )
+        if times >= 2:
+            found.append((entry.id, f"the body names it {times} times", min(2.0, times / 5)))
+    return found
 
 
 def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
@@ -106,6 +146,8 @@ def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
         how = f"arXiv:{ref.arxiv}" if ref.arxiv and ref.arxiv in by_arxiv else f'"{entry.title}"'
         times = f", cited {ref.cited} times in the text" if ref.cited > 1 else ""
         found.append((entry.id, f"cites {how}{times}", 1.0 + min(2.0, max(0, ref.cited - 1) / 3)))
+        if ref.builds_on:
+            found.append((entry.id, f"the paper builds on it: {ref.builds_on[:160]}", 1.0))
     return found
 
 
@@ -254,7 +296,7 @@ def build_entry(
     `implementations`: verified code candidates; without them, the paper's own links, unverified."""
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = suggest_name(paper.title)
-    parents, parent_evidence = suggest_parents(paper, extraction, tree)
+    parents, parent_evidence = suggest_parents(paper, extraction, tree, topic)
     if implementations is None:
         implementations = find_implementations(paper, paper_links(paper, extraction), None)
     code, code_evidence = suggest_code(implementations)

@@ -14,7 +14,7 @@ from typing import Any
 from .figures import dedupe, find_figures
 from .layout import Block, document_furniture, page_blocks
 from .models import Extraction, Section
-from .references import find_code_links, find_references
+from .references import find_code_links, read_citations
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
                 find_figures(page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1])
             )
         full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
+        references, names = read_citations(
+            [
+                "\n\n".join(b.raw for b in on_page if id(b) not in skip)
+                for on_page, skip in zip(blocks, furniture, strict=True)
+            ]
+        )
         return Extraction(
             title=title,
             abstract=abstract,
@@ -72,12 +78,8 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
             sections=_sections(doc, blocks),
             figures=dedupe(figures),
             code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
-            references=find_references(
-                [
-                    "\n\n".join(b.raw for b in on_page if id(b) not in skip)
-                    for on_page, skip in zip(blocks, furniture, strict=True)
-                ]
-            ),
+            references=references,
+            names=names,
         )
     finally:
         doc.close()

@@ -102,6 +102,9 @@ class Reference(_Strict):
     """The cited work's title, when the entry's layout shows it."""
     cited: int = 0
     """How many times the paper's body cites it."""
+    builds_on: str | None = None
+    """A sentence of the body where the paper says, in its own voice, that it builds on this work
+    ("We base the architecture of ψ on the work by Krizhevsky et al. [14]")."""
 
 
 class Extraction(_Strict):
@@ -114,6 +117,9 @@ class Extraction(_Strict):
     figures: list[Figure] = Field(default_factory=list)
     code_links: list[CodeLink] = Field(default_factory=list)
     references: list[Reference] = Field(default_factory=list)
+    names: dict[str, int] = Field(default_factory=dict)
+    """How often the body (before the references) names each model-like word (`ResNeXt`, `VGG-16`,
+    `Inception-v3`), lowercased without punctuation: `resnext`, `vgg16`, `inceptionv3`."""
 
 
 class Translation(_Strict):

@@ -251,7 +251,12 @@ def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:
 
 
 def find_references(page_texts: list[str]) -> list[Reference]:
-    """Split the reference list into entries and find arXiv ids and titles in each.
+    return read_citations(page_texts)[0]
+
+
+def read_citations(page_texts: list[str]) -> tuple[list[Reference], dict[str, int]]:
+    """Split the reference list into entries and find arXiv ids and titles in each; with how often
+    the body names each model-like word (`name_counts`).
 
     `page_texts`: per page, layout blocks separated by blank lines, lines by newlines. Of several
     "References" headings (appendices have their own), the one that yields the most entries wins.
@@ -264,7 +269,41 @@ def find_references(page_texts: list[str]) -> list[Reference]:
         refs = _split_references(joined[match.end() :])
         if len(refs) >= len(best):
             best, body = refs, joined[: match.start()]
-    return count_citations(body, best[:500])
+    return count_citations(body, best[:500]), name_counts(body)
+
+
+_NAME = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)*(?:[ -]?[vV]\d(?!\w))?")
+
+
+def name_key(name: str) -> str:
+    """`ResNet-101`, `MobileNet V2`, `Inception-v3` -> `resnet101`, `mobilenetv2`, `inceptionv3`."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def name_counts(body: str) -> dict[str, int]:
+    """Model-like words of the body (a capital after the first letter, or letters with digits:
+    `AlexNet`, `GAN`, `VGG-16`, `Inception-v3`) and how often each appears, by `name_key`."""
+    counts: dict[str, int] = {}
+    for match in _NAME.finditer(body):
+        word = match.group(0)
+        if len(word) < 3 or not (re.search(r".[A-Z]", word) or re.search(r"\d", word)):
+            continue
+        key = name_key(word)
+        if key.isdigit():
+            continue
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+_DESIGN = r"(?:\w+ ){0,3}(?:architecture|design|network|framework)"
+BUILDS_ON_WORDS = re.compile(
+    r"\b(?:we|our)\b[^.;]{0,80}?(?<![\w-])(?:base[sd]?\b[^.;]{0,40}?\bon|build(?:s|ing)? (?:up)?on|"
+    rf"built (?:up)?on|extend(?:s|ed|ing)?|follow(?:s|ed|ing)? (?:the )?{_DESIGN}|inspired by|"
+    rf"adopt(?:s|ed)? the {_DESIGN}|modif(?:y|ies|ied))\b",
+    re.IGNORECASE,
+)
+"""The paper, in its own voice, building on a cited work: not "we use X as the backbone"."""
+_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)(?<!\bvs)\.\s+(?=[A-Z])")
 
 
 def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
@@ -274,21 +313,33 @@ def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
     if not refs:
         return refs
     counts = [0] * len(refs)
-    numbered = re.findall(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]", body)
+    builds: list[str | None] = [None] * len(refs)
+    citation = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
+    numbered = citation.findall(body)
     if numbered:
         for group in numbered:
             for number in _expand(group):
                 if 1 <= number <= len(refs):
                     counts[number - 1] += 1
+        for sentence in _SENTENCE_END.split(" ".join(body.split())):
+            if "[" in sentence and BUILDS_ON_WORDS.search(sentence):
+                for group in citation.findall(sentence):
+                    for number in _expand(group):
+                        if 1 <= number <= len(refs) and builds[number - 1] is None:
+                            builds[number - 1] = sentence.strip()[:300]
     else:
+        sentences = [s for s in _SENTENCE_END.split(" ".join(body.split())) if BUILDS_ON_WORDS.search(s)]
         for i, ref in enumerate(refs):
             surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
             if surname and len(surname.group(1)) >= 3:
                 name = re.escape(surname.group(1))
-                counts[i] = len(
-                    re.findall(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d", body)
-                )
-    return [r.model_copy(update={"cited": c}) for r, c in zip(refs, counts, strict=True)]
+                cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
+                counts[i] = len(cites.findall(body))
+                builds[i] = next((s.strip()[:300] for s in sentences if cites.search(s)), None)
+    return [
+        r.model_copy(update={"cited": c, "builds_on": b})
+        for r, c, b in zip(refs, counts, builds, strict=True)
+    ]
 
 
 def _expand(group: str) -> list[int]:

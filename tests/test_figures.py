@@ -168,7 +168,11 @@ def test_a_hyphenated_reference_title_still_finds_its_parent(tmp_path: Path) -> 
     from alphatree_ingest.models import Paper
 
     doc, page = _page()
-    prose(page, (72, 60, 540, 300), size=9)
+    prose(page, (72, 60, 540, 250), size=9)
+    cites = (
+        "Our encoder extends ResNet [1]. Like ResNet-50 [1], it has residual blocks; ResNet [1] trains well."
+    )
+    _text(page, __import__("pymupdf").Rect(72, 260, 540, 300), cites, fontsize=9)
     refs = (
         "References\n[1] K. He, X. Zhang, S. Ren, and J. Sun. Deep residual learning for image recog-\n"
         "nition. In CVPR, 2016.\n[2] A. Vaswani et al. Attention is all you need. In NeurIPS, 2017."

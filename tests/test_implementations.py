@@ -103,9 +103,89 @@ def test_parents_from_references_and_abstract_and_topic_from_parents() -> None:
             Reference(text="...", title="ImageNet classification with deep convolutional neural networks"),
         ]
     )
-    parents, evidence = suggest_parents(paper, extraction, tree)
-    # cited once and named nowhere (AlexNet) is background: kept only while fewer than three stronger
-    assert parents == ["wgan-gp", "resnet", "wgan"]
+    parents, evidence = suggest_parents(paper, extraction, tree, "gan")
+    # cited once and named nowhere (WGAN, AlexNet) is background: shown to the reviewer, not suggested
+    assert parents == ["wgan-gp", "resnet"]
     assert "abstract: builds on / extends WGAN-GP" in evidence["wgan-gp"]
+    assert any(line.startswith("wgan: cites") for line in evidence["also cited (not suggested)"])
     assert suggest_topic("gan", ["wgan-gp", "wgan"], tree)[0] == "gan/training"
     assert suggest_topic("gan", ["resnet"], tree)[0] == "gan"
+
+
+def _paper_pdf(tmp_path: Path, title: str, body: str, references: list[str]) -> Path:
+    """A one-column paper drawn here: title, abstract, an introduction, a numbered reference list."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 100), title, fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11, fontname="hebo")
+    page.insert_textbox(pymupdf.Rect(72, 132, 540, 180), "We propose a new model.", fontsize=9.5)
+    page.insert_textbox(pymupdf.Rect(72, 190, 540, 210), "1 Introduction", fontsize=11, fontname="hebo")
+    page.insert_textbox(pymupdf.Rect(72, 212, 540, 560), body, fontsize=9.5)
+    page.insert_textbox(pymupdf.Rect(72, 570, 540, 590), "References", fontsize=11, fontname="hebo")
+    listed = "\n".join(f"[{n}] {ref}" for n, ref in enumerate(references, start=1))
+    page.insert_textbox(pymupdf.Rect(72, 592, 540, 760), listed, fontsize=8)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    return path
+
+
+RESNET_REF = (
+    "K. He, X. Zhang, S. Ren, and J. Sun. Deep residual learning for image recognition. In CVPR, 2016."
+)
+ALEXNET_REF = (
+    "A. Krizhevsky, I. Sutskever, and G. Hinton. ImageNet classification with deep convolutional "
+    "neural networks. In NIPS, 2012."
+)
+
+
+def _parents_of(pdf: Path, topic: str) -> tuple[list[str], dict[str, list[str]]]:
+    from alphatree_ingest.extract import extract
+
+    tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
+    paper = PAPER.model_copy(
+        update={"arxiv_id": "2611.00777", "title": "A Paper", "abstract": "We propose it."}
+    )
+    return suggest_parents(paper, extract(pdf), tree, topic)
+
+
+def test_a_backbone_of_another_branch_is_not_a_parent_however_often_used(tmp_path: Path) -> None:
+    body = (
+        "We use ResNet [1] as the backbone network of our detector. The ResNet-101 [1] backbone is "
+        "pretrained on ImageNet. With ResNet-50 [1] our detector runs at 20 frames per second. A "
+        "ResNet-152 [1] backbone adds 1.2 AP. Every ResNet [1] variant helps."
+    )
+    parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Detector", body, [RESNET_REF]), "detection")
+    assert parents == []
+    assert any(line.startswith("resnet: cites") for line in evidence["also cited (not suggested)"])
+
+
+def test_a_work_of_another_branch_the_paper_says_it_builds_on_is_a_parent(tmp_path: Path) -> None:
+    body = (
+        "Pose estimation has a long history. We base the architecture of our regressor on the work by "
+        "Krizhevsky et al. [1] for image classification, since it localizes objects well. Training "
+        "follows common practice."
+    )
+    parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Pose Regressor", body, [ALEXNET_REF]), "pose")
+    assert parents == ["alexnet"]
+    assert any("We base the architecture of our regressor" in e for e in evidence["alexnet"])
+
+
+def test_a_work_the_body_names_again_and_again_outranks_works_cited_in_passing(tmp_path: Path) -> None:
+    refs = [
+        RESNET_REF,
+        ALEXNET_REF,
+        "S. Xie, R. Girshick, P. Dollar, Z. Tu, and K. He. Aggregated residual transformations for deep "
+        "neural networks. In CVPR, 2017.",
+        "K. Simonyan and A. Zisserman. Very deep convolutional networks for large-scale image recognition. "
+        "In ICLR, 2015.",
+    ]
+    body = (
+        "Convolutional networks [1, 2, 3, 4] rule image classification. We start from ResNeXt [3]. "
+        "ResNeXt groups its convolutions; our ResNeXt-50 variant widens them. ResNeXt-101 gains 1%. "
+        "Unlike ResNeXt, we drop the bottleneck, and ResNeXt with our change trains faster."
+    )
+    parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Better Backbone", body, refs), "classification")
+    assert parents == ["resnext"]
+    assert "the body names it 6 times" in evidence["resnext"]
