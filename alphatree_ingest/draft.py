@@ -205,14 +205,22 @@ def paper_links(paper: Paper, extraction: Extraction) -> list[CodeLink]:
     return merge_code_links(links + list(extraction.code_links))
 
 
+NOT_CODE = ("dependency", "reference")
+"""Roles of repositories that are not the paper's code (it uses them, or only cites them)."""
+
+
 def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str]]:
-    """The entry's code field from verified candidates (best first), and the evidence for each."""
+    """The entry's code field from verified candidates (best first), and the evidence for each.
+    Repositories the paper only uses or cites are not offered as its code (a paper that releases
+    none gets none, not `tensorflow/tensorflow`); the evidence still lists them."""
     code = [
         EntryCode(url=c.url, framework="pytorch" if c.pytorch else c.hint, official=c.official)
         for c in candidates
+        if c.role not in NOT_CODE
     ]
     evidence = [
-        f"{c.url}: confidence {c.confidence:.2f}; {'; '.join(c.found_by + c.reasons)}"
+        ("not offered as code: " if c.role in NOT_CODE else "")
+        + f"{c.url}: confidence {c.confidence:.2f}; {'; '.join(c.found_by + c.reasons)}"
         + (f"; context: {c.evidence[:200]}" if c.evidence else "")
         for c in candidates
     ]

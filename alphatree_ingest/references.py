@@ -186,7 +186,19 @@ def find_code_links(
     return merge_code_links(found)[:50]
 
 
+TOOLKIT_REPOS = re.compile(
+    r"github\.com/(?:tensorflow/tensorflow|pytorch/(?:pytorch|vision|fairseq)|keras-team/keras|BVLC/caffe|"
+    r"apache/(?:incubator-)?mxnet|NVIDIA/apex|huggingface/transformers|google/jax|open-mmlab/mm\w+|"
+    r"facebookresearch/(?:detectron2?|fairseq)|Theano/Theano|chainer/chainer|numpy/numpy|scikit-learn/"
+    r"scikit-learn|opencv/opencv)(?:[/#?]|$)",
+    re.IGNORECASE,
+)
+"""Frameworks and toolkits: a paper that links one uses it; it is never the paper's own code."""
+
+
 def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
+    if TOOLKIT_REPOS.search(url) and role != "reference":
+        role, official = "dependency", False
     return CodeLink(
         url=url.rstrip(".,;)"),
         framework=framework,

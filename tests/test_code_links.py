@@ -73,12 +73,25 @@ def test_the_papers_own_repository_comes_first_and_references_last(tmp_path: Pat
         "References\n[1] A. Author. Axial things. https://github.com/aaa/axial-deeplab, 2020.\n"
         "[2] B. Author. Other things. https://github.com/abc/other, 2019."
     )
-    code = _code(tmp_path, [(front, 468), (refs, 468)])
-    urls = [url for url, _ in code]
-    assert urls[0] == "https://github.com/zlab/cutnet" and code[0][1]
-    assert urls.index("https://github.com/bbb/baselines") < urls.index("https://github.com/aaa/backbone")
-    assert urls[-2:] == ["https://github.com/aaa/axial-deeplab", "https://github.com/abc/other"]
-    assert [url for url, official in code if official] == ["https://github.com/zlab/cutnet"]
+    extraction = extract(_pdf(tmp_path, [(front, 468), (refs, 468)]))
+    entry = build_entry(
+        _paper(), extraction, TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    )
+    code = [(c.url, c.official) for c in entry.code]
+    assert code == [("https://github.com/zlab/cutnet", True), ("https://github.com/bbb/baselines", False)]
+    # code it builds on or only cites is not offered as the paper's code; the evidence still names it
+    shown = entry.provenance["suggestions"]["code"]["evidence"]
+    for url in ("aaa/backbone", "aaa/axial-deeplab", "abc/other"):
+        assert any(line.startswith(f"not offered as code: https://github.com/{url}") for line in shown)
+
+
+def test_a_paper_that_releases_no_code_gets_no_code_link(tmp_path: Path) -> None:
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe study things.\n\n1 Introduction\nWe implement the scorer as a "
+        "BaseBeamScorer (https://github.com/tensorflow/tensorflow/blob/master/ctc_beam_scorer.h) which is "
+        "passed to the decoder implementation in TensorFlow [1]."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
 
 
 def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
