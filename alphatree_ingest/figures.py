@@ -44,7 +44,8 @@ LOOSE_CAPTION = re.compile(r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)
 TABLE_CAPTION = re.compile(r"^\s*(?:Table|TABLE|Tab\.)\s*(?:[A-Z]\.?)?\d+")
 
 STRONG_ARCH = re.compile(
-    r"\b(architectures?|overview|framework|pipeline|diagram|schematic|flow ?chart|workflow|"
+    r"\b(architectures?|overview|framework|pipeline|(?<!scatter )(?<!venn )(?<!bar )diagram|schematic|"
+    r"flow ?chart|workflow|"
     r"overall (structure|design|model)|network structure|building blocks?|structure of)\b",
     re.IGNORECASE,
 )
@@ -54,7 +55,7 @@ WEAK_ARCH = re.compile(
     re.IGNORECASE,
 )
 PLOT_WORDS = re.compile(
-    r"\b(curves?|plots?|accuracy|error|errors|loss|vs\.?|versus|comparison|compared|trade-?off|"
+    r"\b(curves?|plots?|scatter|accuracy|error|errors|loss|vs\.?|versus|comparison|compared|trade-?off|"
     r"histograms?|distributions?|performance|convergence|flops|latency|speed|top-?1|map|ap|rate|"
     r"score|scores|results? of|as a function|number of|ratio|correlation|scaling)\b",
     re.IGNORECASE,
@@ -496,8 +497,22 @@ def classify(caption: str, ev: Evidence) -> FigureKind:
     if ev.image_share > 0.5:
         scores["images"] += 2.0 * ev.photo_like
     else:
-        scores["architecture"] += min(2.0, ev.boxes / 4) * (1.0 if alpha >= numeric else 0.3)
+        # "Left: (a) the original unit; (b) the proposed unit. Right: curves": a composite, whose
+        # curves' numbers do not discount the boxes of its diagram part
+        composite = ev.boxes >= 8 and _structure_part(caption)
+        scores["architecture"] += min(2.0, ev.boxes / 4) * (1.0 if alpha >= numeric or composite else 0.3)
+        scores["architecture"] += 1.5 if composite else 0.0
     return max(scores, key=lambda k: scores[k])
+
+
+def _structure_part(caption: str) -> bool:
+    """A caption in parts (`Left:`, `(b)`) one of which opens on what a model is made of: a composite
+    figure whose diagram part is what a reader looks for."""
+    parts = re.split(r"\b(?:Left|Right|Top|Bottom)\s*:|\([a-d]\)", caption_body(caption))
+    return len(parts) >= 2 and any(
+        STRONG_ARCH.search(" ".join(p.split()[:8])) or WEAK_ARCH.search(" ".join(p.split()[:8]))
+        for p in parts
+    )
 
 
 # --- the page ------------------------------------------------------------------------------------

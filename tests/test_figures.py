@@ -146,6 +146,34 @@ def test_kinds_raster_architecture_plot_and_photos(tmp_path: Path) -> None:
     assert [n for n, f in figs.items() if f.is_diagram] == ["1"]
 
 
+def test_a_composite_of_a_unit_diagram_and_curves_is_an_architecture_figure(tmp_path: Path) -> None:
+    """`Left: (a) original unit; (b) proposed unit. Right: curves` (as in Identity Mappings): the
+    curves' numbers must not hide the diagram a curator would pick."""
+    doc, page = _page()
+    prose(page, (72, 40, 540, 120), size=7)
+    for x in (90, 170):  # two stacks of four labelled boxes: the units
+        for row in range(4):
+            y = 140 + row * 30
+            page.draw_rect((x, y, x + 60, y + 20), color=(0, 0, 0), fill=(0.9, 0.95, 1.0), width=0.8)
+            page.insert_text((x + 6, y + 14), ["weight", "BN", "ReLU", "addition"][row], fontsize=7)
+            if row:
+                page.draw_line((x + 30, y - 10), (x + 30, y), width=0.8)
+    page.draw_line((300, 250), (520, 250), width=0.8)  # curves with numeric ticks on the right
+    page.draw_line((300, 140), (300, 250), width=0.8)
+    page.draw_polyline([(305, 240), (360, 200), (430, 170), (515, 160)], width=1.2, color=(0, 0, 1))
+    page.draw_polyline([(305, 245), (360, 215), (430, 190), (515, 185)], width=1.2, color=(1, 0, 0))
+    for i, tick in enumerate(["0", "1", "2", "3", "4", "5"]):
+        page.insert_text((300 + i * 42, 262), tick, fontsize=7)
+        page.insert_text((282, 250 - i * 20), str(i * 5), fontsize=7)
+    caption = (
+        "Figure 1: Left: (a) original Residual Unit; (b) proposed Residual Unit. Right: training curves "
+        "on CIFAR-10 of 1001-layer ResNets."
+    )
+    _caption(page, (72, 272, 540, 292), caption)
+    prose(page, (72, 300, 540, 380), size=7)
+    assert _extract(tmp_path, doc)["1"].kind == "architecture"
+
+
 def test_a_large_abstract_heading_keeps_the_abstract(tmp_path: Path) -> None:
     import pymupdf
 
