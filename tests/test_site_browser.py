@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alphatree_ingest.catalog import Catalog, write_pages
-from alphatree_ingest.models import CatalogEntry, EntryCode
+from alphatree_ingest.models import CatalogEntry, EntryCode, EntryFigure
 from alphatree_ingest.publish import render
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -57,9 +57,17 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
         status="approved",
         parents=["gan"],
         diagram="figures/2611.00096/fig-1.png",
+        figures=[
+            EntryFigure(
+                file="figures/2611.00096/fig-1.png",
+                caption="Figure 1: The net, seen in a browser.",
+                caption_zh="图1：在浏览器中看到的网络。",
+            )
+        ],
         code=[EntryCode(url="https://github.com/x/browsernet", framework="pytorch")],
     )
     catalog.save_entry(catalog.entry_path(entry), entry)
+    _reading_page(catalog, entry)
     site = tmp_path / "published"  # anywhere: the site carries its own figures
     write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
     shutil.rmtree(home / "catalog" / "figures")  # nothing may point back into the catalog
@@ -87,4 +95,34 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
         assert page.url.endswith("/entries/browsernet.html")
         assert page.locator("h1").inner_text().startswith("BrowserNet：在浏览器中看到的网络")
         assert page.locator("img[alt='图示']").evaluate("img => img.naturalWidth") == 120
+        # its reading page: the paper sentence by sentence, the figure where the paper puts it
+        page.locator("a", has_text="全文中文阅读").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/read/browsernet.html")
+        pair = page.locator("tr", has_text="We watch the net in a browser.")
+        assert pair.count() == 1 and "我们在浏览器中观察网络。" in pair.inner_text()
+        assert page.locator("img[alt='图 1']").evaluate("img => img.complete && img.naturalWidth") == 120
+        page.locator("a", has_text="只看中文").click()
+        page.wait_for_load_state()
+        assert "我们在浏览器中观察网络。" in page.inner_text("body")
+        assert "We watch the net" not in page.inner_text("body")
         browser.close()
+
+
+def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
+    """The entry's reading page as `alphatree read` renders it (the translation itself is tested in
+    test_reading.py)."""
+    from alphatree_ingest.reading import Part, render
+
+    found = [
+        Part("heading", "1 Introduction", sentences=["1 Introduction"], chinese=["1 引言"]),
+        Part(
+            "paragraph",
+            "We watch the net in a browser.",
+            sentences=["We watch the net in a browser."],
+            chinese=["我们在浏览器中观察网络。"],
+        ),
+        Part("figure", number="1"),
+    ]
+    both, chinese = render(entry, found, "opus-mt-en-zh")
+    catalog.save_reading(entry.id, both, chinese)
