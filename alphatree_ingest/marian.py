@@ -46,8 +46,8 @@ class MarianTranslator:
     Loads lazily. CTranslate2 converts the Marian folder once and keeps it in `cache_dir`. Both backends
     use the model's own generation config (beams, length limits). A batch holds at most `token_budget`
     source tokens and `max_batch` sentences: the decoder's memory grows with sentences x beams x output
-    length, and on a whole paper 24 sentences peak at 835 MB where 32 reach 952 MB, for 3.5% more time
-    (`bench/reading.py`, opus-mt-en-zh's shape).
+    length. On a whole paper (`bench/batch_size.py`, opus-mt-en-zh's shape) 16, 24 and 32 sentences
+    peaked at 718, 847 and 910 MB, within 1% of each other in time; 24 keeps a margin under 1 GB.
     """
 
     def __init__(

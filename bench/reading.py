@@ -21,12 +21,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402
-from translate import model_folder, peak_rss_mb, raw_seconds  # noqa: E402
+from translate import Recording, model_folder, peak_rss_mb, raw_seconds  # noqa: E402
 
 WORK = Path("/tmp/alphatree-bench-reading")
 
@@ -37,18 +36,6 @@ def _parts(pdf: Path) -> list:  # type: ignore[type-arg]
 
     extraction = extract(pdf)
     return reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
-
-
-class Recording:
-    """The translator as the stage sees it, keeping every batch the stage sends to the model."""
-
-    def __init__(self, inner: Any) -> None:
-        self.inner, self.name, self.backend = inner, inner.name, inner.backend
-        self.sent: list[str] = []
-
-    def translate_batch(self, texts: list[str]) -> list[str]:
-        self.sent += texts
-        return list(self.inner.translate_batch(texts))
 
 
 def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
@@ -91,10 +78,11 @@ def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
             times.append(time.perf_counter() - start)
             if attempt == 0:
                 result["sent"] = stage.translated
-                result["model_inputs"] = len(recording.sent)
+                sent = [text for call in recording.calls for text in call]
+                result["model_inputs"] = len(sent)
                 result["recovered"] = stage.recovered
                 if kind == "stage":
-                    (WORK / "sent.json").write_text(json.dumps(recording.sent))
+                    (WORK / "sent.json").write_text(json.dumps(sent))
         result["seconds"] = min(times)
     result["rss"] = peak_rss_mb()
     return result
