@@ -270,7 +270,7 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
         from .stages import reading_at_approval
 
         print(f"Making the Chinese reading page of {arxiv_id} ...", file=sys.stderr)
-        print(reading_at_approval(settings, done.path, _print_progress))
+        print(reading_at_approval(settings, done.path, _print_progress)[1])
 
 
 def _show(catalog: Any, arxiv_id: str, kept: frozenset[str]) -> None:

@@ -262,10 +262,6 @@ def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:
     )
 
 
-def find_references(page_texts: list[str]) -> list[Reference]:
-    return read_citations(page_texts)[0]
-
-
 def read_citations(page_texts: list[str]) -> tuple[list[Reference], dict[str, int]]:
     """Split the reference list into entries and find arXiv ids and titles in each; with how often
     the body names each model-like word (`name_counts`).
@@ -321,7 +317,8 @@ _SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)(
 def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
     """How often the body cites each reference: `[3]`, `[2, 5-7]` for numbered lists, else the first
     author's surname next to a year or "et al." (author-year styles). A work cited often is one the
-    paper builds on; one cited once in the related work is background."""
+    paper builds on; one cited once in the related work is background. Each reference also keeps the
+    first sentence that cites it in the paper's own voice of building on it (`BUILDS_ON_WORDS`)."""
     if not refs:
         return refs
     counts = [0] * len(refs)

@@ -28,6 +28,12 @@ MEMBER = "package/dist/mermaid.min.js"
 TIMEOUT = 60.0
 
 
+CDN_NOTE = (
+    "the HTML pages load it from a CDN, so their lineage graphs draw only online "
+    "(set ALPHATREE_MERMAID_JS to a mermaid.min.js)"
+)
+
+
 class AssetError(RuntimeError):
     pass
 
@@ -60,12 +66,13 @@ def mermaid(settings: Settings, say: Callable[[str], None] | None = None) -> Mer
     try:
         script = _script_from(_download(url))
     except (OSError, AssetError, tarfile.TarError) as err:
+        return Mermaid(None, f"Mermaid's script could not be fetched ({err}); " + CDN_NOTE)
+    try:
+        atomic_write(cached, script)
+    except OSError as err:
         return Mermaid(
-            None,
-            f"Mermaid's script could not be fetched ({err}); the HTML pages load it from a CDN, so "
-            "their lineage graphs draw only online (set ALPHATREE_MERMAID_JS to a mermaid.min.js)",
+            None, f"Mermaid's script cannot be kept in {cached.parent} ({err.strerror}); " + CDN_NOTE
         )
-    atomic_write(cached, script)
     return Mermaid(cached)
 
 

@@ -231,15 +231,18 @@ def make_reading(
     )
 
 
-def reading_at_approval(settings: Settings, entry_path: Path, progress: Progress | None) -> str:
-    """Make the reading page of an entry just approved, from the PDF ingest cached; one line saying
-    what was made or why not. Never raises: the approval stands whatever happens here."""
+def reading_at_approval(settings: Settings, entry_path: Path, progress: Progress | None) -> tuple[bool, str]:
+    """Make the reading page of an entry just approved, from the PDF ingest cached: whether it was
+    made, and one line saying what or why not. Never raises: the approval stands whatever happens."""
     try:
         entry = Catalog(settings.catalog_dir).read_entry(entry_path)
         if not entry.arxiv:
-            return f"no reading page for {entry.id}: it has no arXiv id (`alphatree read {entry.id} --pdf F`)"
+            return (
+                False,
+                f"no reading page for {entry.id}: it has no arXiv id (`alphatree read {entry.id} --pdf F`)",
+            )
         made = make_reading(settings, entry, entry_pdf(settings, entry, download=False), progress)
     except Exception as err:  # noqa: BLE001 - reported in one line; the decision is already saved
         why = str(err) or type(err).__name__
-        return f"no reading page yet ({why}); `alphatree read {entry_path.stem}` makes it later"
-    return f"reading page {made.paths[0]}: {made.summary()}"
+        return False, f"no reading page yet ({why}); `alphatree read {entry_path.stem}` makes it later"
+    return True, f"reading page {made.paths[0]}: {made.summary()}"

@@ -107,8 +107,11 @@ def reading_page(entry_path: Path) -> str:
         log.info("reading page [%d/%d] %s", done, total, what)
         update_progress_artifact(bar, 100.0 * done / total)
 
-    message = reading_at_approval(settings, entry_path, progress)
-    log.info("%s", message) if message.startswith("reading page") else log.warning("%s", message)
+    made, message = reading_at_approval(settings, entry_path, progress)
+    if made:
+        log.info("%s", message)
+    else:
+        log.warning("%s", message)
     return message
 
 
