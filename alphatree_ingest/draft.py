@@ -85,7 +85,9 @@ def suggest_parents(
     when the paper says it builds on it, in its abstract or in a sentence of its own voice ("We base
     the architecture on the work by Krizhevsky et al. [14]"), not when it only uses it as a backbone.
     Of the rest, those at least 0.6 as strong as the strongest are suggested, up to three: a work
-    cited among many in the related work is background, not a parent."""
+    cited among many in the related work is background, not a parent. When no candidate has more than
+    one plain citation (a citation style whose marks the body cannot be searched for), nothing ranks
+    them, and the first three of the paper's own branch are suggested."""
     title = _title_key(paper.title)
     tree = [
         e
@@ -109,6 +111,8 @@ def suggest_parents(
     lineage = [k for k in ranked if not root or branch.get(k) == root or k in builds_on]
     top = weight[lineage[0]] if lineage else 0.0
     chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top)][:3]
+    if top <= 1.0:  # one plain citation each (the body's citations not countable): nothing ranks them
+        chosen = lineage[:3]
     shown = {k: evidence[k] for k in chosen}
     others = [k for k in ranked if k not in chosen][:5]
     if others:

@@ -90,8 +90,10 @@ def test_ingest_drafts_new_papers_skips_known_and_is_idempotent(
     assert entry["abstract"] == ABSTRACT
     assert entry["abstract_zh"].strip() and entry["abstract_zh"] != ABSTRACT
     assert "3.5%" in entry["abstract_zh"] and "WGAN-GP" in entry["abstract_zh"]
-    assert entry["topic"] == "gan" and entry["status"] == "draft"
-    assert set(entry["parents"]) >= {"wgan-gp", "resnet"}
+    # it builds on WGAN-GP and ResNet (ProGAN, only named, is listed for the reviewer, not suggested);
+    # its parent in the GAN branch lives in gan/training, and so does the suggestion
+    assert entry["parents"] == ["wgan-gp", "resnet"]
+    assert entry["topic"] == "gan/training" and entry["status"] == "draft"
     assert entry["code"][0]["url"] == "https://github.com/example/foogan"
     assert entry["code"][0]["framework"] == "pytorch"
     captions = [f["caption"] for f in entry["figures"]]
@@ -137,7 +139,7 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
 
     ok = run_cli(["review", "approve", "2611.00001"], env)
     assert ok.returncode == 0, ok.stderr
-    approved = home / "catalog" / "tree" / "gan" / "foogan.yaml"
+    approved = home / "catalog" / "tree" / "gan" / "training" / "foogan.yaml"
     assert yaml.safe_load(approved.read_text())["status"] == "approved"
     # the approval also made the whole paper's Chinese reading page, from the PDF ingest cached
     reading = home / "catalog" / "reading" / "foogan.md"
