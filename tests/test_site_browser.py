@@ -126,3 +126,46 @@ def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
     ]
     both, chinese = render(entry, found, "opus-mt-en-zh")
     catalog.save_reading(entry.id, both, chinese)
+
+
+def test_hostile_metadata_is_drawn_as_text_and_never_runs(
+    home: Path, tmp_path: Path, mermaid_script: Path
+) -> None:
+    """A name that opens with a backtick and carries HTML, a venue with a script, a title with a code
+    fence: the real Mermaid still draws the whole lineage graph, with the text as text, and no script
+    of the metadata runs."""
+    from playwright.sync_api import sync_playwright
+
+    catalog = Catalog(home / "catalog")
+    hostile = CatalogEntry(
+        id="evilnet",
+        name="`Evil|Net <img src=x onerror=alert(1)>",
+        arxiv="2611.00097",
+        title="```A title that opens a fence",
+        title_zh="恶意<script>alert(2)</script>标题",
+        year=2026,
+        venue="<img src=x onerror=alert(3)> | broken",
+        topic="gan/training",
+        level="advanced",
+        status="approved",
+        parents=["gan"],
+    )
+    catalog.save_entry(catalog.entry_path(hostile), hostile)
+    site = tmp_path / "published"
+    write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto((site / "gan-training.html").as_uri())
+        graph = page.locator("pre.mermaid svg")
+        graph.wait_for(timeout=20_000)
+        drawn = graph.text_content() or ""
+        assert "Evil" in drawn and "GAN" in drawn and "WGAN" in drawn  # the whole graph, hostile node too
+        assert page.locator("img[src='x']").count() == 0  # the HTML in the metadata is text, not markup
+        page.goto((site / "entries" / "evilnet.html").as_uri())
+        assert "<img src=x onerror=alert(1)>" in page.locator("h1").inner_text()
+        assert page.locator("h2").count() >= 1  # the title's fence swallowed nothing
+        assert dialogs == []
+        browser.close()
