@@ -203,7 +203,8 @@ def cmd_review(args: argparse.Namespace) -> int:
         elif args.action == "show":
             _show(catalog, args.id, _kept(settings))
         else:
-            _decide(settings, catalog, args.id, args.action, getattr(args, "reason", "") or "", args)
+            reason = getattr(args, "reason", "") or ""
+            _decide(settings, catalog, args.id, args.action, reason, read=not getattr(args, "no_read", False))
     except ReviewError as err:
         print(f"error: {err}.", file=sys.stderr)
         for problem in err.problems:
@@ -244,7 +245,7 @@ def _list(settings: Any, catalog: Any) -> None:
         )
 
 
-def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, args: Any) -> None:
+def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, *, read: bool) -> None:
     from .memory import TranslationMemory
     from .prefect_review import resume_waiting_review
     from .review import decide
@@ -266,7 +267,7 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
     resumed = resume_waiting_review(settings, arxiv_id, action, reason)
     if resumed:
         print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
-    if action == "approve" and not args.no_read:
+    if action == "approve" and read:
         from .stages import reading_at_approval
 
         print(f"Making the Chinese reading page of {arxiv_id} ...", file=sys.stderr)

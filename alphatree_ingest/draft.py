@@ -9,7 +9,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -68,8 +68,13 @@ BUILDS_ON = (
 )
 
 
-Evidence = tuple[str, str, float]
-"""(entry id, what was found, points)."""
+class Evidence(NamedTuple):
+    entry_id: str
+    what: str
+    """What was found, as the reviewer reads it in provenance."""
+    points: float
+    builds_on: bool = False
+    """The paper says it builds on the entry: enough for a parent of another branch of the tree."""
 
 
 def suggest_parents(
@@ -97,13 +102,11 @@ def suggest_parents(
     evidence: dict[str, list[str]] = {}
     weight: dict[str, float] = {}
     builds_on: set[str] = set()
-    for entry_id, what, points in (
-        _cited(extraction, tree) + _named(paper, tree) + _mentioned(extraction, tree)
-    ):
-        evidence.setdefault(entry_id, []).append(what)
-        weight[entry_id] = weight.get(entry_id, 0) + points
-        if what.startswith(("abstract: builds on", "the paper builds on it:")):
-            builds_on.add(entry_id)
+    for found in _cited(extraction, tree) + _named(paper, tree) + _mentioned(extraction, tree):
+        evidence.setdefault(found.entry_id, []).append(found.what)
+        weight[found.entry_id] = weight.get(found.entry_id, 0) + found.points
+        if found.builds_on:
+            builds_on.add(found.entry_id)
     root = (topic or "").split("/")[0]
     branch = {e.id: e.topic.split("/")[0] for e in tree}
     order = {entry_id: n for n, entry_id in enumerate(evidence)}
@@ -132,7 +135,7 @@ def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidenc
             if len(key) >= 3 and word.startswith(key) and re.fullmatch(r"(?:\d+[a-z]?)?s?", word[len(key) :])
         )
         if times >= 2:
-            found.append((entry.id, f"the body names it {times} times", min(2.0, times / 5)))
+            found.append(Evidence(entry.id, f"the body names it {times} times", min(2.0, times / 5)))
     return found
 
 
@@ -149,9 +152,9 @@ def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
         seen.add(entry.id)
         how = f"arXiv:{ref.arxiv}" if ref.arxiv and ref.arxiv in by_arxiv else f'"{entry.title}"'
         times = f", cited {ref.cited} times in the text" if ref.cited > 1 else ""
-        found.append((entry.id, f"cites {how}{times}", 1.0 + min(2.0, max(0, ref.cited - 1) / 3)))
+        found.append(Evidence(entry.id, f"cites {how}{times}", 1.0 + min(2.0, max(0, ref.cited - 1) / 3)))
         if ref.builds_on:
-            found.append((entry.id, f"the paper builds on it: {ref.builds_on[:160]}", 1.0))
+            found.append(Evidence(entry.id, f"the paper builds on it: {ref.builds_on[:160]}", 1.0, True))
     return found
 
 
@@ -173,9 +176,9 @@ def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
         for name in {entry.name, entry.name.replace(" ", "")}:
             named = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
             if len(name) >= 3 and re.search(named, paper.abstract):
-                found.append((entry.id, f"abstract names {name}", 1.5))
+                found.append(Evidence(entry.id, f"abstract names {name}", 1.5))
                 if re.search(rf"{BUILDS_ON}[^.]{{0,60}}{named}", paper.abstract, re.IGNORECASE):
-                    found.append((entry.id, f"abstract: builds on / extends {name}", 2.0))
+                    found.append(Evidence(entry.id, f"abstract: builds on / extends {name}", 2.0, True))
                 break
     return found
 

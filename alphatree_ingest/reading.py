@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .extract import is_heading, open_pdf
+from .extract import extract, is_heading, open_pdf
 from .figures import caption_number
 from .layout import Block, document_furniture, page_blocks
-from .models import CatalogEntry
+from .models import CatalogEntry, Extraction
 from .publish import cell, md_text, url_path
 from .text import split_sentences
 from .translate import TranslateStage
@@ -80,6 +80,12 @@ def parts(pdf: Path, figures: dict[str, tuple[int, tuple[float, float, float, fl
             elif started and len(text) >= 25:
                 found.append(Part("paragraph", text))
     return found
+
+
+def parts_of(pdf: Path, extraction: Extraction | None = None) -> list[Part]:
+    """`parts` with the figures where extraction finds them (`extraction` when the caller has it)."""
+    found = extraction if extraction is not None else extract(pdf)
+    return parts(pdf, {f.number: (f.page, f.bbox) for f in found.figures})
 
 
 def _within(block: Block, box: tuple[float, float, float, float]) -> bool:

@@ -325,26 +325,26 @@ def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
     builds: list[str | None] = [None] * len(refs)
     citation = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
     numbered = citation.findall(body)
+    own_voice = [s for s in _SENTENCE_END.split(" ".join(body.split())) if BUILDS_ON_WORDS.search(s)]
     if numbered:
         for group in numbered:
             for number in _expand(group):
                 if 1 <= number <= len(refs):
                     counts[number - 1] += 1
-        for sentence in _SENTENCE_END.split(" ".join(body.split())):
-            if "[" in sentence and BUILDS_ON_WORDS.search(sentence):
+        for sentence in own_voice:
+            if "[" in sentence:
                 for group in citation.findall(sentence):
                     for number in _expand(group):
                         if 1 <= number <= len(refs) and builds[number - 1] is None:
                             builds[number - 1] = sentence.strip()[:300]
     else:
-        sentences = [s for s in _SENTENCE_END.split(" ".join(body.split())) if BUILDS_ON_WORDS.search(s)]
         for i, ref in enumerate(refs):
             surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
             if surname and len(surname.group(1)) >= 3:
                 name = re.escape(surname.group(1))
                 cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
                 counts[i] = len(cites.findall(body))
-                builds[i] = next((s.strip()[:300] for s in sentences if cites.search(s)), None)
+                builds[i] = next((s.strip()[:300] for s in own_voice if cites.search(s)), None)
     return [
         r.model_copy(update={"cited": c, "builds_on": b})
         for r, c, b in zip(refs, counts, builds, strict=True)

@@ -212,8 +212,7 @@ def make_reading(
     Raises ExtractError for a PDF without readable text, ModelUnavailable without a model."""
     from . import reading
 
-    extraction = extract(pdf)
-    found = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
+    found = reading.parts_of(pdf)
     if not found:
         raise ExtractError(f"{pdf} has no text a reading page can be made of (a scan?)")
     translator = get_translator(settings)

@@ -23,13 +23,11 @@ from translate import WORK, model_folder, peak_rss_mb  # noqa: E402
 
 def part(pdf: Path, size: int) -> dict[str, float]:
     from alphatree_ingest import reading
-    from alphatree_ingest.extract import extract
     from alphatree_ingest.glossary import Glossary
     from alphatree_ingest.marian import MarianTranslator
     from alphatree_ingest.translate import TranslateStage
 
-    extraction = extract(pdf)
-    found = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
+    found = reading.parts_of(pdf)
     translator = MarianTranslator(str(model_folder()), cache_dir=WORK / "cache", max_batch=size).load()
     loaded = peak_rss_mb()
     start = time.perf_counter()

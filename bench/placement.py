@@ -39,7 +39,7 @@ def main() -> None:
         refs = text[text.rfind(" references ") :] if " references " in text else text
         truth = {e.id for e in tree if (e.arxiv and e.arxiv in refs) or _flat(e.title) in refs}
         others = [e for e in tree if e.arxiv != pdf.stem]
-        suggested = list(dict.fromkeys(entry_id for entry_id, _, _ in _cited(extract(pdf), others)))
+        suggested = list(dict.fromkeys(found.entry_id for found in _cited(extract(pdf), others)))
         got = set(suggested)
         tp += len(got & truth)
         fp += len(got - truth)

@@ -30,14 +30,6 @@ from translate import Recording, model_folder, peak_rss_mb, raw_seconds  # noqa:
 WORK = Path("/tmp/alphatree-bench-reading")
 
 
-def _parts(pdf: Path) -> list:  # type: ignore[type-arg]
-    from alphatree_ingest import reading
-    from alphatree_ingest.extract import extract
-
-    extraction = extract(pdf)
-    return reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
-
-
 def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
     """One part; its timings are the best of `repeat` (the machine's noise is of the size measured)."""
     from alphatree_ingest import reading
@@ -48,7 +40,7 @@ def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
     from alphatree_ingest.translate import TranslateStage
 
     translator = MarianTranslator(str(model_folder()), cache_dir=WORK / "cache").load()
-    found = _parts(pdf)
+    found = reading.parts_of(pdf)
     if kind == "rerun":
         paragraph = next(p for p in found if p.kind == "paragraph" and len(split_sentences(p.text)) >= 3)
         paragraph.text = "In this version we rewrote one paragraph. " + paragraph.text
@@ -70,7 +62,7 @@ def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
             memory = WORK / ("memory.jsonl" if attempt == 0 else f"memory-{attempt}.jsonl")
             if attempt:
                 memory.unlink(missing_ok=True)  # a repeat starts from an empty memory, as the first did
-            found = _parts(pdf) if attempt else found
+            found = reading.parts_of(pdf) if attempt else found
             recording = Recording(translator)
             stage = TranslateStage(recording, Glossary(), TranslationMemory(memory))
             start = time.perf_counter()

@@ -70,7 +70,7 @@ def papers(devset: Path) -> list[dict[str, Any]]:
     found = []
     for pdf in sorted(devset.glob("*.pdf")) + sorted(devset.glob("*/*.pdf")):
         extraction = extract(pdf)
-        parts = reading.parts(pdf, {f.number: (f.page, f.bbox) for f in extraction.figures})
+        parts = reading.parts_of(pdf, extraction)
         found.append(
             {
                 "name": pdf.name,
