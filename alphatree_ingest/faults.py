@@ -9,6 +9,7 @@ against the run while no paper of the run has passed the stage where it happened
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
@@ -23,8 +24,32 @@ class RunFault(RuntimeError):
     """A fault of the whole run; the message is the sentence for the user."""
 
 
+DISK_ERRORS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG,
+     errno.EMFILE, errno.ENFILE, errno.ENOTDIR, errno.EISDIR}
+)  # fmt: skip
+"""Errors of the machine's disks, folders and permissions, never of one paper: a full `translations/`
+or `cache/`, or a file where a folder should be, fails every paper alike."""
+DISK = "the disk or its permissions failed"
+
+
+def disk_error(err: BaseException) -> bool:
+    """Whether `err` is a disk, quota or permission error (the run's fault wherever it happens)."""
+    return isinstance(err, OSError) and err.errno in DISK_ERRORS
+
+
+def describe(err: OSError) -> str:
+    """`No space left on device: /tree/translations/memory.jsonl`, as a person reads it."""
+    if err.errno in (errno.ENOTDIR, errno.EEXIST) and err.filename:
+        return f"{err.filename} is in the way: a file stands where a folder is needed"
+    what = err.strerror or type(err).__name__
+    return f"{what}: {err.filename}" if err.filename else what
+
+
 def kind_of(stage: str, err: BaseException) -> str | None:
     """What a failure may say about the whole run, or None when it is the paper's own."""
+    if isinstance(err, OSError) and disk_error(err):
+        return f"{stage}: {DISK} ({describe(err)})"
     if isinstance(err, TransientError):
         return f"{stage}: the network or host failed ({_host(str(err))})"
     if isinstance(err, NotPdfError):
@@ -68,15 +93,18 @@ class FaultWatch:
         same = kind is not None and last is not None and last[2] == kind and self.streak > 0
         self.streak = self.streak + 1 if same else (1 if kind is not None else 0)
         self.failures.append((arxiv_id, stage, kind, reason))
+        if kind is not None and DISK in kind:  # no later paper can do better: stop now, charge none
+            raise RunFault(self.sentence(kind))
         if kind is not None and self.streak >= STREAK and stage not in self.passed:
             raise RunFault(self.sentence(kind))
 
     def run_faults(self) -> dict[str, str]:
-        """The kinds that are the run's fault (stage never passed by any paper), each with its sentence."""
+        """The kinds that are the run's fault (a disk error anywhere; else a stage never passed by any
+        paper), each with its sentence."""
         return {
             kind: self.sentence(kind)
             for _, stage, kind, _ in self.failures
-            if kind is not None and stage not in self.passed
+            if kind is not None and (DISK in kind or stage not in self.passed)
         }
 
     def split(self) -> tuple[dict[str, str], dict[str, str]]:
@@ -91,6 +119,11 @@ class FaultWatch:
     def sentence(self, kind: str) -> str:
         papers = [f for f in self.failures if f[2] == kind]
         example = papers[-1][3] if papers else ""
+        if DISK in kind:
+            return (
+                f"the run stopped at {kind}; free space or fix the permissions and run again. "
+                "This is a fault of the run, not of the papers, so none was charged an attempt"
+            )
         return (
             f"every paper tried ({len(papers)}) failed the same way at {kind}; "
             f"this is a fault of the run, not of the papers, so none was charged an attempt. "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import unicodedata
+from collections.abc import Iterator
 from pathlib import Path
 
 
@@ -26,6 +27,16 @@ def same_chinese(a: str, b: str) -> bool:
 FIELDS = ("source", "target", "origin", "model", "glossary")
 
 
+def _lines(path: Path) -> Iterator[bytes]:
+    """The file's lines as bytes, read one at a time: a torn UTF-8 character costs its own line only
+    (`json.loads` decodes each and refuses what is not UTF-8). Nothing when there is no file."""
+    try:
+        with open(path, "rb") as f:
+            yield from (line.rstrip(b"\r\n") for line in f)
+    except FileNotFoundError:
+        return
+
+
 class TranslationMemory:
     """Append-only JSON lines; the last human line for a key wins, else the last machine line."""
 
@@ -37,14 +48,13 @@ class TranslationMemory:
         self._machine_targets: dict[str, list[str]] = {}
         self.skipped = 0
         """Lines that are not a translation row (torn, not an object, wrong types): skipped, counted."""
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError:
-                    row = None  # a torn last line after a crash is skipped, never fatal
-                if not self._remember(row):
-                    self.skipped += bool(line.strip())
+        for line in _lines(path):
+            try:
+                row = json.loads(line)
+            except ValueError:  # JSON or UTF-8: a torn last line after a crash is skipped, never fatal
+                row = None
+            if not self._remember(row):
+                self.skipped += bool(line.strip())
 
     def _remember(self, row: object) -> bool:
         if not isinstance(row, dict) or not all(isinstance(row.get(k, ""), str) for k in FIELDS):
@@ -79,17 +89,17 @@ class TranslationMemory:
         wrong = {(r["source"], r["target"]) for r in self.audit()}
         if not wrong or not self.path.exists():
             return 0
-        kept = []
-        for line in self.path.read_text(encoding="utf-8").splitlines():
+        kept: list[bytes] = []
+        for line in _lines(self.path):
             try:
                 row = json.loads(line)
-            except json.JSONDecodeError:
+            except ValueError:
                 continue
             if isinstance(row, dict) and row.get("origin") == "human":
                 if (normalise(str(row.get("source", ""))), row.get("target")) in wrong:
                     continue
             kept.append(line)
-        atomic_write(self.path, "".join(f"{line}\n" for line in kept))
+        atomic_write(self.path, b"".join(line + b"\n" for line in kept))
         for source, _ in wrong:
             self._human.pop(source, None)
         return len(wrong)
@@ -117,6 +127,8 @@ class TranslationMemory:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             os.write(fd, line)
+        except OSError as err:  # a full disk: the message names the file, for the operator
+            raise OSError(err.errno, err.strerror, str(self.path)) from None
         finally:
             os.close(fd)
 

@@ -27,7 +27,8 @@ from alphatree_ingest.arxiv_source import (
 from alphatree_ingest.catalog import Catalog, CatalogError, CatalogSnapshot
 from alphatree_ingest.config import Settings, SettingsError
 from alphatree_ingest.extract import ExtractError
-from alphatree_ingest.faults import FaultWatch, RunFault, kind_of
+from alphatree_ingest.faults import FaultWatch, RunFault, describe, kind_of
+from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.implementations import Candidate
 from alphatree_ingest.marian import ModelUnavailable
 from alphatree_ingest.models import Extraction, IngestRequest, Paper, RunSummary, Translation
@@ -123,6 +124,10 @@ def ingest(
     except RUN_FAULTS + (TransientError,) as err:
         log.error("%s", err)
         return Failed(message=str(err))
+    except OSError as err:  # the disk or its permissions, outside any one paper: the run's fault
+        message = f"the run stopped: {describe(err)}; no paper was charged an attempt"
+        log.error("%s", message)
+        return Failed(message=message)
 
 
 def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
@@ -135,6 +140,10 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     state = catalog.load_state(request.topic)
     with report.timed("model_load"):
         stages.get_translator(settings)  # fail now, not after the downloads
+    try:  # a broken glossary would fail every paper alike: the run's fault, found before any paper
+        Glossary.load(settings.translations_dir / "glossary.yaml")
+    except ValueError as err:
+        raise CatalogError(f"{err}; fix the glossary, then run again") from None
     start = harvest.start_of_harvest(state, request.since, dt.datetime.now(dt.UTC))
     first_run = state.watermark is None and request.since is None
     if first_run:
