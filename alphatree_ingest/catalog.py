@@ -106,11 +106,56 @@ def validation_problems(err: ValidationError) -> list[str]:
     return lines
 
 
-def load_yaml(path: Path) -> Any:
+MAX_YAML_BYTES = 1_000_000
+"""The largest catalog file read: a draft with every figure's caption is some kilobytes."""
+
+
+class _PlainLoader(yaml.SafeLoader):
+    """YAML without anchors and aliases: a catalog file has no use for them, and nine levels of nine
+    aliases in 5 KB expand into gigabytes once the entry is validated or written back."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise yaml.YAMLError(
+                f"line {event.start_mark.line + 1}: YAML anchors and aliases (&name, *name) are not "
+                "allowed in the catalog; write the value out"
+            )
+        return super().compose_node(parent, index)
+
+
+def parse_yaml(text: str) -> Any:
+    """YAML text of the catalog: plain values only. Raises yaml.YAMLError (aliases included)."""
+    return yaml.load(text, Loader=_PlainLoader)  # noqa: S506 (a SafeLoader, stricter still)
+
+
+def read_text(path: Path, *, limit: int = MAX_YAML_BYTES) -> str:
+    """A catalog file's text. Raises CatalogError naming the file: missing, a folder, unreadable,
+    larger than `limit` bytes, or not UTF-8 (one foreign file never breaks the others)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
     except FileNotFoundError:
-        raise CatalogError(f"{path} does not exist.") from None
+        raise CatalogError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise CatalogError(f"{path} is a folder, not a file; remove it or move it away") from None
+    except OSError as err:
+        raise CatalogError(f"{path} cannot be read ({err.strerror or type(err).__name__})") from None
+    if len(data) > limit:
+        raise CatalogError(f"{path} is too large (over {limit:,} bytes) to be a catalog file")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CatalogError(
+            f"{path} is not UTF-8 text (byte {err.start}); save it as UTF-8 and try again"
+        ) from None
+
+
+def load_yaml(path: Path) -> Any:
+    """One catalog YAML file. Raises CatalogError naming the file and the problem."""
+    text = read_text(path)
+    try:
+        return parse_yaml(text)
     except yaml.YAMLError as err:
         raise CatalogError(f"{path} is not valid YAML: {err}") from None
 
@@ -128,7 +173,7 @@ def parse_entry(path: Path) -> CatalogEntry:
 
 def safe_filename(arxiv_id: str) -> str:
     """The file stem for an arXiv id; refuses anything that is not one (ids become paths)."""
-    if not ARXIV_ID.match(arxiv_id):
+    if not isinstance(arxiv_id, str) or not ARXIV_ID.match(arxiv_id):
         raise ValueError(f"{arxiv_id!r} is not a valid arXiv identifier")
     return arxiv_id.replace("/", "_")
 
@@ -232,6 +277,27 @@ class RunLock:
     def __exit__(self, *exc: object) -> None:
         fcntl.flock(self._file, fcntl.LOCK_UN)
         self._file.close()
+
+
+class PaperLock:
+    """An exclusive lock on one paper's catalog files, across threads and processes (flock on a file
+    of its own); waits for the holder, and is released when the holder's process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def __enter__(self) -> PaperLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 DEBRIS_AGE = 600.0
@@ -394,7 +460,8 @@ class Catalog:
         return parse_entry(path)
 
     def read_text(self, path: Path) -> str:
-        return path.read_text(encoding="utf-8")
+        """A catalog file's text. Raises CatalogError naming the file (see `read_text`)."""
+        return read_text(path)
 
     def load_state(self, topic: str) -> TopicState:
         """The topic's harvest state (a fresh one when none). Raises CatalogError when damaged."""
@@ -403,6 +470,8 @@ class Catalog:
             return TopicState()
         try:
             return TopicState.model_validate(load_yaml(path) or {})
+        except CatalogError as err:
+            raise CatalogError(f"{err}; fix or delete it (the run then starts afresh)") from None
         except ValidationError as err:
             raise CatalogError(
                 f"{path} is damaged ({'; '.join(validation_problems(err))}); fix or delete it "
@@ -436,28 +505,37 @@ class Catalog:
     def save_entry(self, path: Path, entry: CatalogEntry) -> None:
         atomic_write(path, entry_to_yaml(entry))
 
-    def approve(self, draft: Path, entry: CatalogEntry) -> Path:
+    def approve(self, draft: Path, entry: CatalogEntry, text: str | None = None) -> Path:
         """Move a reviewed draft into the tree (and clear its flag): after a crash the draft or the
-        entry exists, never both, never neither."""
+        entry exists, never both, never neither. `text` is the entry as written (the reviewer's
+        comments kept); without it the entry is written plainly. Never replaces another entry's file."""
         dest = self.entry_path(entry)
-        self._move(draft, entry, dest)
+        if dest.exists():
+            raise CatalogError(f"{dest} already exists: the id {entry.id!r} is taken; change `id`")
+        self._move(draft, text or entry_to_yaml(entry), dest)
         if entry.arxiv:
             self.clear_flag(entry.arxiv)
         return dest
 
-    def reject(self, draft: Path, entry: CatalogEntry) -> Path:
+    def reject(self, draft: Path, entry: CatalogEntry, text: str | None = None) -> Path:
         """Move a reviewed draft among rejected papers."""
         if not entry.arxiv:
             raise CatalogError(f"{draft}: a draft without an arXiv id cannot be rejected")
         dest = self.rejected_path(entry.arxiv)
-        self._move(draft, entry, dest)
+        self._move(draft, text or entry_to_yaml(entry), dest)
         return dest
 
-    def _move(self, draft: Path, entry: CatalogEntry, dest: Path) -> None:
-        """Rewrite the draft in place, then rename it."""
-        atomic_write(draft, entry_to_yaml(entry))
+    def _move(self, draft: Path, text: str, dest: Path) -> None:
+        """Rewrite the draft in place, then rename it (the destination folder made first, so that a
+        folder that cannot be made leaves the draft exactly as it was)."""
         dest.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(draft, text)
         os.replace(draft, dest)
+
+    def paper_lock(self, arxiv_id: str) -> PaperLock:
+        """Held by every write that touches one paper's files (refresh, approve, reject), so that two
+        of them never interleave: the second waits, then sees what the first did."""
+        return PaperLock(self.root / "locks" / f"{safe_filename(arxiv_id)}.lock")
 
     def flag(self, flag: Flag) -> None:
         atomic_write(self.flag_path(flag.arxiv), dump_yaml(flag.model_dump(mode="json")))

@@ -19,9 +19,16 @@ class Glossary:
     @classmethod
     def load(cls, path: Path) -> Glossary:
         """Read the glossary; a missing file is an empty glossary. Raises ValueError when malformed."""
+        from .catalog import CatalogError, parse_yaml, read_text
+
         if not path.exists():
             return cls()
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = parse_yaml(read_text(path)) or {}
+        except CatalogError as err:
+            raise ValueError(str(err)) from None
+        except yaml.YAMLError as err:
+            raise ValueError(f"{path} is not valid YAML: {err}") from None
         terms = data.get("terms", {}) if isinstance(data, dict) else None
         if not isinstance(terms, dict) or not all(
             isinstance(k, str) and (v is None or isinstance(v, str)) for k, v in terms.items()

@@ -8,10 +8,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7})$")
-"""A bare arXiv identifier: new style `2401.01234`, or old style `hep-th/9901001`."""
-SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-TOPIC_ID = re.compile(r"^[a-z0-9][a-z0-9\-]*(/[a-z0-9][a-z0-9\-]*)*$")
+ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7})\Z")
+"""A bare arXiv identifier: new style `2401.01234`, or old style `hep-th/9901001`. (`\\Z`, not `$`,
+which would let a trailing newline through into file names and pages.)"""
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\Z")
+TOPIC_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*(/[a-z0-9]+(-[a-z0-9]+)*)*\Z")
+"""Slugs joined by `/`: no `--`, so `gan/x` -> `gan--x.yaml` (state) names one topic only."""
+CATALOG_FILE = re.compile(r"^figures/[A-Za-z0-9._\-]+(/[A-Za-z0-9._\-]+)*\Z")
+"""A file an entry points at: under `catalog/figures/`, plain names, no `..`, nothing else."""
 
 
 class _Strict(BaseModel):
@@ -21,6 +25,15 @@ class _Strict(BaseModel):
 def _check_arxiv_id(value: str | None) -> str | None:
     if value is not None and not ARXIV_ID.match(value):
         raise ValueError(f"{value!r} is not an arXiv identifier such as 1704.00028")
+    return value
+
+
+def _check_catalog_file(value: str) -> str:
+    """A figure file of an entry: relative to `catalog/`, under `figures/`, never climbing out."""
+    if not CATALOG_FILE.match(value) or ".." in value.split("/"):
+        raise ValueError(
+            f"{value[:80]!r} is not a figure file under figures/ (such as figures/2401.01234/fig-1.png)"
+        )
     return value
 
 
@@ -140,6 +153,8 @@ class EntryFigure(_Strict):
     """architecture, plot, images or other, as extraction read it."""
     diagram: bool = False
 
+    _file = field_validator("file")(_check_catalog_file)
+
 
 class EntryCode(_Strict):
     url: str
@@ -201,6 +216,11 @@ class CatalogEntry(_Strict):
 
     _topic = field_validator("topic")(_check_topic_id)
 
+    @field_validator("diagram")
+    @classmethod
+    def _diagram_file(cls, value: str | None) -> str | None:
+        return value if value in (None, "none") else _check_catalog_file(str(value))
+
 
 class Topic(_Strict):
     """A node of the topic tree in `catalog/topics.yaml`."""
@@ -219,6 +239,19 @@ class Topic(_Strict):
 
 class TopicsFile(_Strict):
     topics: list[Topic]
+
+    @model_validator(mode="after")
+    def _one_file_each(self) -> TopicsFile:
+        """Each topic has its own page (`gan/x` -> `gan-x.md`) and its own state file."""
+        seen: dict[str, str] = {}
+        for topic in self.topics:
+            page = topic.id.replace("/", "-")
+            if page in seen:
+                raise ValueError(
+                    f"topics {seen[page]!r} and {topic.id!r} would share one page ({page}.md); rename one"
+                )
+            seen[page] = topic.id
+        return self
 
 
 # --- the records of a run -------------------------------------------------------------------------
