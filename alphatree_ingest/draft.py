@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from . import __version__
-from .catalog import dump_yaml
+from .catalog import dump_yaml, parse_yaml
 from .implementations import Candidate, find_implementations
 from .models import (
     CatalogEntry,
@@ -501,7 +501,7 @@ def update_draft(old_text: str, new: CatalogEntry) -> Update:
 
     Raises ValueError when the old draft is not valid YAML (an edit in progress is never guessed at).
     """
-    current = yaml.safe_load(old_text)
+    current = parse_yaml(old_text)
     if not isinstance(current, dict):
         raise ValueError("the draft is not a YAML mapping")
     old_provenance = current.get("provenance") or {}
@@ -584,3 +584,40 @@ def _new_hashes(
 def _jsonable(value: Any) -> Any:
     """Values compared as YAML would store them (dates as dates, tuples as lists)."""
     return yaml.safe_load(dump_yaml({"v": value}))["v"]
+
+
+# --- the entry as approved: the reviewer's comments kept ---------------------------------------------
+
+
+def _template_comments(prompts_dir: Path) -> list[re.Pattern[str]]:
+    """The comment lines the draft template writes (its `{{ ... }}` parts match anything)."""
+    patterns = []
+    for line in (prompts_dir / "draft.yaml.j2").read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            parts = re.split(r"\{\{.*?\}\}", line.rstrip())
+            patterns.append(re.compile("^" + ".*".join(re.escape(p) for p in parts) + r"\s*$"))
+    return patterns
+
+
+def reviewed_text(text: str, values: dict[str, Any], prompts_dir: Path) -> str:
+    """The draft's YAML with the top-level keys of `values` set (status, provenance), every other field
+    and every comment the reviewer wrote kept as they are; the template's own instructions go.
+    Raises ValueError when the result would not read back as the same entry with those values."""
+    current = parse_yaml(text)
+    if not isinstance(current, dict):
+        raise ValueError("the draft is not a YAML mapping")
+    machine = _template_comments(prompts_dir)
+    out: list[str] = []
+    done = set()
+    for block in split_blocks(text):
+        if block.key in values:
+            out.append(rewrite_block(block, values[block.key], current.get(block.key)))
+            done.add(block.key)
+            continue
+        out += [line for line in block.lines if not any(p.match(line.rstrip("\n")) for p in machine)]
+    out += [dump_yaml({key: value}) for key, value in values.items() if key not in done]
+    result = "".join(out).lstrip("\n")
+    expected = CatalogEntry.model_validate({**current, **_jsonable(values)})
+    if CatalogEntry.model_validate(parse_yaml(result)) != expected:
+        raise ValueError("the approved entry would not read back as reviewed")
+    return result

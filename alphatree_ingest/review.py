@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import yaml
+
 from .catalog import Catalog, CatalogSnapshot
 from .memory import TranslationMemory
 from .models import CatalogEntry, Flag
@@ -64,9 +66,12 @@ def _placement_problems(entry: CatalogEntry, snapshot: CatalogSnapshot) -> list[
         problems.append(f"topic {entry.topic!r} is not in topics.yaml")
     ids = {e.id for e in snapshot.entries}
     problems += [f"parent {p!r} is not an entry of the tree" for p in entry.parents if p not in ids]
-    clash = [s.path for s in snapshot.tree if s.entry.id == entry.id and s.entry.arxiv != entry.arxiv]
+    clash = [s.path for s in snapshot.tree if s.entry.id == entry.id]
     if clash:
-        problems.append(f"id {entry.id!r} is already used by {clash[0].name}")
+        problems.append(f"id {entry.id!r} is already used by {clash[0]}")
+    same = [s.path for s in snapshot.tree if entry.arxiv and s.entry.arxiv == entry.arxiv]
+    if same and not clash:
+        problems.append(f"arXiv {entry.arxiv} is already in the tree as {same[0]}")
     return problems
 
 
@@ -143,6 +148,9 @@ def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tu
     known = snapshot.known.get(arxiv_id)
     if known is not None and known.where == "draft" and known.broken:
         raise ReviewError("the draft does not validate; fix it or delete the file", [known.broken])
+    if known is not None and known.where in ("tree", "rejected"):
+        done = "approved" if known.where == "tree" else "rejected"
+        raise ReviewError(f"there is no draft for {arxiv_id}: it was {done} ({known.path})")
     raise ReviewError(f"there is no draft for {arxiv_id} (see `alphatree review list`)")
 
 
@@ -163,23 +171,44 @@ def decide(
     reason: str = "",
     memory: TranslationMemory | None = None,
     kept: frozenset[str] = frozenset(),
+    prompts_dir: Path | None = None,
 ) -> Decision:
     """Approve (through the gate) or reject one paper: the CLI and the Prefect review flow both call
     this. Approving a flagged entry (a new arXiv version of an approved paper) acknowledges the
     version and clears the flag. Raises ReviewError naming every reason it cannot."""
-    snapshot = catalog.load()
-    if decision == "reject":
-        return _reject(catalog, snapshot, arxiv_id, reason, reviewer)
-    flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
-    if flag is not None:
-        return _acknowledge(catalog, snapshot, flag, reviewer)
-    path, entry = find_draft(catalog, snapshot, arxiv_id)
-    problems = gate(entry, snapshot, kept)
-    if problems:
-        raise ReviewError(f"{arxiv_id} cannot be approved", problems)
-    dest = catalog.approve(path, _reviewed(entry, "approved", reviewer))
-    learned = learn(entry, memory) if memory is not None else 0
+    try:
+        lock = catalog.paper_lock(arxiv_id)
+    except ValueError:
+        raise ReviewError(f"{arxiv_id!r} is not an arXiv id such as 2401.01234") from None
+    with lock:  # a refresh or another decision on this paper finishes first; then we see its result
+        snapshot = catalog.load()
+        if decision == "reject":
+            return _reject(catalog, snapshot, arxiv_id, reason, reviewer, prompts_dir)
+        flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
+        if flag is not None:
+            return _acknowledge(catalog, snapshot, flag, reviewer)
+        path, entry = find_draft(catalog, snapshot, arxiv_id)
+        problems = gate(entry, snapshot, kept)
+        if problems:
+            raise ReviewError(f"{arxiv_id} cannot be approved", problems)
+        reviewed = _reviewed(entry, "approved", reviewer)
+        dest = catalog.approve(path, reviewed, _as_written(catalog, path, reviewed, prompts_dir))
+        learned = learn(entry, memory) if memory is not None else 0
     return Decision(arxiv_id, "approve", dest, learned, f"approved {arxiv_id}: {dest}")
+
+
+def _as_written(catalog: Catalog, path: Path, reviewed: CatalogEntry, prompts_dir: Path | None) -> str | None:
+    """The reviewed entry as the reviewer's file with its new status and provenance: their comments
+    stay, the draft template's instructions go. None (the entry written plainly) when the file cannot
+    be kept that way."""
+    from .config import packaged_prompts
+    from .draft import reviewed_text
+
+    values = {"status": reviewed.status, "provenance": reviewed.provenance}
+    try:
+        return reviewed_text(catalog.read_text(path), values, prompts_dir or packaged_prompts())
+    except (ValueError, OSError, ImportError, yaml.YAMLError):
+        return None
 
 
 def _draft_ids(snapshot: CatalogSnapshot) -> set[str]:
@@ -187,13 +216,18 @@ def _draft_ids(snapshot: CatalogSnapshot) -> set[str]:
 
 
 def _reject(
-    catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str, reason: str, reviewer: str
+    catalog: Catalog,
+    snapshot: CatalogSnapshot,
+    arxiv_id: str,
+    reason: str,
+    reviewer: str,
+    prompts_dir: Path | None,
 ) -> Decision:
     if not reason.strip():
         raise ReviewError('a rejection needs a reason: --reason "..."')
     path, entry = find_draft(catalog, snapshot, arxiv_id)
     rejected = _reviewed(entry, "rejected", reviewer, rejected_reason=reason.strip())
-    dest = catalog.reject(path, rejected)
+    dest = catalog.reject(path, rejected, _as_written(catalog, path, rejected, prompts_dir))
     return Decision(arxiv_id, "reject", dest, 0, f"rejected {arxiv_id}: {dest}")
 
 

@@ -15,7 +15,7 @@ from .draft import build_entry, paper_links, render_draft, update_draft
 from .extract import ExtractError, extract, identity_problem
 from .implementations import Candidate, GitHub, find_implementations
 from .marian import MarianTranslator
-from .models import CatalogEntry, Extraction, Paper, Translation
+from .models import CatalogEntry, Extraction, Flag, Paper, Translation
 from .translate import TranslateStage, Translator
 
 _translators: dict[tuple[str, str], Translator] = {}
@@ -87,7 +87,8 @@ def find_code(settings: Settings, paper: Paper, extraction: Extraction) -> list[
 class Written:
     path: Path
     action: str
-    """`drafted`, `updated` (new version, reviewer edits kept) or `unchanged`."""
+    """`drafted`, `updated` (new version, reviewer edits kept), `flagged` (approved meanwhile: the new
+    version is flagged on the entry) or `unchanged`."""
     note: str = ""
     name: str = ""
     """The entry's name (`FlashAttention`), for the review run's name."""
@@ -106,8 +107,27 @@ def write_draft(
     """Write `catalog/drafts/<id>.yaml` with its figures: a new draft is created exclusively, a newer
     version refreshes the draft without touching a reviewer's edits; the same version is left alone."""
     store = Catalog(settings.catalog_dir)
+    with store.paper_lock(paper.arxiv_id):  # an approval or rejection of this paper waits, or went first
+        return _write_draft_locked(
+            settings, store, snapshot, topic, paper, extraction, translation, implementations, relevance
+        )
+
+
+def _write_draft_locked(
+    settings: Settings,
+    store: Catalog,
+    snapshot: CatalogSnapshot,
+    topic: str,
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    implementations: list[Candidate],
+    relevance: tuple[float, list[str]] | None,
+) -> Written:
     path = store.draft_path(paper.arxiv_id)
     known = snapshot.known.get(paper.arxiv_id)
+    if known is not None and known.where == "draft" and not path.exists():
+        return _decided_meanwhile(store, paper, path)
     existing = known is not None and known.where == "draft"
     if existing and (known.version or 0) >= paper.version:  # type: ignore[union-attr]
         return Written(path, "unchanged")
@@ -139,6 +159,28 @@ def write_draft(
         f"reviewer edits kept: {', '.join(update.kept) or 'none'}"
     )
     return Written(path, "updated", note)
+
+
+def _decided_meanwhile(store: Catalog, paper: Paper, path: Path) -> Written:
+    """The draft this run read was approved or rejected while the run worked: nothing is redrafted;
+    a new version of what is now a tree entry is flagged for the reviewer, as planning would have."""
+    fresh = store.load()
+    where = fresh.known.get(paper.arxiv_id)
+    if where is None or where.where != "tree":
+        return Written(path, "unchanged", "decided by a reviewer while this run worked; left alone")
+    if (where.version or 0) >= paper.version:
+        return Written(where.path, "unchanged", "approved by a reviewer while this run worked")
+    store.flag(
+        Flag(
+            arxiv=paper.arxiv_id,
+            entry=str(where.path.relative_to(store.root)),
+            approved_version=where.version or 0,
+            new_version=paper.version,
+            seen=dt.date.today(),
+        )
+    )
+    note = f"approved while this run worked; new version v{paper.version} flagged for review"
+    return Written(where.path, "flagged", note)
 
 
 def _save_figures(

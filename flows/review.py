@@ -70,7 +70,8 @@ def review(arxiv_id: str, title: str = "") -> Any:
             return f"{arxiv_id}: {data.get('decision')} by {who}"
         changed = edits(entry, data)
         if changed:
-            catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
+            with catalog.paper_lock(arxiv_id):  # a refresh of this paper never interleaves with it
+                catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
             log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
         try:
             outcome = decide(
@@ -81,6 +82,7 @@ def review(arxiv_id: str, title: str = "") -> Any:
                 reason=data.get("reason") or "rejected in the Prefect UI",
                 memory=TranslationMemory(settings.translations_dir / "memory.jsonl"),
                 kept=kept,
+                prompts_dir=settings.prompts_dir,
             )
         except ReviewError as err:
             log.warning(
