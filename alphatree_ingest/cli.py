@@ -259,6 +259,7 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
         reason=reason,
         memory=memory,
         kept=_kept(settings),
+        prompts_dir=settings.prompts_dir,
     )
     verb = "Approved" if action == "approve" else "Rejected"
     print(f"{verb} {arxiv_id}: {done.path}")
@@ -397,7 +398,7 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     from .catalog import write_pages
-    from .publish import render
+    from .publish import PublishError, render
     from .site_assets import AssetError, mermaid
 
     settings = _settings()
@@ -409,8 +410,16 @@ def cmd_publish(args: argparse.Namespace) -> int:
         raise CliError(str(err)) from None
     if script.note:
         print(f"note: {script.note}", file=sys.stderr)
+
+    def warn(line: str) -> None:
+        print(f"warning: {line}", file=sys.stderr)
+
     try:
-        written = write_pages(render(snapshot, out, settings.prompts_dir, settings.site_url, script.script))
+        pages = render(snapshot, out, settings.prompts_dir, settings.site_url, script.script, warn)
+    except PublishError as err:
+        raise CliError(f"nothing published: {err}") from None
+    try:
+        written = write_pages(pages)
     except OSError as err:
         raise CliError(f"cannot write the site into {out}: {err.strerror or type(err).__name__}") from None
     for path in written:
@@ -733,9 +742,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except (CliError, SettingsError, ModelUnavailable, ArxivUnavailable, CatalogError) as err:
-        message = str(err).rstrip(".")
-        print(f"error: {message[:1].upper()}{message[1:]}.", file=sys.stderr)
+        message = str(err).rstrip(".")  # its case kept: it may start with a file name (zero.pdf)
+        print(f"error: {message}.", file=sys.stderr)
         return getattr(err, "code", EXPECTED_ERROR)
+    except OSError as err:  # a full disk, a folder where a file should be: one sentence, no traceback
+        from .faults import describe
+
+        print(f"error: {describe(err)}; nothing was left half-written.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

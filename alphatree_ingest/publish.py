@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from .catalog import CatalogSnapshot
@@ -148,14 +149,49 @@ def feed_file(topic_id: str | None) -> str:
     return "feed.xml" if topic_id is None else "feed-" + topic_file(topic_id)[:-3] + ".xml"
 
 
+class PublishError(ValueError):
+    """The tree cannot be published as it is; the message names the files to fix."""
+
+
+def duplicate_ids(snapshot: CatalogSnapshot) -> list[str]:
+    """One line for each entry id that more than one tree file uses, naming the files."""
+    files: dict[str, list[str]] = {}
+    for stored in snapshot.tree:
+        files.setdefault(stored.entry.id, []).append(str(stored.path))
+    return [
+        f"id {i!r} is used by {' and '.join(paths)}" for i, paths in sorted(files.items()) if len(paths) > 1
+    ]
+
+
+def figure_source(root: Path, file: str) -> Path | None:
+    """The catalog file an entry's `file` names, when it really lies under `<root>/figures` (links
+    followed) and is a file; None otherwise, so that nothing outside the catalog is ever read."""
+    figures = (root / "figures").resolve()
+    try:
+        source = (root / file).resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None
+    return source if source.is_relative_to(figures) and source.is_file() else None
+
+
 def render(
-    snapshot: CatalogSnapshot, out: Path, prompts_dir: Path, site_url: str = "", mermaid: Path | None = None
+    snapshot: CatalogSnapshot,
+    out: Path,
+    prompts_dir: Path,
+    site_url: str = "",
+    mermaid: Path | None = None,
+    warn: Callable[[str], None] | None = None,
 ) -> dict[Path, str | Path]:
     """`index.md`, one page per topic and one per entry, as they would be written under `out`, and the
     diagrams they show (a Path: the file to copy there), with their HTML twins, which draw lineage
     graphs with `mermaid` (Mermaid's script, copied into `assets/`; None: from a CDN). Pure: the store
-    writes them (`write_pages`)."""
+    writes them (`write_pages`). Raises PublishError when two entries share an id (one would hide the
+    other's page); `warn` hears of figure files that are not copied."""
     import jinja2
+
+    clashes = duplicate_ids(snapshot)
+    if clashes:
+        raise PublishError("; ".join(clashes) + "; give each entry its own id")
 
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(prompts_dir)),
@@ -177,9 +213,13 @@ def render(
         by_topic.setdefault(entry.topic, []).append(entry)
     pages: dict[Path, str | Path] = {}
     for entry in entries:  # the site carries its own copies: it works wherever `out` is served from
-        for file in {str(entry.diagram or "")} | {f.file for f in entry.figures}:
-            if file and file != "none" and (snapshot.root / file).is_file():
-                pages[out / file] = snapshot.root / file
+        for file in sorted({str(entry.diagram or "")} | {f.file for f in entry.figures}):
+            if file and file != "none":
+                source = figure_source(snapshot.root, file)
+                if source is not None:
+                    pages[out / file] = source
+                elif warn is not None:
+                    warn(f"{entry.id}: {file} is not a file under {snapshot.root / 'figures'}; not copied")
         for name in (f"{entry.id}.md", f"{entry.id}.zh.md"):
             reading = snapshot.root / "reading" / name
             if reading.is_file():
