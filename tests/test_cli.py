@@ -74,7 +74,7 @@ def test_every_command_is_in_the_readme() -> None:
 def test_unknown_topic_is_one_sentence(home: Path) -> None:
     result = run_cli(["ingest", "--topic", "astrology"], cli_env(home, None, None))
     assert result.returncode == 2
-    assert result.stderr.startswith("error: Unknown topic 'astrology'") and "gan" in result.stderr
+    assert result.stderr.startswith("error: unknown topic 'astrology'") and "gan" in result.stderr
 
 
 def test_bad_since_and_delay_are_refused(home: Path) -> None:

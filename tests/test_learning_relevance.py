@@ -35,7 +35,7 @@ def test_path_command(home: Path) -> None:
     out = run_cli(["path", "wgan-gp"], cli_env(home, None, None))
     assert out.returncode == 0 and out.stdout.splitlines()[0].startswith("1. GAN（2014，入门）生成对抗网络")
     missing = run_cli(["path", "nope"], cli_env(home, None, None))
-    assert missing.returncode == 2 and "No entry 'nope'" in missing.stderr
+    assert missing.returncode == 2 and "no entry 'nope'" in missing.stderr
 
 
 GAN_ABSTRACT = (
