@@ -1,7 +1,7 @@
 """Fault-injection table: for each fault, papers offered, drafted, owed, given up and lost after the
 faulty nights, and drafted after the fault is fixed; then how long a hung request takes to abandon.
 
-Usage: python bench/faults.py [--hangs]
+Usage: python bench/faults.py [--hangs]   (the second table is bench/hostile.py's)
 The scenarios run the real `ingest` flow against a loopback arXiv (politeness delay 0, a tagging
 translator). `--hangs` also times, with the default settings, a PDF that trickles one byte a second
 and an API that never answers (several minutes).
@@ -207,5 +207,9 @@ def time_hangs() -> None:
 
 if __name__ == "__main__":
     run_scenarios()
+    from bench.hostile import run as run_hostile
+
+    print()
+    run_hostile()  # the adversarial scenarios: full disks, encodings, hostile entries, two reviewers
     if "--hangs" in sys.argv:
         time_hangs()
