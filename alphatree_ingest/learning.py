@@ -34,8 +34,8 @@ def reading_order(chosen: set[str], by_id: dict[str, CatalogEntry]) -> list[Cata
 
 
 def ancestors(entry_id: str, by_id: dict[str, CatalogEntry], known: frozenset[str] = frozenset()) -> set[str]:
-    """The entry and what it builds on, parents of parents included; a known entry is left out, and so
-    is whatever was needed only through it (its ancestors that no unknown entry needs)."""
+    """The entry and what it builds on, parents of parents included; a known entry is left out (the
+    entry itself stays, needing nothing), and so is whatever was needed only through it."""
     seen: set[str] = set()
     stack = [entry_id]
     while stack:
@@ -43,7 +43,8 @@ def ancestors(entry_id: str, by_id: dict[str, CatalogEntry], known: frozenset[st
         if current in seen or current not in by_id or (current in known and current != entry_id):
             continue
         seen.add(current)
-        stack.extend(by_id[current].parents)
+        if current not in known:  # a known goal stays (the plan ends at it) but needs nothing
+            stack.extend(by_id[current].parents)
     return seen
 
 

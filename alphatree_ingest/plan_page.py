@@ -51,7 +51,7 @@ PLAN_JS = r"""
       var c = stack.pop();
       if (seen[c] || !byId[c] || (knows[c] && c !== target)) continue;
       seen[c] = true;
-      byId[c].parents.forEach(function (p) { stack.push(p); });
+      if (!knows[c]) byId[c].parents.forEach(function (p) { stack.push(p); });
     }
     return Object.keys(seen);
   }
