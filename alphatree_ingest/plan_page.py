@@ -22,7 +22,8 @@ from .titles import short_name, subtitle_zh
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
 
 PLAN_CSS = """
-#known { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem 1rem; }
+#known { display: grid; grid-template-columns: repeat(auto-fill, minmax(14rem, 1fr)); gap: 0.5rem 1rem;
+  align-items: start; }
 #known fieldset { border: 1px solid #d0d7de; margin: 0; min-width: 0; }
 #known label { display: block; overflow-wrap: anywhere; }
 select { font: inherit; max-width: 100%; }

@@ -35,6 +35,7 @@ pre.mermaid { background: #f6f8fa; padding: 1rem; }
 .zh.machine { border-left: 3px dotted #afb8c1; padding-left: 0.6rem; }
 .zh.reviewed { border-left: 3px solid #2da44e; padding-left: 0.6rem; }
 span.zh.machine, span.zh.reviewed { border: 0; padding: 0; }
+h2 span.en { font-weight: normal; margin-right: 0.5em; }
 .legend { font-size: 0.9rem; color: #57606a; }
 .legend .machine { border-bottom: 3px dotted #afb8c1; }
 .legend .reviewed { border-bottom: 3px solid #2da44e; }
@@ -49,7 +50,7 @@ html.zh-only .pair { grid-template-columns: minmax(0, 1fr); }
 @media (max-width: 48rem) {
   body { margin: 1rem auto; padding: 0 0.75rem; }
   .pair { grid-template-columns: minmax(0, 1fr); }
-  .pair > .en { margin-bottom: 0.3rem; }
+  .pair { margin-bottom: 1rem; }
 }
 """
 READING_JS = """<script>
