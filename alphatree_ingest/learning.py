@@ -74,10 +74,10 @@ def topic_plan(
 
 
 def next_reads(entry: CatalogEntry, entries: list[CatalogEntry], limit: int = 6) -> list[CatalogEntry]:
-    """What to read after the entry: the entries that build on it, then its neighbours in its topic
-    (beginner first, then older)."""
+    """What to read after the entry: the entries that build on it, then its neighbours in its topic that
+    it does not build on (beginner first, then older)."""
     children = sorted((e for e in entries if entry.id in e.parents), key=lambda e: (e.year, e.id))
-    seen = {entry.id} | {e.id for e in children}
+    seen = ancestors(entry.id, {e.id: e for e in entries}) | {entry.id} | {e.id for e in children}
     neighbours = sorted(
         (e for e in entries if e.topic == entry.topic and e.id not in seen), key=lambda e: (_key(e), e.id)
     )

@@ -51,6 +51,12 @@ html.zh-only .pair { grid-template-columns: minmax(0, 1fr); }
   body { margin: 1rem auto; padding: 0 0.75rem; }
   .pair { grid-template-columns: minmax(0, 1fr); }
   .pair { margin-bottom: 1rem; }
+  table, tbody, tr, td { display: block; }
+  thead { display: none; }
+  tr { border: 1px solid #d0d7de; margin-bottom: 0.8rem; padding: 0.3rem 0; }
+  td { border: 0; padding: 0.1rem 0.6rem; }
+  td:empty { display: none; }
+  td:first-child { color: #57606a; font-size: 0.85rem; }
 }
 """
 READING_JS = """<script>
