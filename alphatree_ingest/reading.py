@@ -155,9 +155,10 @@ def render(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str
     Text from the paper and the entry is escaped by `md_text`; the only markup is the page's own."""
     figures = {m.group(1): f for f in entry.figures if (m := _NUMBER.match(f.caption))}
     head = f"# {md_text(headline(entry.name, entry.title_zh or entry.title))}\n\n"
+    model_name = html.escape(" ".join(Path(model).name.split()))
     legend = (
         f'<p class="legend"><span class="reviewed">{REVIEWED}</span>：标题、摘要与图注（条目审校时已核对）'
-        f' <span class="machine">机器翻译</span>：其余正文与小标题（{html.escape(Path(model).name)}），'
+        f' <span class="machine">机器翻译</span>：其余正文与小标题（{model_name}），'
         "未经人工校对。</p>\n\n"
     )
     note = f"{md_text(entry.title)} · [论文](https://arxiv.org/abs/{entry.arxiv})"

@@ -214,3 +214,39 @@ def test_bibtex_beside_each_entry_page_is_escaped_for_tex(home: Path) -> None:
     assert (home / "site" / "entries" / "texnet.bib").read_text() == record
     page = (home / "site" / "entries" / "texnet.md").read_text()
     assert "](texnet.bib)" in page and record.strip() in page
+
+
+def test_a_reading_page_keeps_hostile_text_as_text() -> None:
+    """The paper's sentences, the model's output and the entry's reviewed fields land inside the page's
+    own blocks; none of them opens a tag, an attribute or a block of its own."""
+    from alphatree_ingest.models import EntryFigure
+    from alphatree_ingest.reading import Part
+    from alphatree_ingest.reading import render as render_reading
+    from alphatree_ingest.site_html import to_html
+
+    evil = "<img src=x onerror=alert(1)> </div> ```"
+    entry = _entry(
+        "evil",
+        [],
+        2026,
+        name=f"Evil{evil}",
+        title_zh=evil,
+        abstract_zh=evil,
+        arxiv="2611.00125",
+        figures=[EntryFigure(file="figures/e/fig-1.png", caption=f"Figure 1: {evil}", caption_zh=evil)],
+    )
+    found = [
+        Part("heading", "Abstract", sentences=["Abstract"], chinese=[evil]),
+        Part("paragraph", evil, sentences=[evil], chinese=[evil]),
+        Part("heading", evil, sentences=[evil], chinese=[evil]),
+        Part("paragraph", evil, sentences=[evil, "# Next"], chinese=[evil, "\n\n<div>"]),
+        Part("figure", number="1"),
+    ]
+    for page in render_reading(entry, found, "model\n\n<b>x</b>"):
+        out = to_html({Path("site/read/evil.md"): page})[Path("site/read/evil.html")]
+        body = out.split("<body>", 1)[1]
+        tags = set(re.findall(r"<([a-z0-9]+)[\s>/]", body))
+        assert tags <= {"h1", "h2", "p", "a", "span", "strong", "div", "figure", "figcaption", "img"}, tags
+        assert "onerror=alert(1)&gt;" in body and "onerror" not in re.sub(r"&lt;img src=x onerror", "", body)
+        assert body.count("<div") == body.count("</div>")
+        assert "<b>" not in body and "<img src=x" not in body
