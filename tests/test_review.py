@@ -199,7 +199,7 @@ def test_a_submitted_form_edits_the_draft_as_a_reviewer_would(home: Path) -> Non
     assert "# 审稿人：先看看\nparents:" in new and data["provenance"] == yaml.safe_load(text)["provenance"]
     assert new.split("\nprovenance:")[1] == text.split("\nprovenance:")[1]
     page = context(entry, ["no code link with framework: pytorch"], "catalog/drafts/2611.02003.yaml")
-    assert "https://arxiv.org/abs/2611.02003" in page and '<div class="pair">' in page and "code_url" in page
+    assert "https://arxiv.org/abs/2611.02003" in page and "| English | 中文 |" in page and "code_url" in page
 
 
 def test_review_list_names_each_failing_check(home: Path) -> None:
