@@ -17,7 +17,7 @@ EPILOG = {
     "publish": "example: alphatree publish   (writes site/index.md and one page per topic)",
     "serve": "example: PREFECT_API_URL=http://127.0.0.1:4200/api alphatree serve",
     "deploy": "example: alphatree deploy --pool alphatree   (then: prefect worker start --pool alphatree)",
-    "path": "example: alphatree path stylegan   or   alphatree path --topic gan --level beginner",
+    "path": "example: alphatree path stylegan --known gan,wgan   or   alphatree path --topic gan --known gan",
     "memory": "example: alphatree memory audit   (then: alphatree memory audit --repair)",
     "demo": "example: alphatree demo   or   alphatree demo --out /tmp/my-demo",
     "read": "example: alphatree read resnet   (then alphatree publish: site/read/resnet.md)",
@@ -433,15 +433,17 @@ def cmd_publish(args: argparse.Namespace) -> int:
 def cmd_path(args: argparse.Namespace) -> int:
     from .learning import path_to, topic_plan
     from .publish import LEVELS
+    from .titles import short_name, subtitle_zh
 
     settings = _settings()
     snapshot = _tree(settings).load()
     entries = snapshot.entries
     if args.entry and args.topic:
         raise CliError("give an entry id or --topic, not both")
+    known = _known(args.known, entries)
     if args.entry:
         try:
-            steps = path_to(args.entry, entries)
+            steps = path_to(args.entry, entries, known)
         except KeyError:
             raise CliError(
                 f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
@@ -449,7 +451,10 @@ def cmd_path(args: argparse.Namespace) -> int:
     elif args.topic:
         if args.topic not in snapshot.topics:
             raise CliError(f"unknown topic {args.topic!r}")
-        steps = topic_plan(args.topic, args.level, entries)
+        steps = topic_plan(args.topic, args.level, entries, known)
+        if not steps and known:
+            print(f"You know every {args.level or ''} entry of {args.topic} already.".replace("  ", " "))
+            return 0
         if not steps:
             raise CliError(f"topic {args.topic} has no {args.level or ''} entries yet".replace("  ", " "))
     else:
@@ -458,10 +463,28 @@ def cmd_path(args: argparse.Namespace) -> int:
         level = LEVELS.get(e.level or "", "—")
         links = [f"https://arxiv.org/abs/{e.arxiv}"] if e.arxiv else []
         links += [c.url for c in e.code if c.framework == "pytorch"][:1]
-        print(f"{n}. {e.name}（{e.year}，{level}）{e.title_zh}")
+        print(f"{n}. {short_name(e.name)}（{e.year}，{level}）{subtitle_zh(e.name, e.title_zh)}")
         if links:
             print(f"   {' · '.join(links)}")
+    if known and args.entry:
+        skipped = len(path_to(args.entry, entries)) - len(steps)
+        if skipped:
+            print(f"({skipped} step(s) skipped: what you know, and what only that needed)")
     return 0
+
+
+def _known(given: str | None, entries: list[Any]) -> frozenset[str]:
+    """The entries the reader knows, from `--known a,b` (ids, or names as the tree spells them)."""
+    by_name = {e.name.lower(): e.id for e in entries} | {e.id: e.id for e in entries}
+    known: set[str] = set()
+    for word in (given or "").split(","):
+        word = word.strip()
+        if not word:
+            continue
+        if word.lower() not in by_name and word not in by_name:
+            raise CliError(f"--known: no entry {word!r} in the tree (ids are file names in catalog/tree/)")
+        known.add(by_name.get(word, by_name.get(word.lower(), word)))
+    return frozenset(known)
 
 
 def _schedules(args: argparse.Namespace) -> list[Any]:
@@ -618,10 +641,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_ingest)
 
-    p = add("path", "Print the reading order that leads to an entry, or a starting plan for a topic.")
+    p = add(
+        "path",
+        "Print the reading order that leads to an entry, or a starting plan for a topic; --known skips "
+        "what you know.",
+    )
     p.add_argument("entry", nargs="?", help="entry id, e.g. stylegan")
     p.add_argument("--topic", help="a topic id, for a starting plan")
     p.add_argument("--level", choices=["beginner", "advanced"], help="with --topic: only goals of this level")
+    p.add_argument(
+        "--known",
+        metavar="A,B",
+        help="entries you know already (ids, comma-separated): the plan skips them and what only they need",
+    )
     p.set_defaults(func=cmd_path)
 
     p = add("extract", "Extract text, sections, figures, code links and references from a PDF (JSON).")

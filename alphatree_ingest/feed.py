@@ -12,6 +12,7 @@ import html
 from xml.etree import ElementTree as ET
 
 from .models import CatalogEntry
+from .titles import headline, short_name, subtitle_zh
 
 ATOM = "http://www.w3.org/2005/Atom"
 LIMIT = 50
@@ -57,7 +58,7 @@ def atom(
     for entry in chosen:
         item = ET.SubElement(root, f"{{{ATOM}}}entry")
         _text(item, "id", f"urn:alphatree:{entry.id}")
-        _text(item, "title", f"{entry.name}：{entry.title_zh}" if entry.title_zh else entry.name)
+        _text(item, "title", headline(entry.name, entry.title_zh))
         _text(item, "updated", approved_at(entry).isoformat())
         if entry.published:
             _text(item, "published", dt.datetime.combine(entry.published, dt.time(), dt.UTC).isoformat())
@@ -77,7 +78,8 @@ def atom(
 
 def _content(entry: CatalogEntry, site_url: str) -> str:
     """The entry as HTML for feed readers (escaped once here, once more by the XML writer)."""
-    parts = [f"<p><b>{html.escape(entry.name)}</b>：{html.escape(entry.title_zh or '')}</p>"]
+    sub = subtitle_zh(entry.name, entry.title_zh)
+    parts = [f"<p><b>{html.escape(short_name(entry.name))}</b>{'：' + html.escape(sub) if sub else ''}</p>"]
     parts.append(f"<p>{html.escape(entry.title)}</p>")
     if entry.diagram and entry.diagram != "none":
         parts.append(f'<p><img src="{html.escape(site_url + entry.diagram)}" alt="图示"/></p>')

@@ -7,11 +7,14 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
+from .bibtex import bibtex, fenced
 from .catalog import CatalogSnapshot
 from .feed import atom
-from .learning import path_to
+from .learning import next_reads, path_to
 from .models import CatalogEntry, Topic
+from .plan_page import render_plan
 from .site_html import to_html
+from .titles import headline, short_name, subtitle_zh
 
 LEVELS = {"beginner": "入门", "advanced": "进阶"}
 METRICS = {
@@ -136,9 +139,9 @@ def lineage(entries: list[CatalogEntry], by_id: dict[str, CatalogEntry]) -> str:
     lines = ["graph LR"]
     for node_id in sorted(nodes):
         node = nodes[node_id]
-        label = mermaid_label(node.name)
-        if node.title_zh:
-            label += "<br/>" + mermaid_label(node.title_zh)
+        label = mermaid_label(short_name(node.name))
+        if subtitle_zh(node.name, node.title_zh):
+            label += "<br/>" + mermaid_label(subtitle_zh(node.name, node.title_zh))
         lines.append(f'  {node_id.replace("-", "_")}["{label}"]')
     for parent, child in sorted(edges):
         lines.append(f"  {parent.replace('-', '_')} --> {child.replace('-', '_')}")
@@ -202,6 +205,7 @@ def render(
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(cell=cell, coauthors=coauthors, links=links, md=md_text, url=url)
+    env.filters.update(headline=headline, short=short_name, subtitle=subtitle_zh)
     topics = snapshot.topics
     order = {topic_id: n for n, topic_id in enumerate(topics)}  # topics.yaml order: the tree's order
     entries = sorted(
@@ -245,8 +249,12 @@ def render(
             reading=(snapshot.root / "reading" / f"{entry.id}.md").is_file(),
             metric=metric,
             path=path_to(entry.id, entries),
+            next=next_reads(entry, entries),
+            bib=fenced(bibtex(entry), "bibtex"),
         )
         pages[out / "entries" / f"{entry.id}.md"] = text
+        pages[out / "entries" / f"{entry.id}.bib"] = bibtex(entry)
+    pages[out / "plan.html"] = render_plan(entries, topics)
     for topic in topics.values():
         rows = [e for t in subtree(topic) for e in by_topic.get(t.id, [])]
         sections = [(t, by_topic.get(t.id, [])) for t in subtree(topic) if by_topic.get(t.id)]

@@ -4,12 +4,13 @@
 puts them (running heads, page numbers, figure interiors and the reference list left out). `translate`
 turns every sentence into Chinese through the pipeline's stage (translation memory first, glossary,
 protected formulas, URLs and numbers), section by section with progress. `render` writes two pages: the
-paper sentence by sentence in English and Chinese, and the Chinese alone. A rerun translates only
+paper paragraph by paragraph in English beside Chinese, and the Chinese alone. A rerun translates only
 sentences the memory has not seen, so a changed paragraph costs only its own sentences.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,13 +19,15 @@ from pathlib import Path
 from .extract import extract, is_heading, open_pdf
 from .figures import caption_number
 from .layout import Block, document_furniture, page_blocks
-from .models import CatalogEntry, Extraction
-from .publish import cell, md_text, url_path
+from .models import CatalogEntry, EntryFigure, Extraction
+from .publish import md_text, url_path
 from .text import split_sentences
+from .titles import headline
 from .translate import TranslateStage
 
 _END = re.compile(r"^(?:\d+\.?\s+)?(References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*$")
 _NUMBER = re.compile(r"^(?:Figure|Fig\.?)\s*(\d+[a-z]?)", re.IGNORECASE)
+_LABEL_ZH = re.compile(r"^(?:图|Figure|Fig\.?)\s*\d+[a-z]?\s*[:：.．、]?\s*", re.IGNORECASE)
 _ABSTRACT = re.compile(r"^(Abstract|ABSTRACT)\b\s*[.:—-]?\s*")
 
 
@@ -139,33 +142,101 @@ def _chunks(sections: list[list[Part]]) -> list[list[list[Part]]]:
     return [c for c in chunks if c]
 
 
+MACHINE = "机器翻译，未经人工校对"
+REVIEWED = "人工审校"
+
+
 def render(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str]:
-    """(bilingual page, Chinese-only page), as Markdown for `site/read/`."""
+    """(bilingual page, Chinese-only page), as Markdown for `site/read/`.
+
+    The bilingual page is paragraph by paragraph, the English beside its Chinese (a `pair` of two equal
+    columns that wrap; one under the other on a phone); every Chinese block says whether a person
+    reviewed it (the entry's title, abstract and figure captions) or the model wrote it (the rest).
+    Text from the paper and the entry is escaped by `md_text`; the only markup is the page's own."""
     figures = {m.group(1): f for f in entry.figures if (m := _NUMBER.match(f.caption))}
-    head = f"# {md_text(entry.name)}：{md_text(entry.title_zh)}\n\n"
-    note = (
-        f"{md_text(entry.title)} · [论文](https://arxiv.org/abs/{entry.arxiv}) · "
-        f"全文机器翻译（{md_text(Path(model).name)}），未经人工校对；摘要与图注以条目页为准。"
+    head = f"# {md_text(headline(entry.name, entry.title_zh or entry.title))}\n\n"
+    model_name = html.escape(" ".join(Path(model).name.split()))
+    legend = (
+        f'<p class="legend"><span class="reviewed">{REVIEWED}</span>：标题、摘要与图注（条目审校时已核对）'
+        f' <span class="machine">机器翻译</span>：其余正文与小标题（{model_name}），'
+        "未经人工校对。</p>\n\n"
     )
-    both = [head, note, f" · [只看中文]({entry.id}.zh.md)\n\n"]
-    zh = [head, note, f" · [中英对照]({entry.id}.md)\n\n"]
+    note = f"{md_text(entry.title)} · [论文](https://arxiv.org/abs/{entry.arxiv})"
+    switch = '<span class="view-switch">{}</span>\n\n'
+    both = [head, note, " · ", switch.format(f"**对照** · [中文]({entry.id}.zh.md)"), legend]
+    zh = [head, note, " · ", switch.format(f"[对照]({entry.id}.md) · **中文**"), legend]
+    reviewed_abstract = bool(entry.abstract_zh.strip())
+    section = ""
+    abstract_done = False
     for part in found:
         if part.kind == "heading":
-            both.append(f"## {md_text(part.text)} · {md_text(''.join(part.chinese))}\n\n")
-            zh.append(f"## {md_text(''.join(part.chinese))}\n\n")
+            section = part.text
+            chinese = "".join(part.chinese)
+            both.append(
+                f'## <span class="en" lang="en">{md_text(part.text)}</span> '
+                f'<span class="zh machine" title="{MACHINE}">{md_text(chinese)}</span>\n\n'
+            )
+            zh.append(f'## <span class="zh machine" title="{MACHINE}">{md_text(chinese)}</span>\n\n')
+        elif part.kind == "paragraph" and section == "Abstract" and reviewed_abstract:
+            if abstract_done:  # the reviewed abstract is one block: its English is the whole section
+                continue
+            abstract_done = True
+            english = [p for p in found if p.kind == "paragraph" and _section_of(found, p) == "Abstract"]
+            text = "\n\n".join(md_text(p.text) for p in english)
+            both.append(_pair(text, md_text(entry.abstract_zh), reviewed=True))
+            zh.append(_block(md_text(entry.abstract_zh), reviewed=True))
         elif part.kind == "paragraph":
-            both.append("| English | 中文 |\n|---|---|\n")
-            both += [
-                f"| {cell(en)} | {cell(cn)} |\n" for en, cn in zip(part.sentences, part.chinese, strict=True)
-            ]
-            both.append("\n")
-            zh.append(md_text("".join(part.chinese)) + "\n\n")
+            both.append(_pair(_sentences(part.sentences), _sentences(part.chinese, ""), reviewed=False))
+            zh.append(_block(md_text("".join(part.chinese)), reviewed=False))
         else:
             figure = figures.get(part.number)
             if figure is None:
                 continue
-            image = f"![图 {part.number}](../{url_path(figure.file)})\n\n"
-            caption = f"*图 {part.number}：{md_text(figure.caption_zh or figure.caption)}*\n\n"
-            both += [image, caption]
-            zh += [image, caption]
+            both.append(_figure(part.number, figure, english=True))
+            zh.append(_figure(part.number, figure, english=False))
     return "".join(both), "".join(zh)
+
+
+def _section_of(found: list[Part], part: Part) -> str:
+    section = ""
+    for other in found:
+        if other.kind == "heading":
+            section = other.text
+        if other is part:
+            return section
+    return section
+
+
+def _sentences(sentences: list[str], between: str = " ") -> str:
+    """A paragraph's sentences, each in its own span: the page lights up a sentence's translation."""
+    return between.join(f'<span class="s" data-s="{n}">{md_text(s)}</span>' for n, s in enumerate(sentences))
+
+
+def _mark(reviewed: bool) -> str:
+    return 'zh reviewed" title="' + REVIEWED if reviewed else 'zh machine" title="' + MACHINE
+
+
+def _block(chinese: str, *, reviewed: bool) -> str:
+    return f'<div class="{_mark(reviewed)}" lang="zh-Hans">\n\n{chinese}\n\n</div>\n\n'
+
+
+def _pair(english: str, chinese: str, *, reviewed: bool) -> str:
+    """English and its Chinese side by side: two equal columns that wrap (stacked on a narrow screen)."""
+    return (
+        f'<div class="pair">\n<div class="en" lang="en">\n\n{english}\n\n</div>\n'
+        f'<div class="{_mark(reviewed)}" lang="zh-Hans">\n\n{chinese}\n\n</div>\n</div>\n\n'
+    )
+
+
+def _figure(number: str, figure: EntryFigure, *, english: bool) -> str:
+    """The figure where the paper puts it, with the entry's reviewed caption (the English one too in
+    the bilingual page)."""
+    image = f"![图 {number}](../{url_path(figure.file)})"
+    if figure.caption_zh:
+        said = _LABEL_ZH.sub("", figure.caption_zh.strip())  # `图1：` is said once, by the page
+        caption = _block(f"图 {number}：{md_text(said)}", reviewed=True)
+    else:
+        caption = ""
+    if english or not figure.caption_zh:
+        caption = f'<div class="en" lang="en">\n\n{md_text(figure.caption)}\n\n</div>\n' + caption
+    return f"<figure>\n\n{image}\n\n<figcaption>\n{caption}</figcaption>\n</figure>\n\n"

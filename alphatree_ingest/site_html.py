@@ -18,15 +18,83 @@ from typing import Any
 CSS = """
 body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Hiragino Sans GB",
   "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; max-width: 72rem; margin: 2rem auto;
-  padding: 0 1rem; line-height: 1.6; color: #1f2328; }
-table { border-collapse: collapse; margin: 1rem 0; }
+  padding: 0 1rem; line-height: 1.7; color: #1f2328; overflow-wrap: break-word; }
+h1 { font-size: 1.7rem; line-height: 1.35; }
+table { border-collapse: collapse; margin: 1rem 0; display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid #d0d7de; padding: 0.35rem 0.6rem; vertical-align: top; }
-th { background: #f6f8fa; white-space: nowrap; }
-td:first-child { white-space: nowrap; }
-img { max-width: 100%; }
+th { background: #f6f8fa; }
+img, svg { max-width: 100%; height: auto; }
 td img { max-width: 12rem; }
+pre { overflow-x: auto; max-width: 100%; }
 pre.mermaid { background: #f6f8fa; padding: 1rem; }
+.pair { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 0 1.5rem;
+  margin: 0 0 0.4rem; }
+.pair > div, figcaption > div { min-width: 0; overflow-wrap: anywhere; }
+.pair p { margin: 0 0 0.8rem; }
+.en { color: #424a53; }
+.zh.machine { border-left: 3px dotted #afb8c1; padding-left: 0.6rem; }
+.zh.reviewed { border-left: 3px solid #2da44e; padding-left: 0.6rem; }
+span.zh.machine, span.zh.reviewed { border: 0; padding: 0; }
+h2 span.en { font-weight: normal; margin-right: 0.5em; }
+.legend { font-size: 0.9rem; color: #57606a; }
+.legend .machine { border-bottom: 3px dotted #afb8c1; }
+.legend .reviewed { border-bottom: 3px solid #2da44e; }
+figure { margin: 1.2rem 0; }
+figcaption { font-size: 0.95rem; }
+.view-switch button { font: inherit; padding: 0.1rem 0.8rem; border: 1px solid #d0d7de;
+  background: #fff; cursor: pointer; }
+.view-switch button[aria-pressed="true"] { background: #1f2328; color: #fff; }
+.s.lit { background: #fff8c5; }
+html.zh-only .en { display: none; }
+html.zh-only .pair { grid-template-columns: minmax(0, 1fr); }
+@media (max-width: 48rem) {
+  body { margin: 1rem auto; padding: 0 0.75rem; }
+  .pair { grid-template-columns: minmax(0, 1fr); }
+  .pair { margin-bottom: 1rem; }
+  table, tbody, tr, td { display: block; }
+  thead { display: none; }
+  tr { border: 1px solid #d0d7de; margin-bottom: 0.8rem; padding: 0.3rem 0; }
+  td { border: 0; padding: 0.1rem 0.6rem; }
+  td:empty { display: none; }
+  td:first-child { color: #57606a; font-size: 0.85rem; }
+}
 """
+READING_JS = """<script>
+(function () {
+  var key = "alphatree-reading-view";
+  var root = document.documentElement;
+  function show(view) {
+    root.classList.toggle("zh-only", view === "zh");
+    document.querySelectorAll(".view-switch button").forEach(function (b) {
+      b.setAttribute("aria-pressed", String(b.dataset.view === view));
+    });
+    try { localStorage.setItem(key, view); } catch (e) {}
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll(".view-switch").forEach(function (box) {
+      box.textContent = "";
+      [["both", "对照"], ["zh", "中文"]].forEach(function (v) {
+        var b = document.createElement("button");
+        b.type = "button"; b.dataset.view = v[0]; b.textContent = v[1];
+        b.addEventListener("click", function () { show(v[0]); });
+        box.appendChild(b);
+      });
+    });
+    var saved = "both";
+    try { saved = localStorage.getItem(key) || "both"; } catch (e) {}
+    show(saved === "zh" ? "zh" : "both");
+    document.querySelectorAll(".pair").forEach(function (pair) {
+      pair.addEventListener("mouseover", function (event) {
+        var s = event.target.closest(".s");
+        pair.querySelectorAll(".s.lit").forEach(function (x) { x.classList.remove("lit"); });
+        if (s) pair.querySelectorAll('.s[data-s="' + s.dataset.s + '"]').forEach(function (x) {
+          x.classList.add("lit");
+        });
+      });
+    });
+  });
+})();
+</script>"""
 CDN_MERMAID = (
     '<script type="module">import mermaid from "https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs";'
     "mermaid.initialize({ startOnLoad: true });</script>"
@@ -72,6 +140,8 @@ def to_html(pages: dict[Path, str | Path], mermaid: Path | None = None) -> dict[
         script = ""
         if '<pre class="mermaid">' in body:
             script = CDN_MERMAID if mermaid is None else _local_mermaid(mermaid, path.parent)
+        if '<div class="pair">' in body and '<span class="view-switch">' in body:
+            script += READING_JS  # the bilingual reading page switches to Chinese alone in place
         title = content.splitlines()[0].lstrip("# ").strip() if content else path.stem
         out[path.with_suffix(".html")] = (
             '<!doctype html>\n<html lang="zh-Hans">\n<head>\n<meta charset="utf-8">\n'

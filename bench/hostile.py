@@ -35,6 +35,7 @@ from alphatree_ingest.cli import main  # noqa: E402
 from alphatree_ingest.config import Settings  # noqa: E402
 from alphatree_ingest.demo import prepare_tree  # noqa: E402
 from alphatree_ingest.models import Extraction, Paper, Translation  # noqa: E402
+from alphatree_ingest.plan_page import PLAN_JS  # noqa: E402
 from alphatree_ingest.review import ReviewError, decide  # noqa: E402
 from alphatree_ingest.site_html import CDN_MERMAID  # noqa: E402
 from tests.conftest import Tagger  # noqa: E402
@@ -177,14 +178,19 @@ class _Scripts(html.parser.HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         names = {name for name, _ in attrs}
-        self.found += any(n.startswith("on") for n in names) or (tag == "script" and "src" not in names)
+        code = tag == "script" and "src" not in names and dict(attrs).get("type") != "application/json"
+        self.found += any(n.startswith("on") for n in names) or code
 
 
 def _escaped_scripts(site: Path) -> int:
     found = 0
     for page in site.rglob("*.html"):
         text = page.read_text()
-        for ours in ("<script>mermaid.initialize({ startOnLoad: true });</script>", CDN_MERMAID):
+        for ours in (
+            "<script>mermaid.initialize({ startOnLoad: true });</script>",
+            CDN_MERMAID,
+            f"<script>{PLAN_JS}</script>",
+        ):
             text = text.replace(ours, "")
         parser = _Scripts()
         parser.feed(text)

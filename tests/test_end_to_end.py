@@ -144,7 +144,7 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
     # the approval also made the whole paper's Chinese reading page, from the PDF ingest cached
     reading = home / "catalog" / "reading" / "foogan.md"
     assert f"reading page {reading}" in ok.stdout and "[1/" in ok.stderr
-    assert "## Abstract" in reading.read_text() and "| English | 中文 |" in reading.read_text()
+    assert 'lang="en">Abstract</span>' in reading.read_text() and '<div class="pair">' in reading.read_text()
     assert not (home / "catalog" / "drafts" / "2611.00001.yaml").exists()
 
     rejected = run_cli(["review", "reject", "2611.00002", "--reason", "off topic"], env)

@@ -103,15 +103,19 @@ def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> Non
             assert kind not in ("html_block", "html_inline") or content == "<br>", (path.name, content)
             if kind == "link_open":
                 href = dict(getattr(token, "attrs", {})).get("href", "")
-                site_page = re.fullmatch(r"[a-z0-9-]+\.md|feed(-[a-z0-9-]+)?\.xml", href)
+                site_page = re.fullmatch(r"[a-z0-9-]+\.(md|bib)|feed(-[a-z0-9-]+)?\.xml|plan\.html", href)
                 assert href.startswith(("https://", "http://", "entries/", "../", "figures/")) or site_page, (
                     path.name,
                     href,
                 )
-            if kind == "fence":
+            if kind == "fence" and getattr(token, "info", "") == "bibtex":  # the entry's .bib, whole
+                assert content == pages[path.with_suffix(".bib")], (path.name, content[:60])
+            elif kind == "fence":
                 assert getattr(token, "info", "") == "mermaid", (path.name, content[:60])
     for path, text in pages.items():
-        if path.suffix == ".html":
+        if path.name == "plan.html":
+            _assert_safe_plan(text)
+        elif path.suffix == ".html":
             _assert_safe_html(path.name, text)
     topic = pages[home / "site" / "gan-training.md"]
     row = next(line for line in topic.splitlines() if "Hostile" in line)
@@ -244,6 +248,17 @@ def _assert_safe_html(name: str, text: str) -> None:
 
     Check().feed(text)
     assert text.count("<script") == text.count('<script type="module">import mermaid'), name
+
+
+def _assert_safe_plan(text: str) -> None:
+    """plan.html: its two scripts are its own (the data as JSON, the planner); the rest as any page."""
+    from alphatree_ingest.plan_page import PLAN_JS
+
+    data = re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', text, re.S)
+    assert data is not None and "<" not in data.group(1)
+    rest = text.replace(data.group(0), "").replace(f"<script>{PLAN_JS}</script>", "")
+    assert "<script" not in rest
+    _assert_safe_html("plan.html", rest)
 
 
 def _registry(tmp_path: Path, script: bytes) -> tuple[Any, str]:

@@ -56,13 +56,21 @@ def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_
     page = (home / "catalog" / "reading" / "readnet.md").read_text()
     chinese = (home / "catalog" / "reading" / "readnet.zh.md").read_text()
     order = [
-        page.index(mark) for mark in ("## Abstract", "## 1 Introduction", "![图 1]", "图1：所提出结构的概览")
+        page.index(mark)
+        for mark in (
+            'lang="en">Abstract</span>',
+            'lang="en">1 Introduction</span>',
+            "![图 1]",
+            "图 1：所提出结构的概览",
+        )
     ]
     assert order == sorted(order)
-    assert "| We propose ReadNet for reading. |" in page  # sentence by sentence, English beside Chinese
-    assert URL in page.split("| English | 中文 |", 2)[2]  # the URL survives translation, protected
+    # paragraph by paragraph, English beside Chinese, each sentence marked so the page can pair them
+    assert '<span class="s" data-s="0">We propose ReadNet for reading.</span>' in page
+    chinese_blocks = page.split('<div class="zh machine"')[1:]
+    assert any(URL in block.split("</div>", 1)[0] for block in chinese_blocks)  # the URL survives, protected
     assert "A. B. Old" not in page and "References" not in page  # the reference list is not read
-    assert "](readnet.md)" in chinese and "| English |" not in chinese
+    assert "](readnet.md)" in chinese and 'class="en"' not in chinese
     distinct = int(first.stdout.split(" distinct")[0].split()[-1])
     assert distinct > 5 and f"; {distinct} translated by the model" in first.stdout
 
