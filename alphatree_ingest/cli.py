@@ -202,6 +202,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             _list(settings, catalog)
         elif args.action == "show":
             _show(catalog, args.id, _kept(settings))
+        elif args.action == "serve":
+            _serve_review(settings, args)
         else:
             reason = getattr(args, "reason", "") or ""
             _decide(settings, catalog, args.id, args.action, reason, read=not getattr(args, "no_read", False))
@@ -243,6 +245,27 @@ def _list(settings: Any, catalog: Any) -> None:
             f"{flag.arxiv:<12} approved entry {flag.entry} has a new arXiv version v{flag.new_version} "
             f"(approved: v{flag.approved_version}); `alphatree review approve {flag.arxiv}` once seen"
         )
+
+
+def _serve_review(settings: Any, args: argparse.Namespace) -> None:
+    """`alphatree review serve`: the review app until Ctrl-C."""
+    from .review_app import serve
+
+    _kept(settings)  # a broken glossary is said now, not on the first page
+    try:
+        serve(
+            settings,
+            args.host,
+            args.port,
+            read=not args.no_read,
+            token=os.environ.get("ALPHATREE_REVIEW_TOKEN") or None,
+        )
+    except OSError as err:
+        raise CliError(
+            f"cannot listen on {args.host}:{args.port} ({err.strerror or err}); try another --port"
+        ) from None
+    except KeyboardInterrupt:
+        print("Review app stopped.", file=sys.stderr)
 
 
 def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, *, read: bool) -> None:
@@ -655,6 +678,21 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="do not make the Chinese reading page now (`alphatree read ID` makes it later)",
             )
+    a = actions.add_parser(
+        "serve",
+        help="the review queue as a local web app: figures, English beside Chinese, one click per choice",
+        description="Serve the review queue as a small web app, one draft per page; its decisions go "
+        "through the same gate as `review approve`. Bound to anything but loopback it requires a token "
+        "(printed, or ALPHATREE_REVIEW_TOKEN).",
+        epilog="example: alphatree review serve   (then open http://127.0.0.1:8765/)",
+    )
+    a.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    a.add_argument("--port", type=int, default=8765, help="port (default: %(default)s; 0 picks a free one)")
+    a.add_argument(
+        "--no-read",
+        action="store_true",
+        help="do not make the Chinese reading page after an approval (`alphatree read ID` makes it later)",
+    )
     p.set_defaults(func=cmd_review)
 
     p = add("model", "Fetch the translation model (pull) or measure it on real scientific sentences (check).")

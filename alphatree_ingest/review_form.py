@@ -75,7 +75,22 @@ def edits(entry: CatalogEntry, answer: dict[str, Any]) -> dict[str, Any]:
     code = _code(entry, answer)
     if code is not None:
         changed["code"] = code
+    figures = _captions(entry, answer)
+    if figures is not None:
+        changed["figures"] = figures
     return changed
+
+
+def _captions(entry: CatalogEntry, answer: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The figures with the Chinese captions the reviewer corrected (`caption_zh_<n>`, from 0)."""
+    figures = [f.model_dump(exclude_none=True) for f in entry.figures]
+    touched = False
+    for n, fig in enumerate(figures):
+        value = answer.get(f"caption_zh_{n}")
+        if isinstance(value, str) and value.strip() and value.strip() != fig.get("caption_zh", ""):
+            fig["caption_zh"] = value.strip()
+            touched = True
+    return figures if touched else None
 
 
 def _code(entry: CatalogEntry, answer: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -153,6 +168,27 @@ def context(entry: CatalogEntry, problems: list[str], draft_path: str) -> str:
     else:
         lines += ["", "## Ready to approve"]
     return "\n".join(lines)
+
+
+def evidence_sentences(evidence: Any) -> list[str]:
+    """A suggestion's evidence as plain sentences for a reviewer (the draft keeps it as a string, a
+    list, or a mapping of entry id to reasons), never as Python or YAML syntax."""
+    if evidence is None or evidence == "":
+        return []
+    if isinstance(evidence, str):
+        return [evidence]
+    if isinstance(evidence, dict):
+        out = []
+        for key, value in evidence.items():
+            reasons = value if isinstance(value, list) else [value]
+            if key == "also cited (not suggested)":
+                out += [f"also cited, not suggested: {r}" for r in reasons]
+            else:
+                out.append(f"{key}: " + "; ".join(str(r) for r in reasons))
+        return out
+    if isinstance(evidence, list):
+        return [s for item in evidence for s in evidence_sentences(item)]
+    return [str(evidence)]
 
 
 def _cell(text: str) -> str:

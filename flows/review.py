@@ -22,8 +22,9 @@ from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
 from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.review import ReviewError, decide, draft_for_show
-from alphatree_ingest.review_form import apply_edits, context, edits, form_fields
+from alphatree_ingest.review import ReviewError, draft_for_show
+from alphatree_ingest.review_edit import submit
+from alphatree_ingest.review_form import context, form_fields
 from alphatree_ingest.stages import reading_at_approval
 
 WAIT_SECONDS = 30 * 24 * 3600
@@ -68,25 +69,23 @@ def review(arxiv_id: str, title: str = "") -> Any:
         if not path.exists():
             log.info("%s was decided by %s: %s", arxiv_id, who, data.get("decision"))
             return f"{arxiv_id}: {data.get('decision')} by {who}"
-        changed = edits(entry, data)
-        if changed:
-            catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
-            log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
         try:
-            outcome = decide(
+            outcome, changed = submit(
                 catalog,
                 arxiv_id,
-                data["decision"],
+                data,
                 reviewer=data.get("decided_by") or settings.reviewer,
-                reason=data.get("reason") or "rejected in the Prefect UI",
                 memory=TranslationMemory(settings.translations_dir / "memory.jsonl"),
                 kept=kept,
+                default_reason="rejected in the Prefect UI",
             )
         except ReviewError as err:
             log.warning(
                 "not approved yet (%s): %s; asking again with a fresh form", err, "; ".join(err.problems)
             )
             continue
+        if changed:
+            log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
         log.info("%s by %s (%d sentence(s) learned)", outcome.message, who, outcome.learned)
         if outcome.decision == "approve":
             return f"{outcome.message}; {reading_page(outcome.path)}"
