@@ -258,7 +258,7 @@ def _serve_review(settings: Any, args: argparse.Namespace) -> None:
             args.host,
             args.port,
             read=not args.no_read,
-            token=os.environ.get("ALPHATREE_REVIEW_TOKEN") or None,
+            token=settings.review_token or None,
         )
     except OSError as err:
         raise CliError(

@@ -128,19 +128,19 @@ _ENV.filters["sentences"] = split_sentences
 
 _CSS = """
 *{box-sizing:border-box}
-body{font:16px/1.5 system-ui,"Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:62rem;padding:.75rem;
- overflow-wrap:anywhere;color:#1d1d1f}
+body{font:16px/1.5 "Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Hiragino Sans GB","Microsoft YaHei",
+ "WenQuanYi Micro Hei",sans-serif;margin:0 auto;max-width:62rem;padding:.75rem;overflow-wrap:anywhere;color:#1f2328}
 h1{font-size:1.3rem;margin:.3rem 0}h2{font-size:1.1rem;margin:1.2rem 0 .4rem;border-bottom:1px solid #ddd}
 textarea,input[type=text],input[type=url],select{width:100%;font:inherit;padding:.4rem;border:1px solid #999;
  border-radius:4px}
-textarea{min-height:3.2rem}
+textarea{min-height:2.6rem;field-sizing:content;max-height:60vh}
 .en{margin:.2rem 0;color:#333}.en li{margin:.1rem 0}
 ol.en{padding-left:1.4rem}
 .checks{background:#fff4e5;border:1px solid #f0a040;border-radius:6px;padding:.5rem .8rem}
 .checks.ok{background:#eaf7ea;border-color:#5a5}
 .refused{background:#fdeaea;border:1px solid #d44;border-radius:6px;padding:.5rem .8rem}
 .notice{background:#e8f0fe;border-radius:6px;padding:.4rem .8rem;margin:.3rem 0}
-.figs{display:grid;grid-template-columns:repeat(auto-fill,minmax(min(100%,17rem),1fr));gap:.8rem}
+.figs{display:grid;align-items:start;grid-template-columns:repeat(auto-fill,minmax(min(100%,17rem),1fr));gap:.8rem}
 .fig{border:2px solid #ccc;border-radius:6px;padding:.4rem}
 .fig:has(input:checked){border-color:#2a7;background:#f0fbf4}
 .fig label{display:block;cursor:pointer}
@@ -148,10 +148,10 @@ ol.en{padding-left:1.4rem}
 .choice{display:block;padding:.25rem 0}
 .evidence{font-size:.9rem;color:#555;margin:.2rem 0 .4rem;padding-left:1.2rem}
 .row{display:flex;gap:.5rem;flex-wrap:wrap}.row>*{flex:1 1 12rem}
-.bar{position:sticky;bottom:0;background:#fafafa;border-top:1px solid #ccc;padding:.5rem 0;
- display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
-.bar input{flex:1 1 12rem}
-button{font:inherit;padding:.5rem 1.1rem;border-radius:6px;border:1px solid #666;cursor:pointer}
+.bar{position:sticky;bottom:0;background:#fafafa;border-top:1px solid #ccc;padding:.4rem 0;
+ display:flex;gap:.4rem;flex-wrap:wrap;align-items:center}
+.bar input{flex:1 1 15rem}.bar button{flex:1 0 auto}
+button{font:inherit;padding:.45rem 1rem;border-radius:6px;border:1px solid #666;cursor:pointer}
 button[value=approve]{background:#2a7;color:#fff;border-color:#185}
 button[value=reject]{background:#fff;color:#b22}
 .queue li{margin:.5rem 0}.muted{color:#666;font-size:.9rem}
@@ -199,10 +199,10 @@ _DRAFT = _ENV.from_string(
 <form method="post" action="/review/{{ e.arxiv | urlencode }}">
 <input type="hidden" name="csrf" value="{{ csrf }}">
 <h2>Title · 标题</h2>
-<p class="en" lang="en">{{ e.title }}</p>
+<p class="en">{{ e.title }}</p>
 <textarea name="title_zh" lang="zh" rows="2" aria-label="中文标题">{{ v.title_zh }}</textarea>
 <h2>Abstract · 摘要</h2>
-<ol class="en" lang="en">{% for s in e.abstract | sentences %}<li>{{ s }}</li>{% endfor %}</ol>
+<ol class="en">{% for s in e.abstract | sentences %}<li>{{ s }}</li>{% endfor %}</ol>
 <textarea name="abstract_zh" lang="zh" rows="8" aria-label="中文摘要">{{ v.abstract_zh }}</textarea>
 <h2>Figures · 图 <span class="muted">(click the diagram · 点击选择图示)</span></h2>
 <p class="evidence">{% for s in evidence.diagram %}{{ s }} {% endfor %}</p>
@@ -210,10 +210,10 @@ _DRAFT = _ENV.from_string(
 {% for f in e.figures %}<div class="fig">
 <label><input type="radio" name="diagram" value="{{ f.file }}"{% if v.diagram == f.file %} checked{% endif %}>
  diagram · 图示 <span class="muted">({{ f.kind or "figure" }})</span>
-{% if f.file | figure_src %}<img src="{{ f.file | figure_src }}" alt="{{ f.caption[:120] }}" loading="lazy">
+{% if f.file | figure_src %}<img src="{{ f.file | figure_src }}" alt="{{ f.caption[:120] }}">
 {% else %}<span class="muted">{{ f.file }} (not under figures/)</span>{% endif %}</label>
 {% if f.file | figure_src %}<a href="{{ f.file | figure_src }}" target="_blank" rel="noopener">enlarge · 放大 ↗</a>{% endif %}
-<ol class="en" lang="en">{% for s in f.caption | sentences %}<li>{{ s }}</li>{% endfor %}</ol>
+<ol class="en">{% for s in f.caption | sentences %}<li>{{ s }}</li>{% endfor %}</ol>
 <textarea name="caption_zh_{{ loop.index0 }}" lang="zh" rows="2" aria-label="中文图注">{{ v.captions[loop.index0] }}</textarea>
 </div>{% endfor %}
 <div class="fig"><label><input type="radio" name="diagram" value="none"{% if v.diagram == "none" %} checked{% endif %}>
