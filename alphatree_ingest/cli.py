@@ -112,11 +112,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
     if not state.is_completed():
         raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
-    _print_summary(state.result())
+    _print_summary(state.result(), _review_app(settings))
     return 0
 
 
-def _print_summary(summary: Any) -> None:
+def _review_app(settings: Any) -> str | None:
+    """The base URL of `alphatree review serve` when it runs for this tree."""
+    from .review_app import running_url
+
+    return running_url(settings)
+
+
+def _print_summary(summary: Any, review_app: str | None = None) -> None:
     from .harvest import FIRST_RUN_LOOKBACK
 
     if summary.first_run:
@@ -145,7 +152,13 @@ def _print_summary(summary: Any) -> None:
         print(f"  {label} {arxiv_id}  {text}")
     for problem in summary.problems:
         print(f"  UNREADABLE {problem.path}: {problem.reason.splitlines()[0]}")
-    if summary.drafted or summary.updated:
+    if (summary.drafted or summary.updated) and review_app:
+        from .review_app import review_url
+
+        print(f"Next: review them in the browser ({review_app}/):")
+        for item in summary.drafted + summary.updated:
+            print(f"  {item.id:<12} {review_url(review_app, item.id)}")
+    elif summary.drafted or summary.updated:
         print("Next: edit the drafts, then `alphatree review approve ID` (or `reject ID --reason R`).")
 
 
@@ -232,6 +245,7 @@ def _list(settings: Any, catalog: Any) -> None:
     items = queue(catalog, snapshot, kept=_kept(settings))
     if not items and not snapshot.flags:
         print("No drafts waiting for review.")
+    app = _review_app(settings)
     for item in items:
         topic = item.entry.topic if item.entry else "?"
         title = item.entry.title[:60] if item.entry else "(invalid draft)"
@@ -240,6 +254,10 @@ def _list(settings: Any, catalog: Any) -> None:
         print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
         for problem in item.problems:
             print(f"{'':<12} warning: {problem.splitlines()[0][:150]}")
+        if app and item.entry is not None:
+            from .review_app import review_url
+
+            print(f"{'':<12} review: {review_url(app, item.arxiv)}")
     for flag in snapshot.flags:
         print(
             f"{flag.arxiv:<12} approved entry {flag.entry} has a new arXiv version v{flag.new_version} "

@@ -5,6 +5,7 @@ drafts escaped, and decisions through the same gate as the command line."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -356,3 +357,39 @@ def test_a_code_url_that_is_not_http_is_refused_with_the_edits_kept(home: Path) 
     assert got.status_code == 422 and "http(s) URL" in got.text
     assert ">UIGAN：审阅</textarea>" in got.text
     assert path.read_text() == before
+
+
+def test_review_list_prints_each_drafts_url_while_the_app_runs(home: Path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import cli_env, run_cli
+
+    write_draft(home)
+    env = cli_env(home, None, None)
+    state = home / "cache" / "review-app.json"
+    state.parent.mkdir(parents=True)
+    state.write_text(json.dumps({"url": "http://127.0.0.1:8765", "pid": os.getpid()}))
+    shown = run_cli(["review", "list"], env)
+    assert shown.returncode == 0, shown.stderr
+    assert f"review: http://127.0.0.1:8765/review/{ID}" in shown.stdout
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])  # a server killed without cleaning up
+    gone.wait()
+    state.write_text(json.dumps({"url": "http://127.0.0.1:8765", "pid": gone.pid}))
+    assert "review: http" not in run_cli(["review", "list"], env).stdout
+    state.unlink()
+    assert "review: http" not in run_cli(["review", "list"], env).stdout
+
+
+def test_the_ingest_summary_links_each_draft_to_the_review_app(capsys: pytest.CaptureFixture[str]) -> None:
+    from alphatree_ingest.cli import _print_summary
+    from alphatree_ingest.models import Outcome, RunSummary
+
+    summary = RunSummary(topic="gan", drafted=[Outcome(id=ID, draft=f"catalog/drafts/{ID}.yaml")])
+    _print_summary(summary, "http://127.0.0.1:8765")
+    assert f"  {ID}" in capsys.readouterr().out.split("review them in the browser")[1]
+    _print_summary(summary, "http://127.0.0.1:8765")
+    assert f"http://127.0.0.1:8765/review/{ID}" in capsys.readouterr().out
+    _print_summary(summary, None)
+    out = capsys.readouterr().out
+    assert "http://" not in out and "alphatree review approve ID" in out

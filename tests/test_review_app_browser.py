@@ -14,7 +14,7 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import cli_env
+from tests.conftest import cli_env, run_cli
 from tests.test_prefect_server import BIN, Processes, _free_port, _wait
 from tests.test_review_app import ID, write_draft
 
@@ -54,6 +54,8 @@ def test_a_curator_fixes_and_approves_a_draft_in_a_few_clicks(
         _wait(lambda: _up(f"{base}/"), 60, "the review app")
         state = json.loads((home / "cache" / "review-app.json").read_text())
         assert state["url"] == base
+        listed = run_cli(["review", "list"], env)
+        assert f"review: {base}/review/{ID}" in listed.stdout, listed.stdout + listed.stderr
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
             page = browser.new_page(viewport=viewport)
