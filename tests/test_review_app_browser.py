@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,10 @@ def test_a_curator_fixes_and_approves_a_draft_in_a_few_clicks(
             page = browser.new_page(viewport=viewport)
             dialogs: list[str] = []
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            clock = time.monotonic()
             page.goto(f"{base}/review/{ID}")
             _assert_fits(page)
+            tall = page.evaluate("document.documentElement.scrollHeight")
             # the failing checks are the first thing on the page
             checks = page.locator("#checks")
             assert "title_zh is not translated into Chinese" in checks.inner_text()
@@ -93,6 +96,8 @@ def test_a_curator_fixes_and_approves_a_draft_in_a_few_clicks(
             page.wait_for_load_state()
             assert f"Approved {ID}: catalog/tree/gan/uigan.yaml" in page.locator("body").inner_text()
             assert actions <= 5
+            seconds = time.monotonic() - clock
+            print(f"review app, {device}: {actions} actions, {seconds:.1f} s, page {tall} px tall")
             assert dialogs == []
             browser.close()
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "uigan.yaml").read_text())
