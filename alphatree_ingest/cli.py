@@ -112,11 +112,18 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
     if not state.is_completed():
         raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
-    _print_summary(state.result())
+    _print_summary(state.result(), _review_app(settings))
     return 0
 
 
-def _print_summary(summary: Any) -> None:
+def _review_app(settings: Any) -> str | None:
+    """The base URL of `alphatree review serve` when it runs for this tree."""
+    from .review_app import running_url
+
+    return running_url(settings)
+
+
+def _print_summary(summary: Any, review_app: str | None = None) -> None:
     from .harvest import FIRST_RUN_LOOKBACK
 
     if summary.first_run:
@@ -145,7 +152,13 @@ def _print_summary(summary: Any) -> None:
         print(f"  {label} {arxiv_id}  {text}")
     for problem in summary.problems:
         print(f"  UNREADABLE {problem.path}: {problem.reason.splitlines()[0]}")
-    if summary.drafted or summary.updated:
+    if (summary.drafted or summary.updated) and review_app:
+        from .review_app import review_url
+
+        print(f"Next: review them in the browser ({review_app}/):")
+        for item in summary.drafted + summary.updated:
+            print(f"  {item.id:<12} {review_url(review_app, item.id)}")
+    elif summary.drafted or summary.updated:
         print("Next: edit the drafts, then `alphatree review approve ID` (or `reject ID --reason R`).")
 
 
@@ -202,6 +215,8 @@ def cmd_review(args: argparse.Namespace) -> int:
             _list(settings, catalog)
         elif args.action == "show":
             _show(catalog, args.id, _kept(settings))
+        elif args.action == "serve":
+            _serve_review(settings, args)
         else:
             reason = getattr(args, "reason", "") or ""
             _decide(settings, catalog, args.id, args.action, reason, read=not getattr(args, "no_read", False))
@@ -230,6 +245,7 @@ def _list(settings: Any, catalog: Any) -> None:
     items = queue(catalog, snapshot, kept=_kept(settings))
     if not items and not snapshot.flags:
         print("No drafts waiting for review.")
+    app = _review_app(settings)
     for item in items:
         topic = item.entry.topic if item.entry else "?"
         title = item.entry.title[:60] if item.entry else "(invalid draft)"
@@ -238,11 +254,36 @@ def _list(settings: Any, catalog: Any) -> None:
         print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
         for problem in item.problems:
             print(f"{'':<12} warning: {problem.splitlines()[0][:150]}")
+        if app and item.entry is not None:
+            from .review_app import review_url
+
+            print(f"{'':<12} review: {review_url(app, item.arxiv)}")
     for flag in snapshot.flags:
         print(
             f"{flag.arxiv:<12} approved entry {flag.entry} has a new arXiv version v{flag.new_version} "
             f"(approved: v{flag.approved_version}); `alphatree review approve {flag.arxiv}` once seen"
         )
+
+
+def _serve_review(settings: Any, args: argparse.Namespace) -> None:
+    """`alphatree review serve`: the review app until Ctrl-C."""
+    from .review_app import serve
+
+    _kept(settings)  # a broken glossary is said now, not on the first page
+    try:
+        serve(
+            settings,
+            args.host,
+            args.port,
+            read=not args.no_read,
+            token=settings.review_token or None,
+        )
+    except OSError as err:
+        raise CliError(
+            f"cannot listen on {args.host}:{args.port} ({err.strerror or err}); try another --port"
+        ) from None
+    except KeyboardInterrupt:
+        print("Review app stopped.", file=sys.stderr)
 
 
 def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, *, read: bool) -> None:
@@ -696,6 +737,21 @@ def build_parser() -> argparse.ArgumentParser:
                 action="store_true",
                 help="do not make the Chinese reading page now (`alphatree read ID` makes it later)",
             )
+    a = actions.add_parser(
+        "serve",
+        help="the review queue as a local web app: figures, English beside Chinese, one click per choice",
+        description="Serve the review queue as a small web app, one draft per page; its decisions go "
+        "through the same gate as `review approve`. Bound to anything but loopback it requires a token "
+        "(printed, or ALPHATREE_REVIEW_TOKEN).",
+        epilog="example: alphatree review serve   (then open http://127.0.0.1:8765/)",
+    )
+    a.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    a.add_argument("--port", type=int, default=8765, help="port (default: %(default)s; 0 picks a free one)")
+    a.add_argument(
+        "--no-read",
+        action="store_true",
+        help="do not make the Chinese reading page after an approval (`alphatree read ID` makes it later)",
+    )
     p.set_defaults(func=cmd_review)
 
     p = add("model", "Fetch the translation model (pull) or measure it on real scientific sentences (check).")

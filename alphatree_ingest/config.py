@@ -59,6 +59,8 @@ class Settings:
     """PDFs larger than this are refused."""
     reviewer: str = field(default_factory=getpass.getuser)
     """Name recorded in `provenance.reviewed_by` (`ALPHATREE_REVIEWER`, default: the login)."""
+    review_token: str | None = None
+    """`ALPHATREE_REVIEW_TOKEN`: the token `review serve` asks for (default: a new one off loopback)."""
     prefect_api_url: str | None = None
     """`PREFECT_API_URL`: with a server, drafts get review runs and CLI decisions resume them."""
     site_url: str = ""
@@ -175,6 +177,7 @@ _VARIABLES: dict[str, tuple[str, Callable[[str], object]]] = {
     "ALPHATREE_NPM_REGISTRY": ("npm_registry", _text),
     "ALPHATREE_RETRY_DELAYS": ("retry_delays", _delays),
     "ALPHATREE_REVIEWER": ("reviewer", _text),
+    "ALPHATREE_REVIEW_TOKEN": ("review_token", _text),
     "PREFECT_API_URL": ("prefect_api_url", _text),
     "HF_ENDPOINT": ("hub_endpoint", _text),
 }

@@ -40,14 +40,18 @@ def form_fields(entry: CatalogEntry, snapshot: CatalogSnapshot) -> dict[str, tup
     first_code = next(
         (c for c in entry.code if c.framework == "pytorch"), entry.code[0] if entry.code else None
     )
-    diagram = entry.diagram if entry.diagram in figures else "none"
+    labels = {file: label for label, file in diagram_labels(entry).items()}
+    diagram = labels[entry.diagram] if entry.diagram in figures else "none"
     parent_type: Any = list[_choice(parents_first)] if parents_first else list[str]  # type: ignore[misc]
+    code: dict[str, tuple[Any, Any]] = {}
+    if code_urls:  # a paper with no candidate gets only the field for another URL
+        code["code"] = (_choice(code_urls + [OTHER]), first_code.url if first_code else OTHER)
 
     return {
         "title_zh": (str, entry.title_zh),
         "abstract_zh": (str, entry.abstract_zh),
-        "diagram": (_choice(figures + ["none"]), diagram),
-        "code": (_choice(code_urls + [OTHER]), first_code.url if first_code else OTHER),
+        "diagram": (_choice(list(labels.values()) + ["none"]), diagram),
+        **code,
         "code_url": (str, ""),
         "code_framework": (Literal["pytorch", "tensorflow", "jax", "other"], "pytorch"),
         "parents": (parent_type, list(entry.parents)),
@@ -56,6 +60,46 @@ def form_fields(entry: CatalogEntry, snapshot: CatalogSnapshot) -> dict[str, tup
         "decision": (Literal["approve", "reject"], "approve"),
         "reason": (str, ""),
         "decided_by": (str, ""),
+    }
+
+
+def diagram_labels(entry: CatalogEntry) -> dict[str, str]:
+    """The diagram choices as a reviewer reads them, the caption first and the file's name after
+    ("Figure 1: Overview of UIGAN. (fig-1.png)"), each to its figure file."""
+    labels: dict[str, str] = {}
+    for fig in entry.figures:
+        caption = " ".join(fig.caption.split())
+        short = caption[:70] + ("…" if len(caption) > 70 else "")
+        label = f"{short} ({fig.file.rsplit('/', 1)[-1]})" if short else fig.file
+        labels[label if label not in labels else fig.file] = fig.file
+    return labels
+
+
+def form_help(
+    entry: CatalogEntry, snapshot: CatalogSnapshot, problems: list[str] | None = None, refused: str = ""
+) -> dict[str, str]:
+    """The help text under each field of the Prefect form: the English beside each Chinese field, the
+    evidence beside each suggestion, in plain sentences; why the last approval was refused and the
+    checks that still fail above the first field (the older Prefect UI draws no form description)."""
+    suggestions = entry.provenance.get("suggestions") or {}
+    warning = f"Last approval refused: {refused} — " if refused else ""
+    if problems:
+        warning += "Checks that still fail: " + "; ".join(problems) + ". — "
+
+    def evidence(name: str) -> str:
+        return " ".join(evidence_sentences((suggestions.get(name) or {}).get("evidence")))[:600]
+
+    return {
+        "title_zh": f"{warning}English: {entry.title}",
+        "abstract_zh": f"English: {entry.abstract}",
+        "diagram": "The figure shown as 图示, or none. " + evidence("diagram"),
+        "code": "The paper's repository (PyTorch first). " + evidence("code"),
+        "code_url": "Another repository, when none above is right; pick its framework below.",
+        "parents": "Tree entries the paper builds on. " + evidence("parents"),
+        "topic": "Where the entry goes in the tree. " + evidence("topic"),
+        "level": "beginner or advanced. " + evidence("level"),
+        "reason": "Why, when rejecting (kept for later reviewers).",
+        "decided_by": "Your name, recorded as reviewed_by (default: ALPHATREE_REVIEWER).",
     }
 
 
@@ -70,12 +114,28 @@ def edits(entry: CatalogEntry, answer: dict[str, Any]) -> dict[str, Any]:
     if isinstance(parents, list) and list(parents) != list(entry.parents):
         changed["parents"] = [str(p) for p in parents]
     diagram = answer.get("diagram")
+    diagram = diagram_labels(entry).get(diagram, diagram) if isinstance(diagram, str) else diagram
     if isinstance(diagram, str) and diagram != (entry.diagram or "none"):
         changed["diagram"] = diagram
     code = _code(entry, answer)
     if code is not None:
         changed["code"] = code
+    figures = _captions(entry, answer)
+    if figures is not None:
+        changed["figures"] = figures
     return changed
+
+
+def _captions(entry: CatalogEntry, answer: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """The figures with the Chinese captions the reviewer corrected (`caption_zh_<n>`, from 0)."""
+    figures = [f.model_dump(exclude_none=True) for f in entry.figures]
+    touched = False
+    for n, fig in enumerate(figures):
+        value = answer.get(f"caption_zh_{n}")
+        if isinstance(value, str) and value.strip() and value.strip() != fig.get("caption_zh", ""):
+            fig["caption_zh"] = value.strip()
+            touched = True
+    return figures if touched else None
 
 
 def _code(entry: CatalogEntry, answer: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -121,42 +181,70 @@ def hint(problem: str) -> str:
     return "edit the draft"
 
 
-def context(entry: CatalogEntry, problems: list[str], draft_path: str) -> str:
-    """What a reviewer reads beside the form: the paper, both languages, figures, suggestions, checks."""
+def context(
+    entry: CatalogEntry,
+    problems: list[str],
+    draft_path: str,
+    *,
+    refused: str = "",
+    review_url: str | None = None,
+) -> str:
+    """What a reviewer reads above the form: why the last approval was refused and the checks that
+    still fail first, the review app's page of the draft, then the paper in both languages, its
+    figures by caption and the evidence of each suggestion in sentences."""
     link = f"https://arxiv.org/abs/{entry.arxiv}" if entry.arxiv else ""
     authors = ", ".join(entry.authors[:8]) + (" et al." if len(entry.authors) > 8 else "")
-    lines = [
-        f"# review {entry.arxiv} {entry.name}",
+    lines = [f"# review {entry.arxiv} {entry.name}", ""]
+    if refused:
+        lines += [f"**Last approval refused:** {md_inline(refused)}", ""]
+    if problems:
+        lines += ["## Checks that still fail"]
+        lines += [f"- {md_inline(p)} — *{hint(p)}*" for p in problems]
+    else:
+        lines += ["## Ready to approve"]
+    if review_url:
+        lines += ["", f"**[Review this draft in the review app (figures shown)]({review_url})**"]
+    lines += [
         "",
         f"**{md_inline(entry.title)}**  ",
         f"{md_inline(authors)} · [{link}]({link}) · draft: `{draft_path}`",
         "",
-        "| English | 中文 |",
-        "|---|---|",
-        f"| {_cell(entry.title)} | {_cell(entry.title_zh)} |",
-        f"| {_cell(entry.abstract)} | {_cell(entry.abstract_zh)} |",
+        f"**English:** {md_inline(entry.abstract)}",
+        "",
+        f"**中文:** {md_inline(entry.abstract_zh)}",
         "",
         "## Figures",
     ]
     for fig in entry.figures:
         mark = " **← diagram**" if fig.file == entry.diagram else ""
-        lines.append(f"- `{fig.file}` ({fig.kind or 'figure'}){mark}: {md_inline(fig.caption[:160])}")
+        lines.append(f"- {md_inline(fig.caption[:160])} ({fig.kind or 'figure'}){mark}")
     suggestions = entry.provenance.get("suggestions") or {}
     lines += ["", "## Suggestions and their evidence"]
     for name in ("topic", "parents", "code", "diagram"):
-        evidence = (suggestions.get(name) or {}).get("evidence")
-        if evidence:
-            lines.append(f"- **{name}**: {md_inline(str(evidence)[:400])}")
-    if problems:
-        lines += ["", "## Checks that still fail"]
-        lines += [f"- {md_inline(p)} — *{hint(p)}*" for p in problems]
-    else:
-        lines += ["", "## Ready to approve"]
+        sentences = evidence_sentences((suggestions.get(name) or {}).get("evidence"))
+        lines += [f"- **{name}**: {md_inline(s[:300])}" for s in sentences[:6]]
     return "\n".join(lines)
 
 
-def _cell(text: str) -> str:
-    return md_inline(text).replace("|", "\\|")
+def evidence_sentences(evidence: Any) -> list[str]:
+    """A suggestion's evidence as plain sentences for a reviewer (the draft keeps it as a string, a
+    list, or a mapping of entry id to reasons), never as Python or YAML syntax."""
+    if evidence is None or evidence == "":
+        return []
+    if isinstance(evidence, str):
+        return [evidence]
+    if isinstance(evidence, dict):
+        out = []
+        for key, value in evidence.items():
+            reasons = value if isinstance(value, list) else [value]
+            if key == "also cited (not suggested)":
+                out += [f"also cited, not suggested: {r}" for r in reasons]
+            else:
+                out.append(f"{key}: " + "; ".join(str(r) for r in reasons))
+        return out
+    if isinstance(evidence, list):
+        return [s for item in evidence for s in evidence_sentences(item)]
+    return [str(evidence)]
 
 
 def _choice(values: list[str]) -> Any:

@@ -22,8 +22,10 @@ from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
 from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.review import ReviewError, decide, draft_for_show
-from alphatree_ingest.review_form import apply_edits, context, edits, form_fields
+from alphatree_ingest.review import ReviewError, draft_for_show
+from alphatree_ingest.review_app import review_url, running_url
+from alphatree_ingest.review_edit import submit
+from alphatree_ingest.review_form import context, form_fields, form_help
 from alphatree_ingest.stages import reading_at_approval
 
 WAIT_SECONDS = 30 * 24 * 3600
@@ -32,13 +34,20 @@ MAX_ROUNDS = 20
 """A refused approval suspends again for a corrected decision, up to this many times."""
 
 
-def _form(entry: Any, snapshot: Any, description: str) -> type[RunInput]:
+def _form(entry: Any, snapshot: Any, description: str, problems: list[str], refused: str) -> type[RunInput]:
     """The form for this draft: its reviewable fields, prefilled, then the decision (the command line
     resumes a run with `decision`, `reason` and `decided_by` alone), with the paper as description."""
     fields = form_fields(entry, snapshot)
-    model = pydantic.create_model("ReviewForm", __base__=RunInput, **fields)  # type: ignore[call-overload]
+    help_ = form_help(entry, snapshot, problems, refused)
+    described = {
+        name: (kind, pydantic.Field(default=value, description=help_.get(name)))
+        for name, (kind, value) in fields.items()
+    }
+    model = pydantic.create_model("ReviewForm", __base__=RunInput, **described)  # type: ignore[call-overload]
 
-    return model.with_initial_data(description=description, **{k: v[1] for k, v in fields.items()})
+    # the defaults are set above: with_initial_data given values would rebuild the fields without
+    # their help text
+    return model.with_initial_data(description=description)
 
 
 @flow(name="review", flow_run_name="review {arxiv_id} {title}")
@@ -51,6 +60,7 @@ def review(arxiv_id: str, title: str = "") -> Any:
     catalog = Catalog(settings.catalog_dir)
     kept = Glossary.load(settings.translations_dir / "glossary.yaml").kept
     slug = re.sub(r"[^a-z0-9]+", "-", arxiv_id.lower())  # Prefect keys: lowercase, digits, dashes
+    refused = ""
     for round_ in range(1, MAX_ROUNDS + 1):
         path = catalog.draft_path(arxiv_id)
         if not path.exists():
@@ -59,36 +69,41 @@ def review(arxiv_id: str, title: str = "") -> Any:
             return message
 
         entry, problems = draft_for_show(catalog, arxiv_id, kept)
-        text = context(entry, problems, str(path.relative_to(settings.home)))
+        app = running_url(settings)
+        text = context(
+            entry,
+            problems,
+            str(path.relative_to(settings.home)),
+            refused=refused,
+            review_url=review_url(app, arxiv_id) if app else None,
+        )
         create_markdown_artifact(key=f"review-{slug}", markdown=text, description=f"Review of {arxiv_id}")
-        form = _form(entry, catalog.load(), text)
+        form = _form(entry, catalog.load(), text, problems, refused)
         answer = suspend_flow_run(wait_for_input=form, timeout=WAIT_SECONDS, key=f"decision-{slug}-{round_}")
         data = answer.model_dump()
         who = data.get("decided_by") or "the Prefect UI"
         if not path.exists():
             log.info("%s was decided by %s: %s", arxiv_id, who, data.get("decision"))
             return f"{arxiv_id}: {data.get('decision')} by {who}"
-        changed = edits(entry, data)
-        if changed:
-            with catalog.paper_lock(arxiv_id):  # a refresh of this paper never interleaves with it
-                catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
-            log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
         try:
-            outcome = decide(
+            outcome, changed = submit(
                 catalog,
                 arxiv_id,
-                data["decision"],
+                data,
                 reviewer=data.get("decided_by") or settings.reviewer,
-                reason=data.get("reason") or "rejected in the Prefect UI",
                 memory=TranslationMemory(settings.translations_dir / "memory.jsonl"),
                 kept=kept,
                 prompts_dir=settings.prompts_dir,
+                default_reason="rejected in the Prefect UI",
             )
         except ReviewError as err:
+            refused = f"{err}: {'; '.join(err.problems)}" if err.problems else str(err)
             log.warning(
                 "not approved yet (%s): %s; asking again with a fresh form", err, "; ".join(err.problems)
             )
             continue
+        if changed:
+            log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
         log.info("%s by %s (%d sentence(s) learned)", outcome.message, who, outcome.learned)
         if outcome.decision == "approve":
             return f"{outcome.message}; {reading_page(outcome.path)}"

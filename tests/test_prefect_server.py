@@ -193,11 +193,18 @@ def test_nightly_deployment_runs_on_a_real_server(
             "a second form",
         )
         assert (home / "catalog" / "drafts" / "2611.00602.yaml").exists()
+        # the form offers the figures by caption, as the UI shows them (issue 28); the file is stored
+        from alphatree_ingest.catalog import parse_entry
+        from alphatree_ingest.review_form import diagram_labels
+
+        labels = diagram_labels(parse_entry(home / "catalog" / "drafts" / "2611.00602.yaml"))
+        diagram = next(label for label, file in labels.items() if file == "figures/2611.00602/fig-1.png")
+        assert not diagram.startswith("figures/")
         answer = {
             "decision": "approve",
             "title_zh": "FormGAN：在表单中审阅",
             "abstract_zh": "我们提出 FormGAN。它在我们尝试过的每个基准上都比早先的模型训练得更快。",
-            "diagram": "figures/2611.00602/fig-1.png",
+            "diagram": diagram,
             "parents": ["gan"],
             "code_url": "https://github.com/lab/formgan",
             "code_framework": "pytorch",
@@ -208,7 +215,7 @@ def test_nightly_deployment_runs_on_a_real_server(
         _wait(lambda: "reading page [1/" in _run_logs(api, run_id), 60, "the reading page's progress")
         assert "## Abstract" in (home / "catalog" / "reading" / "formgan.md").read_text()
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "formgan.yaml").read_text())
-        assert entry["title_zh"] == answer["title_zh"] and entry["diagram"] == answer["diagram"]
+        assert entry["title_zh"] == answer["title_zh"] and entry["diagram"] == "figures/2611.00602/fig-1.png"
         assert entry["code"][0]["url"] == "https://github.com/lab/formgan" and entry["parents"] == ["gan"]
         human = [
             json.loads(line) for line in (home / "translations" / "memory.jsonl").read_text().splitlines()

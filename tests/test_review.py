@@ -199,7 +199,71 @@ def test_a_submitted_form_edits_the_draft_as_a_reviewer_would(home: Path) -> Non
     assert "# 审稿人：先看看\nparents:" in new and data["provenance"] == yaml.safe_load(text)["provenance"]
     assert new.split("\nprovenance:")[1] == text.split("\nprovenance:")[1]
     page = context(entry, ["no code link with framework: pytorch"], "catalog/drafts/2611.02003.yaml")
-    assert "https://arxiv.org/abs/2611.02003" in page and "| English | 中文 |" in page and "code_url" in page
+    assert "https://arxiv.org/abs/2611.02003" in page and "code_url" in page
+    # English and Chinese one after the other (a two-column table is 9,410 px wide on a phone)
+    assert f"**English:** {entry.abstract}" in page and "**中文:**" in page and "| English |" not in page
+
+
+def test_the_prefect_form_reads_as_a_reviewer_needs(home: Path) -> None:
+    """Issue 28: the checks and why the last approval was refused at the top, the English as help
+    text of each Chinese field, evidence in sentences, captions instead of file names."""
+    from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.review_form import context, diagram_labels, edits, form_fields, form_help
+
+    path = _draft(home, "2611.02005")
+    data = yaml.safe_load(path.read_text())
+    data["figures"] = [
+        {
+            "file": "figures/2611.02005/fig-1.png",
+            "caption": "Figure 1: Overview of PixelGAN.",
+            "kind": "architecture",
+        }
+    ]
+    data["provenance"]["suggestions"]["parents"] = {
+        "evidence": {"gan": ["cited 3 times", "named in the abstract"]}
+    }
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    catalog = Catalog(home / "catalog")
+    snapshot = catalog.load()
+    entry = snapshot.drafts[0].entry
+    page = context(
+        entry,
+        ["title_zh is not translated into Chinese"],
+        "catalog/drafts/2611.02005.yaml",
+        refused="2611.02005 cannot be approved: title_zh is not translated into Chinese",
+        review_url="http://127.0.0.1:8765/review/2611.02005",
+    )
+    assert (
+        page.index("**Last approval refused:**")
+        < page.index("Checks that still fail")
+        < page.index("English")
+    )
+    assert (
+        "[Review this draft in the review app (figures shown)](http://127.0.0.1:8765/review/2611.02005)"
+        in page
+    )
+    assert "gan: cited 3 times; named in the abstract" in page and "{'" not in page and "['" not in page
+    assert "- Figure 1: Overview of PixelGAN. (architecture)" in page
+    help_ = form_help(entry, snapshot)
+    assert (
+        help_["title_zh"] == f"English: {entry.title}"
+        and help_["abstract_zh"] == f"English: {entry.abstract}"
+    )
+    help_ = form_help(entry, snapshot, ["title_zh is not translated into Chinese"], "it cannot be approved")
+    assert help_["title_zh"] == (
+        "Last approval refused: it cannot be approved — Checks that still fail: title_zh is not translated "
+        f"into Chinese. — English: {entry.title}"
+    )
+    assert "gan: cited 3 times; named in the abstract" in help_["parents"]
+    fields = form_fields(entry, snapshot)
+    label = "Figure 1: Overview of PixelGAN. (fig-1.png)"
+    assert diagram_labels(entry) == {label: "figures/2611.02005/fig-1.png"}
+    assert label in str(fields["diagram"][0]) and "figures/" not in str(fields["diagram"][0])
+    answer = {k: v[1] for k, v in fields.items()} | {"diagram": label}
+    assert edits(entry, answer)["diagram"] == "figures/2611.02005/fig-1.png"
+    assert "code" in fields
+    no_code = entry.model_copy(update={"code": []})
+    assert "code" not in form_fields(no_code, snapshot)  # no "(another URL, below)" as if a repository
 
 
 def test_review_list_names_each_failing_check(home: Path) -> None:

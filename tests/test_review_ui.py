@@ -76,6 +76,11 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = cli_env(home, None, tiny_model, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api)
+    # `alphatree review serve` runs for this tree (its state file, naming a live process): the run's
+    # artifact links to its page of the draft
+    (home / "cache").mkdir()
+    app = {"url": "http://127.0.0.1:8765", "pid": os.getpid()}
+    (home / "cache" / "review-app.json").write_text(json.dumps(app))
     procs = Processes(home, env, tmp_path / "logs")
     procs.spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
@@ -102,6 +107,12 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
         )
         run = _review_run(api)
         assert run is not None and run["name"] == "review 2611.03001 UIGAN"
+        found = requests.post(
+            f"{api}/artifacts/filter",
+            json={"artifacts": {"key": {"any_": ["review-2611-03001"]}}},
+            timeout=5,
+        ).json()
+        assert "(http://127.0.0.1:8765/review/2611.03001)" in found[0]["data"]
 
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
@@ -111,14 +122,20 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
             page.get_by_role("button", name="Resume").first.click()  # click 1
 
             form = page.locator(".p-modal")
-            form.get_by_text("Checks that still fail").wait_for()
+            form.get_by_role("heading", name="Checks that still fail").wait_for()
             assert "title_zh is not translated into Chinese" in form.inner_text()
+            # shown where the curator looks, in both UIs: above the first field, and the English as
+            # the help text of each Chinese field
+            title_help = _field(form, "Title Zh").inner_text()
+            assert "Checks that still fail: title_zh is not translated into Chinese" in title_help
+            assert "English: UIGAN: Reviewed in the Browser" in title_help
+            assert "English: We propose UIGAN." in _field(form, "Abstract Zh").inner_text()
             page.screenshot(path=str(shots / "review-form.png"))
 
             _field(form, "Title Zh").locator("textarea, input").first.fill(
                 "UIGAN：在浏览器中审阅"
             )  # click 2 + typing
-            _choose(page, form, "Diagram", "figures/2611.03001/fig-1.png")  # clicks 3, 4
+            _choose(page, form, "Diagram", "Figure 1: Overview of UIGAN. (fig-1.png)")  # clicks 3, 4
             _field(form, "Code Url").locator("textarea, input").first.fill(
                 "https://github.com/lab/uigan"
             )  # click 5

@@ -1,0 +1,48 @@
+"""A submitted review form, applied to the draft and decided: the one path of the Prefect review flow
+and of `alphatree review serve`. The edits are written into the draft as a reviewer editing the YAML
+would, then `decide()` runs the gate; a refused approval keeps the edits in the draft."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .catalog import Catalog
+from .memory import TranslationMemory
+from .review import Decision, ReviewError, decide, find_draft
+from .review_form import apply_edits, edits
+
+
+def submit(
+    catalog: Catalog,
+    arxiv_id: str,
+    answer: dict[str, Any],
+    *,
+    reviewer: str,
+    memory: TranslationMemory | None = None,
+    kept: frozenset[str] = frozenset(),
+    default_reason: str = "",
+    prompts_dir: Path | None = None,
+) -> tuple[Decision, list[str]]:
+    """Write the form's edits into the draft, then approve or reject it through `decide()`. Returns the
+    decision and the names of the fields changed. Raises ReviewError (with every failing check) when
+    the approval is refused: the edits stay in the draft, nothing is lost."""
+    decision = answer.get("decision")
+    if decision not in ("approve", "reject"):
+        raise ReviewError("the decision must be approve or reject")
+    path, entry = find_draft(catalog, catalog.load(), arxiv_id)
+    changed = edits(entry, answer)
+    if changed:
+        with catalog.paper_lock(arxiv_id):  # a refresh of this paper never interleaves with the edits
+            catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
+    outcome = decide(
+        catalog,
+        arxiv_id,
+        decision,
+        reviewer=reviewer,
+        reason=str(answer.get("reason") or "").strip() or default_reason,
+        memory=memory,
+        kept=kept,
+        prompts_dir=prompts_dir,
+    )
+    return outcome, list(changed)
