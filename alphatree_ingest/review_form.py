@@ -18,6 +18,8 @@ REVIEWABLE = ("title_zh", "abstract_zh", "topic", "level", "parents", "diagram",
 OTHER = "(another URL, below)"
 
 HOW_TO_FIX = {
+    "a field of the entry's own": "leave the entry's own fields as they are; edit the tree file instead",
+    "nothing to add": "reject the enrichment: the entry already has what it offers",
     "title_zh": "correct the Chinese title in the form (or in the YAML)",
     "abstract_zh": "correct the Chinese abstract: every sentence translated, names and formulas kept",
     "topic": "pick a topic that exists in catalog/topics.yaml",
@@ -131,6 +133,7 @@ def context(entry: CatalogEntry, problems: list[str], draft_path: str) -> str:
         f"**{md_inline(entry.title)}**  ",
         f"{md_inline(authors)} · [{link}]({link}) · draft: `{draft_path}`",
         "",
+        *_enrichment_note(entry),
         "| English | 中文 |",
         "|---|---|",
         f"| {_cell(entry.title)} | {_cell(entry.title_zh)} |",
@@ -153,6 +156,20 @@ def context(entry: CatalogEntry, problems: list[str], draft_path: str) -> str:
     else:
         lines += ["", "## Ready to approve"]
     return "\n".join(lines)
+
+
+def _enrichment_note(entry: CatalogEntry) -> list[str]:
+    """For an enrichment draft: which tree entry it enriches and what approval adds to it."""
+    found = entry.provenance.get("enriches") or {}
+    if not found:
+        return []
+    adds = ", ".join(found.get("adds") or []) or "nothing"
+    return [
+        f"**Enrichment of the tree entry `{md_inline(str(found.get('entry')))}`** "
+        f"(`{md_inline(str(found.get('file')))}`): approval adds only {adds}; the entry's own fields "
+        "(title_zh, parents, topic, level, ...) stay as they are.",
+        "",
+    ]
 
 
 def _cell(text: str) -> str:

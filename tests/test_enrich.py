@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alphatree_ingest.enrich import CURATED
+from alphatree_ingest.enrich import CURATED, lacks, merge
+from alphatree_ingest.models import CatalogEntry
 from tests.conftest import cli_env, run_cli
 from tests.support import ArxivServer, FeedEntry, make_paper_pdf
 
@@ -210,3 +211,142 @@ def test_unreachable_arxiv_stops_enrich_in_one_sentence(home: Path, tiny_model: 
     assert len(errors) == 1 and "cannot reach 127.0.0.1:9" in errors[0].lower(), result.stderr
     assert "Traceback" not in result.stderr
     assert not list((home / "catalog" / "drafts").glob("*.yaml"))
+
+
+# --- the pure parts: what an entry lacks, the merge, the gate ------------------------------------
+
+
+def _seed(**changes: object) -> CatalogEntry:
+    data = {
+        "id": "dpn",
+        "name": "DPN",
+        "arxiv": "1707.01629",
+        "title": "Dual Path Networks",
+        "title_zh": "双路径网络",
+        "year": 2017,
+        "venue": "NIPS 2017",
+        "topic": "classification",
+        "parents": ["resnext", "densenet"],
+        "summary_zh": "双路径。",
+        "notes": "two paths",
+        "metrics": {"top1_error": 18.5},
+        "code": [{"url": "https://github.com/cypw/DPNs", "framework": "mxnet"}],
+        "status": "approved",
+        "provenance": {"source": "seed", "reviewed_by": "seed"},
+    }
+    data.update(changes)
+    return CatalogEntry.model_validate(data)
+
+
+def _offer(base: CatalogEntry | None = None, **changes: object) -> CatalogEntry:
+    data = (base or _seed()).model_dump()
+    data.update(
+        title_zh="双通道网络（机器）",
+        parents=["resnet"],
+        version=4,
+        abstract=DPN_ABSTRACT,
+        abstract_zh=DPN_ZH,
+        figures=[
+            {"file": "figures/1707.01629/fig1.png", "caption": "Figure 1: Overview", "kind": "architecture"},
+            {"file": "figures/1707.01629/fig2.png", "caption": "Figure 2: Curves", "kind": "plot"},
+        ],
+        diagram="figures/1707.01629/fig1.png",
+        code=[
+            {"url": "https://github.com/cypw/DPNs", "framework": "mxnet"},
+            {"url": "https://github.com/example/dpn", "framework": "pytorch"},
+        ],
+        status="draft",
+        provenance={"enriches": {"entry": "dpn", "file": "tree/classification/dpn.yaml"}},
+    )
+    data.update(changes)
+    return CatalogEntry.model_validate(data)
+
+
+def test_merge_takes_only_what_the_entry_lacks_and_keeps_every_curated_field() -> None:
+    entry = _seed()
+    assert lacks(entry) == ["diagram", "figures", "abstract_zh", "code"]
+    merged, added = merge(entry, _offer())
+    assert added == ["diagram", "figures", "abstract", "abstract_zh", "code"]
+    for field in CURATED:
+        assert getattr(merged, field) == getattr(entry, field), field
+    assert merged.provenance == entry.provenance and merged.status == "approved"
+    assert [c.url for c in merged.code] == ["https://github.com/cypw/DPNs", "https://github.com/example/dpn"]
+    assert merged.version == 4 and lacks(merged) == []
+
+    # what the entry has stays its own: its Chinese abstract, its figures (the diagram's figure joins
+    # them), its PyTorch link
+    own = _seed(
+        abstract_zh="已有的摘要。",
+        figures=[{"file": "figures/dpn/own.png"}],
+        code=[{"url": "https://github.com/own/dpn", "framework": "pytorch"}],
+    )
+    merged, added = merge(own, _offer())
+    assert added == ["diagram", "figures", "abstract"]
+    assert merged.abstract_zh == "已有的摘要。" and [c.url for c in merged.code] == [
+        "https://github.com/own/dpn"
+    ]
+    assert [f.file for f in merged.figures] == ["figures/dpn/own.png", "figures/1707.01629/fig1.png"]
+    assert merge(merged, _offer())[1] == []
+
+
+def test_the_gate_of_an_enrichment_checks_what_it_adds_and_refuses_curated_edits(home: Path) -> None:
+    from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.review import gate
+
+    snapshot = Catalog(home / "catalog").load()
+    dpn = next(s.entry for s in snapshot.tree if s.entry.id == "dpn")
+    curated = {"title_zh": dpn.title_zh, "parents": dpn.parents}
+    assert gate(_offer(dpn, **curated), snapshot) == []
+    problems = gate(_offer(dpn), snapshot)  # the offer changes title_zh and parents
+    assert [p.split(",")[0] for p in problems] == [
+        "enrichment changes title_zh",
+        "enrichment changes parents",
+    ]
+    problems = gate(_offer(dpn, **curated, code=[], abstract_zh="We present DPN."), snapshot)
+    assert "no code link with framework: pytorch" in problems
+    assert any(p.startswith("abstract_zh") for p in problems), problems
+    gone = _offer(dpn, **curated, provenance={"enriches": {"entry": "no-such-entry"}})
+    assert gate(gone, snapshot) == [
+        "the entry 'no-such-entry' this enriches is not in the tree with arXiv 1707.01629"
+    ]
+
+
+def test_a_rejected_enrichment_is_no_negative_example_for_relevance(home: Path) -> None:
+    import datetime as dt
+
+    from alphatree_ingest import planning
+    from alphatree_ingest.catalog import Catalog, entry_to_yaml
+    from alphatree_ingest.models import Paper, TopicState
+
+    catalog = Catalog(home / "catalog")
+    paper = Paper(
+        arxiv_id="2611.00009",
+        title="Dual Path Networks Revisited",
+        authors=["A"],
+        abstract="Dual path networks share and explore features for image classification.",
+        published=dt.datetime(2026, 11, 1, tzinfo=dt.UTC),
+        pdf_url="https://arxiv.org/pdf/2611.00009v1",
+    )
+
+    def score() -> float:
+        found = planning.plan(catalog.load(), [paper], TopicState(), topic="classification", min_relevance=0)
+        return found.relevance[paper.arxiv_id][0]
+
+    before = score()
+    rejected = _offer(status="rejected")
+    (home / "catalog" / "rejected").mkdir()
+    (home / "catalog" / "rejected" / "1707.01629.yaml").write_text(entry_to_yaml(rejected))
+    assert score() == before
+
+
+def test_the_review_form_says_what_an_enrichment_adds_and_how_to_fix_a_curated_edit() -> None:
+    from alphatree_ingest.review_form import context, hint
+
+    problem = "enrichment changes title_zh, a field of the entry's own: put it back as in tree/x.yaml"
+    text = context(
+        _offer(provenance={"enriches": {"entry": "dpn", "file": "tree/x.yaml", "adds": ["code"]}}),
+        [problem],
+        "catalog/drafts/1707.01629.yaml",
+    )
+    assert "**Enrichment of the tree entry `dpn`** (`tree/x.yaml`): approval adds only code" in text
+    assert hint(problem).startswith("leave the entry's own fields as they are")
