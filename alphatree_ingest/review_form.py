@@ -66,6 +66,8 @@ def edits(entry: CatalogEntry, answer: dict[str, Any]) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     for field in ("title_zh", "abstract_zh", "topic", "level"):
         value = answer.get(field)
+        if field == "level" and entry.level is None and value == "advanced":
+            continue  # the form's first choice for an entry without a level (a seed entry), not an edit
         if isinstance(value, str) and value.strip() and value != getattr(entry, field):
             changed[field] = value.strip()
     parents = answer.get("parents")

@@ -350,3 +350,21 @@ def test_the_review_form_says_what_an_enrichment_adds_and_how_to_fix_a_curated_e
     )
     assert "**Enrichment of the tree entry `dpn`** (`tree/x.yaml`): approval adds only code" in text
     assert hint(problem).startswith("leave the entry's own fields as they are")
+
+
+def test_an_untouched_review_form_changes_no_field_of_a_seed_entry_without_level(home: Path) -> None:
+    """Seed entries have no `level`; the form offers `advanced` first. Submitted untouched, the form of
+    their enrichment must not write a level into the draft (the gate would refuse it as a curated edit,
+    round after round)."""
+    from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.review import gate
+    from alphatree_ingest.review_form import edits, form_fields
+
+    snapshot = Catalog(home / "catalog").load()
+    dpn = next(s.entry for s in snapshot.tree if s.entry.id == "dpn")
+    assert dpn.level is None
+    draft = _offer(dpn, title_zh=dpn.title_zh, parents=dpn.parents)
+    answer = {name: value for name, (_, value) in form_fields(draft, snapshot).items()}
+    changed = edits(draft, answer)
+    assert "level" not in changed
+    assert gate(CatalogEntry.model_validate({**draft.model_dump(), **changed}), snapshot) == []
