@@ -124,6 +124,7 @@ def run_enrich(settings: Settings, names: list[str], topic: str | None, say: Say
     if todo:
         settings.check_arxiv_politeness()
         catalog.check_writable()
+        say(f"Loading translation model {settings.mt_model} ...")
         stages.get_translator(settings)  # fails in one sentence, before any paper
         wanted = [
             f"{s.entry.arxiv}v{s.entry.version}" if s.entry.version else str(s.entry.arxiv) for s in todo
@@ -158,6 +159,7 @@ def run_add(settings: Settings, values: list[str], topic: str, say: Say, out: Sa
     report.looked_at = len(ids)
     settings.check_arxiv_politeness()
     catalog.check_writable()
+    say(f"Loading translation model {settings.mt_model} ...")
     stages.get_translator(settings)
     found = _lookup(settings, ids, say)
     asked = {re.sub(r"v\d+$", "", i) for i in ids}
