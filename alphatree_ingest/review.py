@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Literal
 
 from . import enrich
-from .catalog import Catalog, CatalogSnapshot
+from .catalog import Catalog, CatalogSnapshot, stem_to_arxiv
 from .memory import TranslationMemory
 from .models import CatalogEntry, Flag
 from .text import split_sentences, translation_problems
@@ -139,10 +139,23 @@ def queue(
         )
         for s in snapshot.drafts
     ]
-    broken = [k for k in snapshot.known.values() if k.where == "draft" and k.broken]
-    items += [QueueItem(k.path.stem, None, k.path, _age(k.modified, now), [k.broken or ""]) for k in broken]
+    items += [
+        QueueItem(path.stem, None, path, _age(path.stat().st_mtime, now), [reason])
+        for path, reason in _broken_drafts(snapshot)
+    ]
     items.sort(key=lambda item: (-item.relevance, -item.age_days, item.arxiv))
     return items
+
+
+def _broken_drafts(snapshot: CatalogSnapshot) -> list[tuple[Path, str]]:
+    """Drafts named after a paper that do not parse, with the reason: from the snapshot's problems, so
+    that a broken enrichment draft is listed too (its arXiv id is known as its tree entry's)."""
+    drafts = snapshot.root / "drafts"
+    return [
+        (Path(p.path), p.reason)
+        for p in snapshot.problems
+        if Path(p.path).parent == drafts and stem_to_arxiv(Path(p.path).stem) and Path(p.path).exists()
+    ]
 
 
 def _age(modified: float, now: dt.datetime) -> int:
@@ -174,9 +187,9 @@ def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tu
     stored = next((s for s in snapshot.drafts if s.path == path), None)
     if stored is not None:
         return path, stored.entry
-    known = snapshot.known.get(arxiv_id)
-    if known is not None and known.where == "draft" and known.broken:
-        raise ReviewError("the draft does not validate; fix it or delete the file", [known.broken])
+    broken = next((reason for where, reason in _broken_drafts(snapshot) if where == path), None)
+    if broken is not None:
+        raise ReviewError("the draft does not validate; fix it or delete the file", [broken])
     raise ReviewError(f"there is no draft for {arxiv_id} (see `alphatree review list`)")
 
 

@@ -368,3 +368,19 @@ def test_an_untouched_review_form_changes_no_field_of_a_seed_entry_without_level
     changed = edits(draft, answer)
     assert "level" not in changed
     assert gate(CatalogEntry.model_validate({**draft.model_dump(), **changed}), snapshot) == []
+
+
+def test_a_broken_enrichment_draft_is_listed_and_named_not_hidden_by_its_tree_entry(home: Path) -> None:
+    """A reviewer's half-edited enrichment draft (not YAML) shares its arXiv id with a tree entry: the
+    queue still lists it with the reason, and approving it says it does not validate."""
+    from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.review import ReviewError, decide, queue
+
+    catalog = Catalog(home / "catalog")
+    catalog.drafts_dir.mkdir()
+    (catalog.drafts_dir / "1707.01629.yaml").write_text("id: dpn\nname: [unclosed\n")
+    items = queue(catalog, catalog.load())
+    assert [(i.arxiv, i.entry) for i in items] == [("1707.01629", None)]
+    assert "not valid YAML" in items[0].problems[0]
+    with pytest.raises(ReviewError, match="does not validate"):
+        decide(catalog, "1707.01629", "approve", reviewer="r")
