@@ -384,3 +384,23 @@ def test_a_broken_enrichment_draft_is_listed_and_named_not_hidden_by_its_tree_en
     assert "not valid YAML" in items[0].problems[0]
     with pytest.raises(ReviewError, match="does not validate"):
         decide(catalog, "1707.01629", "approve", reviewer="r")
+
+
+def test_a_review_run_started_after_the_decision_says_what_became_of_the_enrichment(home: Path) -> None:
+    from alphatree_ingest.catalog import Catalog, entry_to_yaml
+    from alphatree_ingest.review import decide
+    from flows.review import _decided_elsewhere
+
+    catalog = Catalog(home / "catalog")
+    dpn = next(s.entry for s in catalog.load().tree if s.entry.id == "dpn")
+    offer = _offer(dpn, title_zh=dpn.title_zh, parents=dpn.parents)
+    catalog.drafts_dir.mkdir()
+    (catalog.drafts_dir / "1707.01629.yaml").write_text(entry_to_yaml(offer))
+    decide(catalog, "1707.01629", "reject", reviewer="ada", reason="blurry figures")
+    assert _decided_elsewhere(catalog, "1707.01629").startswith("1707.01629 was rejected (decided by ada")
+
+    nin = next(s.entry for s in catalog.load().tree if s.entry.id == "nin")
+    offer = _offer(nin, title_zh=nin.title_zh, parents=nin.parents, provenance={"enriches": {"entry": "nin"}})
+    (catalog.drafts_dir / "1312.4400.yaml").write_text(entry_to_yaml(offer))
+    decide(catalog, "1312.4400", "approve", reviewer="alan")
+    assert _decided_elsewhere(catalog, "1312.4400").startswith("1312.4400 was approved (decided by alan")
