@@ -442,6 +442,37 @@ class ArxivSource:
         found.truncated = total is not None and total > MAX_QUERY_RESULTS  # arXiv serves no more
         return found
 
+    def lookup(self, ids: list[str], *, chunk: int = 50) -> Discovery:
+        """Papers by arXiv id (`1512.03385` for the latest version, `1512.03385v2` for that one), whatever
+        their date, through the API's `id_list`: one request per `chunk` ids, through the limiter. Ids
+        arXiv does not know are missing from `papers` (its feed leaves them out, or sends an entry
+        without an id, refused). Raises ArxivUnavailable, TransientError or DiscoveryError."""
+        import arxiv
+        from arxiv import _feed
+
+        found = Discovery()
+        for at in range(0, len(ids), chunk):
+            part = ids[at : at + chunk]
+            client = arxiv.Client(page_size=len(part))
+            client.query_url_format = self.settings.arxiv_api.rstrip("?") + "?{}"
+            url = str(client._format_url(arxiv.Search(id_list=part, max_results=len(part)), 0, len(part)))
+            response = self.session.get(url)
+            found.requests += 1
+            if response.status_code in RETRY_STATUSES:
+                raise TransientError(f"{_host(url)} answered HTTP {response.status_code} for {url}")
+            if response.status_code != 200:
+                raise DiscoveryError(f"{_host(url)} answered HTTP {response.status_code} for {url}")
+            feed = _feed.parse(response.content)
+            if feed.malformed:
+                raise DiscoveryError(f"{_host(url)} answered malformed Atom for {url} ({feed.error})")
+            for result in feed.results:  # in arXiv's order, not the order asked: matched by id below
+                paper, problem = to_paper(result)
+                if paper is None:
+                    found.refused.append((str(getattr(result, "entry_id", "?"))[:200], problem))
+                elif paper.arxiv_id not in {p.arxiv_id for p in found.papers}:
+                    found.papers.append(paper)
+        return found
+
     def fetch_pdf(self, paper: Paper) -> Path:
         """The paper's PDF, from the cache or downloaded and validated. Raises PdfError."""
         dest = cached_pdf(self.settings, paper.arxiv_id, paper.version)

@@ -537,6 +537,12 @@ class Catalog:
         of them never interleave: the second waits, then sees what the first did."""
         return PaperLock(self.root / "locks" / f"{safe_filename(arxiv_id)}.lock")
 
+    def merge_enrichment(self, draft: Path, entry_path: Path, entry: CatalogEntry) -> None:
+        """Save an enriched tree entry in its own file, then remove the enrichment draft: after a crash
+        the entry is enriched or not, and a draft left over adds nothing (the gate says so)."""
+        self.save_entry(entry_path, entry)
+        draft.unlink(missing_ok=True)
+
     def flag(self, flag: Flag) -> None:
         atomic_write(self.flag_path(flag.arxiv), dump_yaml(flag.model_dump(mode="json")))
 

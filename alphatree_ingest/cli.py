@@ -22,6 +22,8 @@ EPILOG = {
     "demo": "example: alphatree demo   or   alphatree demo --out /tmp/my-demo",
     "read": "example: alphatree read resnet   (then alphatree publish: site/read/resnet.md)",
     "model": "example: alphatree model pull --to models/opus-mt-en-zh; alphatree model check",
+    "enrich": "example: alphatree enrich --topic classification   or   alphatree enrich resnet vgg",
+    "add": "example: alphatree add 1506.01497 1612.03144 --topic detection",
 }
 
 
@@ -304,6 +306,8 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
     )
     verb = "Approved" if action == "approve" else "Rejected"
     print(f"{verb} {arxiv_id}: {done.path}")
+    if done.enriched:
+        print(f"Enriched the entry in its own file with: {', '.join(done.enriched)}; its own fields kept.")
     if done.learned:
         print(f"The translation memory learned {done.learned} reviewed sentence(s).")
     resumed = resume_waiting_review(settings, arxiv_id, action, reason)
@@ -320,7 +324,12 @@ def _show(catalog: Any, arxiv_id: str, kept: frozenset[str]) -> None:
     from .review import draft_for_show
 
     entry, problems = draft_for_show(catalog, arxiv_id, kept)
-
+    enriches = entry.provenance.get("enriches") or {}
+    if enriches:
+        print(
+            f"ENRICHMENT of tree entry {enriches.get('entry')} ({enriches.get('file')}): approval adds "
+            f"only {', '.join(enriches.get('adds') or []) or 'nothing'}; the entry's own fields stay.\n"
+        )
     print(f"{entry.name}  (arXiv {entry.arxiv}v{entry.version}, {entry.year})  id: {entry.id}")
     print(f"  EN  {entry.title}\n  ZH  {entry.title_zh}\n")
     print(f"  EN  {entry.abstract}\n\n  ZH  {entry.abstract_zh}\n")
@@ -334,6 +343,45 @@ def _show(catalog: Any, arxiv_id: str, kept: frozenset[str]) -> None:
             f"{'official' if code.official else 'unofficial'})"
         )
     print("gate: ready to approve" if not problems else "gate: " + "; ".join(problems))
+
+
+def cmd_enrich(args: argparse.Namespace) -> int:
+    """An enrichment draft for each tree entry that lacks a diagram, figures, Chinese abstract or code."""
+    from .curate import run_enrich
+
+    settings = _settings()
+    _tree(settings)
+    return _curated(lambda say, out: run_enrich(settings, args.entries, args.topic, say, out))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Drafts of known papers by arXiv id, whatever their date (the classics of a topic)."""
+    from .curate import run_add
+
+    settings = _settings()
+    _tree(settings)
+    return _curated(lambda say, out: run_add(settings, args.ids, args.topic, say, out))
+
+
+def _curated(run: Any) -> int:
+    """Run enrich or add with progress on stderr, a line per paper and the summary on stdout; one
+    sentence for a fault of the whole run. Exit 1 when a paper failed."""
+    from .curate import CurateError
+
+    def say(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    def out(line: str) -> None:
+        print(line, flush=True)
+
+    try:
+        report = run(say, out)
+    except CurateError as err:
+        raise CliError(str(err), code=err.code) from None
+    print(f"\n{report.summary()[:1].upper()}{report.summary()[1:]}")
+    if report.drafted:
+        print("Next: `alphatree review list`, then review show / approve / reject each draft.")
+    return 1 if report.failed else 0
 
 
 def cmd_memory(args: argparse.Namespace) -> int:
@@ -753,6 +801,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not make the Chinese reading page after an approval (`alphatree read ID` makes it later)",
     )
     p.set_defaults(func=cmd_review)
+
+    p = add(
+        "enrich",
+        "Draft what tree entries lack (diagram, figures, Chinese abstract, PyTorch link) from their papers.",
+    )
+    p.add_argument("entries", nargs="*", metavar="ENTRY_ID", help="entry ids (default: every entry)")
+    p.add_argument("--topic", help="only entries of this topic and its subtopics, e.g. classification")
+    p.set_defaults(func=cmd_enrich)
+
+    p = add("add", "Draft known papers by arXiv id, whatever their date (the classics of a topic).")
+    p.add_argument("ids", nargs="+", metavar="ARXIV_ID", help="arXiv ids, e.g. 1506.01497")
+    p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. detection")
+    p.set_defaults(func=cmd_add)
 
     p = add("model", "Fetch the translation model (pull) or measure it on real scientific sentences (check).")
     p.add_argument("action", choices=["pull", "check"], help="pull: download into --to; check: measure")

@@ -161,7 +161,10 @@ class ArxivServer(_Loopback):
                     size = int(q.get("max_results", ["100"])[0])
                     if server.page_faults.get(start):
                         return self._send(200, server.page_faults[start].pop(0), {})
-                    matching = server.select(q.get("search_query", [""])[0], q.get("sortOrder", [""])[0])
+                    if q.get("id_list"):
+                        matching = server.by_id(q["id_list"][0].split(","))
+                    else:
+                        matching = server.select(q.get("search_query", [""])[0], q.get("sortOrder", [""])[0])
                     page = matching[start : start + size]
                     body = atom_feed(page, server.url, len(matching), start).encode()
                     return self._send(200, body, {"Content-Type": "application/atom+xml"})
@@ -197,6 +200,16 @@ class ArxivServer(_Loopback):
             low, high = window.groups()
             chosen = [e for e in chosen if low <= _stamp(e.updated or e.published) <= high]
         return sorted(chosen, key=lambda e: e.updated or e.published, reverse=order != "ascending")
+
+    def by_id(self, ids: list[str]) -> list[FeedEntry]:
+        """Entries named by an `id_list` (`1512.03385` for its latest version, `1512.03385v2` for that
+        one), in the order asked; unknown ids are left out, as arXiv does."""
+        found = []
+        for wanted in ids:
+            versions = [e for e in self.entries if wanted in (e.arxiv_id, f"{e.arxiv_id}v{e.version}")]
+            if versions:
+                found.append(max(versions, key=lambda e: e.version))
+        return found
 
     @property
     def api(self) -> str:

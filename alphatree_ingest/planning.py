@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .catalog import CatalogSnapshot, Known
+from .enrich import enriches
 from .harvest import MAX_ATTEMPTS
 from .models import Flag, Outcome, Paper, TopicState
 from .relevance import Scorer
@@ -92,7 +93,10 @@ def _flag(result: Plan, snapshot: CatalogSnapshot, paper: Paper, where: Known, t
 
 def _score(snapshot: CatalogSnapshot, topic: str, result: Plan, min_relevance: float | None) -> None:
     """Score the papers to draft against the topic; hold back those under the threshold."""
-    scorer = Scorer.for_topic(snapshot.topics[topic], snapshot.entries, [s.entry for s in snapshot.rejected])
+    # a rejected enrichment says its figures or Chinese were not good enough, not that its paper is
+    # off the topic: it is not a negative example
+    rejected = [s.entry for s in snapshot.rejected if not enriches(s.entry)]
+    scorer = Scorer.for_topic(snapshot.topics[topic], snapshot.entries, rejected)
     threshold = snapshot.topics[topic].min_relevance if min_relevance is None else min_relevance
     keep = []
     for paper in result.todo:

@@ -11,7 +11,8 @@ from typing import Literal
 
 import yaml
 
-from .catalog import Catalog, CatalogSnapshot
+from . import enrich
+from .catalog import Catalog, CatalogSnapshot, stem_to_arxiv
 from .memory import TranslationMemory
 from .models import CatalogEntry, Flag
 from .text import split_sentences, translation_problems
@@ -46,6 +47,9 @@ class QueueItem:
         new = (self.entry.provenance.get("new_version") if self.entry else None) or {}
         if new:
             flags.append(f"new version v{new.get('version')}")
+        enriched = enrich.enriches(self.entry) if self.entry else None
+        if enriched:
+            flags.append(f"enriches {enriched}")
         flags.append(f"{len(self.problems)} check(s) failing" if self.problems else "ready")
         return flags
 
@@ -89,8 +93,36 @@ def _link_problems(entry: CatalogEntry) -> list[str]:
 def gate(entry: CatalogEntry, snapshot: CatalogSnapshot, kept: frozenset[str] = frozenset()) -> list[str]:
     """Every reason the entry may not join the tree; empty when it may. Pure. `kept`: glossary terms
     that stay English in Chinese text."""
+    if enrich.enriches(entry):
+        return _enrichment_problems(entry, snapshot, kept)
     problems = _translation_problems(entry, kept)
     return problems + _placement_problems(entry, snapshot) + _link_problems(entry)
+
+
+def _enrichment_problems(draft: CatalogEntry, snapshot: CatalogSnapshot, kept: frozenset[str]) -> list[str]:
+    """The gate of an enrichment: the entry it enriches is in the tree, none of the entry's own fields
+    was changed in the draft, it adds something, and the entry after the merge passes the checks of
+    what is added (the Chinese abstract) and of every entry (a PyTorch link, a diagram)."""
+    stored = enrich.target(draft, snapshot)
+    if stored is None:
+        return [
+            f"the entry {enrich.enriches(draft)!r} this enriches is not in the tree with arXiv {draft.arxiv}"
+        ]
+    where = stored.path.relative_to(snapshot.root)
+    problems = [
+        f"enrichment changes {field}, a field of the entry's own: put it back as in {where} "
+        "(an enrichment only adds what the entry lacks; edit the tree file to change it)"
+        for field in enrich.curated_changes(stored.entry, draft)
+    ]
+    merged, added = enrich.merge(stored.entry, draft)
+    if not added:
+        problems.append(
+            f"nothing to add: {stored.entry.id} already has all this enrichment offers; reject it"
+        )
+    if "abstract_zh" in added:
+        names = frozenset({merged.name, *kept})
+        problems += translation_problems("abstract_zh", merged.abstract_zh, merged.abstract, names)
+    return problems + _link_problems(merged)
 
 
 def queue(
@@ -112,10 +144,23 @@ def queue(
         )
         for s in snapshot.drafts
     ]
-    broken = [k for k in snapshot.known.values() if k.where == "draft" and k.broken]
-    items += [QueueItem(k.path.stem, None, k.path, _age(k.modified, now), [k.broken or ""]) for k in broken]
+    items += [
+        QueueItem(path.stem, None, path, _age(path.stat().st_mtime, now), [reason])
+        for path, reason in _broken_drafts(snapshot)
+    ]
     items.sort(key=lambda item: (-item.relevance, -item.age_days, item.arxiv))
     return items
+
+
+def _broken_drafts(snapshot: CatalogSnapshot) -> list[tuple[Path, str]]:
+    """Drafts named after a paper that do not parse, with the reason: from the snapshot's problems, so
+    that a broken enrichment draft is listed too (its arXiv id is known as its tree entry's)."""
+    drafts = snapshot.root / "drafts"
+    return [
+        (Path(p.path), p.reason)
+        for p in snapshot.problems
+        if Path(p.path).parent == drafts and stem_to_arxiv(Path(p.path).stem) and Path(p.path).exists()
+    ]
 
 
 def _age(modified: float, now: dt.datetime) -> int:
@@ -134,6 +179,8 @@ class Decision:
     path: Path
     learned: int = 0
     message: str = ""
+    enriched: list[str] | None = None
+    """For an enrichment: the fields it added to the tree entry."""
 
 
 def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[Path, CatalogEntry]:
@@ -145,9 +192,10 @@ def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tu
     stored = next((s for s in snapshot.drafts if s.path == path), None)
     if stored is not None:
         return path, stored.entry
+    broken = next((reason for where, reason in _broken_drafts(snapshot) if where == path), None)
+    if broken is not None:
+        raise ReviewError("the draft does not validate; fix it or delete the file", [broken])
     known = snapshot.known.get(arxiv_id)
-    if known is not None and known.where == "draft" and known.broken:
-        raise ReviewError("the draft does not validate; fix it or delete the file", [known.broken])
     if known is not None and known.where in ("tree", "rejected"):
         done = "approved" if known.where == "tree" else "rejected"
         raise ReviewError(f"there is no draft for {arxiv_id}: it was {done} ({known.path})")
@@ -184,6 +232,8 @@ def decide(
         snapshot = catalog.load()
         if decision == "reject":
             return _reject(catalog, snapshot, arxiv_id, reason, reviewer, prompts_dir)
+        if any(s.entry.arxiv == arxiv_id and enrich.enriches(s.entry) for s in snapshot.drafts):
+            return _enrich(catalog, snapshot, arxiv_id, reviewer, memory, kept)
         flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
         if flag is not None:
             return _acknowledge(catalog, snapshot, flag, reviewer)
@@ -209,6 +259,29 @@ def _as_written(catalog: Catalog, path: Path, reviewed: CatalogEntry, prompts_di
         return reviewed_text(catalog.read_text(path), values, prompts_dir or packaged_prompts())
     except (ValueError, OSError, ImportError, yaml.YAMLError):
         return None
+
+
+def _enrich(
+    catalog: Catalog,
+    snapshot: CatalogSnapshot,
+    arxiv_id: str,
+    reviewer: str,
+    memory: TranslationMemory | None,
+    kept: frozenset[str],
+) -> Decision:
+    """Approve an enrichment: merge what the tree entry lacks into its own file (its id, file and
+    curated fields unchanged), note the enrichment in its provenance, and remove the draft."""
+    path, draft = find_draft(catalog, snapshot, arxiv_id)
+    problems = gate(draft, snapshot, kept)
+    stored = enrich.target(draft, snapshot)
+    if problems or stored is None:
+        raise ReviewError(f"{arxiv_id} cannot be approved", problems)
+    reviewed = _reviewed(draft, "approved", reviewer)
+    merged, added = enrich.merge(stored.entry, reviewed)
+    catalog.merge_enrichment(path, stored.path, enrich.record(merged, reviewed, added))
+    learned = learn(draft, memory) if memory is not None else 0
+    message = f"enriched {stored.entry.id} from {arxiv_id} ({', '.join(added)}): {stored.path}"
+    return Decision(arxiv_id, "approve", stored.path, learned, message, added)
 
 
 def _draft_ids(snapshot: CatalogSnapshot) -> set[str]:

@@ -18,6 +18,8 @@ REVIEWABLE = ("title_zh", "abstract_zh", "topic", "level", "parents", "diagram",
 OTHER = "(another URL, below)"
 
 HOW_TO_FIX = {
+    "a field of the entry's own": "leave the entry's own fields as they are; edit the tree file instead",
+    "nothing to add": "reject the enrichment: the entry already has what it offers",
     "title_zh": "correct the Chinese title in the form (or in the YAML)",
     "abstract_zh": "correct the Chinese abstract: every sentence translated, names and formulas kept",
     "topic": "pick a topic that exists in catalog/topics.yaml",
@@ -108,6 +110,8 @@ def edits(entry: CatalogEntry, answer: dict[str, Any]) -> dict[str, Any]:
     changed: dict[str, Any] = {}
     for field in ("title_zh", "abstract_zh", "topic", "level"):
         value = answer.get(field)
+        if field == "level" and entry.level is None and value == "advanced":
+            continue  # the form's first choice for an entry without a level (a seed entry), not an edit
         if isinstance(value, str) and value.strip() and value != getattr(entry, field):
             changed[field] = value.strip()
     parents = answer.get("parents")
@@ -209,6 +213,7 @@ def context(
         f"**{md_inline(entry.title)}**  ",
         f"{md_inline(authors)} · [{link}]({link}) · draft: `{draft_path}`",
         "",
+        *_enrichment_note(entry),
         f"**English:** {md_inline(entry.abstract)}",
         "",
         f"**中文:** {md_inline(entry.abstract_zh)}",
@@ -245,6 +250,20 @@ def evidence_sentences(evidence: Any) -> list[str]:
     if isinstance(evidence, list):
         return [s for item in evidence for s in evidence_sentences(item)]
     return [str(evidence)]
+
+
+def _enrichment_note(entry: CatalogEntry) -> list[str]:
+    """For an enrichment draft: which tree entry it enriches and what approval adds to it."""
+    found = entry.provenance.get("enriches") or {}
+    if not found:
+        return []
+    adds = ", ".join(found.get("adds") or []) or "nothing"
+    return [
+        f"**Enrichment of the tree entry `{md_inline(str(found.get('entry')))}`** "
+        f"(`{md_inline(str(found.get('file')))}`): approval adds only {adds}; the entry's own fields "
+        "(title_zh, parents, topic, level, ...) stay as they are.",
+        "",
+    ]
 
 
 def _choice(values: list[str]) -> Any:

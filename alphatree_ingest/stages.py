@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .arxiv_source import ArxivSource, Discovery, PdfError, cached_pdf
-from .catalog import Catalog, CatalogSnapshot, safe_filename
+from .catalog import Catalog, CatalogSnapshot, Stored, safe_filename
 from .config import Settings
-from .draft import build_entry, paper_links, render_draft, update_draft
+from .draft import build_entry, field_hashes, paper_links, render_draft, update_draft
 from .extract import ExtractError, extract, identity_problem
 from .implementations import Candidate, GitHub, find_implementations
 from .marian import MarianTranslator
@@ -181,6 +181,45 @@ def _decided_meanwhile(store: Catalog, paper: Paper, path: Path) -> Written:
     )
     note = f"approved while this run worked; new version v{paper.version} flagged for review"
     return Written(where.path, "flagged", note)
+
+
+def write_enrichment(
+    settings: Settings,
+    snapshot: CatalogSnapshot,
+    stored: Stored,
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    implementations: list[Candidate],
+) -> Written:
+    """Write the enrichment draft `catalog/drafts/<id>.yaml` of a tree entry: the entry as it is, with
+    what it lacks offered from its paper (figures stored under `catalog/figures/<id>/` for the
+    reviewer to see). Created exclusively; the tree is not touched until a reviewer approves."""
+    from . import enrich
+
+    store = Catalog(settings.catalog_dir)
+    path = store.draft_path(paper.arxiv_id)
+    files = _save_figures(settings, store, paper, extraction, versioned=False)
+    machine = build_entry(
+        paper,
+        extraction,
+        translation,
+        topic=stored.entry.topic,
+        tree=snapshot.entries,
+        taken_slugs=set(),
+        figure_files=files,
+        implementations=implementations,
+    )
+    entry = enrich.enrichment_entry(stored, machine, snapshot.root)
+    if not entry.provenance[enrich.ENRICHES]["adds"]:
+        return Written(path, "unchanged", "its paper offers nothing the entry lacks; no draft written")
+    entry.provenance["machine_fields"] = field_hashes(entry)
+    text = enrich.header(stored, entry, snapshot.root) + render_draft(entry, settings.prompts_dir)
+    if not store.create_draft(paper.arxiv_id, text):
+        return Written(path, "unchanged", "drafted meanwhile by another run")
+    snapshot.add_draft(path, entry)
+    adds = ", ".join(entry.provenance[enrich.ENRICHES]["adds"]) or "nothing"
+    return Written(path, "drafted", f"enriches {stored.entry.id}: adds {adds}", name=stored.entry.name)
 
 
 def _save_figures(

@@ -137,10 +137,13 @@ def _decided_elsewhere(catalog: Catalog, arxiv_id: str) -> str:
     known = catalog.load().known.get(arxiv_id)
     if known is None or known.where == "draft":
         return f"{arxiv_id} has no draft waiting"
+    path, verb = known.path, "approved" if known.where == "tree" else "rejected"
+    if known.where == "tree" and catalog.rejected_path(arxiv_id).exists():  # a rejected enrichment
+        path, verb = catalog.rejected_path(arxiv_id), "rejected"
     try:
-        entry = catalog.read_entry(known.path)
+        entry = catalog.read_entry(path)
     except Exception:  # the decision stands; its file is only being reported
-        return f"{arxiv_id} was decided elsewhere: {known.path}"
-    verb = "approved" if known.where == "tree" else "rejected"
-    who = entry.provenance.get("reviewed_by") or "someone"
-    return f"{arxiv_id} was {verb} (decided by {who}, on the command line or in another run): {known.path}"
+        return f"{arxiv_id} was decided elsewhere: {path}"
+    enriched = entry.provenance.get("enriched") if verb == "approved" else None
+    who = (enriched or {}).get("reviewed_by") or entry.provenance.get("reviewed_by") or "someone"
+    return f"{arxiv_id} was {verb} (decided by {who}, on the command line or in another run): {path}"

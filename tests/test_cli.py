@@ -69,6 +69,8 @@ def test_every_command_is_in_the_readme() -> None:
         "read",
         "model pull",
         "model check",
+        "enrich",
+        "add",
     ):
         assert f"alphatree {name}" in readme
 
