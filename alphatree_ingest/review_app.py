@@ -433,7 +433,7 @@ def create_app(
         later = ids[at + 1 :] + ids[:at]
         return f"draft {at + 1} of {len(ids)}", later[0] if later else None
 
-    def show(arxiv_id: str, refusal: Refusal | None = None) -> Response:
+    def show(arxiv_id: str, refusal: Refusal | None = None, status: int = 422) -> Response:
         found = _draft(arxiv_id)
         if isinstance(found, Response):
             return found
@@ -449,7 +449,7 @@ def create_app(
             refusal=refusal,
             notices=take_notices(),
         )
-        return page(html, 422 if refusal else 200)
+        return page(html, status if refusal else 200)
 
     async def review_page(request: Request) -> Response:
         arxiv_id = request.path_params["arxiv_id"]
@@ -464,11 +464,20 @@ def create_app(
         if len(body) > MAX_BODY:
             return PlainTextResponse("The form is too large.", status_code=413)
         fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+        origin = request.headers.get("origin")
+        if origin and (origin == "null" or urlparse(origin).netloc != request.headers.get("host")):
+            return PlainTextResponse("A form from another site is refused.", status_code=403)
         if not _same((fields.get("csrf") or [""])[-1], state.csrf):
-            return PlainTextResponse(
-                "The form's CSRF token is missing or stale: reload the page and send it again.",
-                status_code=403,
+            # nothing is done; the form comes back with what was typed in it and a fresh token (a
+            # restarted app makes every open page stale: the curator's edits are not lost)
+            kept = {k: v[-1] for k, v in fields.items() if v and k != "csrf"} | _parents(fields)
+            stale = Refusal(
+                "Nothing was saved: the form's security token is missing or stale (was the review app "
+                "restarted?). Check your edits below and send them again.",
+                [],
+                kept,
             )
+            return await run_in_threadpool(show, arxiv_id, stale, 403)
         return await run_in_threadpool(decide_page, arxiv_id, fields)
 
     def decide_page(arxiv_id: str, fields: dict[str, list[str]]) -> Response:
@@ -557,7 +566,7 @@ SECURITY_HEADERS = [
         b"frame-ancestors 'none'; base-uri 'none'",
     ),
     (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
+    (b"referrer-policy", b"same-origin"),  # no-referrer would make the browser send `Origin: null`
 ]
 
 

@@ -208,6 +208,15 @@ def test_a_form_without_its_csrf_token_changes_nothing(home: Path) -> None:
                 sent["csrf"] = csrf
             got = http.post(f"/review/{ID}", data=sent, follow_redirects=False)
             assert got.status_code == 403, csrf
+            # nothing lost: what was typed comes back, with a fresh token, to be checked and sent again
+            assert "Nothing was saved" in got.text and ">UIGAN：在浏览器中审阅</textarea>" in got.text
+            assert csrf_of(got.text) == data["csrf"]
+        # a page of another site posting here (its Origin says so) gets nothing back, not even a form
+        for origin in ("http://evil.example", "null"):  # null: a sandboxed frame, a data: URL
+            forged = http.post(f"/review/{ID}", data=data, headers={"origin": origin})
+            assert forged.status_code == 403 and "<form" not in forged.text
+        same = http.post(f"/review/{ID}", data=dict(data, csrf="x"), headers={"origin": "http://127.0.0.1"})
+        assert same.status_code == 403 and "Nothing was saved" in same.text
     assert path.read_text() == before
     assert not (home / "catalog" / "tree" / "gan" / "uigan.yaml").exists()
 
