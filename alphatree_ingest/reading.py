@@ -164,7 +164,7 @@ def render(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str
     note = f"{md_text(entry.title)} · [论文](https://arxiv.org/abs/{entry.arxiv})"
     switch = '<span class="view-switch">{}</span>\n\n'
     both = [head, note, " · ", switch.format(f"**对照** · [中文]({entry.id}.zh.md)"), legend]
-    zh = [head, note, " · ", switch.format(f"[对照]({entry.id}.md) · **中文**"), legend]
+    zh = [head, note, " · ", switch.format(f"[对照]({entry.id}.md#view-both) · **中文**"), legend]
     reviewed_abstract = bool(entry.abstract_zh.strip())
     section = ""
     abstract_done = False

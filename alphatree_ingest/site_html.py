@@ -82,7 +82,7 @@ READING_JS = """<script>
     });
     var saved = "both";
     try { saved = localStorage.getItem(key) || "both"; } catch (e) {}
-    show(saved === "zh" ? "zh" : "both");
+    show(saved === "zh" && location.hash !== "#view-both" ? "zh" : "both");
     document.querySelectorAll(".pair").forEach(function (pair) {
       pair.addEventListener("mouseover", function (event) {
         var s = event.target.closest(".s");

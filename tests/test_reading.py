@@ -70,7 +70,7 @@ def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_
     chinese_blocks = page.split('<div class="zh machine"')[1:]
     assert any(URL in block.split("</div>", 1)[0] for block in chinese_blocks)  # the URL survives, protected
     assert "A. B. Old" not in page and "References" not in page  # the reference list is not read
-    assert "](readnet.md)" in chinese and 'class="en"' not in chinese
+    assert "](readnet.md#view-both)" in chinese and 'class="en"' not in chinese
     distinct = int(first.stdout.split(" distinct")[0].split()[-1])
     assert distinct > 5 and f"; {distinct} translated by the model" in first.stdout
 

@@ -330,6 +330,11 @@ def test_reading_entry_topic_index_and_plan_fit_the_screen(
         assert abs(pair.locator(".zh").bounding_box()["width"] - pair.bounding_box()["width"]) <= 2  # type: ignore[index]
         page.reload()
         assert not page.locator(".pair .en").first.is_visible()
+        page.goto((site / "read" / "stylemixgan.zh.html").as_uri())  # the Chinese-only page's 对照 link
+        page.locator(".view-switch a", has_text="对照").click()
+        page.wait_for_load_state()
+        assert page.locator(".pair .en").first.is_visible()  # shows both, whatever was chosen before
+        page.locator(".view-switch button", has_text="中文").click()
         page.locator(".view-switch button", has_text="对照").click()
         assert page.locator(".pair .en").first.is_visible()
         # the entry page: the name once, no empty header, what to read next, its BibTeX
