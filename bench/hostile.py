@@ -120,8 +120,9 @@ def full_translations() -> Row:
     with ArxivServer() as server, _tree(server) as home:
         ids = _feed(server, 3)
         memory = home / "translations" / "memory.jsonl"
-        limit = max(memory.stat().st_size if memory.exists() else 0, 2_000_000)
-        memory.write_bytes(memory.read_bytes() + b" " * (limit - memory.stat().st_size - 1) + b"\n")
+        existing = memory.read_bytes() if memory.exists() else b""
+        limit = max(len(existing) + 2, 2_000_000)
+        memory.write_bytes(existing + b" " * (limit - len(existing) - 1) + b"\n")  # full: not a byte more
         old = resource.getrlimit(resource.RLIMIT_FSIZE)
         handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, old[1]))
