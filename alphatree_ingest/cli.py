@@ -94,6 +94,14 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .stages import get_translator
 
+    if args.json and not args.dry_run:
+        raise CliError("--json goes with --dry-run (a real run prints its summary)")
+    if args.budget is not None and args.budget < 0:
+        raise CliError("--budget must be 0 or more")
+    if args.dry_run:
+        return _dry_run(args)
+    if args.all_topics:
+        return _ingest_all(args)
     request = _request(args)
     settings = _settings()
     settings.check_arxiv_politeness()
@@ -114,6 +122,61 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
     _print_summary(state.result())
     return 0
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    """Ask arXiv (politely, one limiter), rank, print; no PDF, no Prefect, nothing written."""
+    import datetime as dt
+
+    from .arxiv_source import ArxivSource, ArxivUnavailable, DiscoveryError, TransientError
+    from .catalog import CatalogError
+    from .harvest import start_of_harvest
+    from .night import as_json, as_table, budget_of, rank_night, ranker_for
+
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    settings = _settings()
+    settings.check_arxiv_politeness()
+    catalog = _tree(settings)
+    try:
+        topics = sorted(catalog.topics()) if args.all_topics else [catalog.topic(args.topic).id]
+        snapshot = catalog.load()
+        states = {t: catalog.load_state(t) for t in topics}
+    except CatalogError as err:
+        raise CliError(str(err)) from None
+    source = ArxivSource(settings)
+    now = dt.datetime.now(dt.UTC)
+    found = {}
+    for n, topic in enumerate(topics, start=1):
+        start = start_of_harvest(states[topic], since, now)
+        print(
+            f"[{n}/{len(topics)}] asking arXiv for {topic} since {start:%Y-%m-%d %H:%M} ...", file=sys.stderr
+        )
+        try:
+            found[topic] = source.discover(
+                snapshot.topics[topic].query, since=start, max_papers=args.max_papers
+            ).papers
+        except (ArxivUnavailable, DiscoveryError, TransientError) as err:
+            raise CliError(f"arXiv could not be asked for topic {topic}: {err}", code=1) from None
+    ranker = ranker_for(catalog, snapshot, save=False)
+    budget = budget_of(catalog, args.budget) if args.all_topics or args.budget is not None else None
+    draft_at = args.min_relevance if args.min_relevance is not None else None
+    rows = rank_night(
+        snapshot,
+        ranker,
+        found,
+        states,
+        budget=budget,
+        **({"draft_at": draft_at} if draft_at is not None else {}),
+    )
+    print(as_json(rows) if args.json else as_table(rows))
+    return 0
+
+
+def _ingest_all(args: argparse.Namespace) -> int:
+    raise CliError("ingest --all-topics without --dry-run is not available yet; run each --topic", code=2)
 
 
 def _print_summary(summary: Any) -> None:
@@ -264,6 +327,8 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
     print(f"{verb} {arxiv_id}: {done.path}")
     if done.learned:
         print(f"The translation memory learned {done.learned} reviewed sentence(s).")
+    if done.taught:
+        print("Ranker updated with this decision (catalog/ranker.json).")
     resumed = resume_waiting_review(settings, arxiv_id, action, reason)
     if resumed:
         print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
@@ -592,7 +657,22 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = add("ingest", "Run the ingest flow for one topic: find, download, extract, translate, draft.")
-    p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. gan")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--topic", help="topic id from catalog/topics.yaml, e.g. gan")
+    which.add_argument(
+        "--all-topics", action="store_true", help="every topic of topics.yaml, ranked across topics"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only ask arXiv and show what the run would draft or hold back (no PDF, nothing written)",
+    )
+    p.add_argument("--json", action="store_true", help="with --dry-run: one JSON document on stdout")
+    p.add_argument(
+        "--budget",
+        type=int,
+        help="drafts a night across topics (default: budget in topics.yaml, else 3); the rest is held back",
+    )
     p.add_argument(
         "--since", help="backfill: papers changed (new or revised) on or after this date (YYYY-MM-DD)"
     )

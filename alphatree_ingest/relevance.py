@@ -441,11 +441,11 @@ class Ranker:
     weights: dict[str, float] = field(default_factory=dict)
     entries: list[CatalogEntry] = field(default_factory=list)
     """The tree, for the nearest entries shown as evidence."""
-    trained_on: dict[str, int] = field(default_factory=dict)
+    trained_on: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def train(cls, examples: Sequence[Example], entries: Sequence[CatalogEntry] = ()) -> Ranker:
-        counts = {
+        counts: dict[str, Any] = {
             "positives": sum(e.positive for e in examples),
             "negatives": sum(not e.positive for e in examples),
         }
@@ -576,6 +576,7 @@ class Ranked:
     scored: Scored
     action: str = "hold"  # "draft" | "hold"
     reason: str = ""
+    title: str = ""
 
 
 def _fit(row: Ranked) -> tuple[float, int, int]:

@@ -129,6 +129,8 @@ class Decision:
     path: Path
     learned: int = 0
     message: str = ""
+    taught: bool = False
+    """The ranker learned from the decision (its model file, catalog/ranker.json, was written)."""
 
 
 def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[Path, CatalogEntry]:
@@ -169,7 +171,7 @@ def decide(
     version and clears the flag. Raises ReviewError naming every reason it cannot."""
     snapshot = catalog.load()
     if decision == "reject":
-        return _reject(catalog, snapshot, arxiv_id, reason, reviewer)
+        return _teach(catalog, _reject(catalog, snapshot, arxiv_id, reason, reviewer))
     flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
     if flag is not None:
         return _acknowledge(catalog, snapshot, flag, reviewer)
@@ -179,7 +181,20 @@ def decide(
         raise ReviewError(f"{arxiv_id} cannot be approved", problems)
     dest = catalog.approve(path, _reviewed(entry, "approved", reviewer))
     learned = learn(entry, memory) if memory is not None else 0
-    return Decision(arxiv_id, "approve", dest, learned, f"approved {arxiv_id}: {dest}")
+    return _teach(catalog, Decision(arxiv_id, "approve", dest, learned, f"approved {arxiv_id}: {dest}"))
+
+
+def _teach(catalog: Catalog, decision: Decision) -> Decision:
+    """The ranker learns from every approval and rejection: trained again on the catalog, model file
+    written. A failure costs nothing: the file is a cache the next run rebuilds from the catalog."""
+    from .night import learn as teach
+
+    try:
+        teach(catalog)
+    except Exception:  # noqa: BLE001 (the decision stands whatever happens to the cache)
+        return decision
+    decision.taught = True
+    return decision
 
 
 def _draft_ids(snapshot: CatalogSnapshot) -> set[str]:

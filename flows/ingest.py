@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from pydantic import ValidationError
 
-from alphatree_ingest import harvest, planning, stages
+from alphatree_ingest import harvest, night, planning, stages
 from alphatree_ingest.arxiv_source import (
     ArxivUnavailable,
     Discovery,
@@ -83,7 +83,7 @@ def draft_task(
     extraction: Extraction,
     translation: Translation,
     code: list[Candidate],
-    relevance: tuple[float, list[str]] | None,
+    relevance: tuple[float, list[str], list[str]] | None,
 ) -> stages.Written:
     return stages.write_draft(settings, snapshot, topic, paper, extraction, translation, code, relevance)
 
@@ -148,9 +148,11 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     found = _retrying(discover_task, settings)(
         settings, snapshot.topics[request.topic].query, start, request.max_papers
     )
+    ranker = night.ranker_for(catalog, snapshot)  # the model file, or trained again from the catalog
     plan = planning.plan(
-        snapshot, found.papers, state, topic=request.topic, min_relevance=request.min_relevance
+        snapshot, found.papers, state, topic=request.topic, min_relevance=request.min_relevance, ranker=ranker
     )
+    _remember_held(catalog, request.topic, found.papers, plan)
     for flag in plan.flags:
         catalog.flag(flag)
     for problem in snapshot.problems:
@@ -194,6 +196,18 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
         log.error("%s", run_fault)
         return Failed(message=run_fault, data=summary)
     return summary
+
+
+def _remember_held(catalog: Catalog, topic: str, papers: list[Paper], plan: planning.Plan) -> None:
+    """Held-back papers are kept (catalog/held/) with score and reason: listed by `alphatree review list
+    --held-back`, drafted on request, and negatives for the ranker while the curator leaves them."""
+    by_id = {p.arxiv_id: p for p in papers}
+    reasons = {o.id: o.reason for o in plan.skipped}
+    for arxiv_id in plan.held_back:
+        if arxiv_id in by_id and arxiv_id in plan.scored:
+            night.save_held(catalog, by_id[arxiv_id], topic, plan.scored[arxiv_id], reasons.get(arxiv_id, ""))
+    for paper in plan.todo:
+        night.forget_held(catalog, paper.arxiv_id)  # recovered: drafted now
 
 
 def _one_paper(
