@@ -261,8 +261,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     settings = _settings()
     catalog = _tree(settings)
     try:
-        if args.action == "list":
+        if args.action == "list" and args.held_back:
+            _list_held(catalog)
+        elif args.action == "list":
             _list(settings, catalog)
+        elif args.action == "recover":
+            return _recover(settings, args.id)
         elif args.action == "show":
             _show(catalog, args.id, _kept(settings))
         else:
@@ -299,6 +303,11 @@ def _list(settings: Any, catalog: Any) -> None:
         flags = ", ".join(item.flags)
         score = f"{item.relevance:.2f}" if item.relevance >= 0 else "  - "
         print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
+        relevance = (
+            ((item.entry.provenance.get("suggestions") or {}).get("relevance") or {}) if item.entry else {}
+        )
+        if relevance.get("evidence"):
+            print(f"{'':<12} why: {'; '.join(relevance['evidence'][:3])[:150]}")
         for problem in item.problems:
             print(f"{'':<12} warning: {problem.splitlines()[0][:150]}")
     for flag in snapshot.flags:
@@ -306,6 +315,45 @@ def _list(settings: Any, catalog: Any) -> None:
             f"{flag.arxiv:<12} approved entry {flag.entry} has a new arXiv version v{flag.new_version} "
             f"(approved: v{flag.approved_version}); `alphatree review approve {flag.arxiv}` once seen"
         )
+
+
+def _list_held(catalog: Any) -> None:
+    from .night import held_papers
+
+    held = held_papers(catalog)
+    if not held:
+        print("No held-back papers.")
+    for h in held:
+        print(f"{h.arxiv:<12} {h.topic:<20} {h.seen}  {h.score:.2f}  {h.title[:70]}")
+        print(f"{'':<12} {h.reason[:200]}")
+    if held:
+        print("Draft one with `alphatree review recover ID`.")
+
+
+def _recover(settings: Any, arxiv_id: str) -> int:
+    from .night import held_paper
+    from .stages import get_translator
+
+    if held_paper(_tree(settings), arxiv_id) is None:
+        raise CliError(
+            f"{arxiv_id} is not among the held-back papers (see `alphatree review list --held-back`)"
+        )
+    settings.check_arxiv_politeness()
+    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+    get_translator(settings)
+    from flows.ingest import recover_held
+
+    from .models import RunSummary
+
+    state: Any = recover_held(arxiv_id, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if not state.is_completed() or not isinstance(result, RunSummary):
+        raise CliError(f"the recovery failed: {state.message or state.name}", code=1)
+    _print_summary(result)
+    if not result.drafted and not result.updated:
+        raise CliError(f"{arxiv_id} was not drafted (see the reason above)", code=1)
+    print("Ranker updated with this decision (catalog/ranker.json).")
+    return 0
 
 
 def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, *, read: bool) -> None:
@@ -707,13 +755,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("review", "The review queue: list, show, approve or reject drafts.")
     actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser(
+    listing = actions.add_parser(
         "list",
         help="drafts waiting for review, with failing checks",
         description="Drafts waiting for review, each with the checks its approval would fail, and flags "
         "for new arXiv versions of approved entries.",
-        epilog="example: alphatree review list",
+        epilog="example: alphatree review list; alphatree review list --held-back",
     )
+    listing.add_argument(
+        "--held-back",
+        action="store_true",
+        help="the papers nights held back instead, with score and reason (draft one: review recover ID)",
+    )
+    recover = actions.add_parser(
+        "recover",
+        help="draft a held-back paper now (the ranker learns it was wanted)",
+        description="Draft a paper a night held back, from its held-back record (no new arXiv query).",
+        epilog="example: alphatree review recover 2401.01234",
+    )
+    recover.add_argument("id", help="arXiv id of the held-back paper, e.g. 2401.01234")
     for action, text in (
         ("show", "a draft in English and Chinese, with its suggestions"),
         ("approve", "move a draft that passes every check into the tree"),

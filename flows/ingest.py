@@ -198,6 +198,49 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     return summary
 
 
+@flow(name="recover-held", log_prints=True)
+def recover_held(arxiv_id: str) -> Any:
+    """Draft one paper a night held back, on the curator's request (`alphatree review recover ID`): from
+    its held-back record, without asking arXiv again; the ranker learns that the paper was wanted."""
+    log = get_run_logger()
+    try:
+        settings = Settings.from_env()
+        catalog = Catalog(settings.catalog_dir)
+        found = night.held_paper(catalog, arxiv_id)
+        if found is None:
+            raise CatalogError(
+                f"{arxiv_id} is not among the held-back papers (alphatree review list --held-back)"
+            )
+        held, paper = found
+        catalog.topic(held.topic)
+        with catalog.run_lock(held.topic):
+            report = RunReport(held.topic)
+            catalog.check_writable()
+            snapshot = catalog.load()
+            state = catalog.load_state(held.topic)
+            with report.timed("model_load"):
+                stages.get_translator(settings)
+            ranker = night.ranker_for(catalog, snapshot)
+            plan = planning.plan(snapshot, [paper], state, topic=held.topic, min_relevance=0, ranker=ranker)
+            watch = FaultWatch()
+            for paper in plan.todo:
+                _one_paper(settings, snapshot, held.topic, paper, plan, report, watch, "[1/1]")
+            if report.drafted or report.updated:
+                night.forget_held(catalog, arxiv_id)
+                new_state = state.model_copy(deep=True)
+                new_state.held_back.pop(arxiv_id, None)
+                catalog.save_state(held.topic, new_state)
+                night.learn(catalog)  # recovering is a decision: the paper was wanted
+            else:
+                new_state = state
+            summary = report.summary(plan, new_state, found=1, requests=0, problems=snapshot.problems)
+        _artifacts(summary)
+        return summary
+    except RUN_FAULTS + (TransientError,) as err:
+        log.error("%s", err)
+        return Failed(message=str(err))
+
+
 def _remember_held(catalog: Catalog, topic: str, papers: list[Paper], plan: planning.Plan) -> None:
     """Held-back papers are kept (catalog/held/) with score and reason: listed by `alphatree review list
     --held-back`, drafted on request, and negatives for the ranker while the curator leaves them."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -192,3 +193,66 @@ def test_after_two_rejections_of_a_kind_a_third_of_that_kind_ranks_lower(home: P
     model.unlink()
     rebuilt = ranker_for(catalog, catalog.load())
     assert model.is_file() and rebuilt.explain(TOPICS["detection"], *third).score < before.score
+
+
+def test_a_held_back_paper_is_listed_with_its_reason_and_drafted_on_request(
+    prefect_harness: None, flow_env: Any, arxiv_server: ArxivServer, home: Path
+) -> None:
+    from flows.ingest import ingest, recover_held
+    from tests.support import make_paper_pdf
+
+    topics = home / "catalog" / "topics.yaml"
+    topics.write_text(
+        topics.read_text().replace("- id: detection\n", "- id: detection\n  min_relevance: 0.4\n", 1)
+    )
+    for arxiv_id, (title, abstract) in (("2611.00601", DETECTOR), ("2611.00602", SURVEY)):
+        arxiv_server.add(
+            FeedEntry(arxiv_id, title, abstract, published=days_ago(2)), make_paper_pdf(title, abstract)
+        )
+    first = ingest(topic="detection", since=days_ago(5)[:10])
+    assert [d.id for d in first.drafted] == ["2611.00601"]
+    draft = yaml.safe_load((home / "catalog" / "drafts" / "2611.00601.yaml").read_text())
+    evidence = draft["provenance"]["suggestions"]["relevance"]["evidence"]
+    assert any("general-purpose benchmarks" in e for e in evidence)  # the draft says why it was drafted
+    held = yaml.safe_load((home / "catalog" / "held" / "2611.00602.yaml").read_text())
+    assert held["topic"] == "detection" and held["score"] < 0.4 and "survey" in held["reason"]
+
+    env = cli_env(home, None, None)
+    listed = run_cli(["review", "list", "--held-back"], env)
+    assert listed.returncode == 0 and "2611.00602" in listed.stdout and "survey" in listed.stdout
+    queue = run_cli(["review", "list"], env)
+    assert "why: " in queue.stdout and "2611.00601" in queue.stdout
+
+    negatives = ranker_for(Catalog(home / "catalog"), Catalog(home / "catalog").load()).trained_on[
+        "negatives"
+    ]
+    recovered = recover_held("2611.00602")
+    assert [d.id for d in recovered.drafted] == ["2611.00602"]
+    assert (home / "catalog" / "drafts" / "2611.00602.yaml").exists()
+    assert not (home / "catalog" / "held" / "2611.00602.yaml").exists()
+    state = yaml.safe_load((home / "catalog" / "state" / "detection.yaml").read_text())
+    assert state["held_back"] == {}
+    learned = json.loads((home / "catalog" / MODEL_FILE).read_text())
+    assert learned["trained_on"]["negatives"] == negatives - 1  # no longer a paper the curator left
+
+
+def test_a_server_that_cannot_read_the_date_clause_is_asked_without_it_once(home: Path) -> None:
+    """A listing's loopback arXiv (real-nights/night_arxiv.py) answers HTTP 400 to `lastUpdatedDate`:
+    the dry run asks again without it, for this topic and every later one, and keeps the date itself."""
+    from urllib.parse import parse_qs, urlparse
+
+    with ArxivServer() as server:
+        server.add(FeedEntry("2611.00701", *DETECTOR, published=days_ago(2)))
+        server.add(FeedEntry("2611.00702", *STARS, published=days_ago(40)))  # before --since
+        server.faults["/api/query"] = [(400, {}, b"unknown field")]
+        out = run_cli(
+            ["ingest", "--all-topics", "--dry-run", "--json", "--since", days_ago(5)[:10]],
+            cli_env(home, server, None),
+        )
+        queries = [parse_qs(urlparse(path).query)["search_query"][0] for _, path in server.requests]
+    assert out.returncode == 0, out.stderr
+    assert len(queries) == len(TOPICS) + 1
+    assert "lastUpdatedDate" in queries[0] and not any("lastUpdatedDate" in q for q in queries[1:])
+    assert {r["arxiv_id"] for r in json.loads(out.stdout)["papers"]} == {"2611.00701"}
+    missing = run_cli(["review", "recover", "2611.09999"], cli_env(home, None, None))
+    assert missing.returncode == 2 and "not among the held-back papers" in missing.stderr
