@@ -176,7 +176,45 @@ def _dry_run(args: argparse.Namespace) -> int:
 
 
 def _ingest_all(args: argparse.Namespace) -> int:
-    raise CliError("ingest --all-topics without --dry-run is not available yet; run each --topic", code=2)
+    """Every topic in one flow run (one Prefect run, one model load, one arXiv limiter)."""
+    import datetime as dt
+
+    from .stages import get_translator
+
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    if args.max_papers is not None and args.max_papers < 1:
+        raise CliError("--max-papers: must be 1 or more")
+    if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
+        raise CliError("--min-relevance: must be between 0 and 1")
+    settings = _settings()
+    settings.check_arxiv_politeness()
+    _tree(settings).topics()
+    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+    get_translator(settings)
+    print("Starting the ingest flow for every topic (Prefect) ...", file=sys.stderr)
+    from flows.ingest import ingest
+
+    from .models import RunSummary
+
+    state: Any = ingest(
+        topic=None,
+        since=since,
+        max_papers=args.max_papers,
+        min_relevance=args.min_relevance,
+        budget=args.budget,
+        return_state=True,
+    )
+    summary = state.result(raise_on_failure=False) if state.is_failed() else None
+    if isinstance(summary, RunSummary):
+        _print_summary(summary)
+        raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
+    if not state.is_completed():
+        raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
+    _print_summary(state.result())
+    return 0
 
 
 def _print_summary(summary: Any) -> None:
@@ -578,6 +616,8 @@ def _schedules(args: argparse.Namespace) -> list[Any]:
     unknown = [t for t in chosen if t not in topics]
     if unknown:
         raise CliError(f"unknown topic(s): {', '.join(unknown)}")
+    if not args.topic:  # one night of every topic, ranked across topics within the budget
+        return [Cron(args.cron, timezone="UTC")]
     return [Cron(args.cron, timezone="UTC", parameters={"topic": t}) for t in chosen]
 
 
@@ -675,7 +715,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows.review import review
 
     print(
-        f"Serving ingest/nightly ({len(schedules)} topic schedule(s) at '{args.cron}' UTC) and review/review;"
+        f"Serving ingest/nightly ({len(schedules) if args.topic else 'one all-topics'} schedule(s) at "
+        f"'{args.cron}' UTC) and review/review;"
         " Ctrl-C stops.",
         file=sys.stderr,
     )
@@ -831,9 +872,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = add(
-        "serve", "Serve the nightly deployment ingest/nightly (one schedule per topic) to a Prefect server."
+        "serve",
+        "Serve the nightly deployment ingest/nightly (one schedule for all topics, or one per --topic) "
+        "to a Prefect server.",
     )
-    p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
+    p.add_argument(
+        "--topic",
+        action="append",
+        help="a schedule of its own for this topic (repeatable; default: one schedule of all topics)",
+    )
     p.add_argument(
         "--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC; default: %(default)s)"
     )
@@ -845,9 +892,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = add("deploy", "Register ingest/nightly (one schedule per topic) and review/review in a work pool.")
+    p = add(
+        "deploy",
+        "Register ingest/nightly (one schedule for all topics, or one per --topic) and review/review in a "
+        "work pool.",
+    )
     p.add_argument("--pool", required=True, help="a Prefect work pool, e.g. of type process")
-    p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
+    p.add_argument(
+        "--topic",
+        action="append",
+        help="a schedule of its own for this topic (repeatable; default: one schedule of all topics)",
+    )
     p.add_argument(
         "--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC; default: %(default)s)"
     )

@@ -159,7 +159,13 @@ def rank_night(
             scored = ranker.explain(topic, paper.title, paper.abstract)
             row = Ranked(paper.arxiv_id, topic_id, scored, title=paper.title)
             where = snapshot.known.get(paper.arxiv_id)
-            known = _skip_reason(paper, where, states.get(topic_id, TopicState()))
+            state = states.get(topic_id, TopicState())
+            known = _skip_reason(paper, where, state)
+            if not known and where is None and paper.arxiv_id in state.held_back:
+                known = (
+                    f"held back on an earlier night (score {state.held_back[paper.arxiv_id]:.3f}); "
+                    f"draft it with: alphatree review recover {paper.arxiv_id}"
+                )
             if known:
                 row.reason = known
                 rows.append(row)

@@ -256,3 +256,44 @@ def test_a_server_that_cannot_read_the_date_clause_is_asked_without_it_once(home
     assert {r["arxiv_id"] for r in json.loads(out.stdout)["papers"]} == {"2611.00701"}
     missing = run_cli(["review", "recover", "2611.09999"], cli_env(home, None, None))
     assert missing.returncode == 2 and "not among the held-back papers" in missing.stderr
+
+
+GAN_METHOD = (
+    "StableGAN: Spectral Regularisation for Stable Generative Adversarial Network Training",
+    "We propose StableGAN, a new regularisation of the discriminator for generative adversarial network "
+    "training that bounds its spectral norm per layer. It stabilises training without tuning and "
+    "improves FID on CIFAR-10, CelebA-HQ and FFHQ over strong baselines, with the same generator "
+    "architecture and compute; we release the code and the trained models for others to build on.",
+)
+
+
+def test_a_night_of_every_topic_drafts_within_the_budget_and_holds_back_the_rest(
+    prefect_harness: None, flow_env: Any, arxiv_server: ArxivServer, home: Path
+) -> None:
+    from flows.ingest import ingest
+    from tests.support import make_paper_pdf
+
+    papers = {"2611.00801": DETECTOR, "2611.00802": SURVEY, "2611.00803": GAN_METHOD, "2611.00804": STARS}
+    for arxiv_id, (title, abstract) in papers.items():
+        arxiv_server.add(
+            FeedEntry(arxiv_id, title, abstract, published=days_ago(2)), make_paper_pdf(title, abstract)
+        )
+    night = ingest(since=days_ago(5)[:10], budget=1)
+    queries = [p for _, p in arxiv_server.requests if p.startswith("/api/query")]
+    assert len(queries) == len(TOPICS)  # one request a topic, one limiter, one run
+    assert len(night.drafted) == 1 and night.drafted[0].id in {"2611.00801", "2611.00803"}
+    drafted = night.drafted[0].id
+    # every other (paper, topic) is accounted for: held back with its reason, or drafted under its best topic
+    skipped = {(o.id, o.reason.split("]")[0][1:]) for o in night.skipped}
+    assert skipped == {(a, t) for a in papers for t in TOPICS} - {
+        (drafted, night.drafted[0].reason[1:].split("]")[0])
+    }
+    reasons = " ".join(o.reason for o in night.skipped)
+    assert "over the nightly budget of 1" in reasons and "which it fits best" in reasons
+    held = {p.stem for p in (home / "catalog" / "held").glob("*.yaml")}
+    assert held == set(papers) - {drafted}
+    states = {t: yaml.safe_load(Catalog(home / "catalog").state_path(t).read_text()) for t in TOPICS}
+    assert all(s["watermark"] for s in states.values())
+    # the next night asks again from the watermark: the held papers are not drafted behind the curator's back
+    again = ingest(budget=3)
+    assert again.drafted == []
