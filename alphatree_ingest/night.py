@@ -132,12 +132,14 @@ def budget_of(catalog: Catalog, override: int | None) -> int | None:
     """The nightly budget: --budget, else `budget:` in topics.yaml, else BUDGET."""
     if override is not None:
         return override
+    from .models import TopicsFile
+
     try:
         data = yaml.safe_load((catalog.root / "topics.yaml").read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return BUDGET
-    value = data.get("budget") if isinstance(data, dict) else None
-    return int(value) if isinstance(value, int) and value >= 0 else BUDGET
+        value = TopicsFile.model_validate(data).budget
+    except (OSError, yaml.YAMLError, ValidationError):
+        return BUDGET  # Catalog.topics() names what is wrong with the file
+    return BUDGET if value is None else value
 
 
 def rank_night(

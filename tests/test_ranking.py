@@ -99,6 +99,10 @@ def test_dry_run_prints_the_json_contract_asks_only_arxiv_and_writes_nothing(hom
         since = days_ago(5)[:10]
         out = run_cli(["ingest", "--all-topics", "--dry-run", "--json", "--since", since], env)
         table = run_cli(["ingest", "--all-topics", "--dry-run"], env)
+        topics = home / "catalog" / "topics.yaml"
+        topics.write_text(topics.read_text().replace("budget: 3\n", "budget: 0\n"))
+        closed = run_cli(["ingest", "--all-topics", "--dry-run", "--json", "--since", since], env)
+        topics.write_text(topics.read_text().replace("budget: 0\n", "budget: 3\n"))
         paths = [path for _, path in server.requests]
     assert out.returncode == 0, out.stderr
     document = json.loads(out.stdout)
@@ -114,11 +118,14 @@ def test_dry_run_prints_the_json_contract_asks_only_arxiv_and_writes_nothing(hom
     drafts = [(r["arxiv_id"], r["topic"]) for r in rows if r["action"] == "draft"]
     assert drafts == [("2611.00401", "detection")]
     assert not any(p.startswith("/pdf") for p in paths)  # no PDF fetched
-    assert sum(p.startswith("/api/query") for p in paths) == 2 * len(TOPICS)  # one request a topic, twice
+    assert sum(p.startswith("/api/query") for p in paths) == 3 * len(TOPICS)  # one request a topic a run
     # nothing written: no state, no model file, no held-back list, no Prefect home; only the politeness
     # limiter's clock (cache/arxiv.lock), which keeps every process that asks arXiv polite
     after = _tree_digest(home)
     assert after.pop("cache/arxiv.lock", None) is not None and after == before
+    assert closed.returncode == 0 and not any(
+        r["action"] == "draft" for r in json.loads(closed.stdout)["papers"]
+    )
     assert table.returncode == 0, table.stderr
     assert "2611.00401" in table.stdout and "1 to draft" in table.stdout and "held back" in table.stdout
 
@@ -129,6 +136,10 @@ def test_json_without_dry_run_and_a_negative_budget_are_refused(home: Path) -> N
     assert result.returncode == 2 and "--dry-run" in result.stderr and "Traceback" not in result.stderr
     result = run_cli(["ingest", "--all-topics", "--dry-run", "--budget", "-1"], env)
     assert result.returncode == 2 and "--budget" in result.stderr
+    topics = home / "catalog" / "topics.yaml"
+    topics.write_text(topics.read_text().replace("budget: 3\n", "budget: many\n"))
+    result = run_cli(["ingest", "--all-topics", "--dry-run"], env)
+    assert result.returncode == 2 and "budget" in result.stderr and "Traceback" not in result.stderr
     result = run_cli(["ingest", "--topic", "gan", "--all-topics"], env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
 
