@@ -343,6 +343,10 @@ class Discovery:
     """True when `max_papers` stopped the paging before the end."""
 
 
+_NO_DATE_CLAUSE: set[str] = set()
+"""API endpoints that refused the lastUpdatedDate clause in this process (loopback listings)."""
+
+
 class ArxivSource:
     """arXiv API and PDF access for one run; every request shares one politeness limiter."""
 
@@ -360,7 +364,7 @@ class ArxivSource:
             deadline=settings.http_deadline,
         )
         self.page_size = page_size
-        self.date_clause = True
+        self.date_clause = settings.arxiv_api not in _NO_DATE_CLAUSE
         """False once the server refused `lastUpdatedDate` (HTTP 400): then filtered here instead."""
 
     def _url(self, search: Any, start: int) -> str:
@@ -422,6 +426,7 @@ class ArxivSource:
                     "%s refused the lastUpdatedDate clause; asking without it", _host(self.settings.arxiv_api)
                 )
                 self.date_clause = False
+                _NO_DATE_CLAUSE.add(self.settings.arxiv_api)  # every later source of this process too
         return self._discover(query, since, max_papers)
 
     def _discover(self, query: str, since: dt.datetime | None, max_papers: int | None) -> Discovery:
