@@ -343,6 +343,10 @@ class Discovery:
     """True when `max_papers` stopped the paging before the end."""
 
 
+_NO_DATE_CLAUSE: set[str] = set()
+"""API endpoints that refused the lastUpdatedDate clause in this process (loopback listings)."""
+
+
 class ArxivSource:
     """arXiv API and PDF access for one run; every request shares one politeness limiter."""
 
@@ -360,6 +364,8 @@ class ArxivSource:
             deadline=settings.http_deadline,
         )
         self.page_size = page_size
+        self.date_clause = settings.arxiv_api not in _NO_DATE_CLAUSE
+        """False once the server refused `lastUpdatedDate` (HTTP 400): then filtered here instead."""
 
     def _url(self, search: Any, start: int) -> str:
         import arxiv
@@ -404,13 +410,28 @@ class ArxivSource:
 
         Raises ArxivUnavailable (endpoint unreachable) or DiscoveryError (a page that cannot be read).
         """
+        if since is not None and not isinstance(since, dt.datetime):
+            since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
+        if since is not None and self.date_clause:
+            upto = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+            dated = f"({query}) AND lastUpdatedDate:[{since:%Y%m%d%H%M} TO {upto:%Y%m%d%H%M}]"
+            try:
+                return self._discover(dated, since, max_papers)
+            except DiscoveryError as err:
+                if " answered HTTP 400 " not in str(err):
+                    raise
+                # a server that cannot read the date clause (a loopback listing): ask without it from
+                # now on, and keep only the papers changed since `since`
+                logger.warning(
+                    "%s refused the lastUpdatedDate clause; asking without it", _host(self.settings.arxiv_api)
+                )
+                self.date_clause = False
+                _NO_DATE_CLAUSE.add(self.settings.arxiv_api)  # every later source of this process too
+        return self._discover(query, since, max_papers)
+
+    def _discover(self, query: str, since: dt.datetime | None, max_papers: int | None) -> Discovery:
         import arxiv
 
-        if since is not None:
-            if not isinstance(since, dt.datetime):
-                since = dt.datetime.combine(since, dt.time(), tzinfo=dt.UTC)
-            upto = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
-            query = f"({query}) AND lastUpdatedDate:[{since:%Y%m%d%H%M} TO {upto:%Y%m%d%H%M}]"
         search = arxiv.Search(
             query=query,
             max_results=None,

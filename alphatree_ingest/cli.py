@@ -96,6 +96,14 @@ def _request(args: argparse.Namespace) -> Any:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from .stages import get_translator
 
+    if args.json and not args.dry_run:
+        raise CliError("--json goes with --dry-run (a real run prints its summary)")
+    if args.budget is not None and args.budget < 0:
+        raise CliError("--budget must be 0 or more")
+    if args.dry_run:
+        return _dry_run(args)
+    if args.all_topics:
+        return _ingest_all(args)
     request = _request(args)
     settings = _settings()
     settings.check_arxiv_politeness()
@@ -115,6 +123,99 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if not state.is_completed():
         raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
     _print_summary(state.result(), _review_app(settings))
+    return 0
+
+
+def _dry_run(args: argparse.Namespace) -> int:
+    """Ask arXiv (politely, one limiter), rank, print; no PDF, no Prefect, nothing written."""
+    import datetime as dt
+
+    from .arxiv_source import ArxivSource, ArxivUnavailable, DiscoveryError, TransientError
+    from .catalog import CatalogError
+    from .harvest import start_of_harvest
+    from .night import as_json, as_table, budget_of, rank_night, ranker_for
+
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    settings = _settings()
+    settings.check_arxiv_politeness()
+    catalog = _tree(settings)
+    try:
+        topics = sorted(catalog.topics()) if args.all_topics else [catalog.topic(args.topic).id]
+        snapshot = catalog.load()
+        states = {t: catalog.load_state(t) for t in topics}
+    except CatalogError as err:
+        raise CliError(str(err)) from None
+    source = ArxivSource(settings)
+    now = dt.datetime.now(dt.UTC)
+    found = {}
+    for n, topic in enumerate(topics, start=1):
+        start = start_of_harvest(states[topic], since, now)
+        print(
+            f"[{n}/{len(topics)}] asking arXiv for {topic} since {start:%Y-%m-%d %H:%M} ...", file=sys.stderr
+        )
+        try:
+            found[topic] = source.discover(
+                snapshot.topics[topic].query, since=start, max_papers=args.max_papers
+            ).papers
+        except (ArxivUnavailable, DiscoveryError, TransientError) as err:
+            raise CliError(f"arXiv could not be asked for topic {topic}: {err}", code=1) from None
+    ranker = ranker_for(catalog, snapshot, save=False)
+    budget = budget_of(catalog, args.budget) if args.all_topics or args.budget is not None else None
+    draft_at = args.min_relevance if args.min_relevance is not None else None
+    rows = rank_night(
+        snapshot,
+        ranker,
+        found,
+        states,
+        budget=budget,
+        **({"draft_at": draft_at} if draft_at is not None else {}),
+    )
+    print(as_json(rows) if args.json else as_table(rows))
+    return 0
+
+
+def _ingest_all(args: argparse.Namespace) -> int:
+    """Every topic in one flow run (one Prefect run, one model load, one arXiv limiter)."""
+    import datetime as dt
+
+    from .stages import get_translator
+
+    try:
+        since = dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    if args.max_papers is not None and args.max_papers < 1:
+        raise CliError("--max-papers: must be 1 or more")
+    if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
+        raise CliError("--min-relevance: must be between 0 and 1")
+    settings = _settings()
+    settings.check_arxiv_politeness()
+    _tree(settings).topics()
+    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+    get_translator(settings)
+    print("Starting the ingest flow for every topic (Prefect) ...", file=sys.stderr)
+    from flows.ingest import ingest
+
+    from .models import RunSummary
+
+    state: Any = ingest(
+        topic=None,
+        since=since,
+        max_papers=args.max_papers,
+        min_relevance=args.min_relevance,
+        budget=args.budget,
+        return_state=True,
+    )
+    summary = state.result(raise_on_failure=False) if state.is_failed() else None
+    if isinstance(summary, RunSummary):
+        _print_summary(summary)
+        raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
+    if not state.is_completed():
+        raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
+    _print_summary(state.result())
     return 0
 
 
@@ -213,8 +314,12 @@ def cmd_review(args: argparse.Namespace) -> int:
     settings = _settings()
     catalog = _tree(settings)
     try:
-        if args.action == "list":
+        if args.action == "list" and args.held_back:
+            _list_held(catalog)
+        elif args.action == "list":
             _list(settings, catalog)
+        elif args.action == "recover":
+            return _recover(settings, args.id)
         elif args.action == "show":
             _show(catalog, args.id, _kept(settings))
         elif args.action == "serve":
@@ -254,6 +359,11 @@ def _list(settings: Any, catalog: Any) -> None:
         flags = ", ".join(item.flags)
         score = f"{item.relevance:.2f}" if item.relevance >= 0 else "  - "
         print(f"{item.arxiv:<12} {topic:<20} {item.age_days:>3}d  {score}  {flags:<32} {title}")
+        relevance = (
+            ((item.entry.provenance.get("suggestions") or {}).get("relevance") or {}) if item.entry else {}
+        )
+        if relevance.get("evidence"):
+            print(f"{'':<12} why: {'; '.join(relevance['evidence'][:3])[:150]}")
         for problem in item.problems:
             print(f"{'':<12} warning: {problem.splitlines()[0][:150]}")
         if app and item.entry is not None:
@@ -288,6 +398,45 @@ def _serve_review(settings: Any, args: argparse.Namespace) -> None:
         print("Review app stopped.", file=sys.stderr)
 
 
+def _list_held(catalog: Any) -> None:
+    from .night import held_papers
+
+    held = held_papers(catalog)
+    if not held:
+        print("No held-back papers.")
+    for h in held:
+        print(f"{h.arxiv:<12} {h.topic:<20} {h.seen}  {h.score:.2f}  {h.title[:70]}")
+        print(f"{'':<12} {h.reason[:200]}")
+    if held:
+        print("Draft one with `alphatree review recover ID`.")
+
+
+def _recover(settings: Any, arxiv_id: str) -> int:
+    from .night import held_paper
+    from .stages import get_translator
+
+    if held_paper(_tree(settings), arxiv_id) is None:
+        raise CliError(
+            f"{arxiv_id} is not among the held-back papers (see `alphatree review list --held-back`)"
+        )
+    settings.check_arxiv_politeness()
+    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+    get_translator(settings)
+    from flows.ingest import recover_held
+
+    from .models import RunSummary
+
+    state: Any = recover_held(arxiv_id, return_state=True)
+    result = state.result(raise_on_failure=False)
+    if not state.is_completed() or not isinstance(result, RunSummary):
+        raise CliError(f"the recovery failed: {state.message or state.name}", code=1)
+    _print_summary(result)
+    if not result.drafted and not result.updated:
+        raise CliError(f"{arxiv_id} was not drafted (see the reason above)", code=1)
+    print("Ranker updated with this decision (catalog/ranker.json).")
+    return 0
+
+
 def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, *, read: bool) -> None:
     from .memory import TranslationMemory
     from .prefect_review import resume_waiting_review
@@ -310,6 +459,8 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
         print(f"Enriched the entry in its own file with: {', '.join(done.enriched)}; its own fields kept.")
     if done.learned:
         print(f"The translation memory learned {done.learned} reviewed sentence(s).")
+    if done.taught:
+        print("Ranker updated with this decision (catalog/ranker.json).")
     resumed = resume_waiting_review(settings, arxiv_id, action, reason)
     if resumed:
         print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
@@ -586,6 +737,8 @@ def _schedules(args: argparse.Namespace) -> list[Any]:
     unknown = [t for t in chosen if t not in topics]
     if unknown:
         raise CliError(f"unknown topic(s): {', '.join(unknown)}")
+    if not args.topic:  # one night of every topic, ranked across topics within the budget
+        return [Cron(args.cron, timezone="UTC")]
     return [Cron(args.cron, timezone="UTC", parameters={"topic": t}) for t in chosen]
 
 
@@ -683,7 +836,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows.review import review
 
     print(
-        f"Serving ingest/nightly ({len(schedules)} topic schedule(s) at '{args.cron}' UTC) and review/review;"
+        f"Serving ingest/nightly ({len(schedules) if args.topic else 'one all-topics'} schedule(s) at "
+        f"'{args.cron}' UTC) and review/review;"
         " Ctrl-C stops.",
         file=sys.stderr,
     )
@@ -713,7 +867,22 @@ def build_parser() -> argparse.ArgumentParser:
         )
 
     p = add("ingest", "Run the ingest flow for one topic: find, download, extract, translate, draft.")
-    p.add_argument("--topic", required=True, help="topic id from catalog/topics.yaml, e.g. gan")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--topic", help="topic id from catalog/topics.yaml, e.g. gan")
+    which.add_argument(
+        "--all-topics", action="store_true", help="every topic of topics.yaml, ranked across topics"
+    )
+    p.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="only ask arXiv and show what the run would draft or hold back (no PDF, nothing written)",
+    )
+    p.add_argument("--json", action="store_true", help="with --dry-run: one JSON document on stdout")
+    p.add_argument(
+        "--budget",
+        type=int,
+        help="drafts a night across topics (default: budget in topics.yaml, else 3); the rest is held back",
+    )
     p.add_argument(
         "--since", help="backfill: papers changed (new or revised) on or after this date (YYYY-MM-DD)"
     )
@@ -757,13 +926,25 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("review", "The review queue: list, show, approve or reject drafts.")
     actions = p.add_subparsers(dest="action", required=True)
-    actions.add_parser(
+    listing = actions.add_parser(
         "list",
         help="drafts waiting for review, with failing checks",
         description="Drafts waiting for review, each with the checks its approval would fail, and flags "
         "for new arXiv versions of approved entries.",
-        epilog="example: alphatree review list",
+        epilog="example: alphatree review list; alphatree review list --held-back",
     )
+    listing.add_argument(
+        "--held-back",
+        action="store_true",
+        help="the papers nights held back instead, with score and reason (draft one: review recover ID)",
+    )
+    recover = actions.add_parser(
+        "recover",
+        help="draft a held-back paper now (the ranker learns it was wanted)",
+        description="Draft a paper a night held back, from its held-back record (no new arXiv query).",
+        epilog="example: alphatree review recover 2401.01234",
+    )
+    recover.add_argument("id", help="arXiv id of the held-back paper, e.g. 2401.01234")
     for action, text in (
         ("show", "a draft in English and Chinese, with its suggestions"),
         ("approve", "move a draft that passes every check into the tree"),
@@ -849,9 +1030,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = add(
-        "serve", "Serve the nightly deployment ingest/nightly (one schedule per topic) to a Prefect server."
+        "serve",
+        "Serve the nightly deployment ingest/nightly (one schedule for all topics, or one per --topic) "
+        "to a Prefect server.",
     )
-    p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
+    p.add_argument(
+        "--topic",
+        action="append",
+        help="a schedule of its own for this topic (repeatable; default: one schedule of all topics)",
+    )
     p.add_argument(
         "--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC; default: %(default)s)"
     )
@@ -863,9 +1050,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
-    p = add("deploy", "Register ingest/nightly (one schedule per topic) and review/review in a work pool.")
+    p = add(
+        "deploy",
+        "Register ingest/nightly (one schedule for all topics, or one per --topic) and review/review in a "
+        "work pool.",
+    )
     p.add_argument("--pool", required=True, help="a Prefect work pool, e.g. of type process")
-    p.add_argument("--topic", action="append", help="schedule only this topic (repeatable; default: all)")
+    p.add_argument(
+        "--topic",
+        action="append",
+        help="a schedule of its own for this topic (repeatable; default: one schedule of all topics)",
+    )
     p.add_argument(
         "--cron", default="0 2 * * *", help="schedule of each topic (cron, UTC; default: %(default)s)"
     )

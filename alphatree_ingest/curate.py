@@ -214,7 +214,7 @@ def _one(
     snapshot: CatalogSnapshot,
     stored: Stored | None,
     topic: str,
-    relevance: tuple[float, list[str]] | None = None,
+    relevance: tuple[float, list[str], list[str]] | None = None,
 ) -> None:
     """One paper through fetch -> extract -> translate -> find code -> draft. A failing paper is
     reported and the run goes on; an unwritable catalog stops the run."""
@@ -257,7 +257,7 @@ def _write(
     extraction: Extraction,
     translation: Translation,
     code: list[Candidate],
-    relevance: tuple[float, list[str]] | None,
+    relevance: tuple[float, list[str], list[str]] | None,
 ) -> stages.Written:
     """The draft written; a store that cannot be written stops the run (no paper is to blame)."""
     try:

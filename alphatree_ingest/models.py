@@ -238,6 +238,8 @@ class Topic(_Strict):
 
 
 class TopicsFile(_Strict):
+    budget: int | None = Field(default=None, ge=0)
+    """Drafts a night of every topic (`alphatree ingest --all-topics`); the rest is held back."""
     topics: list[Topic]
 
     @model_validator(mode="after")

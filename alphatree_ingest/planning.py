@@ -9,7 +9,7 @@ from .catalog import CatalogSnapshot, Known
 from .enrich import enriches
 from .harvest import MAX_ATTEMPTS
 from .models import Flag, Outcome, Paper, TopicState
-from .relevance import Scorer
+from .relevance import Ranker, Scored, examples_from
 
 
 @dataclass
@@ -25,8 +25,10 @@ class Plan:
     """The flag records the store writes for them."""
     held_back: dict[str, float] = field(default_factory=dict)
     """Papers scoring under the topic's relevance threshold: listed, remembered, not drafted."""
-    relevance: dict[str, tuple[float, list[str]]] = field(default_factory=dict)
-    """Score and nearest tree entries of every paper to draft."""
+    relevance: dict[str, tuple[float, list[str], list[str]]] = field(default_factory=dict)
+    """Score, nearest tree entries and evidence (what moved the score) of every paper to draft."""
+    scored: dict[str, Scored] = field(default_factory=dict)
+    """Score with its evidence (the features and words that moved it) of every paper scored."""
     updates: set[str] = field(default_factory=set)
     """Papers in `todo` that already have a draft (a new version): never held back."""
 
@@ -39,6 +41,7 @@ def plan(
     topic: str,
     min_relevance: float | None = None,
     today: dt.date | None = None,
+    ranker: Ranker | None = None,
 ) -> Plan:
     """Split found papers into ones to draft and ones the catalog already knows (tree, draft,
     rejected, given up); then hold back the ones under the topic's relevance threshold."""
@@ -55,7 +58,7 @@ def plan(
         else:  # a newer version of an approved entry
             _flag(result, snapshot, paper, where, today or dt.date.today())
     if result.todo:
-        _score(snapshot, topic, result, min_relevance)
+        _score(snapshot, topic, result, min_relevance, ranker)
     return result
 
 
@@ -91,23 +94,28 @@ def _flag(result: Plan, snapshot: CatalogSnapshot, paper: Paper, where: Known, t
     result.flagged.append(Outcome(id=paper.arxiv_id, reason=reason))
 
 
-def _score(snapshot: CatalogSnapshot, topic: str, result: Plan, min_relevance: float | None) -> None:
+def _score(
+    snapshot: CatalogSnapshot, topic: str, result: Plan, min_relevance: float | None, ranker: Ranker | None
+) -> None:
     """Score the papers to draft against the topic; hold back those under the threshold."""
-    # a rejected enrichment says its figures or Chinese were not good enough, not that its paper is
-    # off the topic: it is not a negative example
-    rejected = [s.entry for s in snapshot.rejected if not enriches(s.entry)]
-    scorer = Scorer.for_topic(snapshot.topics[topic], snapshot.entries, rejected)
+    if ranker is None:  # taught by the snapshot alone (the flow passes the one the catalog's files keep)
+        # a rejected enrichment says its figures or Chinese were not good enough, not that its paper is
+        # off the topic: it is not a negative example
+        rejected = [s.entry for s in snapshot.rejected if not enriches(s.entry)]
+        ranker = Ranker.train(examples_from(snapshot.topics, snapshot.entries, rejected), snapshot.entries)
     threshold = snapshot.topics[topic].min_relevance if min_relevance is None else min_relevance
     keep = []
     for paper in result.todo:
-        score, nearest = scorer.score(f"{paper.title} {paper.abstract}")
-        result.relevance[paper.arxiv_id] = (score, nearest)
+        scored = ranker.explain(snapshot.topics[topic], paper.title, paper.abstract)
+        score, nearest = scored.score, scored.nearest
+        result.relevance[paper.arxiv_id] = (score, nearest, scored.evidence)
+        result.scored[paper.arxiv_id] = scored
         if threshold and score < threshold and paper.arxiv_id not in result.updates:
             result.held_back[paper.arxiv_id] = score
             near = ", ".join(nearest) or "none"
             reason = (
-                f"skipped, low relevance {score:.3f} < {threshold} "
-                f"(nearest: {near}); recover with --min-relevance 0 --since"
+                f"skipped, low relevance {score:.3f} < {threshold} ({scored.reason()}; "
+                f"nearest: {near}); recover with --min-relevance 0 --since"
             )
             result.skipped.append(Outcome(id=paper.arxiv_id, reason=reason))
         else:

@@ -181,6 +181,8 @@ class Decision:
     message: str = ""
     enriched: list[str] | None = None
     """For an enrichment: the fields it added to the tree entry."""
+    taught: bool = False
+    """The ranker learned from the decision (its model file, catalog/ranker.json, was written)."""
 
 
 def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[Path, CatalogEntry]:
@@ -231,20 +233,35 @@ def decide(
     with lock:  # a refresh or another decision on this paper finishes first; then we see its result
         snapshot = catalog.load()
         if decision == "reject":
-            return _reject(catalog, snapshot, arxiv_id, reason, reviewer, prompts_dir)
-        if any(s.entry.arxiv == arxiv_id and enrich.enriches(s.entry) for s in snapshot.drafts):
+            done = _reject(catalog, snapshot, arxiv_id, reason, reviewer, prompts_dir)
+        elif any(s.entry.arxiv == arxiv_id and enrich.enriches(s.entry) for s in snapshot.drafts):
             return _enrich(catalog, snapshot, arxiv_id, reviewer, memory, kept)
-        flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
-        if flag is not None:
-            return _acknowledge(catalog, snapshot, flag, reviewer)
-        path, entry = find_draft(catalog, snapshot, arxiv_id)
-        problems = gate(entry, snapshot, kept)
-        if problems:
-            raise ReviewError(f"{arxiv_id} cannot be approved", problems)
-        reviewed = _reviewed(entry, "approved", reviewer)
-        dest = catalog.approve(path, reviewed, _as_written(catalog, path, reviewed, prompts_dir))
-        learned = learn(entry, memory) if memory is not None else 0
-    return Decision(arxiv_id, "approve", dest, learned, f"approved {arxiv_id}: {dest}")
+        else:
+            flag = snapshot.flag(arxiv_id) if arxiv_id not in _draft_ids(snapshot) else None
+            if flag is not None:
+                return _acknowledge(catalog, snapshot, flag, reviewer)
+            path, entry = find_draft(catalog, snapshot, arxiv_id)
+            problems = gate(entry, snapshot, kept)
+            if problems:
+                raise ReviewError(f"{arxiv_id} cannot be approved", problems)
+            reviewed = _reviewed(entry, "approved", reviewer)
+            dest = catalog.approve(path, reviewed, _as_written(catalog, path, reviewed, prompts_dir))
+            learned = learn(entry, memory) if memory is not None else 0
+            done = Decision(arxiv_id, "approve", dest, learned, f"approved {arxiv_id}: {dest}")
+    return _teach(catalog, done)
+
+
+def _teach(catalog: Catalog, decision: Decision) -> Decision:
+    """The ranker learns from every approval and rejection: trained again on the catalog, model file
+    written. A failure costs nothing: the file is a cache the next run rebuilds from the catalog."""
+    from .night import learn as teach
+
+    try:
+        teach(catalog)
+    except Exception:  # noqa: BLE001 (the decision stands whatever happens to the cache)
+        return decision
+    decision.taught = True
+    return decision
 
 
 def _as_written(catalog: Catalog, path: Path, reviewed: CatalogEntry, prompts_dir: Path | None) -> str | None:

@@ -102,7 +102,7 @@ def write_draft(
     extraction: Extraction,
     translation: Translation,
     implementations: list[Candidate],
-    relevance: tuple[float, list[str]] | None = None,
+    relevance: tuple[float, list[str], list[str]] | None = None,
 ) -> Written:
     """Write `catalog/drafts/<id>.yaml` with its figures: a new draft is created exclusively, a newer
     version refreshes the draft without touching a reviewer's edits; the same version is left alone."""
@@ -122,7 +122,7 @@ def _write_draft_locked(
     extraction: Extraction,
     translation: Translation,
     implementations: list[Candidate],
-    relevance: tuple[float, list[str]] | None,
+    relevance: tuple[float, list[str], list[str]] | None,
 ) -> Written:
     path = store.draft_path(paper.arxiv_id)
     known = snapshot.known.get(paper.arxiv_id)
@@ -143,7 +143,11 @@ def _write_draft_locked(
         implementations=implementations,
     )
     if relevance is not None:
-        entry.provenance["suggestions"]["relevance"] = {"score": relevance[0], "nearest": relevance[1]}
+        entry.provenance["suggestions"]["relevance"] = {
+            "score": relevance[0],
+            "nearest": relevance[1],
+            "evidence": relevance[2],
+        }
     if not existing:
         if not store.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
             return Written(path, "unchanged", "drafted meanwhile by another run")

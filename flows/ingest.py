@@ -7,6 +7,7 @@ Wiring only: each task is one call into `alphatree_ingest.stages`; the decisions
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from pydantic import ValidationError
 
-from alphatree_ingest import harvest, planning, stages
+from alphatree_ingest import harvest, night, planning, stages
 from alphatree_ingest.arxiv_source import (
     ArxivUnavailable,
     Discovery,
@@ -31,8 +32,9 @@ from alphatree_ingest.faults import FaultWatch, RunFault, describe, kind_of
 from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.implementations import Candidate
 from alphatree_ingest.marian import ModelUnavailable
-from alphatree_ingest.models import Extraction, IngestRequest, Paper, RunSummary, Translation
+from alphatree_ingest.models import Extraction, IngestRequest, Outcome, Paper, RunSummary, Translation
 from alphatree_ingest.prefect_review import start_review_run
+from alphatree_ingest.relevance import DRAFT_AT
 from alphatree_ingest.report import RunReport, artifact_key, markdown, table_row
 
 
@@ -84,7 +86,7 @@ def draft_task(
     extraction: Extraction,
     translation: Translation,
     code: list[Candidate],
-    relevance: tuple[float, list[str]] | None,
+    relevance: tuple[float, list[str], list[str]] | None,
 ) -> stages.Written:
     return stages.write_draft(settings, snapshot, topic, paper, extraction, translation, code, relevance)
 
@@ -104,16 +106,23 @@ RUN_FAULTS = (
 
 @flow(name="ingest", log_prints=True)
 def ingest(
-    topic: str,
+    topic: str | None = None,
     since: dt.date | None = None,
     max_papers: int | None = None,
     min_relevance: float | None = None,
+    budget: int | None = None,
 ) -> Any:
     """Find new arXiv papers for `topic` and leave one draft per paper in `catalog/drafts/`.
+
+    Without a topic, a night of every topic in this one run: papers ranked across topics, each drafted
+    once under the topic it fits best, at most `budget` drafts (topics.yaml's `budget:`, else 3); every
+    other paper held back with its score and reason.
 
     One run per topic and tree at a time: a second one is refused while the first holds the lock."""
     log = get_run_logger()
     try:
+        if topic is None:
+            return _night(since, max_papers, min_relevance, budget)
         request = IngestRequest(topic=topic, since=since, max_papers=max_papers, min_relevance=min_relevance)
         settings = Settings.from_env()
         settings.check_arxiv_politeness()
@@ -157,9 +166,11 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     found = _retrying(discover_task, settings)(
         settings, snapshot.topics[request.topic].query, start, request.max_papers
     )
+    ranker = night.ranker_for(catalog, snapshot)  # the model file, or trained again from the catalog
     plan = planning.plan(
-        snapshot, found.papers, state, topic=request.topic, min_relevance=request.min_relevance
+        snapshot, found.papers, state, topic=request.topic, min_relevance=request.min_relevance, ranker=ranker
     )
+    _remember_held(catalog, request.topic, found.papers, plan)
     for flag in plan.flags:
         catalog.flag(flag)
     for problem in snapshot.problems:
@@ -203,6 +214,188 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
         log.error("%s", run_fault)
         return Failed(message=run_fault, data=summary)
     return summary
+
+
+@flow(name="recover-held", log_prints=True)
+def recover_held(arxiv_id: str) -> Any:
+    """Draft one paper a night held back, on the curator's request (`alphatree review recover ID`): from
+    its held-back record, without asking arXiv again; the ranker learns that the paper was wanted."""
+    log = get_run_logger()
+    try:
+        settings = Settings.from_env()
+        catalog = Catalog(settings.catalog_dir)
+        found = night.held_paper(catalog, arxiv_id)
+        if found is None:
+            raise CatalogError(
+                f"{arxiv_id} is not among the held-back papers (alphatree review list --held-back)"
+            )
+        held, paper = found
+        catalog.topic(held.topic)
+        with catalog.run_lock(held.topic):
+            report = RunReport(held.topic)
+            catalog.check_writable()
+            snapshot = catalog.load()
+            state = catalog.load_state(held.topic)
+            with report.timed("model_load"):
+                stages.get_translator(settings)
+            ranker = night.ranker_for(catalog, snapshot)
+            plan = planning.plan(snapshot, [paper], state, topic=held.topic, min_relevance=0, ranker=ranker)
+            watch = FaultWatch()
+            for paper in plan.todo:
+                _one_paper(settings, snapshot, held.topic, paper, plan, report, watch, "[1/1]")
+            if report.drafted or report.updated:
+                night.forget_held(catalog, arxiv_id)
+                new_state = state.model_copy(deep=True)
+                new_state.held_back.pop(arxiv_id, None)
+                catalog.save_state(held.topic, new_state)
+                night.learn(catalog)  # recovering is a decision: the paper was wanted
+            else:
+                new_state = state
+            summary = report.summary(plan, new_state, found=1, requests=0, problems=snapshot.problems)
+        _artifacts(summary)
+        return summary
+    except RUN_FAULTS + (TransientError,) as err:
+        log.error("%s", err)
+        return Failed(message=str(err))
+
+
+def _night(
+    since: dt.date | None, max_papers: int | None, min_relevance: float | None, budget: int | None
+) -> Any:
+    """Every topic in one run: one model load, one arXiv limiter, one ranking across topics."""
+    from contextlib import ExitStack
+
+    log = get_run_logger()
+    settings = Settings.from_env()
+    settings.check_arxiv_politeness()
+    catalog = Catalog(settings.catalog_dir)
+    topics = sorted(catalog.topics())
+    with ExitStack() as locks:
+        for topic in topics:
+            locks.enter_context(catalog.run_lock(topic))
+        catalog.check_writable()
+        for path in catalog.clean_debris():
+            log.info("removed %s, left by a write that was killed", path)
+        snapshot = catalog.load()
+        states = {t: catalog.load_state(t) for t in topics}
+        night_report = RunReport("all topics")
+        with night_report.timed("model_load"):
+            stages.get_translator(settings)
+        now = dt.datetime.now(dt.UTC)
+        sent = requests_sent(settings.arxiv_api)
+        starts, found = {}, {}
+        for n, topic in enumerate(topics, start=1):
+            starts[topic] = harvest.start_of_harvest(states[topic], since, now)
+            log.info(
+                "[%d/%d] topic %s: asking arXiv since %s", n, len(topics), topic, starts[topic].isoformat()
+            )
+            found[topic] = _retrying(discover_task, settings)(
+                settings, snapshot.topics[topic].query, starts[topic], max_papers
+            )
+        ranker = night.ranker_for(catalog, snapshot)
+        limit = night.budget_of(catalog, budget)
+        draft_at = DRAFT_AT if min_relevance is None else min_relevance
+        rows = night.rank_night(
+            snapshot, ranker, {t: found[t].papers for t in topics}, states, budget=limit, draft_at=draft_at
+        )
+        chosen = {(r.arxiv_id, r.topic) for r in rows if r.action == "draft"}
+        home_of = {r.arxiv_id: r.topic for r in rows if r.action == "draft"}
+        why = {(r.arxiv_id, r.topic): r.reason for r in rows}
+        summaries, watch, stopped = [], FaultWatch(), ""
+        for topic in topics:
+            plan = planning.plan(
+                snapshot, found[topic].papers, states[topic], topic=topic, min_relevance=0, ranker=ranker
+            )
+            keep = []
+            for paper in plan.todo:
+                key = (paper.arxiv_id, topic)
+                if key in chosen or paper.arxiv_id in plan.updates:
+                    keep.append(paper)
+                elif paper.arxiv_id in home_of:
+                    reason = f"drafted under topic {home_of[paper.arxiv_id]}, which it fits best"
+                    plan.skipped.append(Outcome(id=paper.arxiv_id, reason=reason))
+                else:
+                    plan.held_back[paper.arxiv_id] = plan.scored[paper.arxiv_id].score
+                    plan.skipped.append(Outcome(id=paper.arxiv_id, reason=f"held back: {why.get(key, '')}"))
+            plan.todo = keep
+            for flag in plan.flags:
+                catalog.flag(flag)
+            _remember_held(catalog, topic, found[topic].papers, plan)
+            report = RunReport(topic)
+            unreached: set[str] = set()
+            for n, paper in enumerate(plan.todo, start=1):
+                if stopped:
+                    unreached.add(paper.arxiv_id)
+                    continue
+                try:
+                    _one_paper(
+                        settings,
+                        snapshot,
+                        topic,
+                        paper,
+                        plan,
+                        report,
+                        watch,
+                        f"[{topic} {n}/{len(plan.todo)}]",
+                    )
+                except RunFault as fault:
+                    stopped = str(fault)
+                    unreached.add(paper.arxiv_id)
+            charged, deferred = watch.split()
+            mine = {p.arxiv_id for p in found[topic].papers}
+            new_state = harvest.advance(
+                states[topic],
+                found[topic].papers,
+                start=starts[topic],
+                truncated=found[topic].truncated,
+                failed={k: v for k, v in charged.items() if k in mine},
+                deferred={k: v for k, v in deferred.items() if k in mine},
+                unreached=unreached,
+                held_back=plan.held_back,
+                drafted={item.id for item in report.drafted + report.updated},
+            )
+            catalog.save_state(topic, new_state)
+            summaries.append(
+                report.summary(plan, new_state, found=len(found[topic].papers), requests=0, problems=[])
+            )
+        run_fault = stopped or " ".join(watch.run_faults().values())
+        summary = _merge(summaries, night_report, requests_sent(settings.arxiv_api) - sent, snapshot)
+        summary.run_fault = run_fault
+        _artifacts(summary)
+        if run_fault:
+            log.error("%s", run_fault)
+            return Failed(message=run_fault, data=summary)
+        return summary
+
+
+def _merge(
+    summaries: list[RunSummary], report: RunReport, requests: int, snapshot: CatalogSnapshot
+) -> RunSummary:
+    """One summary of a night: every topic's outcomes, each id named with its topic."""
+    merged = RunSummary(topic="all topics", requests=requests, problems=snapshot.problems)
+    for s in summaries:
+        merged.found += s.found
+        for name in ("drafted", "updated", "flagged", "skipped", "failed", "owed"):
+            getattr(merged, name).extend(
+                o.model_copy(update={"reason": f"[{s.topic}] {o.reason}"}) for o in getattr(s, name)
+            )
+        for stage, seconds in s.timings.items():
+            merged.timings[stage] = round(merged.timings.get(stage, 0.0) + seconds, 1)
+    merged.timings["model_load"] = round(report.timings["model_load"], 1)
+    merged.seconds = round(time.monotonic() - report.started, 1)
+    return merged
+
+
+def _remember_held(catalog: Catalog, topic: str, papers: list[Paper], plan: planning.Plan) -> None:
+    """Held-back papers are kept (catalog/held/) with score and reason: listed by `alphatree review list
+    --held-back`, drafted on request, and negatives for the ranker while the curator leaves them."""
+    by_id = {p.arxiv_id: p for p in papers}
+    reasons = {o.id: o.reason for o in plan.skipped}
+    for arxiv_id in plan.held_back:
+        if arxiv_id in by_id and arxiv_id in plan.scored:
+            night.save_held(catalog, by_id[arxiv_id], topic, plan.scored[arxiv_id], reasons.get(arxiv_id, ""))
+    for paper in plan.todo:
+        night.forget_held(catalog, paper.arxiv_id)  # recovered: drafted now
 
 
 def _one_paper(

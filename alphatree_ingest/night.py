@@ -1,0 +1,210 @@
+"""A night across topics: the ranker the catalog has taught, and what a night does with what it found.
+
+The model file `catalog/ranker.json` is a cache of what was learned: it records which decisions it was
+trained on, and is rebuilt from the catalog (tree, rejected papers, held-back papers) when it is
+missing, damaged or behind the catalog, so it is never the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from .catalog import Catalog, CatalogSnapshot, atomic_write, dump_yaml, safe_filename
+from .models import Paper, TopicState
+from .planning import _skip_reason
+from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, select
+
+MODEL_FILE = "ranker.json"
+HELD_DIR = "held"
+
+
+@dataclass
+class HeldPaper:
+    """A paper a night held back: enough to list it, learn from it, and draft it on request."""
+
+    arxiv: str
+    version: int
+    topic: str
+    title: str
+    abstract: str
+    score: float
+    reason: str
+    seen: str
+    paper: dict[str, Any]
+
+
+def held_dir(catalog: Catalog) -> Path:
+    return catalog.root / HELD_DIR
+
+
+def held_papers(catalog: Catalog) -> list[HeldPaper]:
+    """The held-back papers, best score first; unreadable files are skipped (they are only a list)."""
+    out = []
+    for path in sorted(held_dir(catalog).glob("*.yaml")):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            out.append(HeldPaper(**data))
+        except (OSError, yaml.YAMLError, TypeError):
+            continue
+    return sorted(out, key=lambda h: (-h.score, h.arxiv))
+
+
+def save_held(catalog: Catalog, paper: Paper, topic: str, scored: Scored, reason: str) -> None:
+    record = {
+        "arxiv": paper.arxiv_id,
+        "version": paper.version,
+        "topic": topic,
+        "title": paper.title,
+        "abstract": paper.abstract,
+        "score": scored.score,
+        "reason": reason,
+        "seen": dt.date.today().isoformat(),
+        "paper": paper.model_dump(mode="json"),
+    }
+    atomic_write(held_dir(catalog) / f"{safe_filename(paper.arxiv_id)}.yaml", dump_yaml(record))
+
+
+def forget_held(catalog: Catalog, arxiv_id: str) -> bool:
+    path = held_dir(catalog) / f"{safe_filename(arxiv_id)}.yaml"
+    if path.exists():
+        path.unlink()
+        return True
+    return False
+
+
+def held_paper(catalog: Catalog, arxiv_id: str) -> tuple[HeldPaper, Paper] | None:
+    for held in held_papers(catalog):
+        if held.arxiv == arxiv_id:
+            try:
+                return held, Paper.model_validate(held.paper)
+            except ValidationError:
+                return None
+    return None
+
+
+def _fingerprint(snapshot: CatalogSnapshot, held: Sequence[HeldPaper]) -> str:
+    ids = sorted(f"t:{s.entry.topic}:{s.entry.id}" for s in snapshot.tree)
+    ids += sorted(f"r:{s.entry.topic}:{s.entry.arxiv}" for s in snapshot.rejected)
+    ids += sorted(f"h:{h.topic}:{h.arxiv}" for h in held)
+    return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
+
+
+def ranker_for(catalog: Catalog, snapshot: CatalogSnapshot, *, save: bool = True) -> Ranker:
+    """The ranker taught by this catalog: the model file when it is current, else trained again (and,
+    with `save`, written back). A dry run passes save=False: it writes nothing."""
+    held = held_papers(catalog)
+    fingerprint = _fingerprint(snapshot, held)
+    path = catalog.root / MODEL_FILE
+    loaded = Ranker.load(path, snapshot.entries)
+    if loaded is not None and loaded.trained_on.get("fingerprint") == fingerprint:
+        return loaded
+    examples = examples_from(
+        snapshot.topics,
+        snapshot.entries,
+        [s.entry for s in snapshot.rejected],
+        [(h.topic, h.title, h.abstract) for h in held],
+    )
+    ranker = Ranker.train(examples, snapshot.entries)
+    ranker.trained_on["fingerprint"] = fingerprint
+    if save:
+        try:
+            ranker.save(path)
+        except OSError:
+            pass  # a cache: the next run trains again
+    return ranker
+
+
+def learn(catalog: Catalog) -> Ranker:
+    """After a decision: train on the catalog as it is now and write the model file."""
+    return ranker_for(catalog, catalog.load(), save=True)
+
+
+def budget_of(catalog: Catalog, override: int | None) -> int | None:
+    """The nightly budget: --budget, else `budget:` in topics.yaml, else BUDGET."""
+    if override is not None:
+        return override
+    from .models import TopicsFile
+
+    try:
+        data = yaml.safe_load((catalog.root / "topics.yaml").read_text(encoding="utf-8")) or {}
+        value = TopicsFile.model_validate(data).budget
+    except (OSError, yaml.YAMLError, ValidationError):
+        return BUDGET  # Catalog.topics() names what is wrong with the file
+    return BUDGET if value is None else value
+
+
+def rank_night(
+    snapshot: CatalogSnapshot,
+    ranker: Ranker,
+    found: dict[str, list[Paper]],
+    states: dict[str, TopicState],
+    *,
+    budget: int | None,
+    draft_at: float = DRAFT_AT,
+) -> list[Ranked]:
+    """One row per paper and topic that matched it. Papers the catalog already knows are held with the
+    reason (in the tree, drafted, rejected, given up); the others are ranked across topics by `select`."""
+    rows: list[Ranked] = []
+    fresh: list[Ranked] = []
+    for topic_id, papers in found.items():
+        topic = snapshot.topics[topic_id]
+        for paper in papers:
+            scored = ranker.explain(topic, paper.title, paper.abstract)
+            row = Ranked(paper.arxiv_id, topic_id, scored, title=paper.title)
+            where = snapshot.known.get(paper.arxiv_id)
+            state = states.get(topic_id, TopicState())
+            known = _skip_reason(paper, where, state)
+            if not known and where is None and paper.arxiv_id in state.held_back:
+                known = (
+                    f"held back on an earlier night (score {state.held_back[paper.arxiv_id]:.3f}); "
+                    f"draft it with: alphatree review recover {paper.arxiv_id}"
+                )
+            if known:
+                row.reason = known
+                rows.append(row)
+            elif where is not None and where.where == "draft":
+                row.action, row.reason = "draft", f"new version v{paper.version} of a draft: updated"
+                rows.append(row)
+            elif where is not None:
+                row.reason = f"new version v{paper.version} of an approved entry: flagged for review"
+                rows.append(row)
+            else:
+                fresh.append(row)
+    return select(fresh, budget=budget, draft_at=draft_at) + rows
+
+
+def as_json(rows: Sequence[Ranked]) -> str:
+    papers = [
+        {
+            "arxiv_id": r.arxiv_id,
+            "topic": r.topic,
+            "score": r.scored.score,
+            "action": r.action,
+            "reason": r.reason,
+        }
+        for r in rows
+    ]
+    return json.dumps({"papers": papers}, ensure_ascii=False, indent=1)
+
+
+def as_table(rows: Sequence[Ranked]) -> str:
+    if not rows:
+        return "No papers matched."
+    lines = [f"{'action':<6} {'score':>5}  {'arXiv':<12} {'topic':<26} title / reason"]
+    for r in rows:
+        lines.append(f"{r.action:<6} {r.scored.score:5.3f}  {r.arxiv_id:<12} {r.topic:<26} {r.title[:70]}")
+        lines.append(f"{'':<6} {'':>5}  {'':<12} {'':<26} {r.reason[:160]}")
+    drafts = sum(r.action == "draft" for r in rows)
+    lines.append(
+        f"{drafts} to draft, {len(rows) - drafts} held back ({len({r.arxiv_id for r in rows})} papers)."
+    )
+    return "\n".join(lines)
