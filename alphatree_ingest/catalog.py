@@ -470,8 +470,6 @@ class Catalog:
             return TopicState()
         try:
             return TopicState.model_validate(load_yaml(path) or {})
-        except CatalogError as err:
-            raise CatalogError(f"{err}; fix or delete it (the run then starts afresh)") from None
         except ValidationError as err:
             raise CatalogError(
                 f"{path} is damaged ({'; '.join(validation_problems(err))}); fix or delete it "

@@ -26,10 +26,10 @@ class RunFault(RuntimeError):
 
 DISK_ERRORS = frozenset(
     {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG,
-     errno.EMFILE, errno.ENFILE, errno.ENOTDIR, errno.EISDIR}
+     errno.EMFILE, errno.ENFILE, errno.ENOTDIR, errno.EISDIR, errno.EEXIST}
 )  # fmt: skip
 """Errors of the machine's disks, folders and permissions, never of one paper: a full `translations/`
-or `cache/`, or a file where a folder should be, fails every paper alike."""
+or `cache/`, or a file where a folder should be (`mkdir` says EEXIST), fails every paper alike."""
 DISK = "the disk or its permissions failed"
 
 

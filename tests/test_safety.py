@@ -57,7 +57,9 @@ def _entry(home: Path, topic: str, entry_id: str, **fields: Any) -> Path:
 # --- 1. a full disk is the run's fault -------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES])
+@pytest.mark.parametrize(
+    "code", [errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.ENOTDIR, errno.EEXIST]
+)
 @pytest.mark.parametrize("stage", ["fetch", "extract", "translate", "code", "draft"])
 def test_a_disk_or_permission_error_at_any_stage_stops_the_run_at_once(stage: str, code: int) -> None:
     err = OSError(code, os.strerror(code), "/tree/translations/memory.jsonl")
