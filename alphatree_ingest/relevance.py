@@ -278,6 +278,23 @@ def _phrase_hits(phrases: Iterable[str], text: str) -> list[str]:
     return [p for p in phrases if re.search(rf" {re.escape(p)}\w* ", text)]
 
 
+_TASK_NOUNS = ("segmentation", "recognition", "detection", "classification", "estimation", "reconstruction")
+_SAME_TASK = {"classification": {"recognition"}, "recognition": {"classification"}}
+
+
+def _other_task_noun(topic: Topic, title: str) -> str:
+    """A task noun in the title that none of the topic's own words has: the paper's task is another
+    (a GAN used for segmentation is a segmentation paper)."""
+    in_title, in_abstract = topic_phrases(topic)
+    own = " ".join(in_title + in_abstract + words(topic.name_en))
+    allowed = {n for n in _TASK_NOUNS if n in own}
+    allowed |= {same for n in allowed for same in _SAME_TASK.get(n, ())}
+    for noun in _TASK_NOUNS:
+        if noun not in allowed and f" {noun} " in title:
+            return noun
+    return ""
+
+
 def rule_features(topic: Topic, title: str, abstract: str) -> dict[str, str]:
     """The readable features that fire for this paper and topic: name -> the words that fired it."""
     t, a = _joined(title), _joined(abstract)
@@ -294,6 +311,8 @@ def rule_features(topic: Topic, title: str, abstract: str) -> dict[str, str]:
         hit = feature.fires(t, a)
         if feature.name == "other-task" and generative and hit in ("synthesis", "generation", "generating"):
             continue
+        if feature.name == "other-task" and not hit:
+            hit = _other_task_noun(topic, t)
         if hit:
             fired[feature.name] = hit
     if len(a.split()) < SHORT_ABSTRACT:
