@@ -103,7 +103,7 @@ _DOMAINS = _any(
     r"agricultur\w*|crops?|plants?|fruits?|leaf|leaves|weeds?|forests?|livestock|soil|wildlife|animals?",
     # water, industry, space, science
     r"underwater|sonar|maritime|ships?|marine|vessels?|industrial|defects?|manufactur\w*|"
-    r"inspection|steel|space|orbit|spacecraft|astronom\w*|simulations?|physic\w*|rocks?|"
+    r"inspection|steel|orbit|spacecraft|astronom\w*|simulations?|physic\w*|rocks?|"
     r"materials?|nanoparticles?|molecul\w*|proteins?|micro ct",
     # sensors and hardware niches
     r"infrared|thermal|event cameras?|event based|spik\w*|neuromorphic|quantum|radar",
@@ -117,7 +117,7 @@ _CONDITIONS = _any(
     r"semi supervised|weakly supervised|pseudo labels?|partial labels?|",
     r"continual|incremental|lifelong|test time adapt\w*|test time|federated|",
     r"tiny objects?|small objects?|adverse weather|low light|low quality|low resolution|",
-    r"active learning|label efficient|unsupervised|camouflaged",
+    r"active learning|label efficient|camouflaged",
 ).replace("||", "|")
 
 
@@ -148,8 +148,7 @@ FEATURES: tuple[Feature, ...] = (
         "an empirical study or analysis",
         -2.0,
         title=r"a study|study on|studies|empirical|comparative|comparison|analysis of|evaluating|"
-        r"evaluation of|investigat\w*|how do|how does|can \w+(?: \w+)* \w+|unveil\w*|insights?|lessons|"
-        r"case study|approach based",
+        r"evaluation of|investigat\w*|how do|how does|unveil\w*|insights?|lessons|case study",
         abstract=r"we (?:study|investigate|analy[sz]e|compare|examine|explore whether)|"
         r"(?:empirical|comparative|case|systematic|extensive) (?:study|analysis|evaluation|comparison)",
     ),
@@ -242,7 +241,7 @@ FEATURES: tuple[Feature, ...] = (
         "another task (generation, retrieval, question answering, re-identification, compression)",
         -2.0,
         title=r"synthesis|generation|generating|retrieval|question answering|vqa|reasoning|re identification|"
-        r"compression|anomaly detection|captioning|tracking|emotion|gait",
+        r"compression|anomaly detection|captioning|tracking",
     ),
 )
 FEATURE_NAMES = [f.name for f in FEATURES] + [
