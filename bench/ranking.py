@@ -241,6 +241,9 @@ def noop_night(folder: Path, *, dry_run: bool) -> None:
         requests = sum(1 for line in log.read_text().splitlines() if line.strip())
     floor = 3.0 * 14
     what = "dry run" if dry_run else "flow run (Prefect start and model load included)"
+    if not dry_run:
+        inside = next((line for line in out.stdout.splitlines() if "arXiv API request(s)" in line), "")
+        print(f"  the flow's own summary: {inside.strip()}")
     print(
         f"no-op night, 14 topics, {what}: {requests} arXiv requests, wall {wall:.1f} s (process start "
         f"included), floor {floor:.0f} s: {wall / floor:.2f}x  (goal <= 1.2x)"

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from alphatree_ingest.catalog import Catalog
@@ -308,3 +309,25 @@ def test_a_night_of_every_topic_drafts_within_the_budget_and_holds_back_the_rest
     # the next night asks again from the watermark: the held papers are not drafted behind the curator's back
     again = ingest(budget=3)
     assert again.drafted == []
+
+
+@pytest.mark.slow
+def test_ingest_all_topics_from_the_cli_drafts_within_the_budget_and_lists_the_held_back(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+) -> None:
+    from tests.support import make_paper_pdf
+
+    for arxiv_id, (title, abstract) in (("2611.00901", DETECTOR), ("2611.00902", GAN_METHOD)):
+        arxiv_server.add(
+            FeedEntry(arxiv_id, title, abstract, published=days_ago(2)), make_paper_pdf(title, abstract)
+        )
+    env = cli_env(home, arxiv_server, tiny_model)
+    out = run_cli(["ingest", "--all-topics", "--budget", "1"], env)
+    assert out.returncode == 0, out.stderr
+    assert "Topic all topics: 28 found, 1 drafted" in out.stdout
+    assert "over the nightly budget of 1" in out.stdout
+    drafted = [p.stem for p in (home / "catalog" / "drafts").glob("*.yaml")]
+    held = run_cli(["review", "list", "--held-back"], env)
+    assert held.returncode == 0 and len(drafted) == 1
+    other = ({"2611.00901", "2611.00902"} - set(drafted)).pop()
+    assert other in held.stdout and "review recover" in held.stdout
