@@ -213,7 +213,8 @@ def test_nightly_deployment_runs_on_a_real_server(
         _wait(lambda: review_state("2611.00602") == "COMPLETED", 120, "FormGAN's approval")
         # the approval's reading-page task made the whole paper's Chinese page, section by section
         _wait(lambda: "reading page [1/" in _run_logs(api, run_id), 60, "the reading page's progress")
-        assert "## Abstract" in (home / "catalog" / "reading" / "formgan.md").read_text()
+        page = (home / "catalog" / "reading" / "formgan.md").read_text()
+        assert 'lang="en">Abstract</span>' in page and '<div class="pair">' in page
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "formgan.yaml").read_text())
         assert entry["title_zh"] == answer["title_zh"] and entry["diagram"] == "figures/2611.00602/fig-1.png"
         assert entry["code"][0]["url"] == "https://github.com/lab/formgan" and entry["parents"] == ["gan"]
