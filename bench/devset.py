@@ -48,7 +48,9 @@ def repo_key(url: str | None) -> str | None:
     if not url:
         return None
     match = re.search(r"github\.com/([\w.\-]+)/([\w.\-]+)", url, re.IGNORECASE)
-    return f"{match.group(1)}/{match.group(2)}".lower().removesuffix(".git") if match else url.lower()
+    if match:
+        return f"{match.group(1)}/{match.group(2)}".lower().removesuffix(".git")
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip().lower()).rstrip("/")  # a lab page
 
 
 def _words(text: str) -> list[str]:

@@ -136,3 +136,45 @@ def test_a_bare_owner_link_joins_the_repository_it_starts() -> None:
         front_page=False,
     )
     assert [link.url for link in links] == ["https://github.com/KaimingHe/resnet-1k-layers"]
+
+
+def test_official_code_on_a_lab_page_or_a_short_link_is_the_papers_code(tmp_path: Path) -> None:
+    """Bug (issue 23): code on a page outside GitHub (a lab page, a personal page, a short link) was
+    not recognised; datasets and framework sites named the same way are not code."""
+    lab = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet.\n\n1 Introduction\nWe train on ImageNet "
+        "(http://www.image-net.org) with Caffe (http://caffe.berkeleyvision.org). Our code and trained "
+        "models are publicly available at http://mmlab.example.edu.hk/projects/CutNet.html. We compare "
+        "with the data at http://vision.example.edu/datasets/cuts."
+    )
+    assert _code(tmp_path, [(lab, 468)]) == [("http://mmlab.example.edu.hk/projects/CutNet.html", True)]
+    short = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code: https://bit.ly/3cutNET\n\n1 Introduction\nBody."
+    assert _code(tmp_path, [(short, 468)]) == [("https://bit.ly/3cutNET", True)]
+
+
+def test_a_model_garden_the_paper_says_holds_its_code_is_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): an organisation's model repository (a framework's model garden, a toolbox) was
+    taken for a framework dependency although the paper says its implementation is there."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutDet.\n\n1 Introduction\nWe implement CutDet in "
+        "TensorFlow (https://github.com/tensorflow/tensorflow). Our models and code are released in "
+        "the detection toolbox at https://github.com/open-mmlab/mmdetection."
+    )
+    code = _code(tmp_path, [(text, 468)])
+    assert code[0] == ("https://github.com/open-mmlab/mmdetection", True)
+    assert all("tensorflow/tensorflow" not in url for url, _ in code)
+
+
+def test_inference_libraries_and_other_peoples_code_are_never_official_nor_first(tmp_path: Path) -> None:
+    """Bug (issue 23): an inference library a detector was deployed with came first, and code of
+    others named in a footnote ("we use the models from ...") was marked official."""
+    front = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutDet, deployed with TensorRT "
+        "(https://github.com/NVIDIA/TensorRT) at 300 FPS.\n\n1 Introduction\nFor the face crops we use "
+        "the models from Zhang et al. [4]1. Our code is available at https://github.com/zlab/cutdet.\n"
+        "1https://github.com/kpzhang/mtcnn"
+    )
+    code = _code(tmp_path, [(front, 468)])
+    assert code[0] == ("https://github.com/zlab/cutdet", True)
+    assert [url for url, official in code if official] == ["https://github.com/zlab/cutdet"]
+    assert all("TensorRT" not in url for url, _ in code)
