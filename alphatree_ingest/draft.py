@@ -25,6 +25,7 @@ from .models import (
     Figure,
     Paper,
     Reference,
+    Topic,
     Translation,
 )
 from .references import find_code_links, merge_code_links, name_key
@@ -183,7 +184,33 @@ def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
     return found
 
 
-def suggest_topic(topic: str, parents: list[str], tree: list[CatalogEntry]) -> tuple[str, str]:
+def suggest_topic(
+    topic: str,
+    parents: list[str],
+    tree: list[CatalogEntry],
+    *,
+    paper: Paper | None = None,
+    topics: dict[str, Topic] | None = None,
+    names: dict[str, int] | None = None,
+) -> tuple[str, str, list[str]]:
+    """The queried topic or one of its subtopics, with the evidence and, when two are close, both
+    (best first; else one).
+
+    With the topic tree (`topics`) and the paper: the candidate whose own words and entries the
+    title and abstract (and the models its body names again and again, `names`) resemble most, the
+    suggested parents' places adding to it (`subtopic.place`).
+    Without them: the subtopic where most suggested parents live."""
+    if topics is not None and paper is not None:
+        from .subtopic import place
+
+        placed = place(f"{paper.title} {paper.abstract}", topic, topics, tree, parents, names)
+        if placed is not None:
+            return placed.topic, placed.evidence, placed.close
+    chosen, why = _topic_by_parents(topic, parents, tree)
+    return chosen, why, [chosen]
+
+
+def _topic_by_parents(topic: str, parents: list[str], tree: list[CatalogEntry]) -> tuple[str, str]:
     """The queried topic, or its subtopic where most suggested parents live; with the evidence."""
     topics = {e.id: e.topic for e in tree}
     inside = [topics[p] for p in parents if p in topics and topics[p].startswith(topic + "/")]
@@ -305,17 +332,22 @@ def build_entry(
     figure_files: dict[str, str],
     implementations: list[Candidate] | None = None,
     now: dt.datetime | None = None,
+    topics: dict[str, Topic] | None = None,
 ) -> CatalogEntry:
     """A draft entry whose machine-made fields all carry provenance. Pure: no IO.
 
-    `implementations`: verified code candidates; without them, the paper's own links, unverified."""
+    `implementations`: verified code candidates; without them, the paper's own links, unverified.
+    `topics`: the topic tree; with it the subtopic is read from the paper's content as well as its
+    parents (`suggest_topic`)."""
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = suggest_name(paper.title)
     parents, parent_evidence = suggest_parents(paper, extraction, tree, topic)
     if implementations is None:
         implementations = find_implementations(paper, paper_links(paper, extraction), None)
     code, code_evidence = suggest_code(implementations)
-    topic, topic_evidence = suggest_topic(topic, parents, tree)
+    topic, topic_evidence, close = suggest_topic(
+        topic, parents, tree, paper=paper, topics=topics, names=extraction.names
+    )
     figures = []
     for i, fig in enumerate(extraction.figures):
         if fig.number in figure_files:
@@ -337,7 +369,11 @@ def build_entry(
         "title_zh": {"model": translation.model, "backend": translation.backend, **machine},
         "abstract_zh": {"model": translation.model, "backend": translation.backend, **machine},
         "suggestions": {
-            "topic": {"suggested": True, "evidence": topic_evidence},
+            "topic": {
+                "suggested": True,
+                "evidence": topic_evidence,
+                **({"close": close} if len(close) > 1 else {}),
+            },
             "level": {
                 "suggested": True,
                 "evidence": "title reads as a survey or tutorial"

@@ -121,6 +121,7 @@ def write_draft(
         taken_slugs=snapshot.taken_ids(besides=path),
         figure_files=files,
         implementations=implementations,
+        topics=snapshot.topics,
     )
     if relevance is not None:
         entry.provenance["suggestions"]["relevance"] = {"score": relevance[0], "nearest": relevance[1]}

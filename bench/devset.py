@@ -107,7 +107,14 @@ class Totals:
         }
 
 
-def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: bool) -> None:  # type: ignore[type-arg]
+def score_paper(
+    pdf: Path,
+    label: dict,  # type: ignore[type-arg]
+    tree: list,  # type: ignore[type-arg]
+    totals: Totals,
+    verbose: bool,
+    topics: dict | None = None,  # type: ignore[type-arg]
+) -> None:
     result = extract(pdf)
     predicted = {(f.page, f.number): f for f in result.figures}
     gold = {(f["page"], f["number"]): f for f in label["figures"]}
@@ -146,6 +153,7 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
         tree=tree,
         taken_slugs=set(),
         figure_files=files,
+        topics=topics,
     )
     diagram = next((n for n, f in files.items() if f == entry.diagram), None)
     totals.diagram += diagram == label["diagram"]
@@ -180,10 +188,10 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
 
 def run(folder: Path, *, verbose: bool = False) -> dict[str, object]:
     """Score every labelled paper of the devset folder; the totals as in `Totals.report`."""
-    tree = Catalog(REPO / "catalog").load().entries
+    catalog = Catalog(REPO / "catalog").load()
     totals = Totals()
     for label in json.loads((folder / "labels.json").read_text()):
-        score_paper(folder / label["file"], label, tree, totals, verbose)
+        score_paper(folder / label["file"], label, catalog.entries, totals, verbose, catalog.topics)
     return totals.report()
 
 
@@ -264,7 +272,7 @@ def run_split(
     papers: list[Labelled], split: dict[str, str], parts: list[str], *, verbose: bool = False
 ) -> dict[str, dict[str, object]]:
     """Both parts scored apart (papers not in the split are named and left out)."""
-    tree = Catalog(REPO / "catalog").load().entries
+    catalog = Catalog(REPO / "catalog").load()
     results: dict[str, dict[str, object]] = {}
     missing = [p.arxiv_id for p in papers if p.arxiv_id not in split]
     if missing:
@@ -275,7 +283,7 @@ def run_split(
         print(f"--- {part}: {len(chosen)} papers", flush=True)
         for paper in chosen:
             try:
-                score_paper(paper.pdf, paper.label, tree, totals, verbose)
+                score_paper(paper.pdf, paper.label, catalog.entries, totals, verbose, catalog.topics)
             except Exception as err:  # one broken label or PDF must not hide the others' numbers
                 print(f"error: {paper.arxiv_id}: {type(err).__name__}: {err}", file=sys.stderr)
         results[part] = totals.report()

@@ -148,7 +148,10 @@ def test_official_code_on_a_lab_page_or_a_short_link_is_the_papers_code(tmp_path
         "with the data at http://vision.example.edu/datasets/cuts."
     )
     assert _code(tmp_path, [(lab, 468)]) == [("http://mmlab.example.edu.hk/projects/CutNet.html", True)]
-    short = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code: https://bit.ly/3cutNET\n\n1 Introduction\nBody."
+    short = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code: https://bit.ly/3cutNET\n\n"
+        "1 Introduction\nBody."
+    )
     assert _code(tmp_path, [(short, 468)]) == [("https://bit.ly/3cutNET", True)]
 
 

@@ -1,0 +1,76 @@
+"""The subtopic from what the paper says as well as whom it builds on (issue 23)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from alphatree_ingest.catalog import Catalog
+from alphatree_ingest.draft import build_entry, suggest_topic
+from alphatree_ingest.models import Extraction, Paper, Translation
+
+CATALOG = Catalog(Path(__file__).resolve().parent.parent / "catalog").load()
+
+
+def _paper(title: str, abstract: str) -> Paper:
+    return Paper(
+        arxiv_id="2611.04321",
+        title=title,
+        authors=[],
+        abstract=abstract,
+        published=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        pdf_url="http://x/pdf",
+    )
+
+
+def _topic(paper: Paper, root: str, parents: list[str], names: dict[str, int] | None = None) -> tuple:
+    return suggest_topic(root, parents, CATALOG.entries, paper=paper, topics=CATALOG.topics, names=names)
+
+
+def test_a_compact_network_built_on_resnet_is_a_lightweight_model() -> None:
+    """Bug: the subtopic followed the parents, so a compact network whose parent is ResNet ended in
+    `classification` instead of `classification/lightweight`."""
+    paper = _paper(
+        "TinyNet: Extremely Small Networks for Mobile Devices",
+        "We design a compact convolutional network for mobile devices with very limited computing "
+        "power. With pointwise group convolution and a channel shuffle, TinyNet needs 40 MFLOPs and "
+        "beats other efficient architectures on ImageNet under the same computation budget, with a "
+        "13x actual speedup over AlexNet on an ARM-based mobile phone.",
+    )
+    topic, evidence, _ = _topic(paper, "classification", ["resnet"], {"resnet": 6, "mobilenet": 9})
+    assert topic == "classification/lightweight", evidence
+    assert suggest_topic("classification", ["resnet"], CATALOG.entries)[0] == "classification"  # by parents
+
+
+def test_an_image_translation_gan_is_an_application() -> None:
+    """Bug: an image-to-image translation GAN whose parents are GAN and cGAN ended in `gan/basics`."""
+    paper = _paper(
+        "Paired Image-to-Image Translation with Conditional Adversarial Networks",
+        "We investigate conditional adversarial networks as a general-purpose solution to "
+        "image-to-image translation problems: synthesizing photos from label maps, reconstructing "
+        "objects from edge maps, colorizing images and style transfer, among other tasks.",
+    )
+    topic, evidence, _ = _topic(paper, "gan", ["gan", "cgan"], {"gan": 12})
+    assert topic == "gan/applications", evidence
+
+
+def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
+    paper = _paper(
+        "Stable GAN Training for Super-Resolution",
+        "We stabilise the adversarial loss with a new regularization of the discriminator, and apply "
+        "it to image super-resolution.",
+    )
+    entry = build_entry(
+        paper,
+        Extraction(),
+        Translation(title_zh="", abstract_zh="", model="m", backend="b"),
+        topic="gan",
+        tree=CATALOG.entries,
+        taken_slugs=set(),
+        figure_files={},
+        topics=CATALOG.topics,
+    )
+    shown = entry.provenance["suggestions"]["topic"]
+    assert entry.topic in shown["close"] and len(shown["close"]) == 2, shown
+    assert set(shown["close"]) == {"gan/training", "gan/applications"}, shown
+    assert "close between" in shown["evidence"]
