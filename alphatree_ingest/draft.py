@@ -103,19 +103,29 @@ def suggest_parents(
     evidence: dict[str, list[str]] = {}
     weight: dict[str, float] = {}
     builds_on: set[str] = set()
-    for found in _cited(extraction, tree) + _named(paper, tree) + _mentioned(extraction, tree):
-        evidence.setdefault(found.entry_id, []).append(found.what)
-        weight[found.entry_id] = weight.get(found.entry_id, 0) + found.points
-        if found.builds_on:
-            builds_on.add(found.entry_id)
+    kinds: dict[str, set[str]] = {}
+    for how, items in (
+        ("cited", _cited(extraction, tree)),
+        ("abstract", _named(paper, tree)),
+        ("named", _mentioned(extraction, tree)),
+    ):
+        for found in items:
+            evidence.setdefault(found.entry_id, []).append(found.what)
+            weight[found.entry_id] = weight.get(found.entry_id, 0) + found.points
+            kinds.setdefault(found.entry_id, set()).add("builds on" if found.builds_on else how)
+            if found.builds_on:
+                builds_on.add(found.entry_id)
     root = (topic or "").split("/")[0]
     branch = {e.id: e.topic.split("/")[0] for e in tree}
     order = {entry_id: n for n, entry_id in enumerate(evidence)}
     ranked = sorted(evidence, key=lambda k: (-weight[k], order[k]))
     lineage = [k for k in ranked if not root or branch.get(k) == root or k in builds_on]
     top = weight[lineage[0]] if lineage else 0.0
-    chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top)][:3]
-    if top <= 1.0:  # one plain citation each (the body's citations not countable): nothing ranks them
+    # evidence of two kinds at least (cited and named again and again, cited and built on, named in
+    # the abstract and in the body): one kind alone is how a paper treats its background
+    chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top) and len(kinds[k]) >= 2][:3]
+    uncounted = not any(r.cited > 1 for r in extraction.references)
+    if top <= 1.0 and uncounted:  # the body's citations cannot be counted: nothing ranks them
         chosen = lineage[:3]
     shown = {k: evidence[k] for k in chosen}
     others = [k for k in ranked if k not in chosen][:5]

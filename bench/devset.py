@@ -82,6 +82,7 @@ class Totals:
     code_unstated: int = 0
     code_invented: int = 0
     topic: int = 0
+    topics: int = 0
     abstracts: int = 0
     papers: int = 0
     notes: list[str] = field(default_factory=list)
@@ -102,7 +103,7 @@ class Totals:
             "parents_precision": ratio(self.parents_right, self.parents_suggested),
             "parents_exact": ratio(self.parents_exact, self.papers),
             "code_link_without_stated_code": f"{self.code_invented} of {self.code_unstated}",
-            "topic_agreement": ratio(self.topic, self.papers),
+            "topic_agreement": ratio(self.topic, self.topics),
             "abstracts_correct": ratio(self.abstracts, self.papers),
         }
 
@@ -149,7 +150,7 @@ def score_paper(
         paper,
         result,
         translation,
-        topic=label["topic"].split("/")[0],
+        topic=(label["topic"] or "none").split("/")[0],  # no topic: a paper outside the tree
         tree=tree,
         taken_slugs=set(),
         figure_files=files,
@@ -173,7 +174,9 @@ def score_paper(
     if not label["code"]:
         totals.code_unstated += 1
         totals.code_invented += bool(entry.code)
-    totals.topic += entry.topic == label["topic"]
+    if label["topic"]:  # a paper outside the tree's topics (NLP, RL) has no topic to get right
+        totals.topics += 1
+        totals.topic += entry.topic == label["topic"]
     ok_abstract = abstract_ok(result.abstract, label["abstract_first"], label["abstract_last"])
     totals.abstracts += ok_abstract
     totals.papers += 1

@@ -74,3 +74,26 @@ def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
     assert entry.topic in shown["close"] and len(shown["close"]) == 2, shown
     assert set(shown["close"]) == {"gan/training", "gan/applications"}, shown
     assert "close between" in shown["evidence"]
+
+
+def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_reviewer() -> None:
+    """Bug (issue 23): parents were padded with much-cited entries the paper does not build on. A
+    work cited seven times but never named nor built on (AlexNet in a classification paper) is
+    background; one cited and built on (NIN), or cited and named again and again (VGG), is a parent."""
+    from alphatree_ingest.draft import suggest_parents
+    from alphatree_ingest.models import Reference
+
+    paper = _paper("DeepNet: Going Deeper", "We propose a deep convolutional network for classification.")
+    extraction = Extraction(
+        references=[
+            Reference(
+                text="...", title="ImageNet classification with deep convolutional neural networks", cited=7
+            ),
+            Reference(text="...", title="Network In Network", cited=3, builds_on="We build on NIN [2]."),
+            Reference(text="...", arxiv="1409.1556", cited=4),
+        ],
+        names={"vgg": 9, "vgg16": 3},
+    )
+    parents, evidence = suggest_parents(paper, extraction, CATALOG.entries, "classification")
+    assert sorted(parents) == ["nin", "vgg"], evidence
+    assert any(line.startswith("alexnet: cites") for line in evidence["also cited (not suggested)"])
