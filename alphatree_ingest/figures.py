@@ -10,6 +10,7 @@ arrows, axes and numeric ticks, photographs) with the caption's wording as one s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,8 +99,8 @@ class PageLayout:
     """The page's vector paths (read once: clustering and kinds both use them)."""
     shapes: list[tuple[float, float, float, float, bool]] | None = None
     """The paths as plain boxes, with whether each is a closed box (see `_shapes`)."""
-    path_stats: list[tuple[float, float, float, float, int, bool, bool]] | None = None
-    """The paths as (x0, y0, x1, y1, curve segments, filled, arrow head) (see `_path_stats`)."""
+    path_stats: list[tuple[float, float, float, float, int, bool, bool, bool]] | None = None
+    """The paths as (x0, y0, x1, y1, curve segments, filled, arrow head, tick) (see `_path_stats`)."""
 
 
 def caption_number(block: Block) -> str | None:
@@ -416,9 +417,9 @@ def _shapes(layout: PageLayout) -> list[tuple[float, float, float, float, bool]]
     return layout.shapes
 
 
-def _path_stats(layout: PageLayout) -> list[tuple[float, float, float, float, int, bool, bool]]:
-    """Each vector path as (box, curve segments, filled, arrow head): an arrow head is a small filled
-    closed path of two to four straight segments."""
+def _path_stats(layout: PageLayout) -> list[tuple[float, float, float, float, int, bool, bool, bool]]:
+    """Each vector path as (box, curve segments, filled, arrow head, tick): an arrow head is a small
+    filled closed path of two to four straight segments, a tick a lone straight stroke of 5 pt or less."""
     if layout.path_stats is None:
         layout.path_stats = []
         for drawing in layout.drawings:
@@ -434,7 +435,8 @@ def _path_stats(layout: PageLayout) -> list[tuple[float, float, float, float, in
                 and all(item[0] == "l" for item in items)
                 and (bool(drawing.get("closePath")) or len(items) >= 3)
             )
-            layout.path_stats.append((r.x0, r.y0, r.x1, r.y1, curves, filled, head))
+            tick = len(items) == 1 and items[0][0] == "l" and max(r.x1 - r.x0, r.y1 - r.y0) <= 5
+            layout.path_stats.append((r.x0, r.y0, r.x1, r.y1, curves, filled, head, tick))
     return layout.path_stats
 
 
@@ -452,21 +454,27 @@ def kind_features(
     counts of plot, sample/photo and idea words, `cap_parts` a caption in parts one of which opens on a
     structure. Rasters: `image_share` of the region, `photo_like`, `colour_variety`, `white_share`,
     `images` (count). Drawing: `boxes`, `long_lines` (axes, rules), `paths`, `curves`, `arrows`,
-    `filled` (log counts). Text inside: `words`, `numeric` (tick-like numbers), `numeric_share`,
-    `alpha` (words), `dims` (`572x572`), `sublabels` (`(a)`). Size and place: `width`, `height` (share
-    of the page), `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20)."""
+    `filled`, `ticks` (short strokes on axes), `bars` (filled shapes on a shared baseline) (log
+    counts). Text inside: `words`, `numeric` (tick-like numbers), `numeric_share`, `alpha` (words),
+    `dims` (`572x572`), `sublabels` (`(a)`). Size and place: `width`, `height` (share of the page),
+    `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20)."""
     import math
 
     ev = _evidence(page, region, layout)
     first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
     x0, y0, x1, y1 = region.box
-    paths = curves = arrows = filled = 0
-    for sx0, sy0, sx1, sy1, curve, fill, head in _path_stats(layout):
+    paths = curves = arrows = filled = ticks = 0
+    bases: Counter[int] = Counter()
+    for sx0, sy0, sx1, sy1, curve, fill, head, tick in _path_stats(layout):
         if sx0 >= x0 - 2 and sy0 >= y0 - 2 and sx1 <= x1 + 2 and sy1 <= y1 + 2:
             paths += 1
             curves += curve > 0
             arrows += head
+            ticks += tick
             filled += fill and (sx1 - sx0) * (sy1 - sy0) > 60
+            if fill and not head and (sx1 - sx0) >= 1 and (sy1 - sy0) >= 1:
+                bases[round(sy1)] += 1  # filled shapes standing on one baseline: the bars of a chart
+    bars = sum(n for n in bases.values() if n >= 3)
     numeric = sum(1 for w in ev.words if NUMBER.match(w))
     alpha = sum(1 for w in ev.words if re.match(r"^[A-Za-z][A-Za-z\-]{2,}$", w))
     text = " ".join(ev.words)
@@ -494,6 +502,8 @@ def kind_features(
         "curves": log(curves),
         "arrows": log(arrows),
         "filled": log(filled),
+        "ticks": log(ticks),
+        "bars": log(bars),
         "words": log(len(ev.words)),
         "numeric": log(numeric),
         "numeric_share": numeric / max(1, len(ev.words)),

@@ -43,6 +43,8 @@ NUMERIC = (
     "curves",
     "arrows",
     "filled",
+    "ticks",
+    "bars",
     "words",
     "numeric",
     "numeric_share",
@@ -69,7 +71,7 @@ class KindModel:
     """Caption words (binary bag of words, words seen in at least two captions) and the scaled
     numeric features, into one multinomial logistic regression."""
 
-    def __init__(self, rows: list[dict[str, Any]], *, c: float = 0.5) -> None:
+    def __init__(self, rows: list[dict[str, Any]], *, c: float = 1.0) -> None:
         import numpy as np
         from scipy import sparse
         from sklearn.feature_extraction.text import CountVectorizer
@@ -118,12 +120,12 @@ def read_table(path: Path = TABLE) -> list[dict[str, Any]]:
 
 @lru_cache(maxsize=1)
 def model() -> KindModel | None:
-    """The model fitted on the committed table; None when the table is missing or has too few kinds
-    (figures then keep the hand-ruled kind)."""
+    """The model fitted on the committed table; None when the table is missing, has too few kinds or
+    lacks a feature (figures then keep the hand-ruled kind)."""
     try:
         rows = read_table()
+        if len({r["kind"] for r in rows}) < 3 or any(set(NUMERIC) - r["features"].keys() for r in rows):
+            return None  # a table of other features (written before a feature was added): rebuild it
+        return KindModel(rows)
     except (OSError, ValueError, KeyError):
         return None
-    if len({r["kind"] for r in rows}) < 3:
-        return None
-    return KindModel(rows)

@@ -65,11 +65,11 @@ CODE_SUBJECT = re.compile(
 )
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
 FIRST_PERSON = re.compile(
-    r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:(?:source|pytorch|official)\s+)?"
+    r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
     r"(?:code|codes|implementation|project page|repository)\b"
     r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
-    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,50}\b(?:available|public)"
+    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
     r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)",
     re.IGNORECASE,
 )
@@ -80,7 +80,7 @@ DEPENDENCY = re.compile(
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
     r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
     r"(?:pre-?trained |trained )?models? (?:from|of|provided|released|published)|"
-    r"(?:code|implementation)s? (?:from|of) (?!(?:this|our)\b))\b",
+    r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
     re.IGNORECASE,
 )
 ROLE_RANK = {"own": 0, "mention": 1, "dependency": 2, "reference": 3}

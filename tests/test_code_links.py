@@ -119,6 +119,19 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
         ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "mention", False),
         ("We follow the training recipe of https://github.com/a/recipe.", False, "dependency", False),
         ("1https://github.com/lab/ours", True, "own", True),
+        (
+            "Our paper is accompanied with a publicly available reference implementation of the proposed "
+            "models in Tensorflow at https://github.com/tensorflow/models/tree/master/research/deeplab.",
+            True,
+            "own",
+            True,
+        ),
+        (
+            "We make our TensorFlow-based implementation publicly available at https://github.com/a/b.",
+            False,
+            "own",
+            True,
+        ),
         ("The features come from a public model [33]2https://github.com/x/theirs", True, "mention", False),
     ],
 )
