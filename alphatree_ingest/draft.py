@@ -297,7 +297,8 @@ def suggest_diagram(
     figures: list[Figure], files: dict[str, str], names: list[str]
 ) -> tuple[str | None, dict[str, Any]]:
     """The best-ranked architecture figure (its file) and the evidence, with the runners-up so that a
-    reviewer switches with one edit; `none` when the paper has no architecture figure."""
+    reviewer switches with one edit; without one, the best-ranked illustration of the idea (kind
+    `other`); `none` when the paper has neither (plots and photos are never the diagram)."""
     ranked = sorted((f for f in figures if f.number in files), key=lambda f: -diagram_score(f, names))
     runners = [
         {
@@ -309,7 +310,17 @@ def suggest_diagram(
         for f in ranked[:4]
     ]
     best = next((f for f in ranked if f.kind == "architecture"), None)
-    if best is None:
+    if best is None:  # no architecture: an illustration of the method's idea is what a curator shows
+        idea = next((f for f in ranked if f.kind == "other"), None)
+        if idea is not None:
+            why = (
+                f"figure {idea.number}: no figure reads as an architecture diagram; the best-ranked "
+                f"illustration of the idea: {idea.caption[:100]}"
+            )
+            return files[idea.number], {
+                "evidence": why,
+                "candidates": [r for r in runners if r["file"] != files[idea.number]],
+            }
         why = "no figure reads as an architecture diagram; write a figure file to choose one"
         if not figures:
             why = "no figure was extracted from the PDF; write a figure file if the paper has a diagram"

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import inspect
 import json
 import re
 import sys
@@ -154,7 +155,7 @@ def score_paper(
         tree=tree,
         taken_slugs=set(),
         figure_files=files,
-        topics=topics,
+        **({"topics": topics} if "topics" in inspect.signature(build_entry).parameters else {}),
     )
     diagram = next((n for n, f in files.items() if f == entry.diagram), None)
     totals.diagram += diagram == label["diagram"]

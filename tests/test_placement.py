@@ -97,3 +97,31 @@ def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_revie
     parents, evidence = suggest_parents(paper, extraction, CATALOG.entries, "classification")
     assert sorted(parents) == ["nin", "vgg"], evidence
     assert any(line.startswith("alexnet: cites") for line in evidence["also cited (not suggested)"])
+
+
+def _draft_diagram(figures: list) -> str | None:
+    entry = build_entry(
+        _paper("IdeaGAN: A Margin for Generators", "We enforce a margin between real and fake samples."),
+        Extraction(figures=figures),
+        Translation(title_zh="", abstract_zh="", model="m", backend="b"),
+        topic="gan",
+        tree=CATALOG.entries,
+        taken_slugs=set(),
+        figure_files={f.number: f"fig-{f.number}.png" for f in figures},
+    )
+    return entry.diagram
+
+
+def test_without_an_architecture_the_illustration_of_the_idea_is_the_diagram_never_a_plot_or_photo() -> None:
+    """A paper without a model diagram is shown by its illustration of the idea (as curators chose);
+    plots and photo grids are never the diagram."""
+    from alphatree_ingest.models import Figure
+
+    def fig(number: str, kind: str, caption: str) -> Figure:
+        return Figure(number=number, page=2, bbox=(100, 100, 500, 400), caption=caption, kind=kind)  # type: ignore[arg-type]
+
+    plot = fig("2", "plot", "Figure 2: Loss over iterations.")
+    photos = fig("3", "images", "Figure 3: Overview of generated samples on CelebA.")
+    idea = fig("1", "other", "Figure 1: Illustration of the idea: a margin separates real from fake samples.")
+    assert _draft_diagram([idea, plot, photos]) == "fig-1.png"
+    assert _draft_diagram([plot, photos]) == "none"
