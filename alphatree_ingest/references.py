@@ -214,7 +214,17 @@ def find_code_links(
                     around, front=i == 0 and at <= front_end, in_references=refs_here
                 )
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
-    return merge_code_links(found)[:50]
+    return _repository_first(merge_code_links(found))[:50]
+
+
+def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
+    """When the paper names its own repository on a code host, that repository is its code; a lab or
+    project page it also gives stays listed, after it and not marked official."""
+    if not any(link.official and REPO_URL.match(link.url) for link in links):
+        return links
+    pages = [link for link in links if link.official and not REPO_URL.match(link.url)]
+    rest = [link for link in links if link not in pages]
+    return rest + [link.model_copy(update={"official": False}) for link in pages]
 
 
 def _says_code(sentence: str) -> bool:

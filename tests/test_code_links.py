@@ -194,3 +194,15 @@ def test_inference_libraries_and_other_peoples_code_are_never_official_nor_first
     assert code[0] == ("https://github.com/zlab/cutdet", True)
     assert [url for url, official in code if official] == ["https://github.com/zlab/cutdet"]
     assert all("TensorRT" not in url for url, _ in code)
+
+
+def test_a_repository_and_a_lab_page_both_given_the_repository_is_the_official_code(tmp_path: Path) -> None:
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code and models are available at "
+        "http://mmlab.example.edu.hk/projects/CutNet.html and https://github.com/zlab/cutnet.\n\n"
+        "1 Introduction\nBody."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [
+        ("https://github.com/zlab/cutnet", True),
+        ("http://mmlab.example.edu.hk/projects/CutNet.html", False),
+    ]
