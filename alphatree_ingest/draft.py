@@ -202,18 +202,20 @@ def suggest_topic(
     paper: Paper | None = None,
     topics: dict[str, Topic] | None = None,
     names: dict[str, int] | None = None,
+    built: set[str] | frozenset[str] = frozenset(),
 ) -> tuple[str, str, list[str]]:
     """The queried topic or one of its subtopics, with the evidence and, when two are close, both
     (best first; else one).
 
     With the topic tree (`topics`) and the paper: the candidate whose own words and entries the
     title and abstract (and the models its body names again and again, `names`) resemble most, the
-    suggested parents' places adding to it (`subtopic.place`).
+    suggested parents' places adding to it, those it says it builds on (`built`) twice
+    (`subtopic.place`).
     Without them: the subtopic where most suggested parents live."""
     if topics is not None and paper is not None:
         from .subtopic import place
 
-        placed = place(f"{paper.title} {paper.abstract}", topic, topics, tree, parents, names)
+        placed = place(f"{paper.title} {paper.abstract}", topic, topics, tree, parents, names, built)
         if placed is not None:
             return placed.topic, placed.evidence, placed.close
     chosen, why = _topic_by_parents(topic, parents, tree)
@@ -366,8 +368,9 @@ def build_entry(
     if implementations is None:
         implementations = find_implementations(paper, paper_links(paper, extraction), None)
     code, code_evidence = suggest_code(implementations)
+    built = {k for k in parents if any("builds on" in what for what in parent_evidence.get(k, []))}
     topic, topic_evidence, close = suggest_topic(
-        topic, parents, tree, paper=paper, topics=topics, names=extraction.names
+        topic, parents, tree, paper=paper, topics=topics, names=extraction.names, built=built
     )
     figures = []
     for i, fig in enumerate(extraction.figures):

@@ -20,7 +20,7 @@ from .relevance import entry_text, tokens
 
 CLOSE = 0.85
 """Two candidates whose scores are within this ratio are shown both (the draft says they are close)."""
-LINEAGE = 0.5
+LINEAGE = 0.25
 """How much the share of suggested parents filed in a candidate adds to its content score (the best
 content score counts 1)."""
 NEAREST = 2
@@ -55,9 +55,11 @@ def place(
     tree: list[CatalogEntry],
     parents: list[str],
     names: dict[str, int] | None = None,
+    built: set[str] | frozenset[str] = frozenset(),
 ) -> Placement | None:
     """The candidate under `root` the paper's `text` (title and abstract) resembles most, its parents'
-    places adding to it; None when `root` has no subtopics (nothing to choose)."""
+    places adding to it (a parent the paper says it builds on, `built`, votes twice); None when `root`
+    has no subtopics (nothing to choose)."""
     candidates = [t for t in topics.values() if t.id == root or t.parent == root]
     if len(candidates) < 2:
         return None
@@ -93,9 +95,13 @@ def place(
         # nearest, the topic's words counting as one of them)
         content[topic_id] = sum(sims[:NEAREST]) / max(1, min(NEAREST, len(sims)))
     top = max(content.values()) or 1.0
+    # a parent that many entries build on (GAN under every GAN paper) says little about where a paper
+    # belongs: each parent's vote is worth 1 / (1 + the entries that already build on it)
+    children: Counter[str] = Counter(p for e in tree for p in e.parents)
     scores: dict[str, float] = {}
     for topic_id in docs:
-        share = sum(1 for p in parents if where.get(p) == topic_id) / max(1, len(parents))
+        votes = [(2 if p in built else 1) / (1 + children[p]) for p in parents if where.get(p) == topic_id]
+        share = sum(votes) / max(1, len(parents))
         scores[topic_id] = round(content[topic_id] / top + LINEAGE * share, 4)
     ranked = sorted(scores, key=lambda k: (-scores[k], k))
     best = ranked[0]
