@@ -60,7 +60,8 @@ _AVAILABLE = (
 CODE_SUBJECT = re.compile(
     rf"(?:^|[.:;]\s|\(\s*)(?:the\s+|our\s+|all\s+)?(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?\s*(?:{_AVAILABLE}|:)",
+    rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?"
+    rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
 )
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
@@ -70,7 +71,8 @@ FIRST_PERSON = re.compile(
     r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
     r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
-    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)",
+    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)"
+    r"|\bcodes?\s+(?:to|for)\s+(?:train|reproduce|run|replicate)\b[^.]{0,40}\bour\b",
     re.IGNORECASE,
 )
 DEPENDENCY = re.compile(
@@ -112,10 +114,12 @@ def _footnote_context(text: str, start: int) -> str:
         return ""
     digit = mark.group(1)
     body = text[: max(0, start - 4)]
-    found = [m for m in re.finditer(rf"[A-Za-z)\].,:;]{digit}(?![\d/])", body)]
+    # the mark ends a word or follows punctuation; not `3x3`, `L1-norm`, `v1.5` (digits in formulas)
+    found = [m for m in re.finditer(rf"[A-Za-z)\].,:;]{digit}(?![\w/\-.,)\]}}]|[.,]\w)", body)]
+    punctuated = [m for m in found if m.group(0)[0] in ".,:;)]"]
     if not found:
         return ""
-    hit = found[-1]
+    hit = (punctuated or found)[-1]
     return _sentence(body, hit.start(), hit.end())
 
 

@@ -120,6 +120,12 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
         ("We follow the training recipe of https://github.com/a/recipe.", False, "dependency", False),
         ("1https://github.com/lab/ours", True, "own", True),
         (
+            "Code to train and test our models is publicly available at https://github.com/a/b.",
+            False,
+            "own",
+            True,
+        ),
+        (
             "Our paper is accompanied with a publicly available reference implementation of the proposed "
             "models in Tensorflow at https://github.com/tensorflow/models/tree/master/research/deeplab.",
             True,
@@ -206,3 +212,13 @@ def test_a_repository_and_a_lab_page_both_given_the_repository_is_the_official_c
         ("https://github.com/zlab/cutnet", True),
         ("http://mmlab.example.edu.hk/projects/CutNet.html", False),
     ]
+
+
+def test_a_footnote_mark_is_not_a_digit_inside_a_formula(tmp_path: Path) -> None:
+    """The footnote's mark follows the sentence ("available.3"), not `3x3x3` or `{0,1}` nearby."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose VoxNet.\n\n1 Introduction\nCode to train and test our "
+        "models is publicly available.3 We stack 3x3x3 convolutions with targets in {0,3} and the 3-layer "
+        "blocks.\n3https://github.com/zlab/voxnet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/voxnet", True)]
