@@ -114,12 +114,12 @@ def _footnote_context(text: str, start: int) -> str:
         return ""
     digit = mark.group(1)
     body = text[: max(0, start - 4)]
-    # the mark ends a word or follows punctuation; not `3x3`, `L1-norm`, `v1.5` (digits in formulas)
-    found = [m for m in re.finditer(rf"[A-Za-z)\].,:;]{digit}(?![\w/\-.,)\]}}]|[.,]\w)", body)]
-    punctuated = [m for m in found if m.group(0)[0] in ".,:;)]"]
+    # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
+    mark = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    found = list(re.finditer(mark, body))
     if not found:
         return ""
-    hit = (punctuated or found)[-1]
+    hit = found[-1]
     return _sentence(body, hit.start(), hit.end())
 
 

@@ -222,3 +222,13 @@ def test_a_footnote_mark_is_not_a_digit_inside_a_formula(tmp_path: Path) -> None
         "blocks.\n3https://github.com/zlab/voxnet"
     )
     assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/voxnet", True)]
+
+
+def test_others_code_in_a_footnote_after_a_table_of_numbers_is_not_the_papers(tmp_path: Path) -> None:
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose BoxText.\n\n1 Introduction\nText recognition is "
+        "performed with a pre-trained CRNN (Shi, Bai, and Yao 2015) model1, which is implemented and "
+        "released by the authors.\nMethod P R F\nOurs 0.86 0.74 0.80 0.1\nBase 0.81 0.70 0.75 0.1\n"
+        "1https://github.com/bgshih/crnn"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
