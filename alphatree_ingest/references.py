@@ -115,8 +115,8 @@ def _footnote_context(text: str, start: int) -> str:
     digit = mark.group(1)
     body = text[: max(0, start - 4)]
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
-    mark = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
-    found = list(re.finditer(mark, body))
+    pattern = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    found = list(re.finditer(pattern, body))
     if not found:
         return ""
     hit = found[-1]
