@@ -127,5 +127,5 @@ def model() -> KindModel | None:
         if len({r["kind"] for r in rows}) < 3 or any(set(NUMERIC) - r["features"].keys() for r in rows):
             return None  # a table of other features (written before a feature was added): rebuild it
         return KindModel(rows)
-    except (OSError, ValueError, KeyError):
+    except (OSError, ValueError, KeyError, ImportError):  # no table, a broken one, no scikit-learn
         return None
