@@ -50,6 +50,13 @@ def rows_of(paper: Any) -> list[dict[str, Any]]:
     return rows
 
 
+def dump(table: dict[str, Any]) -> str:
+    """The table as JSON with one figure a line (small diffs when papers are added)."""
+    head = {k: v for k, v in table.items() if k != "rows"}
+    rows = ",\n".join(json.dumps(r, sort_keys=True) for r in table["rows"])
+    return json.dumps(head, sort_keys=True)[:-1] + ', "rows": [\n' + rows + "\n]}\n"
+
+
 def cross_validate(rows: list[dict[str, Any]], folds: int = 5) -> float:
     """Kind accuracy with papers held out fold by fold (a paper's figures never train its own kinds)."""
     papers = sorted({r["paper"] for r in rows})
@@ -83,7 +90,7 @@ def main(argv: list[str]) -> int:
             "papers": sorted({r["paper"] for r in rows}),
             "rows": rows,
         }
-        TABLE.write_text(json.dumps(table, indent=0, sort_keys=True) + "\n")
+        TABLE.write_text(dump(table))
         print(f"written {TABLE}")
     return 0
 
