@@ -25,6 +25,7 @@ from .models import (
     Figure,
     Paper,
     Reference,
+    Topic,
     Translation,
 )
 from .references import find_code_links, merge_code_links, name_key
@@ -102,19 +103,29 @@ def suggest_parents(
     evidence: dict[str, list[str]] = {}
     weight: dict[str, float] = {}
     builds_on: set[str] = set()
-    for found in _cited(extraction, tree) + _named(paper, tree) + _mentioned(extraction, tree):
-        evidence.setdefault(found.entry_id, []).append(found.what)
-        weight[found.entry_id] = weight.get(found.entry_id, 0) + found.points
-        if found.builds_on:
-            builds_on.add(found.entry_id)
+    kinds: dict[str, set[str]] = {}
+    for how, items in (
+        ("cited", _cited(extraction, tree)),
+        ("abstract", _named(paper, tree)),
+        ("named", _mentioned(extraction, tree)),
+    ):
+        for found in items:
+            evidence.setdefault(found.entry_id, []).append(found.what)
+            weight[found.entry_id] = weight.get(found.entry_id, 0) + found.points
+            kinds.setdefault(found.entry_id, set()).add("builds on" if found.builds_on else how)
+            if found.builds_on:
+                builds_on.add(found.entry_id)
     root = (topic or "").split("/")[0]
     branch = {e.id: e.topic.split("/")[0] for e in tree}
     order = {entry_id: n for n, entry_id in enumerate(evidence)}
     ranked = sorted(evidence, key=lambda k: (-weight[k], order[k]))
     lineage = [k for k in ranked if not root or branch.get(k) == root or k in builds_on]
     top = weight[lineage[0]] if lineage else 0.0
-    chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top)][:3]
-    if top <= 1.0:  # one plain citation each (the body's citations not countable): nothing ranks them
+    # evidence of two kinds at least (cited and named again and again, cited and built on, named in
+    # the abstract and in the body): one kind alone is how a paper treats its background
+    chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top) and len(kinds[k]) >= 2][:3]
+    uncounted = not any(r.cited > 1 for r in extraction.references)
+    if top <= 1.0 and uncounted:  # the body's citations cannot be counted: nothing ranks them
         chosen = lineage[:3]
     shown = {k: evidence[k] for k in chosen}
     others = [k for k in ranked if k not in chosen][:5]
@@ -183,7 +194,35 @@ def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
     return found
 
 
-def suggest_topic(topic: str, parents: list[str], tree: list[CatalogEntry]) -> tuple[str, str]:
+def suggest_topic(
+    topic: str,
+    parents: list[str],
+    tree: list[CatalogEntry],
+    *,
+    paper: Paper | None = None,
+    topics: dict[str, Topic] | None = None,
+    names: dict[str, int] | None = None,
+    built: set[str] | frozenset[str] = frozenset(),
+) -> tuple[str, str, list[str]]:
+    """The queried topic or one of its subtopics, with the evidence and, when two are close, both
+    (best first; else one).
+
+    With the topic tree (`topics`) and the paper: the candidate whose own words and entries the
+    title and abstract (and the models its body names again and again, `names`) resemble most, the
+    suggested parents' places adding to it, those it says it builds on (`built`) twice
+    (`subtopic.place`).
+    Without them: the subtopic where most suggested parents live."""
+    if topics is not None and paper is not None:
+        from .subtopic import place
+
+        placed = place(f"{paper.title} {paper.abstract}", topic, topics, tree, parents, names, built)
+        if placed is not None:
+            return placed.topic, placed.evidence, placed.close
+    chosen, why = _topic_by_parents(topic, parents, tree)
+    return chosen, why, [chosen]
+
+
+def _topic_by_parents(topic: str, parents: list[str], tree: list[CatalogEntry]) -> tuple[str, str]:
     """The queried topic, or its subtopic where most suggested parents live; with the evidence."""
     topics = {e.id: e.topic for e in tree}
     inside = [topics[p] for p in parents if p in topics and topics[p].startswith(topic + "/")]
@@ -260,7 +299,8 @@ def suggest_diagram(
     figures: list[Figure], files: dict[str, str], names: list[str]
 ) -> tuple[str | None, dict[str, Any]]:
     """The best-ranked architecture figure (its file) and the evidence, with the runners-up so that a
-    reviewer switches with one edit; `none` when the paper has no architecture figure."""
+    reviewer switches with one edit; without one, the best-ranked illustration of the idea (kind
+    `other`); `none` when the paper has neither (plots and photos are never the diagram)."""
     ranked = sorted((f for f in figures if f.number in files), key=lambda f: -diagram_score(f, names))
     runners = [
         {
@@ -272,7 +312,17 @@ def suggest_diagram(
         for f in ranked[:4]
     ]
     best = next((f for f in ranked if f.kind == "architecture"), None)
-    if best is None:
+    if best is None:  # no architecture: an illustration of the method's idea is what a curator shows
+        idea = next((f for f in ranked if f.kind == "other"), None)
+        if idea is not None:
+            why = (
+                f"figure {idea.number}: no figure reads as an architecture diagram; the best-ranked "
+                f"illustration of the idea: {idea.caption[:100]}"
+            )
+            return files[idea.number], {
+                "evidence": why,
+                "candidates": [r for r in runners if r["file"] != files[idea.number]],
+            }
         why = "no figure reads as an architecture diagram; write a figure file to choose one"
         if not figures:
             why = "no figure was extracted from the PDF; write a figure file if the paper has a diagram"
@@ -305,17 +355,23 @@ def build_entry(
     figure_files: dict[str, str],
     implementations: list[Candidate] | None = None,
     now: dt.datetime | None = None,
+    topics: dict[str, Topic] | None = None,
 ) -> CatalogEntry:
     """A draft entry whose machine-made fields all carry provenance. Pure: no IO.
 
-    `implementations`: verified code candidates; without them, the paper's own links, unverified."""
+    `implementations`: verified code candidates; without them, the paper's own links, unverified.
+    `topics`: the topic tree; with it the subtopic is read from the paper's content as well as its
+    parents (`suggest_topic`)."""
     now = now or dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = suggest_name(paper.title)
     parents, parent_evidence = suggest_parents(paper, extraction, tree, topic)
     if implementations is None:
         implementations = find_implementations(paper, paper_links(paper, extraction), None)
     code, code_evidence = suggest_code(implementations)
-    topic, topic_evidence = suggest_topic(topic, parents, tree)
+    built = {k for k in parents if any("builds on" in what for what in parent_evidence.get(k, []))}
+    topic, topic_evidence, close = suggest_topic(
+        topic, parents, tree, paper=paper, topics=topics, names=extraction.names, built=built
+    )
     figures = []
     for i, fig in enumerate(extraction.figures):
         if fig.number in figure_files:
@@ -337,7 +393,11 @@ def build_entry(
         "title_zh": {"model": translation.model, "backend": translation.backend, **machine},
         "abstract_zh": {"model": translation.model, "backend": translation.backend, **machine},
         "suggestions": {
-            "topic": {"suggested": True, "evidence": topic_evidence},
+            "topic": {
+                "suggested": True,
+                "evidence": topic_evidence,
+                **({"close": close} if len(close) > 1 else {}),
+            },
             "level": {
                 "suggested": True,
                 "evidence": "title reads as a survey or tutorial"

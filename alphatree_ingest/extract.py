@@ -44,9 +44,12 @@ def open_pdf(path: Path) -> Any:
     return doc
 
 
-def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> Extraction:
+def extract(
+    pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig", kind_features: list[Any] | None = None
+) -> Extraction:
     """Read `pdf`; with `out_dir`, write each figure as `<prefix>-<number>.png` there (figures of an
-    earlier extraction into that folder are removed first)."""
+    earlier extraction into that folder are removed first). With `kind_features`, each figure's
+    features for the model of kinds are appended to that list (`bench/kinds_table.py`)."""
     doc = open_pdf(pdf)
     if out_dir is not None:
         for stale in out_dir.glob(f"{prefix}-*.png"):
@@ -62,7 +65,9 @@ def extract(pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig") -> E
         figures = []
         for number, page in enumerate(pages, start=1):
             figures.extend(
-                find_figures(page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1])
+                find_figures(
+                    page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1], kind_features
+                )
             )
         full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
         references, names = read_citations(

@@ -10,6 +10,7 @@ arrows, axes and numeric ticks, photographs) with the caption's wording as one s
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,11 @@ IMAGE_WORDS = re.compile(
     r"results on|frames?)\b",
     re.IGNORECASE,
 )
+OTHER_WORDS = re.compile(
+    r"\b(illustrat\w*|intuition|idea|concept\w*|example of|toy|sketch|schematic view|geometr\w*|"
+    r"depict\w*|we show how|motivation|comparison of (?:the )?(?:ideas?|approaches))\b",
+    re.IGNORECASE,
+)
 NUMBER = re.compile(r"^[-+−]?\(?\d+([.,]\d+)*[%×x]?\)?[,.]?$|^\d+[kKmMbB]$|^10[-−]?\d*$")
 
 
@@ -93,6 +99,8 @@ class PageLayout:
     """The page's vector paths (read once: clustering and kinds both use them)."""
     shapes: list[tuple[float, float, float, float, bool]] | None = None
     """The paths as plain boxes, with whether each is a closed box (see `_shapes`)."""
+    path_stats: list[tuple[float, float, float, float, int, bool, bool, bool]] | None = None
+    """The paths as (x0, y0, x1, y1, curve segments, filled, arrow head, tick) (see `_path_stats`)."""
 
 
 def caption_number(block: Block) -> str | None:
@@ -392,6 +400,8 @@ class Evidence:
     long_lines: int
     photo_like: float
     """Share of the region's raster area that looks photographic (many colours, little white)."""
+    raster: tuple[float, float] | None = None
+    """Colour variety and white share of the region's rasters (area-weighted), None without rasters."""
 
 
 def _shapes(layout: PageLayout) -> list[tuple[float, float, float, float, bool]]:
@@ -405,6 +415,107 @@ def _shapes(layout: PageLayout) -> list[tuple[float, float, float, float, bool]]
             is_box = closed or any(item[0] in ("re", "qu") for item in items)
             layout.shapes.append((r.x0, r.y0, r.x1, r.y1, is_box))
     return layout.shapes
+
+
+def _path_stats(layout: PageLayout) -> list[tuple[float, float, float, float, int, bool, bool, bool]]:
+    """Each vector path as (box, curve segments, filled, arrow head, tick): an arrow head is a small
+    filled closed path of two to four straight segments, a tick a lone straight stroke of 5 pt or less."""
+    if layout.path_stats is None:
+        layout.path_stats = []
+        for drawing in layout.drawings:
+            r = drawing["rect"]
+            items = drawing["items"]
+            curves = sum(1 for item in items if item[0] == "c")
+            filled = drawing.get("fill") is not None
+            small = (r.x1 - r.x0) <= 12 and (r.y1 - r.y0) <= 12 and max(r.x1 - r.x0, r.y1 - r.y0) >= 2
+            head = (
+                small
+                and filled
+                and 2 <= len(items) <= 4
+                and all(item[0] == "l" for item in items)
+                and (bool(drawing.get("closePath")) or len(items) >= 3)
+            )
+            tick = len(items) == 1 and items[0][0] == "l" and max(r.x1 - r.x0, r.y1 - r.y0) <= 5
+            layout.path_stats.append((r.x0, r.y0, r.x1, r.y1, curves, filled, head, tick))
+    return layout.path_stats
+
+
+DIMENSIONS = re.compile(r"\b\d+\s*[×xX*]\s*\d+\b")
+SUBLABEL = re.compile(r"^\(?[a-h]\)$")
+
+
+def kind_features(
+    page: Any, region: Region, layout: PageLayout, caption: str, number: int
+) -> dict[str, float]:
+    """What the model of figure kinds (`kinds.py`) reads of one figure.
+
+    Caption: `cap_arch` how plainly its opening says architecture (`architecture_words`), `cap_arch_any`
+    a strong architecture word anywhere in its first sentence, `cap_plot`, `cap_image`, `cap_other`
+    counts of plot, sample/photo and idea words, `cap_parts` a caption in parts one of which opens on a
+    structure. Rasters: `image_share` of the region, `photo_like`, `colour_variety`, `white_share`,
+    `images` (count). Drawing: `boxes`, `long_lines` (axes, rules), `paths`, `curves`, `arrows`,
+    `filled`, `ticks` (short strokes on axes), `bars` (filled shapes on a shared baseline) (log
+    counts). Text inside: `words`, `numeric` (tick-like numbers), `numeric_share`, `alpha` (words),
+    `dims` (`572x572`), `sublabels` (`(a)`). Size and place: `width`, `height` (share of the page),
+    `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20)."""
+    import math
+
+    ev = _evidence(page, region, layout)
+    first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+    x0, y0, x1, y1 = region.box
+    paths = curves = arrows = filled = ticks = 0
+    bases: Counter[int] = Counter()
+    for sx0, sy0, sx1, sy1, curve, fill, head, tick in _path_stats(layout):
+        if sx0 >= x0 - 2 and sy0 >= y0 - 2 and sx1 <= x1 + 2 and sy1 <= y1 + 2:
+            paths += 1
+            curves += curve > 0
+            arrows += head
+            ticks += tick
+            filled += fill and (sx1 - sx0) * (sy1 - sy0) > 60
+            if fill and not head and (sx1 - sx0) >= 1 and (sy1 - sy0) >= 1:
+                bases[round(sy1)] += 1  # filled shapes standing on one baseline: the bars of a chart
+    bars = sum(n for n in bases.values() if n >= 3)
+    numeric = sum(1 for w in ev.words if NUMBER.match(w))
+    alpha = sum(1 for w in ev.words if re.match(r"^[A-Za-z][A-Za-z\-]{2,}$", w))
+    text = " ".join(ev.words)
+    images = [g for g in region.graphics if g.kind == "image"]
+    variety, white = ev.raster if ev.raster else (0.0, 0.0)
+
+    def log(n: float) -> float:
+        return math.log1p(max(0.0, n))
+
+    return {
+        "cap_arch": architecture_words(caption),
+        "cap_arch_any": float(bool(STRONG_ARCH.search(first))),
+        "cap_plot": float(min(3, len(PLOT_WORDS.findall(first)))),
+        "cap_image": float(min(3, len(IMAGE_WORDS.findall(first)))),
+        "cap_other": float(min(3, len(OTHER_WORDS.findall(first)))),
+        "cap_parts": float(_structure_part(caption)),
+        "image_share": ev.image_share,
+        "photo_like": ev.photo_like,
+        "colour_variety": variety,
+        "white_share": white,
+        "images": log(len(images)),
+        "boxes": log(ev.boxes),
+        "long_lines": log(ev.long_lines),
+        "paths": log(paths),
+        "curves": log(curves),
+        "arrows": log(arrows),
+        "filled": log(filled),
+        "ticks": log(ticks),
+        "bars": log(bars),
+        "words": log(len(ev.words)),
+        "numeric": log(numeric),
+        "numeric_share": numeric / max(1, len(ev.words)),
+        "alpha": log(alpha),
+        "dims": log(len(DIMENSIONS.findall(text))),
+        "sublabels": log(sum(1 for w in ev.words if SUBLABEL.match(w))),
+        "width": (x1 - x0) / max(1.0, layout.width),
+        "height": (y1 - y0) / max(1.0, layout.height),
+        "aspect": math.log(max(1.0, x1 - x0) / max(1.0, y1 - y0)),
+        "top": y0 / max(1.0, layout.height),
+        "page": float(min(number, 20)),
+    }
 
 
 def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
@@ -426,27 +537,43 @@ def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
         boxes += is_box and w >= 6 and h >= 5  # boxes of a diagram, not the markers of a scatter plot
         lines += (h < 1.5 and w > 0.3 * width) or (w < 1.5 and h > 0.3 * height)
     share = image_area / max(1.0, area(region.box))
-    photo = sum(_photo_share(page, b) * overlap(b, region.box) for b in images) if share > 0.5 else 0.0
+    photo = variety = white = 0.0
+    for b in images:
+        weight = overlap(b, region.box)
+        shares = _raster_stats(page, b)
+        photo += _photo_like(*shares) * weight
+        variety += shares[0] * weight
+        white += shares[1] * weight
+    covered = max(1.0, image_area)
     return Evidence(
         words=words,
         image_share=share,
         boxes=boxes,
         long_lines=lines,
-        photo_like=photo / max(1.0, image_area),
+        photo_like=photo / covered if share > 0.5 else 0.0,
+        raster=(variety / covered, white / covered) if images else None,
     )
 
 
-def _photo_share(page: Any, box: Box) -> float:
+def _photo_like(variety: float, white: float) -> float:
     """1.0 for a photograph-like raster (many colours, little white), 0.0 for a drawing-like one."""
+    if variety < 0:
+        return 0.5
+    return max(0.0, variety * (1.0 - white) * 1.4 - 0.1)
+
+
+def _raster_stats(page: Any, box: Box) -> tuple[float, float]:
+    """(colour variety 0..1, share of white pixels) of a small render of the box; (-1, 0) when it
+    cannot be drawn or has no colour."""
 
     try:
         pix = render(page, box, 18)
     except RuntimeError:
-        return 0.5
+        return -1.0, 0.0
     samples, n = pix.samples, pix.n
     pixels = len(samples) // max(1, n)
     if pixels == 0 or n < 3:
-        return 0.5
+        return -1.0, 0.0
     colours: set[int] = set()
     white = 0
     for i in range(0, pixels * n, n * 2):  # every other pixel is plenty
@@ -454,8 +581,7 @@ def _photo_share(page: Any, box: Box) -> float:
         if r > 235 and g > 235 and b > 235:
             white += 1
         colours.add((r >> 4) << 8 | (g >> 4) << 4 | (b >> 4))
-    variety = min(1.0, len(colours) / 100)
-    return max(0.0, variety * (1.0 - 2 * white / pixels) * 1.4 - 0.1)
+    return min(1.0, len(colours) / 100), white / max(1, (pixels + 1) // 2)
 
 
 def caption_body(caption: str) -> str:
@@ -525,8 +651,10 @@ def find_figures(
     out_dir: Path | None,
     prefix: str,
     furniture_ids: set[int] | None = None,
+    sink: list[Any] | None = None,
 ) -> list[Figure]:
-    """Every captioned figure of a page, with region, kind and (with `out_dir`) a PNG crop."""
+    """Every captioned figure of a page, with region, kind and (with `out_dir`) a PNG crop; with
+    `sink`, each figure's kind features are appended to it (how the kinds table is built)."""
     captions = [
         b for b in blocks if caption_number(b) and (furniture_ids is None or id(b) not in furniture_ids)
     ]
@@ -543,17 +671,45 @@ def find_figures(
             cap, layout, col, stops, above=False, siblings=near
         )
         if region is not None:
-            figures.append(_figure(page, number, cap, region, layout, out_dir, prefix))
+            figures.append(_figure(page, number, cap, region, layout, out_dir, prefix, sink))
     return figures
 
 
+def learned_kind(
+    page: Any, region: Region, layout: PageLayout, caption: str, number: int, sink: list[Any] | None = None
+) -> FigureKind:
+    """The kind the learned model (`kinds.py`) reads from the figure's features; the hand-ruled
+    `classify` when no model is available. With `sink`, the features are appended to it."""
+    from .kinds import caption_words, model
+
+    fitted = model()
+    if fitted is None and sink is None:
+        return classify(caption, _evidence(page, region, layout))
+    features = kind_features(page, region, layout, caption, number)
+    first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+    if sink is not None:
+        sink.append({"page": number, "caption": caption_words(first), "features": features})
+    if fitted is None:
+        return classify(caption, _evidence(page, region, layout))
+    return fitted.predict(caption_words(first), features)  # type: ignore[return-value]
+
+
 def _figure(
-    page: Any, number: int, cap: Block, region: Region, layout: PageLayout, out_dir: Path | None, prefix: str
+    page: Any,
+    number: int,
+    cap: Block,
+    region: Region,
+    layout: PageLayout,
+    out_dir: Path | None,
+    prefix: str,
+    sink: list[Any] | None = None,
 ) -> Figure:
 
     label = caption_number(cap) or "?"
     caption = " ".join(cap.text.split())[:2000]
-    kind = classify(caption, _evidence(page, region, layout))
+    kind = learned_kind(page, region, layout, caption, number, sink)
+    if sink:
+        sink[-1]["number"] = label
     file = None
     if out_dir is None:
         box = _trim(page, region.box)

@@ -9,6 +9,23 @@ from .models import CodeLink, Reference
 REPO_URL = re.compile(
     r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)?",
 )
+CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")
+OTHER_URL = re.compile(
+    r"(?:https?://|\bwww\.)[^\s<>()\[\]{}\"'|]+"
+    r"|\b(?:bit\.ly|goo\.gl|git\.io|tinyurl\.com|t\.cn|shorturl\.at|aka\.ms|s\.[a-z]+\.com)/[\w\-]+",
+    re.IGNORECASE,
+)
+"""Any other web address: a lab or personal page, a project page, a short link. It is the paper's code
+only when the sentence says so (`classify_link` gives `own`)."""
+NOT_CODE_HOSTS = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:arxiv\.org|doi\.org|dx\.doi\.org|creativecommons\.org|"
+    r"[\w.\-]*(?:ieee|acm|springer|elsevier|sciencedirect|openreview|neurips|nips|thecvf|aclweb|"
+    r"aclanthology|mlr\.press|jmlr)\.(?:org|com|cc|press)|image-net\.org|cocodataset\.org|"
+    r"pytorch\.org|tensorflow\.org|keras\.io|caffe\.berkeleyvision\.org|mxnet\.\w+|"
+    r"paddlepaddle\.org)\b",
+    re.IGNORECASE,
+)
+"""Pages that are never a paper's own code: preprint and publisher pages, datasets, frameworks."""
 ARXIV_REF = re.compile(
     r"(?:arXiv\s*(?:preprint\s*)?(?:e-prints?,?\s*)?(?:abs/)?:?\s*|arxiv\.org/(?:abs|pdf)/)"
     r"(\d{4}\.\d{4,5})",
@@ -43,23 +60,29 @@ _AVAILABLE = (
 CODE_SUBJECT = re.compile(
     rf"(?:^|[.:;]\s|\(\s*)(?:the\s+|our\s+|all\s+)?(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+and\s+(?:pre-?trained\s+)?models?)?(?:\s*/\s*models?)?\s*(?:{_AVAILABLE}|:)",
+    rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?"
+    rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
 )
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
 FIRST_PERSON = re.compile(
-    r"\bour\s+(?:(?:source|pytorch|official)\s+)?(?:code|codes|implementation|project page|repository)\b"
+    r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
+    r"(?:code|codes|implementation|project page|repository)\b"
     r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
-    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,50}\b(?:available|public)"
-    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)",
+    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
+    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)"
+    r"|\bcodes?\s+(?:to|for)\s+(?:train|reproduce|run|replicate)\b[^.]{0,40}\bour\b",
     re.IGNORECASE,
 )
 DEPENDENCY = re.compile(
     r"\b(?:uses?|using|used|borrow(?:ed|s)?|adapt(?:ed|s)? from|buil(?:t|ds?|ding) (?:up)?on|based on|"
     r"on top of|"
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
-    r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation))\b",
+    r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
+    r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
+    r"(?:pre-?trained |trained )?models? (?:from|of|provided|released|published)|"
+    r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
     re.IGNORECASE,
 )
 ROLE_RANK = {"own": 0, "mention": 1, "dependency": 2, "reference": 3}
@@ -76,7 +99,7 @@ def _rejoin_urls(text: str) -> str:
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
     before = text[max(0, start - 300) : start]
-    cut = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(])", before)]
+    cut = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}\s?(?:https?://|www\.|$))", before)]
     head = before[cut[-1] :] if cut else before
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
@@ -91,7 +114,9 @@ def _footnote_context(text: str, start: int) -> str:
         return ""
     digit = mark.group(1)
     body = text[: max(0, start - 4)]
-    found = [m for m in re.finditer(rf"[A-Za-z)\].,:;]{digit}(?![\d/])", body)]
+    # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
+    pattern = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    found = list(re.finditer(pattern, body))
     if not found:
         return ""
     hit = found[-1]
@@ -112,7 +137,8 @@ def classify_link(
     first_person = bool(FIRST_PERSON.search(sentence))
     code_subject = bool(CODE_SUBJECT.search(sentence))
     leading = sentence if before is None else before  # what the paper says before the link
-    if DEPENDENCY.search(leading) and not (first_person and re.search(r"availab|releas", sentence, re.I)):
+    claimed = (first_person or code_subject) and re.search(r"availab|releas", sentence, re.I)
+    if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
     if first_person or code_subject:
         return "own", first_person or front
@@ -174,8 +200,17 @@ def find_code_links(
                 before=f"{note} {head}",
             )
             found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
-        in_text = {repo_name(link.url) for link in found if link.page == i + 1}
+        found += _other_pages(text, i, front_end, refs, refs_end, [m.span() for m in REPO_URL.finditer(text)])
+        in_text = {link_key(link.url) for link in found if link.page == i + 1}
         for uri, around in page_links[i] if page_links else []:
+            if not REPO_URL.match(uri) and link_key(uri) not in in_text and not NOT_CODE_HOSTS.match(uri):
+                at = max(0, text.find(around[:40])) if around else len(text)
+                role, official = classify_link(
+                    around, front=i == 0 and at <= front_end, in_references=_inside(refs, refs_end, i, at)
+                )
+                if role == "own" and _says_code(around):
+                    found.append(_link(uri, around, role, official, i + 1, None))
+                continue
             if REPO_URL.match(uri) and repo_name(uri) not in in_text:
                 at = max(0, text.find(around[:40])) if around else len(text)
                 refs_here = _inside(refs, refs_end, i, at)
@@ -183,21 +218,80 @@ def find_code_links(
                     around, front=i == 0 and at <= front_end, in_references=refs_here
                 )
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
-    return merge_code_links(found)[:50]
+    return _repository_first(merge_code_links(found))[:50]
+
+
+def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
+    """When the paper names its own repository on a code host, that repository is its code; a lab or
+    project page it also gives stays listed, after it and not marked official."""
+    if not any(link.official and REPO_URL.match(link.url) for link in links):
+        return links
+    pages = [link for link in links if link.official and not REPO_URL.match(link.url)]
+    rest = [link for link in links if link not in pages]
+    return rest + [link.model_copy(update={"official": False}) for link in pages]
+
+
+def _says_code(sentence: str) -> bool:
+    """The sentence names code or models (not only a project, a dataset or a page)."""
+    return bool(
+        re.search(r"\b(?:codes?|implementations?|models?|software|repository|source)\b", sentence, re.I)
+    )
+
+
+def _other_pages(
+    text: str,
+    page: int,
+    front_end: int,
+    refs: tuple[int, int] | None,
+    refs_end: tuple[int, int] | None,
+    taken: list[tuple[int, int]],
+) -> list[CodeLink]:
+    """Web addresses outside the code hosts that the paper gives as its own code: a lab page, a
+    personal page, a short link ("Code and models: http://lab.example.edu/~me/net"). Any other use
+    of such an address (a dataset, a framework's site, a cited page) is not a code link at all."""
+    found = []
+    for match in OTHER_URL.finditer(text):
+        if any(a <= match.start() < b for a, b in taken) or NOT_CODE_HOSTS.match(match.group(0)):
+            continue
+        if re.match(r"(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)\b", match.group(0)):
+            continue
+        url = match.group(0).rstrip(".,;:)")
+        sentence = _sentence(text, match.start(), match.start() + len(url))
+        note = _footnote_context(text, match.start())
+        head = sentence[: sentence.find(match.group(0))] if match.group(0) in sentence else sentence
+        context = f"{note} {sentence}".strip()
+        front = page == 0 and match.start() <= front_end
+        role, official = classify_link(
+            context,
+            front=front,
+            in_references=_inside(refs, refs_end, page, match.start()),
+            before=f"{note} {head}",
+        )
+        first_person = bool(FIRST_PERSON.search(context)) or bool(CODE_SUBJECT.search(context))
+        if role == "own" and first_person and _says_code(context):
+            if not url.lower().startswith("http"):
+                url = f"http://{url}"
+            found.append(_link(url, context, role, official, page + 1, _framework(sentence)))
+    return found
 
 
 TOOLKIT_REPOS = re.compile(
     r"github\.com/(?:tensorflow/tensorflow|pytorch/(?:pytorch|vision|fairseq)|keras-team/keras|BVLC/caffe|"
     r"apache/(?:incubator-)?mxnet|NVIDIA/apex|huggingface/transformers|google/jax|open-mmlab/mm\w+|"
     r"facebookresearch/(?:detectron2?|fairseq)|Theano/Theano|chainer/chainer|numpy/numpy|scikit-learn/"
-    r"scikit-learn|opencv/opencv)(?:[/#?]|$)",
+    r"scikit-learn|opencv/opencv|NVIDIA/TensorRT|Tencent/(?:ncnn|TNN)|alibaba/MNN|microsoft/onnxruntime|"
+    r"onnx/[\w.\-]+|apache/(?:incubator-)?tvm|openvinotoolkit/[\w.\-]+|PaddlePaddle/Paddle-?Lite|"
+    r"NVIDIA/TensorRT-LLM|ggerganov/llama\.cpp|vllm-project/vllm)(?:[/#?]|$)",
     re.IGNORECASE,
 )
-"""Frameworks and toolkits: a paper that links one uses it; it is never the paper's own code."""
+"""Frameworks, toolkits and inference libraries: a paper that links one uses it (to train, or to
+deploy its detector); it is not the paper's own code unless the paper says its code is there."""
 
 
 def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
-    if TOOLKIT_REPOS.search(url) and role != "reference":
+    # a framework's repository is a dependency, unless the paper says its own code is there (a model
+    # garden: "our models are available at github.com/tensorflow/models/...")
+    if TOOLKIT_REPOS.search(url) and role != "reference" and not (role == "own" and official):
         role, official = "dependency", False
     return CodeLink(
         url=url.rstrip(".,;)"),
@@ -223,6 +317,15 @@ def repo_name(url: str) -> str | None:
     return f"{match.group(1)}/{match.group(2).removesuffix('.git')}".lower()
 
 
+def link_key(url: str) -> str | None:
+    """What identifies a code link: `owner/name` on a code host; elsewhere the address itself, without
+    scheme, `www.` and a closing slash (`lab.example.edu/~me/net`)."""
+    bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip()).rstrip("/").lower()
+    if bare.split("/")[0] in CODE_HOSTS:
+        return repo_name(url)
+    return bare or None
+
+
 def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     """One link per repository, in first-seen order; the strongest role, official mark and framework
     hint of its mentions win. A bare owner (`github.com/lab`) or a URL cut at a hyphen joins the full
@@ -231,7 +334,7 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     merged: dict[str, CodeLink] = {}
     for link in links:
         url = _complete(link.url, urls)
-        key = repo_name(url)
+        key = link_key(url)
         if key is None:
             continue
         if url != link.url:
@@ -242,7 +345,7 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
 
 def _complete(url: str, urls: list[str]) -> str:
     """The paper's full URL for one cut short: a bare owner, or a name cut at `-`, `_` or `.`."""
-    if repo_name(url) is not None and url[-1:] not in "-_.":
+    if not REPO_URL.match(url) or (repo_name(url) is not None and url[-1:] not in "-_."):
         return url
     stem = url.lower() if url[-1:] in "-_./" else url.lower() + "/"
     longer = [u for u in urls if u.lower().startswith(stem) and len(u) > len(stem) and repo_name(u)]

@@ -141,6 +141,7 @@ def _write_draft_locked(
         taken_slugs=snapshot.taken_ids(besides=path),
         figure_files=files,
         implementations=implementations,
+        topics=snapshot.topics,
     )
     if relevance is not None:
         entry.provenance["suggestions"]["relevance"] = {

@@ -1,6 +1,15 @@
-"""What a curator receives, scored on the hand-labelled devset (`../shared/figure-devset/cv/`).
+"""What a curator receives, scored on the hand-labelled devsets, on a fixed tune / report split.
 
-Usage: python bench/devset.py [CV_DIR] [--verbose]
+Usage: python bench/devset.py [CV_DIR] [--verbose] [--part tune|report|both] [--freeze]
+
+Papers: the twelve of `../shared/figure-devset/cv/` (`labels.json`, PDFs beside it) and devset2,
+`bench/devset2/labels-*.json` with PDFs in `cache/devset2/<arxiv id>.pdf` (git-ignored; rebuild it
+from `bench/devset2/manifest-*.json`: each PDF's source repository, path, blob id and sha256, see
+`python bench/devset_cache.py`). `bench/devset_split.json` assigns each paper to `tune` (rules and
+models are fitted on these) or `report` (numbers read only to report them). The split is fixed:
+`--freeze` adds papers not yet in it, each to the part with fewer papers of its topic (ties by a hash
+of the arXiv id), and never moves a paper already there. The twelve `cv/` papers are all `tune`: the
+hand rules were tuned on them for weeks. Given a CV_DIR, only that folder is scored (no split).
 
 Each paper goes through the draft path of `alphatree ingest` offline (GitHub unreachable): extraction,
 code candidates from the paper, parents and topic from the tree, the diagram suggestion. Reported per
@@ -16,6 +25,8 @@ and papers that state no code but get a code link. Exits 2 when the devset is mi
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import inspect
 import json
 import re
 import sys
@@ -38,7 +49,9 @@ def repo_key(url: str | None) -> str | None:
     if not url:
         return None
     match = re.search(r"github\.com/([\w.\-]+)/([\w.\-]+)", url, re.IGNORECASE)
-    return f"{match.group(1)}/{match.group(2)}".lower().removesuffix(".git") if match else url.lower()
+    if match:
+        return f"{match.group(1)}/{match.group(2)}".lower().removesuffix(".git")
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip().lower()).rstrip("/")  # a lab page
 
 
 def _words(text: str) -> list[str]:
@@ -70,6 +83,7 @@ class Totals:
     code_unstated: int = 0
     code_invented: int = 0
     topic: int = 0
+    topics: int = 0
     abstracts: int = 0
     papers: int = 0
     notes: list[str] = field(default_factory=list)
@@ -90,12 +104,19 @@ class Totals:
             "parents_precision": ratio(self.parents_right, self.parents_suggested),
             "parents_exact": ratio(self.parents_exact, self.papers),
             "code_link_without_stated_code": f"{self.code_invented} of {self.code_unstated}",
-            "topic_agreement": ratio(self.topic, self.papers),
+            "topic_agreement": ratio(self.topic, self.topics),
             "abstracts_correct": ratio(self.abstracts, self.papers),
         }
 
 
-def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: bool) -> None:  # type: ignore[type-arg]
+def score_paper(
+    pdf: Path,
+    label: dict,  # type: ignore[type-arg]
+    tree: list,  # type: ignore[type-arg]
+    totals: Totals,
+    verbose: bool,
+    topics: dict | None = None,  # type: ignore[type-arg]
+) -> None:
     result = extract(pdf)
     predicted = {(f.page, f.number): f for f in result.figures}
     gold = {(f["page"], f["number"]): f for f in label["figures"]}
@@ -130,10 +151,11 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
         paper,
         result,
         translation,
-        topic=label["topic"].split("/")[0],
+        topic=(label["topic"] or "none").split("/")[0],  # no topic: a paper outside the tree
         tree=tree,
         taken_slugs=set(),
         figure_files=files,
+        **({"topics": topics} if "topics" in inspect.signature(build_entry).parameters else {}),
     )
     diagram = next((n for n, f in files.items() if f == entry.diagram), None)
     totals.diagram += diagram == label["diagram"]
@@ -153,7 +175,9 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
     if not label["code"]:
         totals.code_unstated += 1
         totals.code_invented += bool(entry.code)
-    totals.topic += entry.topic == label["topic"]
+    if label["topic"]:  # a paper outside the tree's topics (NLP, RL) has no topic to get right
+        totals.topics += 1
+        totals.topic += entry.topic == label["topic"]
     ok_abstract = abstract_ok(result.abstract, label["abstract_first"], label["abstract_last"])
     totals.abstracts += ok_abstract
     totals.papers += 1
@@ -168,21 +192,139 @@ def score_paper(pdf: Path, label: dict, tree: list, totals: Totals, verbose: boo
 
 def run(folder: Path, *, verbose: bool = False) -> dict[str, object]:
     """Score every labelled paper of the devset folder; the totals as in `Totals.report`."""
-    tree = Catalog(REPO / "catalog").load().entries
+    catalog = Catalog(REPO / "catalog").load()
     totals = Totals()
     for label in json.loads((folder / "labels.json").read_text()):
-        score_paper(folder / label["file"], label, tree, totals, verbose)
+        score_paper(folder / label["file"], label, catalog.entries, totals, verbose, catalog.topics)
     return totals.report()
+
+
+DEVSET2 = REPO / "bench" / "devset2"
+CACHE2 = REPO / "cache" / "devset2"
+SPLIT = REPO / "bench" / "devset_split.json"
+
+
+@dataclass
+class Labelled:
+    arxiv_id: str
+    topic: str
+    pdf: Path
+    label: dict  # type: ignore[type-arg]
+    source: str
+
+
+def labelled_papers(cv: Path = DEFAULT) -> list[Labelled]:
+    """Every labelled paper of both devsets whose PDF is here (devset2 papers without a cached PDF are
+    named on stderr and left out); a paper labelled twice keeps its first label."""
+    found: dict[str, Labelled] = {}
+    sources = [(cv / "labels.json", cv, "cv")] + [
+        (f, CACHE2, f"devset2/{f.stem}") for f in sorted(DEVSET2.glob("labels-*.json"))
+    ]
+    for labels, pdfs, source in sources:
+        if not labels.is_file():
+            continue
+        try:
+            items = json.loads(labels.read_text())
+        except json.JSONDecodeError as err:  # a file being written: the papers before are still read
+            print(f"warning: {labels} is not valid JSON yet ({err}); skipped", file=sys.stderr)
+            continue
+        for label in items:
+            arxiv_id = label["arxiv_id"]
+            name = label.get("file") if source == "cv" else None
+            pdf = pdfs / (name or f"{arxiv_id}.pdf")
+            if arxiv_id in found:
+                continue
+            if not pdf.is_file():
+                print(f"warning: {arxiv_id} ({source}) has no PDF at {pdf}; skipped", file=sys.stderr)
+                continue
+            found[arxiv_id] = Labelled(arxiv_id, label["topic"], pdf, label, source)
+    return list(found.values())
+
+
+def _hash(arxiv_id: str) -> str:
+    return hashlib.sha256(arxiv_id.encode()).hexdigest()
+
+
+def read_split() -> dict[str, str]:
+    return json.loads(SPLIT.read_text()) if SPLIT.is_file() else {}
+
+
+def freeze(papers: list[Labelled]) -> dict[str, str]:
+    """The split with every new paper added: `cv/` papers to tune; each devset2 paper to the part with
+    fewer papers of its topic so far, ties by the hash of its arXiv id. Papers already split stay."""
+    split = read_split()
+    for paper in sorted(papers, key=lambda p: _hash(p.arxiv_id)):
+        if paper.arxiv_id in split:
+            continue
+        if paper.source == "cv":
+            split[paper.arxiv_id] = "tune"
+            continue
+        same = [
+            split[p.arxiv_id]
+            for p in papers
+            if p.topic == paper.topic and p.arxiv_id in split and p.source != "cv"
+        ]
+        tune, report = same.count("tune"), same.count("report")
+        if tune != report:
+            split[paper.arxiv_id] = "tune" if tune < report else "report"
+        else:
+            split[paper.arxiv_id] = "tune" if int(_hash(paper.arxiv_id), 16) % 2 == 0 else "report"
+    return dict(sorted(split.items()))
+
+
+def run_split(
+    papers: list[Labelled], split: dict[str, str], parts: list[str], *, verbose: bool = False
+) -> dict[str, dict[str, object]]:
+    """Both parts scored apart (papers not in the split are named and left out)."""
+    catalog = Catalog(REPO / "catalog").load()
+    results: dict[str, dict[str, object]] = {}
+    missing = [p.arxiv_id for p in papers if p.arxiv_id not in split]
+    if missing:
+        print(f"warning: not in the split (run --freeze): {', '.join(missing)}", file=sys.stderr)
+    for part in parts:
+        totals = Totals()
+        chosen = [p for p in papers if split.get(p.arxiv_id) == part]
+        print(f"--- {part}: {len(chosen)} papers", flush=True)
+        for paper in chosen:
+            try:
+                score_paper(paper.pdf, paper.label, catalog.entries, totals, verbose, catalog.topics)
+            except Exception as err:  # one broken label or PDF must not hide the others' numbers
+                print(f"error: {paper.arxiv_id}: {type(err).__name__}: {err}", file=sys.stderr)
+        results[part] = totals.report()
+    return results
 
 
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
+    part = "both"
+    if "--part" in argv:
+        at = argv.index("--part")
+        part = argv[at + 1] if at + 1 < len(argv) else ""
+        argv = argv[:at] + argv[at + 2 :]
+        if part not in ("tune", "report", "both"):
+            print("error: --part takes tune, report or both", file=sys.stderr)
+            return 2
     args = [a for a in argv if not a.startswith("--")]
-    folder = Path(args[0]) if args else DEFAULT
-    if not (folder / "labels.json").is_file():
-        print(f"error: no devset at {folder} (labels.json missing); give its folder", file=sys.stderr)
+    if args:
+        folder = Path(args[0])
+        if not (folder / "labels.json").is_file():
+            print(f"error: no devset at {folder} (labels.json missing); give its folder", file=sys.stderr)
+            return 2
+        print(json.dumps(run(folder, verbose=verbose), indent=1))
+        return 0
+    if not (DEFAULT / "labels.json").is_file():
+        print(f"error: no devset at {DEFAULT} (labels.json missing); give its folder", file=sys.stderr)
         return 2
-    print(json.dumps(run(folder, verbose=verbose), indent=1))
+    papers = labelled_papers()
+    if "--freeze" in argv:
+        split = freeze(papers)
+        SPLIT.write_text(json.dumps(split, indent=1) + "\n")
+        counts = {k: list(split.values()).count(k) for k in ("tune", "report")}
+        print(f"split written to {SPLIT}: {counts}")
+        return 0
+    split = read_split()
+    parts = ["tune", "report"] if part == "both" else [part]
+    print(json.dumps(run_split(papers, split, parts, verbose=verbose), indent=1))
     return 0
 
 

@@ -119,6 +119,25 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
         ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "mention", False),
         ("We follow the training recipe of https://github.com/a/recipe.", False, "dependency", False),
         ("1https://github.com/lab/ours", True, "own", True),
+        (
+            "Code to train and test our models is publicly available at https://github.com/a/b.",
+            False,
+            "own",
+            True,
+        ),
+        (
+            "Our paper is accompanied with a publicly available reference implementation of the proposed "
+            "models in Tensorflow at https://github.com/tensorflow/models/tree/master/research/deeplab.",
+            True,
+            "own",
+            True,
+        ),
+        (
+            "We make our TensorFlow-based implementation publicly available at https://github.com/a/b.",
+            False,
+            "own",
+            True,
+        ),
         ("The features come from a public model [33]2https://github.com/x/theirs", True, "mention", False),
     ],
 )
@@ -136,3 +155,80 @@ def test_a_bare_owner_link_joins_the_repository_it_starts() -> None:
         front_page=False,
     )
     assert [link.url for link in links] == ["https://github.com/KaimingHe/resnet-1k-layers"]
+
+
+def test_official_code_on_a_lab_page_or_a_short_link_is_the_papers_code(tmp_path: Path) -> None:
+    """Bug (issue 23): code on a page outside GitHub (a lab page, a personal page, a short link) was
+    not recognised; datasets and framework sites named the same way are not code."""
+    lab = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet.\n\n1 Introduction\nWe train on ImageNet "
+        "(http://www.image-net.org) with Caffe (http://caffe.berkeleyvision.org). Our code and trained "
+        "models are publicly available at http://mmlab.example.edu.hk/projects/CutNet.html. We compare "
+        "with the data at http://vision.example.edu/datasets/cuts."
+    )
+    assert _code(tmp_path, [(lab, 468)]) == [("http://mmlab.example.edu.hk/projects/CutNet.html", True)]
+    short = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code: https://bit.ly/3cutNET\n\n"
+        "1 Introduction\nBody."
+    )
+    assert _code(tmp_path, [(short, 468)]) == [("https://bit.ly/3cutNET", True)]
+
+
+def test_a_model_garden_the_paper_says_holds_its_code_is_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): an organisation's model repository (a framework's model garden, a toolbox) was
+    taken for a framework dependency although the paper says its implementation is there."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutDet.\n\n1 Introduction\nWe implement CutDet in "
+        "TensorFlow (https://github.com/tensorflow/tensorflow). Our models and code are released in "
+        "the detection toolbox at https://github.com/open-mmlab/mmdetection."
+    )
+    code = _code(tmp_path, [(text, 468)])
+    assert code[0] == ("https://github.com/open-mmlab/mmdetection", True)
+    assert all("tensorflow/tensorflow" not in url for url, _ in code)
+
+
+def test_inference_libraries_and_other_peoples_code_are_never_official_nor_first(tmp_path: Path) -> None:
+    """Bug (issue 23): an inference library a detector was deployed with came first, and code of
+    others named in a footnote ("we use the models from ...") was marked official."""
+    front = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutDet, deployed with TensorRT "
+        "(https://github.com/NVIDIA/TensorRT) at 300 FPS.\n\n1 Introduction\nFor the face crops we use "
+        "the models from Zhang et al. [4]1. Our code is available at https://github.com/zlab/cutdet.\n"
+        "1https://github.com/kpzhang/mtcnn"
+    )
+    code = _code(tmp_path, [(front, 468)])
+    assert code[0] == ("https://github.com/zlab/cutdet", True)
+    assert [url for url, official in code if official] == ["https://github.com/zlab/cutdet"]
+    assert all("TensorRT" not in url for url, _ in code)
+
+
+def test_a_repository_and_a_lab_page_both_given_the_repository_is_the_official_code(tmp_path: Path) -> None:
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code and models are available at "
+        "http://mmlab.example.edu.hk/projects/CutNet.html and https://github.com/zlab/cutnet.\n\n"
+        "1 Introduction\nBody."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [
+        ("https://github.com/zlab/cutnet", True),
+        ("http://mmlab.example.edu.hk/projects/CutNet.html", False),
+    ]
+
+
+def test_a_footnote_mark_is_not_a_digit_inside_a_formula(tmp_path: Path) -> None:
+    """The footnote's mark follows the sentence ("available.3"), not `3x3x3` or `{0,1}` nearby."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose VoxNet.\n\n1 Introduction\nCode to train and test our "
+        "models is publicly available.3 We stack 3x3x3 convolutions with targets in {0,3} and the 3-layer "
+        "blocks.\n3https://github.com/zlab/voxnet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/voxnet", True)]
+
+
+def test_others_code_in_a_footnote_after_a_table_of_numbers_is_not_the_papers(tmp_path: Path) -> None:
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose BoxText.\n\n1 Introduction\nText recognition is "
+        "performed with a pre-trained CRNN (Shi, Bai, and Yao 2015) model1, which is implemented and "
+        "released by the authors.\nMethod P R F\nOurs 0.86 0.74 0.80 0.1\nBase 0.81 0.70 0.75 0.1\n"
+        "1https://github.com/bgshih/crnn"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []

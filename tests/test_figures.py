@@ -247,3 +247,69 @@ def test_a_giant_page_is_drawn_within_the_pixel_cap_and_never_fails_the_paper(
     png = pymupdf.Pixmap(str(tmp_path / "figures" / figure.file))
     assert png.width * png.height <= MAX_PIXELS
     assert png.width > 2000  # drawn at a lower resolution, not to nothing
+
+
+def _unet_page(page: Any, caption: str) -> None:
+    """A U-Net-like diagram: stacks of thin feature-map bars labelled with sizes and channel counts
+    (572x572, 64, 128 ...) joined by arrows: more numbers than words, as in the real ones."""
+    prose(page, (72, 40, 540, 100), size=7)
+    sizes = ["572x572", "284x284", "140x140", "68x68", "32x32"]
+    channels = ["64", "128", "256", "512", "1024"]
+    for level in range(5):
+        x = 90 + level * 45
+        y = 130 + level * 40
+        for bar in range(2):
+            page.draw_rect((x + bar * 14, y, x + bar * 14 + 8, 330 - level * 20), color=(0, 0, 0), width=0.6)
+            page.insert_text((x + bar * 14, y - 3), channels[level], fontsize=6)
+        page.insert_text((x - 20, y + 30), sizes[level], fontsize=5)
+        page.draw_line((x + 10, y + 10), (x + 14, y + 10), color=(0, 0, 1), width=0.8)
+        mirror = 520 - level * 45
+        page.draw_rect((mirror, y, mirror + 8, 330 - level * 20), color=(0, 0, 0), width=0.6)
+        page.insert_text((mirror, y - 3), channels[level], fontsize=6)
+        page.draw_line((x + 24, y + 20), (mirror, y + 20), color=(0.5, 0.5, 0.5), width=0.8)
+    _caption(page, (72, 345, 540, 365), caption)
+    prose(page, (72, 372, 540, 460), size=7)
+
+
+def test_an_architecture_labelled_with_sizes_and_channel_counts_is_an_architecture(tmp_path: Path) -> None:
+    """Bug (issue 23): a diagram whose labels are feature-map sizes and channel counts read as a plot
+    although its caption says "architecture"; it then could not be the suggested diagram."""
+    doc, page = _page()
+    _unet_page(page, "Figure 1: U-net architecture (example for 32x32 pixels in the lowest resolution).")
+    figs = _extract(tmp_path, doc)
+    assert figs["1"].kind == "architecture" and figs["1"].is_diagram
+
+
+def test_photo_panels_are_images_and_never_the_diagram(tmp_path: Path) -> None:
+    """Bug (issue 23): panels of microscopy or photographs read as architecture and were chosen as
+    the diagram instead of the real one."""
+    import pymupdf
+
+    doc, page = _page()
+    prose(page, (72, 40, 540, 100), size=7)
+    for col in range(3):
+        for row in range(2):
+            x, y = 90 + col * 150, 110 + row * 100
+            page.insert_image(pymupdf.Rect(x, y, x + 140, y + 92), pixmap=_photo())
+    _caption(page, (72, 310, 540, 330), "Figure 2: Overview of the data: microscopy images of HeLa cells.")
+    prose(page, (72, 336, 540, 420), size=7)
+    draw_diagram(page, (100, 430, 500, 520), labels=4)
+    _caption(page, (72, 528, 540, 548), "Figure 3: The proposed segmentation network.")
+    prose(page, (72, 556, 540, 640), size=7)
+    figs = _extract(tmp_path, doc)
+    assert figs["2"].kind == "images" and not figs["2"].is_diagram
+    assert figs["3"].kind == "architecture"
+
+
+def test_the_kinds_model_reads_the_captions_words_and_is_fitted_from_the_committed_table() -> None:
+    """The model is fitted from `kinds_table.json` (labelled figures of the tune part only), and it
+    weighs a caption opening on "architecture" towards architecture, not plot."""
+    import json
+
+    from alphatree_ingest.kinds import TABLE, model
+
+    table = json.loads(TABLE.read_text())
+    split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
+    assert table["papers"] and all(split.get(p) == "tune" for p in table["papers"])
+    weights = model().weights()  # type: ignore[union-attr]
+    assert weights["architecture"]["cap_arch"] > weights["plot"]["cap_arch"]

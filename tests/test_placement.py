@@ -1,0 +1,127 @@
+"""The subtopic from what the paper says as well as whom it builds on (issue 23)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from alphatree_ingest.catalog import Catalog
+from alphatree_ingest.draft import build_entry, suggest_topic
+from alphatree_ingest.models import Extraction, Paper, Translation
+
+CATALOG = Catalog(Path(__file__).resolve().parent.parent / "catalog").load()
+
+
+def _paper(title: str, abstract: str) -> Paper:
+    return Paper(
+        arxiv_id="2611.04321",
+        title=title,
+        authors=[],
+        abstract=abstract,
+        published=dt.datetime(2026, 11, 20, tzinfo=dt.UTC),
+        pdf_url="http://x/pdf",
+    )
+
+
+def _topic(paper: Paper, root: str, parents: list[str], names: dict[str, int] | None = None) -> tuple:
+    return suggest_topic(root, parents, CATALOG.entries, paper=paper, topics=CATALOG.topics, names=names)
+
+
+def test_a_compact_network_built_on_resnet_is_a_lightweight_model() -> None:
+    """Bug: the subtopic followed the parents, so a compact network whose parent is ResNet ended in
+    `classification` instead of `classification/lightweight`."""
+    paper = _paper(
+        "TinyNet: Extremely Small Networks for Mobile Devices",
+        "We design a compact convolutional network for mobile devices with very limited computing "
+        "power. With pointwise group convolution and a channel shuffle, TinyNet needs 40 MFLOPs and "
+        "beats other efficient architectures on ImageNet under the same computation budget, with a "
+        "13x actual speedup over AlexNet on an ARM-based mobile phone.",
+    )
+    topic, evidence, _ = _topic(paper, "classification", ["resnet"], {"resnet": 6, "mobilenet": 9})
+    assert topic == "classification/lightweight", evidence
+    assert suggest_topic("classification", ["resnet"], CATALOG.entries)[0] == "classification"  # by parents
+
+
+def test_an_image_translation_gan_is_an_application() -> None:
+    """Bug: an image-to-image translation GAN whose parents are GAN and cGAN ended in `gan/basics`."""
+    paper = _paper(
+        "Paired Image-to-Image Translation with Conditional Adversarial Networks",
+        "We investigate conditional adversarial networks as a general-purpose solution to "
+        "image-to-image translation problems: synthesizing photos from label maps, reconstructing "
+        "objects from edge maps, colorizing images and style transfer, among other tasks.",
+    )
+    topic, evidence, _ = _topic(paper, "gan", ["gan", "cgan"], {"gan": 12})
+    assert topic == "gan/applications", evidence
+
+
+def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
+    paper = _paper(
+        "Stable GAN Training for Super-Resolution",
+        "We stabilise the adversarial loss with a new regularization of the discriminator, and apply "
+        "it to image super-resolution.",
+    )
+    entry = build_entry(
+        paper,
+        Extraction(),
+        Translation(title_zh="", abstract_zh="", model="m", backend="b"),
+        topic="gan",
+        tree=CATALOG.entries,
+        taken_slugs=set(),
+        figure_files={},
+        topics=CATALOG.topics,
+    )
+    shown = entry.provenance["suggestions"]["topic"]
+    assert entry.topic in shown["close"] and len(shown["close"]) == 2, shown
+    assert set(shown["close"]) == {"gan/training", "gan/applications"}, shown
+    assert "close between" in shown["evidence"]
+
+
+def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_reviewer() -> None:
+    """Bug (issue 23): parents were padded with much-cited entries the paper does not build on. A
+    work cited seven times but never named nor built on (AlexNet in a classification paper) is
+    background; one cited and built on (NIN), or cited and named again and again (VGG), is a parent."""
+    from alphatree_ingest.draft import suggest_parents
+    from alphatree_ingest.models import Reference
+
+    paper = _paper("DeepNet: Going Deeper", "We propose a deep convolutional network for classification.")
+    extraction = Extraction(
+        references=[
+            Reference(
+                text="...", title="ImageNet classification with deep convolutional neural networks", cited=7
+            ),
+            Reference(text="...", title="Network In Network", cited=3, builds_on="We build on NIN [2]."),
+            Reference(text="...", arxiv="1409.1556", cited=4),
+        ],
+        names={"vgg": 9, "vgg16": 3},
+    )
+    parents, evidence = suggest_parents(paper, extraction, CATALOG.entries, "classification")
+    assert sorted(parents) == ["nin", "vgg"], evidence
+    assert any(line.startswith("alexnet: cites") for line in evidence["also cited (not suggested)"])
+
+
+def _draft_diagram(figures: list) -> str | None:
+    entry = build_entry(
+        _paper("IdeaGAN: A Margin for Generators", "We enforce a margin between real and fake samples."),
+        Extraction(figures=figures),
+        Translation(title_zh="", abstract_zh="", model="m", backend="b"),
+        topic="gan",
+        tree=CATALOG.entries,
+        taken_slugs=set(),
+        figure_files={f.number: f"fig-{f.number}.png" for f in figures},
+    )
+    return entry.diagram
+
+
+def test_without_an_architecture_the_illustration_of_the_idea_is_the_diagram_never_a_plot_or_photo() -> None:
+    """A paper without a model diagram is shown by its illustration of the idea (as curators chose);
+    plots and photo grids are never the diagram."""
+    from alphatree_ingest.models import Figure
+
+    def fig(number: str, kind: str, caption: str) -> Figure:
+        return Figure(number=number, page=2, bbox=(100, 100, 500, 400), caption=caption, kind=kind)  # type: ignore[arg-type]
+
+    plot = fig("2", "plot", "Figure 2: Loss over iterations.")
+    photos = fig("3", "images", "Figure 3: Overview of generated samples on CelebA.")
+    idea = fig("1", "other", "Figure 1: Illustration of the idea: a margin separates real from fake samples.")
+    assert _draft_diagram([idea, plot, photos]) == "fig-1.png"
+    assert _draft_diagram([plot, photos]) == "none"
