@@ -16,7 +16,8 @@ from collections import Counter
 from dataclasses import dataclass
 
 from .models import CatalogEntry, Topic
-from .relevance import entry_text, tokens
+from .relevance import _STOP as STOP_WORDS
+from .relevance import entry_text
 
 CLOSE = 0.85
 """Two candidates whose scores are within this ratio are shown both (the draft says they are close)."""
@@ -36,6 +37,17 @@ class Placement:
     close: list[str]
     """Candidates whose score is close to the best one's (the best first); one when it is clear."""
     evidence: str
+
+
+_WORD = re.compile(r"[a-z][a-z0-9\-]{2,}")
+
+
+def tokens(text: str) -> list[str]:
+    """Words for content similarity: hyphenated terms kept whole (`super-resolution` is one subject,
+    not `super` and `resolution`), plural -s removed, stop words dropped. The ranker splits as arXiv's
+    search does instead (`relevance.tokens`), because it must see what the topic query matched."""
+    found = _WORD.findall(text.lower())
+    return [w.rstrip("s") if len(w) > 4 else w for w in found if w not in STOP_WORDS]
 
 
 def _query_words(query: str) -> str:

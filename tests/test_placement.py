@@ -107,7 +107,7 @@ def _draft_diagram(figures: list) -> str | None:
         topic="gan",
         tree=CATALOG.entries,
         taken_slugs=set(),
-        figure_files={f.number: f"fig-{f.number}.png" for f in figures},
+        figure_files={f.number: f"figures/2611.00001/fig-{f.number}.png" for f in figures},
     )
     return entry.diagram
 
@@ -123,5 +123,5 @@ def test_without_an_architecture_the_illustration_of_the_idea_is_the_diagram_nev
     plot = fig("2", "plot", "Figure 2: Loss over iterations.")
     photos = fig("3", "images", "Figure 3: Overview of generated samples on CelebA.")
     idea = fig("1", "other", "Figure 1: Illustration of the idea: a margin separates real from fake samples.")
-    assert _draft_diagram([idea, plot, photos]) == "fig-1.png"
+    assert _draft_diagram([idea, plot, photos]) == "figures/2611.00001/fig-1.png"
     assert _draft_diagram([plot, photos]) == "none"
