@@ -19,6 +19,7 @@ import yaml
 from pydantic import ValidationError
 
 from .catalog import Catalog, CatalogSnapshot, atomic_write, dump_yaml, safe_filename
+from .enrich import enriches
 from .models import Paper, TopicState
 from .planning import _skip_reason
 from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, select
@@ -93,7 +94,7 @@ def held_paper(catalog: Catalog, arxiv_id: str) -> tuple[HeldPaper, Paper] | Non
 
 def _fingerprint(snapshot: CatalogSnapshot, held: Sequence[HeldPaper]) -> str:
     ids = sorted(f"t:{s.entry.topic}:{s.entry.id}" for s in snapshot.tree)
-    ids += sorted(f"r:{s.entry.topic}:{s.entry.arxiv}" for s in snapshot.rejected)
+    ids += sorted(f"r:{s.entry.topic}:{s.entry.arxiv}" for s in snapshot.rejected if not enriches(s.entry))
     ids += sorted(f"h:{h.topic}:{h.arxiv}" for h in held)
     return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]
 

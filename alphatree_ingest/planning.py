@@ -6,7 +6,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .catalog import CatalogSnapshot, Known
-from .enrich import enriches
 from .harvest import MAX_ATTEMPTS
 from .models import Flag, Outcome, Paper, TopicState
 from .relevance import Ranker, Scored, examples_from
@@ -99,9 +98,7 @@ def _score(
 ) -> None:
     """Score the papers to draft against the topic; hold back those under the threshold."""
     if ranker is None:  # taught by the snapshot alone (the flow passes the one the catalog's files keep)
-        # a rejected enrichment says its figures or Chinese were not good enough, not that its paper is
-        # off the topic: it is not a negative example
-        rejected = [s.entry for s in snapshot.rejected if not enriches(s.entry)]
+        rejected = [s.entry for s in snapshot.rejected]
         ranker = Ranker.train(examples_from(snapshot.topics, snapshot.entries, rejected), snapshot.entries)
     threshold = snapshot.topics[topic].min_relevance if min_relevance is None else min_relevance
     keep = []

@@ -543,9 +543,13 @@ def examples_from(
             weight = 1.0 if recent else tree_weight
             about = entry.abstract or f"{entry.name}. {entry.notes}"
             out.append(Example(topic, entry.title, about, True, weight, entry.id, matched=recent))
+    from .enrich import enriches
+
     for entry in rejected:
         topic = topic_of(entry.topic)
-        if topic is not None:
+        # a rejected enrichment says its figures or Chinese were not good enough, not that its paper
+        # is off the topic (the paper is in the tree): never a negative example
+        if topic is not None and not enriches(entry):
             out.append(Example(topic, entry.title, entry.abstract, False, 1.0, entry.arxiv or entry.id))
     for topic_id, title, abstract in held:
         topic = topic_of(topic_id)

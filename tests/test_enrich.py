@@ -314,7 +314,7 @@ def test_the_gate_of_an_enrichment_checks_what_it_adds_and_refuses_curated_edits
 def test_a_rejected_enrichment_is_no_negative_example_for_relevance(home: Path) -> None:
     import datetime as dt
 
-    from alphatree_ingest import planning
+    from alphatree_ingest import night, planning
     from alphatree_ingest.catalog import Catalog, entry_to_yaml
     from alphatree_ingest.models import Paper, TopicState
 
@@ -329,7 +329,11 @@ def test_a_rejected_enrichment_is_no_negative_example_for_relevance(home: Path) 
     )
 
     def score() -> float:
-        found = planning.plan(catalog.load(), [paper], TopicState(), topic="classification", min_relevance=0)
+        snapshot = catalog.load()
+        ranker = night.ranker_for(catalog, snapshot)  # as the flow, the dry run and decisions get it
+        found = planning.plan(
+            snapshot, [paper], TopicState(), topic="classification", min_relevance=0, ranker=ranker
+        )
         return found.relevance[paper.arxiv_id][0]
 
     before = score()
