@@ -100,6 +100,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise CliError("--json goes with --dry-run (a real run prints its summary)")
     if args.budget is not None and args.budget < 0:
         raise CliError("--budget must be 0 or more")
+    if args.budget is not None and not args.all_topics:
+        raise CliError(
+            "--budget is the nightly budget of --all-topics; one topic drafts what passes its min_relevance"
+        )
     if args.dry_run:
         return _dry_run(args)
     if args.all_topics:
@@ -164,7 +168,9 @@ def _dry_run(args: argparse.Namespace) -> int:
             raise CliError(f"arXiv could not be asked for topic {topic}: {err}", code=1) from None
     ranker = ranker_for(catalog, snapshot, save=False)
     budget = budget_of(catalog, args.budget) if args.all_topics or args.budget is not None else None
-    draft_at = args.min_relevance if args.min_relevance is not None else None
+    draft_at = args.min_relevance
+    if draft_at is None and not args.all_topics:  # as `ingest --topic T` itself: the topic's threshold
+        draft_at = snapshot.topics[topics[0]].min_relevance or 0.0
     rows = rank_night(
         snapshot,
         ranker,
@@ -215,7 +221,7 @@ def _ingest_all(args: argparse.Namespace) -> int:
         raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
     if not state.is_completed():
         raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
-    _print_summary(state.result())
+    _print_summary(state.result(), _review_app(settings))
     return 0
 
 
@@ -835,10 +841,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from flows.ingest import ingest
     from flows.review import review
 
+    what = f"{len(schedules)} schedule(s)" if args.topic else "one all-topics schedule"
     print(
-        f"Serving ingest/nightly ({len(schedules) if args.topic else 'one all-topics'} schedule(s) at "
-        f"'{args.cron}' UTC) and review/review;"
-        " Ctrl-C stops.",
+        f"Serving ingest/nightly ({what} at '{args.cron}' UTC) and review/review; Ctrl-C stops.",
         file=sys.stderr,
     )
     nightly: Any = ingest.to_deployment(name="nightly", schedules=schedules)

@@ -15,7 +15,7 @@ from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.night import MODEL_FILE, ranker_for
 from alphatree_ingest.relevance import Ranked, Ranker, Scored, rule_features, select, words
 from tests.conftest import cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, days_ago
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 
 SEED = Catalog(Path(__file__).resolve().parent.parent / "catalog")
 TOPICS = SEED.topics()
@@ -143,6 +143,24 @@ def test_json_without_dry_run_and_a_negative_budget_are_refused(home: Path) -> N
     assert result.returncode == 2 and "budget" in result.stderr and "Traceback" not in result.stderr
     result = run_cli(["ingest", "--topic", "gan", "--all-topics"], env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
+    result = run_cli(["ingest", "--topic", "gan", "--budget", "2"], env)  # one topic has no budget
+    assert result.returncode == 2 and "--all-topics" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_dry_run_of_one_topic_drafts_what_its_real_run_would(
+    home: Path, arxiv_server: ArxivServer
+) -> None:
+    """Found in review: `--topic T --dry-run` held back at the nightly cut-off (0.4) papers that
+    `--topic T` drafts at the topic's own min_relevance (none in this tree: every new paper)."""
+    arxiv_server.add(
+        FeedEntry("2611.00451", "Notes on a Thing", "We study it.", published=days_ago(1)),
+        make_paper_pdf("Notes on a Thing", "We study it."),
+    )
+    env = cli_env(home, arxiv_server, None)
+    shown = run_cli(["ingest", "--topic", "gan", "--dry-run", "--json"], env)
+    assert shown.returncode == 0, shown.stderr
+    (row,) = json.loads(shown.stdout)["papers"]
+    assert row["score"] < 0.4 and row["action"] == "draft", row
 
 
 def _draft(home: Path, arxiv_id: str, title: str, abstract: str, topic: str = "detection") -> None:
