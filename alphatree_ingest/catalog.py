@@ -11,6 +11,7 @@ import datetime as dt
 import fcntl
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -281,20 +282,37 @@ class RunLock:
 
 class PaperLock:
     """An exclusive lock on one paper's catalog files, across threads and processes (flock on a file
-    of its own); waits for the holder, and is released when the holder's process dies."""
+    of its own); waits for the holder, and is released when the holder's process dies. Re-entrant in
+    one thread: a step that holds it may call another that takes it (edit, then decide)."""
+
+    _held = threading.local()
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
 
+    def _depths(self) -> dict[str, int]:
+        if not hasattr(PaperLock._held, "depths"):
+            PaperLock._held.depths = {}
+        depths: dict[str, int] = PaperLock._held.depths
+        return depths
+
     def __enter__(self) -> PaperLock:
+        key, depths = str(self.path), self._depths()
+        if depths.get(key):
+            depths[key] += 1  # this thread holds it already
+            return self
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
         fcntl.flock(self._fd, fcntl.LOCK_EX)
+        depths[key] = 1
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._fd is not None:
+        key, depths = str(self.path), self._depths()
+        depths[key] = depths.get(key, 1) - 1
+        if depths[key] == 0 and self._fd is not None:
+            del depths[key]
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)
             self._fd = None

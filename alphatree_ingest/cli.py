@@ -980,7 +980,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: alphatree review serve   (then open http://127.0.0.1:8765/)",
     )
     a.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
-    a.add_argument("--port", type=int, default=8765, help="port (default: %(default)s; 0 picks a free one)")
+    a.add_argument("--port", type=_port, default=8765, help="port (default: %(default)s; 0 picks a free one)")
     a.add_argument(
         "--no-read",
         action="store_true",
@@ -1071,6 +1071,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_deploy)
     return parser
+
+
+def _port(value: str) -> int:
+    """A TCP port number, 0 to 65535 (argparse says what is wrong in one line)."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (0 to 65535)")
+    return port
 
 
 def main(argv: list[str] | None = None) -> int:

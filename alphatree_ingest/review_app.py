@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, quote, urlparse
 import jinja2
 from markupsafe import Markup
 
-from .catalog import Catalog, CatalogSnapshot
+from .catalog import Catalog, CatalogError, CatalogSnapshot
 from .config import Settings
 from .models import CatalogEntry
 from .review import ReviewError, find_draft, gate, queue
@@ -277,7 +277,7 @@ def _values(entry: CatalogEntry, answer: dict[str, Any] | None) -> dict[str, Any
 
 def render_queue(snapshot: CatalogSnapshot, items: list[Any], notices: list[str]) -> str:
     body = _QUEUE.render(items=items, flags=snapshot.flags)
-    return _LAYOUT.render(title="Review queue", css=_CSS, notices=notices, body=Markup(body))
+    return _LAYOUT.render(title="Review queue", css=Markup(_CSS), notices=notices, body=Markup(body))
 
 
 def render_draft(
@@ -304,7 +304,9 @@ def render_draft(
     offered = list(entry.parents) + [str(a).split(":")[0] for a in also]
     values = _values(entry, refusal.answer if refusal else None)
     offered += [p for p in values["parents"] if p not in offered]
-    choices = [by_id[p] for p in dict.fromkeys(offered) if p in by_id]
+    # a parent the reviewer wrote that is not in the tree yet (another draft) stays offered and ticked:
+    # a decision in the app never drops it (the gate says what it waits for)
+    choices = [by_id.get(p) or _Absent(p) for p in dict.fromkeys(offered)]
     authors = ", ".join(entry.authors[:8]) + (" et al." if len(entry.authors) > 8 else "")
     body = _DRAFT.render(
         e=entry,
@@ -324,7 +326,7 @@ def render_draft(
         position=position,
     )
     title = f"Review {entry.arxiv} {entry.name}"
-    return _LAYOUT.render(title=title, css=_CSS, notices=notices or [], body=Markup(body))
+    return _LAYOUT.render(title=title, css=Markup(_CSS), notices=notices or [], body=Markup(body))
 
 
 # --- the submitted form ----------------------------------------------------------------------------
@@ -371,7 +373,7 @@ def parse_answer(
             raise BadForm(f"{name} {value!r} is not one of the choices offered")
         answer[name] = value
     parents = list(dict.fromkeys(fields.get("parents", []) + [p for p in fields.get("parents_add", []) if p]))
-    unknown = [p for p in parents if p not in tree_ids]
+    unknown = [p for p in parents if p not in tree_ids and p not in entry.parents]
     if unknown:
         raise BadForm(f"parent {unknown[0]!r} is not an entry of the tree")
     answer["parents"] = parents
@@ -511,6 +513,9 @@ def create_app(
             verb = "approval" if answer["decision"] == "approve" else "rejection"
             message = f"Last {verb} refused: {err}. Your edits are saved in the draft."
             return show(arxiv_id, Refusal(message, err.problems, answer))
+        except (CatalogError, OSError) as err:  # the draft or the tree could not be read or written
+            message = f"Not decided: {err}. Fix it and send again; your edits are kept below."
+            return show(arxiv_id, Refusal(message, [], answer))
         verb = "Approved" if outcome.decision == "approve" else "Rejected"
         notes = [f"{verb} {arxiv_id}: {outcome.path.relative_to(settings.home)}"]
         if outcome.learned:
@@ -546,6 +551,15 @@ def create_app(
     app = Starlette(routes=routes, middleware=middleware)
     app.state.review = state
     return app
+
+
+@dataclass(frozen=True)
+class _Absent:
+    """A parent the draft names that is not (yet) an entry of the tree."""
+
+    id: str
+    name: str = "not in the tree yet · 尚未入树"
+    topic: str = "—"
 
 
 def _parents(fields: dict[str, list[str]]) -> dict[str, Any]:

@@ -30,19 +30,23 @@ def submit(
     decision = answer.get("decision")
     if decision not in ("approve", "reject"):
         raise ReviewError("the decision must be approve or reject")
-    path, entry = find_draft(catalog, catalog.load(), arxiv_id)
-    changed = edits(entry, answer)
-    if changed:
-        with catalog.paper_lock(arxiv_id):  # a refresh of this paper never interleaves with the edits
+    try:
+        lock = catalog.paper_lock(arxiv_id)
+    except ValueError:
+        raise ReviewError(f"{arxiv_id!r} is not an arXiv id such as 2401.01234") from None
+    with lock:  # no refresh lands between the edits and the decision (decide takes it again, re-entrant)
+        path, entry = find_draft(catalog, catalog.load(), arxiv_id)
+        changed = edits(entry, answer)
+        if changed:
             catalog.replace_draft(arxiv_id, apply_edits(catalog.read_text(path), changed))
-    outcome = decide(
-        catalog,
-        arxiv_id,
-        decision,
-        reviewer=reviewer,
-        reason=str(answer.get("reason") or "").strip() or default_reason,
-        memory=memory,
-        kept=kept,
-        prompts_dir=prompts_dir,
-    )
+        outcome = decide(
+            catalog,
+            arxiv_id,
+            decision,
+            reviewer=reviewer,
+            reason=str(answer.get("reason") or "").strip() or default_reason,
+            memory=memory,
+            kept=kept,
+            prompts_dir=prompts_dir,
+        )
     return outcome, list(changed)

@@ -402,3 +402,30 @@ def test_the_ingest_summary_links_each_draft_to_the_review_app(capsys: pytest.Ca
     _print_summary(summary, None)
     out = capsys.readouterr().out
     assert "http://" not in out and "alphatree review approve ID" in out
+
+
+def test_a_parent_not_yet_in_the_tree_stays_offered_ticked_and_kept(home: Path) -> None:
+    """Found in review: the page offered only tree entries, so any decision dropped a parent the
+    reviewer wrote that is another draft still waiting (and an approval then passed without it)."""
+    write_draft(home, parents=["gan", "uigan-base"])
+    with client(home) as http:
+        html = http.get(f"/review/{ID}").text
+        assert re.search(r'value="uigan-base" checked', html) and "not in the tree yet" in html
+        done = http.post(
+            f"/review/{ID}",
+            data=form(html, decision="reject", reason="later", parents=["gan", "uigan-base"]),
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+    rejected = yaml.safe_load((home / "catalog" / "rejected" / f"{ID}.yaml").read_text())
+    assert rejected["parents"] == ["gan", "uigan-base"]
+
+
+def test_the_pages_style_reaches_the_browser_unescaped(home: Path) -> None:
+    """Found in review: the CSS was HTML-escaped inside <style>, so the CJK font list and the row layout
+    were dropped by the browser."""
+    write_draft(home)
+    with client(home) as http:
+        for page in (http.get("/").text, http.get(f"/review/{ID}").text):
+            style = page.split("<style>", 1)[1].split("</style>", 1)[0]
+            assert "&#34;" not in style and "&gt;" not in style and '"Noto Sans CJK SC"' in style

@@ -436,3 +436,25 @@ def test_a_broken_glossary_stops_the_run_before_any_paper(
     state = ingest(topic="gan", return_state=True)
     assert state.is_failed() and "glossary.yaml" in str(state.message) and "UTF-8" in str(state.message)
     assert not (home / "catalog" / "state" / "gan.yaml").exists()  # nothing tried, nothing charged
+
+
+def test_the_paper_lock_is_reentrant_in_one_thread_and_exclusive_across_threads(home: Path) -> None:
+    """The review app edits a draft and decides it under one hold of the lock (decide takes it again)."""
+    catalog = Catalog(home / "catalog")
+    entered: list[str] = []
+
+    def nested() -> None:
+        with catalog.paper_lock("2611.00081"), catalog.paper_lock("2611.00081"):
+            entered.append("nested")
+
+    worker = threading.Thread(target=nested)
+    worker.start()
+    worker.join(5)
+    assert entered == ["nested"], "a nested hold in one thread deadlocked"
+    with catalog.paper_lock("2611.00081"):
+        other = threading.Thread(target=nested)
+        other.start()
+        other.join(0.5)
+        assert other.is_alive() and entered == ["nested"]  # another thread waits
+    other.join(5)
+    assert entered == ["nested", "nested"]
