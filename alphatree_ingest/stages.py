@@ -200,11 +200,29 @@ def write_enrichment(
     """Write the enrichment draft `catalog/drafts/<id>.yaml` of a tree entry: the entry as it is, with
     what it lacks offered from its paper (figures stored under `catalog/figures/<id>/` for the
     reviewer to see). Created exclusively; the tree is not touched until a reviewer approves."""
+    store = Catalog(settings.catalog_dir)
+    with store.paper_lock(paper.arxiv_id):  # as every write of a paper's files
+        return _write_enrichment_locked(
+            settings, store, snapshot, stored, paper, extraction, translation, implementations
+        )
+
+
+def _write_enrichment_locked(
+    settings: Settings,
+    store: Catalog,
+    snapshot: CatalogSnapshot,
+    stored: Stored,
+    paper: Paper,
+    extraction: Extraction,
+    translation: Translation,
+    implementations: list[Candidate],
+) -> Written:
     from . import enrich
 
-    store = Catalog(settings.catalog_dir)
     path = store.draft_path(paper.arxiv_id)
-    files = _save_figures(settings, store, paper, extraction, versioned=False)
+    # figures the entry already shows stay as they are: the offer's are saved beside them by version
+    in_use = (store.figures_dir / safe_filename(paper.arxiv_id)).is_dir()
+    files = _save_figures(settings, store, paper, extraction, versioned=in_use)
     machine = build_entry(
         paper,
         extraction,
