@@ -29,7 +29,7 @@ from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.config import Settings  # noqa: E402
 from alphatree_ingest.demo import prepare_tree  # noqa: E402
 from tests.conftest import Tagger  # noqa: E402
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf  # noqa: E402
+from tests.support import ArxivServer, days_ago, feed_gan_papers, make_paper_pdf  # noqa: E402
 
 N = 5
 
@@ -41,15 +41,7 @@ def _home(root: Path) -> Path:
 
 
 def _feed(server: ArxivServer, ages: list[float]) -> list[str]:
-    ids = []
-    for n, age in enumerate(ages, start=1):
-        arxiv_id, title = f"2611.004{n:02d}", f"Bench{n}GAN: Paper {n}"
-        server.add(
-            FeedEntry(arxiv_id, title, "We propose it.", published=days_ago(age)),
-            make_paper_pdf(title, "We propose it."),
-        )
-        ids.append(arxiv_id)
-    return ids
+    return feed_gan_papers(server, ages, prefix="2611.004", name="Bench")
 
 
 def _since(days: int) -> dt.date:

@@ -39,7 +39,7 @@ from alphatree_ingest.plan_page import PLAN_JS  # noqa: E402
 from alphatree_ingest.review import ReviewError, decide  # noqa: E402
 from alphatree_ingest.site_html import CDN_MERMAID  # noqa: E402
 from tests.conftest import Tagger  # noqa: E402
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf  # noqa: E402
+from tests.support import ArxivServer, feed_gan_papers  # noqa: E402
 from tests.test_review import _draft  # noqa: E402
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -80,15 +80,7 @@ def _tree(server: ArxivServer | None = None) -> Iterator[Path]:
 
 
 def _feed(server: ArxivServer, n: int) -> list[str]:
-    ids = []
-    for i in range(1, n + 1):
-        arxiv_id, title = f"2611.009{i:02d}", f"Hostile{i}GAN: Paper {i}"
-        server.add(
-            FeedEntry(arxiv_id, title, "We propose it.", published=days_ago(i)),
-            make_paper_pdf(title, "We propose it."),
-        )
-        ids.append(arxiv_id)
-    return ids
+    return feed_gan_papers(server, [float(i) for i in range(1, n + 1)], prefix="2611.009", name="Hostile")
 
 
 def _papers(home: Path, ids: list[str]) -> Row:

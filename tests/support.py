@@ -24,6 +24,20 @@ from alphatree_ingest.offline import (  # noqa: F401 (the tests import them from
 )
 
 
+def feed_gan_papers(server: ArxivServer, ages: list[float], *, prefix: str, name: str) -> list[str]:
+    """One synthetic GAN paper per age (days ago) on the loopback arXiv, with its PDF: ids `<prefix>01`,
+    `<prefix>02`, ...; titles `<name>1GAN: Paper 1`, ... Returns the ids in order."""
+    ids = []
+    for n, age in enumerate(ages, start=1):
+        arxiv_id, title = f"{prefix}{n:02d}", f"{name}{n}GAN: Paper {n}"
+        server.add(
+            FeedEntry(arxiv_id, title, "We propose it.", published=days_ago(age)),
+            make_paper_pdf(title, "We propose it."),
+        )
+        ids.append(arxiv_id)
+    return ids
+
+
 def draw_diagram(page: object, rect: tuple[float, float, float, float], labels: int = 3) -> None:
     """Boxes joined by arrows with short labels inside: a vector architecture diagram."""
     import pymupdf

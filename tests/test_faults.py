@@ -14,7 +14,7 @@ import yaml
 from alphatree_ingest import stages
 from alphatree_ingest.config import Settings
 from alphatree_ingest.models import RunSummary
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.support import ArxivServer, days_ago, feed_gan_papers, make_paper_pdf
 
 
 @pytest.fixture
@@ -25,15 +25,7 @@ def quick(flow_env: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
 
 
 def _papers(server: ArxivServer, days: list[float], prefix: str = "2611.003") -> list[str]:
-    ids = []
-    for n, age in enumerate(days, start=1):
-        arxiv_id, title = f"{prefix}{n:02d}", f"Fault{n}GAN: Paper {n}"
-        server.add(
-            FeedEntry(arxiv_id, title, "We propose it.", published=days_ago(age)),
-            make_paper_pdf(title, "We propose it."),
-        )
-        ids.append(arxiv_id)
-    return ids
+    return feed_gan_papers(server, days, prefix=prefix, name="Fault")
 
 
 def _state(home: Path) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from alphatree_ingest.memory import TranslationMemory
 from alphatree_ingest.plan_page import PLAN_JS
 from alphatree_ingest.review import ReviewError, decide
 from alphatree_ingest.site_html import CDN_MERMAID
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.support import ArxivServer, feed_gan_papers
 from tests.test_review import _draft
 
 HOSTILE = '<img src=x onerror="alert(1)">'
@@ -77,15 +77,7 @@ def test_a_missing_file_is_still_the_papers_own_failure() -> None:
 
 
 def _papers(server: ArxivServer, n: int) -> list[str]:
-    ids = []
-    for i in range(1, n + 1):
-        arxiv_id, title = f"2611.0070{i}", f"Disk{i}GAN: Paper {i}"
-        server.add(
-            FeedEntry(arxiv_id, title, "We propose it.", published=days_ago(i)),
-            make_paper_pdf(title, "We propose it."),
-        )
-        ids.append(arxiv_id)
-    return ids
+    return feed_gan_papers(server, [float(i) for i in range(1, n + 1)], prefix="2611.007", name="Disk")
 
 
 def test_a_full_translations_folder_fails_the_run_three_nights_running_and_gives_up_nothing(
