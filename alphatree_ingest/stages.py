@@ -108,62 +108,46 @@ def write_draft(
     version refreshes the draft without touching a reviewer's edits; the same version is left alone."""
     store = Catalog(settings.catalog_dir)
     with store.paper_lock(paper.arxiv_id):  # an approval or rejection of this paper waits, or went first
-        return _write_draft_locked(
-            settings, store, snapshot, topic, paper, extraction, translation, implementations, relevance
+        path = store.draft_path(paper.arxiv_id)
+        known = snapshot.known.get(paper.arxiv_id)
+        if known is not None and known.where == "draft" and not path.exists():
+            return _decided_meanwhile(store, paper, path)
+        existing = known is not None and known.where == "draft"
+        if existing and (known.version or 0) >= paper.version:  # type: ignore[union-attr]
+            return Written(path, "unchanged")
+        files = _save_figures(settings, store, paper, extraction, versioned=existing)
+        entry = build_entry(
+            paper,
+            extraction,
+            translation,
+            topic=topic,
+            tree=snapshot.entries,
+            taken_slugs=snapshot.taken_ids(besides=path),
+            figure_files=files,
+            implementations=implementations,
+            topics=snapshot.topics,
         )
+        if relevance is not None:
+            entry.provenance["suggestions"]["relevance"] = {
+                "score": relevance[0],
+                "nearest": relevance[1],
+                "evidence": relevance[2],
+            }
+        if not existing:
+            if not store.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
+                return Written(path, "unchanged", "drafted meanwhile by another run")
+            snapshot.add_draft(path, entry)
+            return Written(path, "drafted", name=entry.name)
 
-
-def _write_draft_locked(
-    settings: Settings,
-    store: Catalog,
-    snapshot: CatalogSnapshot,
-    topic: str,
-    paper: Paper,
-    extraction: Extraction,
-    translation: Translation,
-    implementations: list[Candidate],
-    relevance: tuple[float, list[str], list[str]] | None,
-) -> Written:
-    path = store.draft_path(paper.arxiv_id)
-    known = snapshot.known.get(paper.arxiv_id)
-    if known is not None and known.where == "draft" and not path.exists():
-        return _decided_meanwhile(store, paper, path)
-    existing = known is not None and known.where == "draft"
-    if existing and (known.version or 0) >= paper.version:  # type: ignore[union-attr]
-        return Written(path, "unchanged")
-    files = _save_figures(settings, store, paper, extraction, versioned=existing)
-    entry = build_entry(
-        paper,
-        extraction,
-        translation,
-        topic=topic,
-        tree=snapshot.entries,
-        taken_slugs=snapshot.taken_ids(besides=path),
-        figure_files=files,
-        implementations=implementations,
-        topics=snapshot.topics,
-    )
-    if relevance is not None:
-        entry.provenance["suggestions"]["relevance"] = {
-            "score": relevance[0],
-            "nearest": relevance[1],
-            "evidence": relevance[2],
-        }
-    if not existing:
-        if not store.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
-            return Written(path, "unchanged", "drafted meanwhile by another run")
+        update = update_draft(store.read_text(path), entry)
+        store.replace_draft(paper.arxiv_id, update.text)
         snapshot.add_draft(path, entry)
-        return Written(path, "drafted", name=entry.name)
-
-    update = update_draft(store.read_text(path), entry)
-    store.replace_draft(paper.arxiv_id, update.text)
-    snapshot.add_draft(path, entry)
-    note = (
-        f"v{known.version} -> v{paper.version}; "  # type: ignore[union-attr]
-        f"refreshed: {', '.join(update.refreshed) or 'nothing'}; "
-        f"reviewer edits kept: {', '.join(update.kept) or 'none'}"
-    )
-    return Written(path, "updated", note)
+        note = (
+            f"v{known.version} -> v{paper.version}; "  # type: ignore[union-attr]
+            f"refreshed: {', '.join(update.refreshed) or 'nothing'}; "
+            f"reviewer edits kept: {', '.join(update.kept) or 'none'}"
+        )
+        return Written(path, "updated", note)
 
 
 def _decided_meanwhile(store: Catalog, paper: Paper, path: Path) -> Written:
@@ -200,49 +184,34 @@ def write_enrichment(
     """Write the enrichment draft `catalog/drafts/<id>.yaml` of a tree entry: the entry as it is, with
     what it lacks offered from its paper (figures stored under `catalog/figures/<id>/` for the
     reviewer to see). Created exclusively; the tree is not touched until a reviewer approves."""
-    store = Catalog(settings.catalog_dir)
-    with store.paper_lock(paper.arxiv_id):  # as every write of a paper's files
-        return _write_enrichment_locked(
-            settings, store, snapshot, stored, paper, extraction, translation, implementations
-        )
-
-
-def _write_enrichment_locked(
-    settings: Settings,
-    store: Catalog,
-    snapshot: CatalogSnapshot,
-    stored: Stored,
-    paper: Paper,
-    extraction: Extraction,
-    translation: Translation,
-    implementations: list[Candidate],
-) -> Written:
     from . import enrich
 
-    path = store.draft_path(paper.arxiv_id)
-    # figures the entry already shows stay as they are: the offer's are saved beside them by version
-    in_use = (store.figures_dir / safe_filename(paper.arxiv_id)).is_dir()
-    files = _save_figures(settings, store, paper, extraction, versioned=in_use)
-    machine = build_entry(
-        paper,
-        extraction,
-        translation,
-        topic=stored.entry.topic,
-        tree=snapshot.entries,
-        taken_slugs=set(),
-        figure_files=files,
-        implementations=implementations,
-    )
-    entry = enrich.enrichment_entry(stored, machine, snapshot.root)
-    if not entry.provenance[enrich.ENRICHES]["adds"]:
-        return Written(path, "unchanged", "its paper offers nothing the entry lacks; no draft written")
-    entry.provenance["machine_fields"] = field_hashes(entry)
-    text = enrich.header(stored, entry, snapshot.root) + render_draft(entry, settings.prompts_dir)
-    if not store.create_draft(paper.arxiv_id, text):
-        return Written(path, "unchanged", "drafted meanwhile by another run")
-    snapshot.add_draft(path, entry)
-    adds = ", ".join(entry.provenance[enrich.ENRICHES]["adds"]) or "nothing"
-    return Written(path, "drafted", f"enriches {stored.entry.id}: adds {adds}", name=stored.entry.name)
+    store = Catalog(settings.catalog_dir)
+    with store.paper_lock(paper.arxiv_id):  # as every write of a paper's files
+        path = store.draft_path(paper.arxiv_id)
+        # figures the entry already shows stay as they are: the offer's are saved beside them by version
+        in_use = (store.figures_dir / safe_filename(paper.arxiv_id)).is_dir()
+        files = _save_figures(settings, store, paper, extraction, versioned=in_use)
+        machine = build_entry(
+            paper,
+            extraction,
+            translation,
+            topic=stored.entry.topic,
+            tree=snapshot.entries,
+            taken_slugs=set(),
+            figure_files=files,
+            implementations=implementations,
+        )
+        entry = enrich.enrichment_entry(stored, machine, snapshot.root)
+        if not entry.provenance[enrich.ENRICHES]["adds"]:
+            return Written(path, "unchanged", "its paper offers nothing the entry lacks; no draft written")
+        entry.provenance["machine_fields"] = field_hashes(entry)
+        text = enrich.header(stored, entry, snapshot.root) + render_draft(entry, settings.prompts_dir)
+        if not store.create_draft(paper.arxiv_id, text):
+            return Written(path, "unchanged", "drafted meanwhile by another run")
+        snapshot.add_draft(path, entry)
+        adds = ", ".join(entry.provenance[enrich.ENRICHES]["adds"]) or "nothing"
+        return Written(path, "drafted", f"enriches {stored.entry.id}: adds {adds}", name=stored.entry.name)
 
 
 def _save_figures(
