@@ -71,18 +71,46 @@ def _settings(**overrides: Any) -> Any:
     return Settings.from_env(**overrides)
 
 
+def _since(args: argparse.Namespace) -> Any:
+    """`--since` as a date, or None. Raises CliError with the expected form."""
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(args.since) if args.since else None
+    except ValueError:
+        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+
+
+def _run_ingest(settings: Any, what: str, **params: Any) -> int:
+    """Load the model (one sentence if it cannot), run the ingest flow, print its summary; a run that
+    stopped or failed is exit 1 with its sentence."""
+    from .models import RunSummary
+    from .stages import get_translator
+
+    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+    get_translator(settings)  # fails in one sentence, before Prefect starts
+    print(f"Starting the ingest flow for {what} (Prefect) ...", file=sys.stderr)
+    from flows.ingest import ingest
+
+    state: Any = ingest(**params, return_state=True)
+    summary = state.result(raise_on_failure=False) if state.is_failed() else None
+    if isinstance(summary, RunSummary):
+        _print_summary(summary)
+        raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
+    if not state.is_completed():
+        raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
+    _print_summary(state.result(), _review_app(settings))
+    return 0
+
+
 def _request(args: argparse.Namespace) -> Any:
     """The run's IngestRequest from the flags, validated once; each problem in one sentence."""
-    import datetime as dt
 
     from pydantic import ValidationError
 
     from .models import IngestRequest
 
-    try:
-        since = dt.date.fromisoformat(args.since) if args.since else None
-    except ValueError:
-        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    since = _since(args)
     try:
         return IngestRequest(
             topic=args.topic, since=since, max_papers=args.max_papers, min_relevance=args.min_relevance
@@ -94,7 +122,6 @@ def _request(args: argparse.Namespace) -> Any:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from .stages import get_translator
 
     if args.json and not args.dry_run:
         raise CliError("--json goes with --dry-run (a real run prints its summary)")
@@ -112,22 +139,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     settings = _settings()
     settings.check_arxiv_politeness()
     _tree(settings).topic(request.topic)
-    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
-    get_translator(settings)  # fails in one sentence, before Prefect starts
-    print(f"Starting the ingest flow for topic {request.topic} (Prefect) ...", file=sys.stderr)
-    from flows.ingest import ingest
-
-    from .models import RunSummary
-
-    state: Any = ingest(**request.model_dump(), return_state=True)
-    summary = state.result(raise_on_failure=False) if state.is_failed() else None
-    if isinstance(summary, RunSummary):
-        _print_summary(summary)
-        raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
-    if not state.is_completed():
-        raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
-    _print_summary(state.result(), _review_app(settings))
-    return 0
+    return _run_ingest(settings, f"topic {request.topic}", **request.model_dump())
 
 
 def _dry_run(args: argparse.Namespace) -> int:
@@ -139,10 +151,7 @@ def _dry_run(args: argparse.Namespace) -> int:
     from .harvest import start_of_harvest
     from .night import as_json, as_table, budget_of, rank_night, ranker_for
 
-    try:
-        since = dt.date.fromisoformat(args.since) if args.since else None
-    except ValueError:
-        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    since = _since(args)
     settings = _settings()
     settings.check_arxiv_politeness()
     catalog = _tree(settings)
@@ -167,7 +176,7 @@ def _dry_run(args: argparse.Namespace) -> int:
         except (ArxivUnavailable, DiscoveryError, TransientError) as err:
             raise CliError(f"arXiv could not be asked for topic {topic}: {err}", code=1) from None
     ranker = ranker_for(catalog, snapshot, save=False)
-    budget = budget_of(catalog, args.budget) if args.all_topics or args.budget is not None else None
+    budget = budget_of(catalog, args.budget) if args.all_topics else None  # --budget alone is refused
     draft_at = args.min_relevance
     if draft_at is None and not args.all_topics:  # as `ingest --topic T` itself: the topic's threshold
         draft_at = snapshot.topics[topics[0]].min_relevance or 0.0
@@ -185,14 +194,8 @@ def _dry_run(args: argparse.Namespace) -> int:
 
 def _ingest_all(args: argparse.Namespace) -> int:
     """Every topic in one flow run (one Prefect run, one model load, one arXiv limiter)."""
-    import datetime as dt
 
-    from .stages import get_translator
-
-    try:
-        since = dt.date.fromisoformat(args.since) if args.since else None
-    except ValueError:
-        raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
+    since = _since(args)
     if args.max_papers is not None and args.max_papers < 1:
         raise CliError("--max-papers: must be 1 or more")
     if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
@@ -200,29 +203,15 @@ def _ingest_all(args: argparse.Namespace) -> int:
     settings = _settings()
     settings.check_arxiv_politeness()
     _tree(settings).topics()
-    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
-    get_translator(settings)
-    print("Starting the ingest flow for every topic (Prefect) ...", file=sys.stderr)
-    from flows.ingest import ingest
-
-    from .models import RunSummary
-
-    state: Any = ingest(
+    return _run_ingest(
+        settings,
+        "every topic",
         topic=None,
         since=since,
         max_papers=args.max_papers,
         min_relevance=args.min_relevance,
         budget=args.budget,
-        return_state=True,
     )
-    summary = state.result(raise_on_failure=False) if state.is_failed() else None
-    if isinstance(summary, RunSummary):
-        _print_summary(summary)
-        raise CliError(f"the ingest run stopped: {summary.run_fault}", code=1)
-    if not state.is_completed():
-        raise CliError(f"the ingest run failed: {state.message or state.name}", code=1)
-    _print_summary(state.result(), _review_app(settings))
-    return 0
 
 
 def _review_app(settings: Any) -> str | None:
