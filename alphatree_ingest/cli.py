@@ -296,6 +296,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     else:
         raise CliError("give TEXT, --file F, or text on standard input")
     settings = _settings()
+    _tree(settings)  # its memory, glossary and model cache are the tree's, never the current folder's
     stage = TranslateStage.from_home(get_translator(settings), settings.translations_dir)
     lines = text.splitlines()
     for line in stage.translate(lines):
@@ -535,6 +536,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from .memory import TranslationMemory
 
     settings = _settings()
+    _tree(settings)  # the memory is a tree's: outside one there is nothing to audit
     path = settings.translations_dir / "memory.jsonl"
     memory = TranslationMemory(path)
     wrong = memory.audit()
@@ -556,6 +558,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     from .stages import get_translator
 
     settings = _settings()
+    _tree(settings)  # the model's converted copy goes into the tree's cache/
     translator = get_translator(settings)
     print(f"Translating the bundled scientific sentences with {settings.mt_model} ...", file=sys.stderr)
     for line in run(translator, glossary_of(settings.translations_dir)).lines():
@@ -565,7 +568,7 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 def _model_pull(args: argparse.Namespace) -> int:
     """Fetch a MarianMT model from the hub into a folder, check it loads, print the setting to use."""
-    from .marian import WEIGHTS, MarianTranslator, ModelUnavailable, _hub_reachable, missing_files
+    from .marian import WEIGHTS, MarianTranslator, ModelUnavailable, _hub_reachable, have_torch, missing_files
 
     settings = _settings()
     name = args.name or settings.mt_model
@@ -590,6 +593,14 @@ def _model_pull(args: argparse.Namespace) -> int:
     missing = missing_files(out)
     if missing:
         raise CliError(f"the download lacks {', '.join(missing)}")
+    if not have_torch():  # loading it here would convert it, which needs PyTorch
+        print(f"{name} is in {out.resolve()}. Use it with:")
+        print(f"export ALPHATREE_MT_MODEL={out.resolve()}")
+        print(
+            "Its first use converts it to CTranslate2 once, which needs PyTorch: "
+            "pip install 'alphatree-ingest[convert]' (the README gives the CPU-only way)."
+        )
+        return 0
     try:
         MarianTranslator(str(out.resolve()), backend="transformers").load()
     except ModelUnavailable as err:
@@ -653,16 +664,40 @@ def cmd_publish(args: argparse.Namespace) -> int:
         pages = render(snapshot, out, settings.prompts_dir, settings.site_url, script.script, warn)
     except PublishError as err:
         raise CliError(f"nothing published: {err}") from None
+    changed = _changed_pages(pages)
     try:
-        written = write_pages(pages)
+        write_pages({path: pages[path] for path, _ in changed})
     except OSError as err:
         raise CliError(f"cannot write the site into {out}: {err.strerror or type(err).__name__}") from None
-    for path in written:
-        print(path)
+    for path, how in changed:
+        print(f"{how:<8} {path}")
+    new = sum(how == "new" for _, how in changed)
+    print(
+        f"Published {len(pages)} page(s) into {out}: {new} new, {len(changed) - new} changed, "
+        f"{len(pages) - len(changed)} unchanged."
+    )
     for problem in snapshot.problems:
         if "/tree/" in problem.path:
             print(f"warning: left out, does not parse: {problem.reason.splitlines()[0]}", file=sys.stderr)
     return 0
+
+
+def _changed_pages(pages: dict[Path, Any]) -> list[tuple[Path, str]]:
+    """The pages whose file is missing ("new") or differs ("changed"), sorted; an unchanged page is
+    not rewritten, so its time stamp says when it last changed."""
+    changed = []
+    for path in sorted(pages):
+        content = pages[path]
+        data = content.read_bytes() if isinstance(content, Path) else content.encode("utf-8")
+        try:
+            if path.read_bytes() == data:
+                continue
+            changed.append((path, "changed"))
+        except FileNotFoundError:
+            changed.append((path, "new"))
+        except OSError:  # a folder where the page should be: writing it says what is wrong
+            changed.append((path, "changed"))
+    return changed
 
 
 def cmd_path(args: argparse.Namespace) -> int:
@@ -769,11 +804,9 @@ def _check_pool(pool: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
 
-    from .config import Settings
-
-    api = Settings.from_env().prefect_api_url
+    api = _prefect_api()
     if not api:
-        raise CliError("deploy needs a Prefect server: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)")
+        raise _no_server("deploy")
     try:
         with get_client(sync_client=True) as client:
             client.read_work_pool(pool)
@@ -786,11 +819,50 @@ def _check_pool(pool: str) -> None:
         raise CliError(f"cannot reach the Prefect server at {api} ({type(err).__name__}: {err})") from None
 
 
+def _prefect_api() -> str | None:
+    """The Prefect server's API: PREFECT_API_URL, or the active Prefect profile's."""
+    from prefect.settings import get_current_settings
+
+    return _settings().prefect_api_url or get_current_settings().api.url
+
+
+def _no_server(command: str, *, temporary_flag: bool = False) -> CliError:
+    """Without a server, Prefect would start a temporary one whose deployments and schedules vanish
+    when the command ends: refused in one sentence."""
+    return CliError(
+        f"{command} needs a Prefect server: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api)"
+        + (
+            ", or add --temporary to serve from a temporary server whose schedules end with this command"
+            if temporary_flag
+            else ""
+        )
+    )
+
+
+def _check_server(api: str) -> None:
+    """Raises CliError unless the Prefect server at `api` answers."""
+    from prefect.client.orchestration import get_client
+
+    try:
+        with get_client(sync_client=True) as client:
+            failed = client.api_healthcheck()
+    except Exception as err:  # refused on connect: one sentence, no traceback
+        failed = err
+    if failed is not None:
+        raise CliError(f"cannot reach the Prefect server at {api} ({type(failed).__name__}: {failed})")
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from . import demo
+    from .marian import have_torch
 
+    if not have_torch():
+        raise CliError(
+            "the demo builds a tiny MarianMT model with PyTorch, which is not installed; "
+            "pip install 'alphatree-ingest[convert]' (the README gives the CPU-only way)"
+        )
     tree = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="alphatree-demo-"))
     if tree.exists() and not tree.is_dir():
         raise CliError(f"--out {tree} is a file; give a new folder")
@@ -812,6 +884,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "minute ago. With the real model (Helsinki-NLP/opus-mt-en-zh) the same run writes real Chinese."
     )
     print(f"Try: cd {tree} && alphatree review list   (then review show / approve / reject)")
+    print("The tree remembers its model in alphatree.env: approving there makes a reading page too.")
     return 0
 
 
@@ -824,6 +897,11 @@ def _check_model() -> None:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     schedules = _schedules(args)
+    api = _prefect_api()
+    if api:
+        _check_server(api)
+    elif not args.temporary:  # refused, as deploy is
+        raise _no_server("serve", temporary_flag=True)
     _check_model()
     from prefect import serve
 
@@ -835,6 +913,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"Serving ingest/nightly ({what} at '{args.cron}' UTC) and review/review; Ctrl-C stops.",
         file=sys.stderr,
     )
+    if not api:
+        print(
+            "They are served from a temporary Prefect server (--temporary): they end with this command.",
+            file=sys.stderr,
+        )
     nightly: Any = ingest.to_deployment(name="nightly", schedules=schedules)
     decisions: Any = review.to_deployment(name="review")
     serve(nightly, decisions, limit=args.limit)
@@ -1042,6 +1125,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         help="flow runs executed at once by this process (default: %(default)s)",
     )
+    p.add_argument(
+        "--temporary",
+        action="store_true",
+        help="without PREFECT_API_URL: serve from a temporary Prefect server (its schedules end with "
+        "this command); otherwise serve refuses to start",
+    )
     p.set_defaults(func=cmd_serve)
 
     p = add(
@@ -1077,14 +1166,18 @@ def main(argv: list[str] | None = None) -> int:
     # Our runs send nothing home: Prefect's temporary server would otherwise try to, and log an ERROR
     # for each offline attempt. A user who wants it sets the variable.
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # Without PyTorch (a plain install) transformers would say on every command that it has no models;
+    # we use its tokenizer only.
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     args = build_parser().parse_args(argv)
     from .arxiv_source import ArxivUnavailable
     from .catalog import CatalogError
     from .config import SettingsError
     from .marian import ModelUnavailable
-    from .processes import reap_orphan_servers, stop_on_sigterm
+    from .processes import mark_servers, reap_orphan_servers, stop_on_sigterm
 
     stop_on_sigterm()
+    mark_servers()
     stopped = reap_orphan_servers()
     if stopped:
         print(f"Stopped {len(stopped)} temporary Prefect server(s) left by killed runs.", file=sys.stderr)

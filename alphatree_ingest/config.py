@@ -78,6 +78,10 @@ class Settings:
         """Read `ALPHATREE_*` (and `PREFECT_API_URL`, `HF_ENDPOINT`); keyword overrides (CLI flags)
         win. The only place that reads the environment. Raises SettingsError."""
         env = dict(os.environ if env is None else env)
+        home = Path(env["ALPHATREE_HOME"]) if env.get("ALPHATREE_HOME") else overrides.get("home")
+        for variable, value in tree_settings(Path(str(home)) if home else Path.cwd()).items():
+            if not env.get(variable):  # the environment wins
+                env[variable] = value
         values: dict[str, object] = {}
         for variable, (name, parse) in _VARIABLES.items():
             raw = env.get(variable)
@@ -143,6 +147,40 @@ class Settings:
     @property
     def site_dir(self) -> Path:
         return self.home / "site"
+
+
+TREE_SETTINGS = "alphatree.env"
+"""A tree's own settings file: `NAME=value` lines for the variables in `TREE_VARIABLES`."""
+TREE_VARIABLES = ("ALPHATREE_MT_MODEL", "ALPHATREE_MT_BACKEND", "ALPHATREE_MT_TARGET")
+"""What a tree may remember (its translation model): a tree copied from elsewhere cannot redirect
+arXiv, GitHub or tokens."""
+
+
+def tree_settings(home: Path) -> dict[str, str]:
+    """The settings a tree remembers in `<home>/alphatree.env` (`alphatree demo` writes its model
+    there); {} without the file. A value starting `./` or `../` is relative to the tree. Raises
+    SettingsError naming the file and line."""
+    path = home / TREE_SETTINGS
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise SettingsError(f"cannot read {path}: {getattr(err, 'strerror', None) or err}") from None
+    found: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = (part.strip() for part in line.partition("="))
+        if not sep or name not in TREE_VARIABLES:
+            raise SettingsError(
+                f"{path} line {number}: a tree remembers only {', '.join(TREE_VARIABLES)} (NAME=value)"
+            )
+        if value.startswith(("./", "../")):
+            value = str((home / value).resolve())
+        found[name] = value
+    return found
 
 
 def packaged_prompts() -> Path:

@@ -81,6 +81,18 @@ def prepare_tree(tree: Path) -> None:
     memory.unlink(missing_ok=True)  # the demo's machine lines never mix with the checkout's memory
 
 
+def remember_model(tree: Path) -> None:
+    """The tree's settings file names the demo's model: every later command in the tree (an approval's
+    reading page, `translate`, `read`) uses it instead of the hub's, which may be out of reach."""
+    from .config import TREE_SETTINGS
+
+    (tree / TREE_SETTINGS).write_text(
+        "# This tree's translation model (the environment's ALPHATREE_MT_MODEL wins over it).\n"
+        "ALPHATREE_MT_MODEL=./model\n",
+        encoding="utf-8",
+    )
+
+
 def run(tree: Path, say: Any = print) -> DemoResult:
     """Run the demo into `tree` (a new folder). Returns where everything is."""
     import time
@@ -92,6 +104,7 @@ def run(tree: Path, say: Any = print) -> DemoResult:
 
     hf_logging.disable_progress_bar()
     model = build_tiny_marian(tree / "model")
+    remember_model(tree)
     with ArxivServer() as server:
         for n, (arxiv_id, title, abstract, code, refs) in enumerate(PAPERS):
             server.add(

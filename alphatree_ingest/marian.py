@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -104,16 +105,16 @@ class MarianTranslator:
             return self
         try:
             folder = self._folder()
-            from transformers import GenerationConfig, MarianConfig, MarianTokenizer
+            # The tokenizer alone: transformers' config and model classes import torch when it is
+            # installed, and running a converted model needs neither (config.json is read as JSON).
+            from transformers import MarianTokenizer
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
             self._tokenizer = MarianTokenizer.from_pretrained(folder)
-            self.window = int(MarianConfig.from_pretrained(folder).max_position_embeddings or 512)
-            try:
-                self._generation = GenerationConfig.from_pretrained(folder)
-            except OSError:
-                self._generation = GenerationConfig()
+            config = _json(folder / "config.json")
+            self.window = int(config.get("max_position_embeddings") or _MARIAN_POSITIONS)
+            self._generation = Generation.of(folder)
             self._model = (
                 self._load_ct2(folder) if self.backend == "ctranslate2" else self._load_torch(folder)
             )
@@ -131,6 +132,11 @@ class MarianTranslator:
         return self
 
     def _load_torch(self, folder: Path) -> Any:
+        if not have_torch():
+            raise ModelUnavailable(
+                f"the transformers backend runs {self.name} with PyTorch, which is not installed; "
+                f"{_CONVERT_EXTRA}, or leave ALPHATREE_MT_BACKEND unset (CTranslate2 needs no PyTorch)"
+            )
         from transformers import MarianMTModel
 
         return MarianMTModel.from_pretrained(folder).eval()
@@ -140,7 +146,6 @@ class MarianTranslator:
         import os
 
         import ctranslate2
-        from ctranslate2.converters import TransformersConverter
 
         stamp = "|".join(
             f"{f.name}:{f.stat().st_size}:{f.stat().st_mtime_ns}"
@@ -150,6 +155,13 @@ class MarianTranslator:
         key = hashlib.sha256(f"{folder.resolve()}|{stamp}".encode()).hexdigest()[:16]
         out = self.cache_dir / "ct2" / f"{key}-int8"
         if not (out / "model.bin").exists():
+            if not have_torch():
+                raise ModelUnavailable(
+                    f"converting {self.name} to CTranslate2 (once per model) needs PyTorch, which is not "
+                    f"installed; {_CONVERT_EXTRA}"
+                )
+            from ctranslate2.converters import TransformersConverter  # imports torch
+
             logger.info("converting %s to CTranslate2 int8 in %s (once)", self.name, out)
             _convert_once(TransformersConverter(str(folder)), out)
         return ctranslate2.Translator(
@@ -310,6 +322,50 @@ def _clause_end(words: list[str]) -> int:
         if words[cut - 1][-1:] in ",;:":
             return cut
     return len(words)
+
+
+def have_torch() -> bool:
+    """Whether PyTorch is installed (without importing it): only converting a model and the
+    `transformers` backend need it."""
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec("torch") is not None
+    except ValueError:  # torch in sys.modules as None: blocked, as good as absent
+        return False
+
+
+_CONVERT_EXTRA = (
+    "install it with `pip install 'alphatree-ingest[convert]'` (on a machine without a GPU, first "
+    "`pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu`)"
+)
+_MARIAN_POSITIONS = 1024
+"""`MarianConfig`'s own default for `max_position_embeddings`, for a config.json without one."""
+
+
+def _json(path: Path) -> dict[str, Any]:
+    """A JSON object from a model folder; {} when the file is absent."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+@dataclass(frozen=True)
+class Generation:
+    """The model's own generation settings (generation_config.json), the ones both backends use."""
+
+    num_beams: int | None = None
+    max_new_tokens: int | None = None
+    min_new_tokens: int | None = None
+
+    @classmethod
+    def of(cls, folder: Path) -> Generation:
+        data = _json(folder / "generation_config.json")
+        return cls(**{name: data.get(name) for name in ("num_beams", "max_new_tokens", "min_new_tokens")})
 
 
 MODEL_FILES = ("config.json", "source.spm", "target.spm", "vocab.json")

@@ -3,7 +3,9 @@
 Prefect starts a temporary server (a `uvicorn` child marked `PREFECT__SERVER_EPHEMERAL=1`) for flow
 runs without `PREFECT_API_URL`, and stops it at exit. A SIGTERM that kills the process outright
 skips that, and a `kill -9` always does; `stop_on_sigterm` covers the first, `reap_orphan_servers`
-(run at the start of the next command) the second.
+(run at the start of the next command) the second. Only servers an `alphatree` command started are
+touched: `mark_servers` puts the command's process id into the environment its server inherits, and
+a server is an orphan when that process is gone. Another program's temporary server is never ours.
 """
 
 from __future__ import annotations
@@ -16,6 +18,23 @@ from types import FrameType
 
 _MARK = b"PREFECT__SERVER_EPHEMERAL=1"
 _APP = b"prefect.server.api.server:create_app"
+OWNER = "ALPHATREE_RUN_PID"
+"""The environment variable naming the `alphatree` process a temporary server was started by."""
+
+
+def mark_servers() -> None:
+    """Temporary Prefect servers this process starts carry its process id (they inherit the
+    environment), so a later command knows them as an `alphatree` run's, and whether that run is gone."""
+    os.environ[OWNER] = str(os.getpid())
+
+
+def _alive(pid: int, proc: Path) -> bool:
+    """Whether process `pid` runs (a zombie, dead but not yet waited for, does not)."""
+    try:
+        state = (proc / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def stop_on_sigterm() -> None:
@@ -30,7 +49,7 @@ def stop_on_sigterm() -> None:
 
 
 def orphan_servers(proc: Path = Path("/proc")) -> list[int]:
-    """Temporary Prefect servers of this user whose run is gone (they were re-parented to init)."""
+    """Temporary Prefect servers started by `alphatree` commands of this user that are gone."""
     found: list[int] = []
     if not proc.is_dir():
         return found
@@ -38,13 +57,14 @@ def orphan_servers(proc: Path = Path("/proc")) -> list[int]:
         if not entry.name.isdigit():
             continue
         try:
-            if entry.stat().st_uid != os.getuid():
+            if entry.stat().st_uid != os.getuid() or _APP not in (entry / "cmdline").read_bytes():
                 continue
-            stat = (entry / "stat").read_text()
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-            if parent != 1 or _APP not in (entry / "cmdline").read_bytes():
-                continue
-            if _MARK in (entry / "environ").read_bytes().split(b"\0"):
+            environ = (entry / "environ").read_bytes().split(b"\0")
+            owners = [v for v in environ if v.startswith(OWNER.encode() + b"=")]
+            if _MARK not in environ or not owners:
+                continue  # not temporary, or not started by an alphatree command
+            owner = int(owners[0].split(b"=", 1)[1])
+            if owner != os.getpid() and not _alive(owner, proc):
                 found.append(int(entry.name))
         except (OSError, ValueError, IndexError):
             continue  # gone meanwhile, or not ours to read

@@ -315,6 +315,6 @@ def reading_at_approval(settings: Settings, entry_path: Path, progress: Progress
             )
         made = make_reading(settings, entry, entry_pdf(settings, entry, download=False), progress)
     except Exception as err:  # noqa: BLE001 - reported in one line; the decision is already saved
-        why = str(err) or type(err).__name__
+        why = str(err).rstrip(".") or type(err).__name__  # one full stop, the line's own
         return False, f"no reading page yet ({why}); `alphatree read {entry_path.stem}` makes it later"
     return True, f"reading page {made.paths[0]}: {made.summary()}"

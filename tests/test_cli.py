@@ -188,7 +188,11 @@ def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(tmp_path: Pa
         (["publish"], elsewhere, "no AlphaTree tree"),
         (["path", "stylegan", "--topic", "gan"], env, "not both"),
         (["deploy", "--pool", "nope"], env, "set PREFECT_API_URL"),
-        (["serve"], {**env, "ALPHATREE_MT_MODEL": str(tmp_path / "no-model")}, "no-model does not exist"),
+        (
+            ["serve", "--temporary"],
+            {**env, "ALPHATREE_MT_MODEL": str(tmp_path / "no-model")},
+            "no-model does not exist",
+        ),
         (["model", "pull", "--to", str(tmp_path / "m")], {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, "hub"),
     ]
     for args, where, message in cases:
