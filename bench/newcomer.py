@@ -53,6 +53,7 @@ def step(label: str, args: list[str], cwd: Path, env: dict[str, str], expect: in
 def main() -> int:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALPHATREE_", "PREFECT_", "HF_"))}
     env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # the hub is unreachable, as on this machine
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"  # 2 shared cores: 20 s is tight
     total = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         clone = Path(tmp) / "alphatree-ingest"
