@@ -22,7 +22,7 @@ from .catalog import Catalog, CatalogSnapshot, atomic_write, dump_yaml, safe_fil
 from .enrich import enriches
 from .models import Paper, TopicState
 from .planning import _skip_reason
-from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, select
+from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, parent_of, select
 
 MODEL_FILE = "ranker.json"
 HELD_DIR = "held"
@@ -159,7 +159,7 @@ def rank_night(
     for topic_id, papers in found.items():
         topic = snapshot.topics[topic_id]
         for paper in papers:
-            scored = ranker.explain(topic, paper.title, paper.abstract)
+            scored = ranker.explain(topic, paper.title, paper.abstract, parent_of(snapshot.topics, topic))
             row = Ranked(paper.arxiv_id, topic_id, scored, title=paper.title)
             where = snapshot.known.get(paper.arxiv_id)
             state = states.get(topic_id, TopicState())

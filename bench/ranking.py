@@ -42,6 +42,7 @@ from alphatree_ingest.relevance import (  # noqa: E402
     Ranked,
     Ranker,
     examples_from,
+    parent_of,
     select,
 )
 
@@ -172,7 +173,13 @@ def after(
         for x in by_day[day]:
             title, abstract = text(papers[x["arxiv_id"]])
             rows.append(
-                Ranked(x["arxiv_id"], x["topic"], ranker.explain(topics[x["topic"]], title, abstract))
+                Ranked(
+                    x["arxiv_id"],
+                    x["topic"],
+                    ranker.explain(
+                        topics[x["topic"]], title, abstract, parent_of(topics, topics[x["topic"]])
+                    ),
+                )
             )
         label = {(x["arxiv_id"], x["topic"]): x for x in by_day[day]}
         decided = select(rows, budget=budget, draft_at=DRAFT_AT)
@@ -191,7 +198,15 @@ def after(
             title, abstract = text(papers[x["arxiv_id"]])
             weight = 1.0 if x["tree_worthy"] or (x["arxiv_id"], x["topic"]) in drafted_ids else 0.5
             learned.append(
-                Example(topics[x["topic"]], title, abstract, x["tree_worthy"], weight, x["arxiv_id"])
+                Example(
+                    topics[x["topic"]],
+                    title,
+                    abstract,
+                    x["tree_worthy"],
+                    weight,
+                    x["arxiv_id"],
+                    parent=parent_of(topics, topics[x["topic"]]),
+                )
             )
     return result
 
@@ -283,14 +298,25 @@ def main() -> None:
     ranker = Ranker.train(
         examples_from(topics, seed, [])
         + [
-            Example(topics[x["topic"]], *text(papers[x["arxiv_id"]]), x["tree_worthy"], 1.0)
+            Example(
+                topics[x["topic"]],
+                *text(papers[x["arxiv_id"]]),
+                x["tree_worthy"],
+                1.0,
+                parent=parent_of(topics, topics[x["topic"]]),
+            )
             for x in labels
             if x["day"] in first
         ],
         seed,
     )
     frozen_last.scores = [
-        (ranker.explain(topics[x["topic"]], *text(papers[x["arxiv_id"]])).score, x["tree_worthy"])
+        (
+            ranker.explain(
+                topics[x["topic"]], *text(papers[x["arxiv_id"]]), parent_of(topics, topics[x["topic"]])
+            ).score,
+            x["tree_worthy"],
+        )
         for x in last_labels
     ]
     frozen_last.report(labels, last)

@@ -349,3 +349,53 @@ def test_ingest_all_topics_from_the_cli_drafts_within_the_budget_and_lists_the_h
     assert held.returncode == 0 and len(drafted) == 1
     other = ({"2611.00901", "2611.00902"} - set(drafted)).pop()
     assert other in held.stdout and "review recover" in held.stdout
+
+
+COMPACT = (
+    "SlimViT: An Efficient Vision Transformer for Mobile Devices",
+    "We propose SlimViT, a lightweight vision transformer backbone that replaces global self-attention "
+    "with a cheap token mixing block. On ImageNet classification SlimViT reaches 79.1% top-1 accuracy "
+    "with 1.2 GFLOPs and runs in 3 ms on a phone; as a backbone it also improves detection on COCO at the "
+    "same latency. We release the code and the trained models.",
+)
+PRETRAINING = (
+    "Efficient Video-Language Pretraining with Token Dropping",
+    "Pretraining video-language models needs large batches and hundreds of GPUs. We propose a training "
+    "recipe that drops redundant video tokens during contrastive pretraining and halves its cost. The "
+    "resulting model keeps its zero-shot classification and retrieval accuracy on twelve downstream "
+    "tasks, trained on Kinetics and web videos, and the recipe is simple to reuse in other work.",
+)
+PHRASE_HEAD = (
+    "Steering the Tokens: Priors for Efficient Vision Transformers",
+    "Vision transformers spend the same compute on every token. We introduce an auxiliary loss that "
+    "steers attention to the foreground and a small gating layer, with minor architectural changes. "
+    "Experiments on ImageNet-1K and several smaller classification benchmarks show consistent gains "
+    "and more interpretable attention maps, at the cost of a few extra parameters in each block.",
+)
+
+
+def test_a_subtopic_paper_without_its_parent_topics_task_and_a_phrase_title_are_not_drafted(
+    home: Path,
+) -> None:
+    """classification/lightweight matches "efficient" in any title (and "classification" anywhere in the
+    abstract): a paper that is no classification paper at all (none of classification's own words) is
+    not drafted as a lightweight model, and "Steering the Tokens:" is a phrase, not a method's name.
+    Found on the real nights: an efficient CLIP pre-training and a MoE routing loss were drafted under
+    lightweight while a compact classifier waited."""
+    with ArxivServer() as server:
+        for n, paper in enumerate((COMPACT, PRETRAINING, PHRASE_HEAD), start=1):
+            server.add(FeedEntry(f"2611.0080{n}", *paper, published=days_ago(2)))
+        out = run_cli(
+            ["ingest", "--all-topics", "--dry-run", "--json", "--since", days_ago(5)[:10]],
+            cli_env(home, server, None),
+        )
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout)["papers"]
+    drafts = [(r["arxiv_id"], r["topic"]) for r in rows if r["action"] == "draft"]
+    assert drafts == [("2611.00801", "classification/lightweight")]
+    light = {r["arxiv_id"]: r for r in rows if r["topic"] == "classification/lightweight"}
+    assert "not a paper of the parent topic (none of classification's words)" in light["2611.00802"]["reason"]
+    assert "not a paper of the parent topic" not in light["2611.00801"]["reason"]
+    fired = rule_features(TOPICS["classification/lightweight"], *PHRASE_HEAD)
+    assert "named-method" not in fired
+    assert rule_features(TOPICS["classification/lightweight"], *COMPACT)["named-method"] == "SlimViT"
