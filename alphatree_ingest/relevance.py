@@ -250,6 +250,7 @@ FEATURE_NAMES = [f.name for f in FEATURES] + [
     "off-query-title",
     "short-abstract",
     "off-parent",
+    "means-only",
 ]
 SHORT_ABSTRACT = 50
 """Words: an abstract shorter than this cannot show a contribution (one-line abstracts)."""
@@ -313,6 +314,23 @@ def _is_name(head: str) -> bool:
     return len(parts) == 1 or any(re.search(r"\w[A-Z0-9]", part) for part in parts)
 
 
+_MEANS_AFTER = (
+    "based|enhanced|driven|guided|assisted|aided|powered|augmented|enabled|empowered|inspired|informed"
+)
+_MEANS_BEFORE = "using|leveraging|via|with|through|by"
+
+
+def _only_as_means(phrases: Iterable[str], title: str) -> bool:
+    """Every time the title says one of these phrases it names a means ("GAN-based ...", "... using
+    GANs"), never the subject: English marks a tool this way, whatever the topic."""
+    for phrase in phrases:
+        for found in re.finditer(rf"(?<= )(\w+ )?{re.escape(phrase)}\w*(?= (\w+))?", title):
+            before, after = (found.group(1) or "").strip(), found.group(2) or ""
+            if not (re.fullmatch(_MEANS_BEFORE, before) or re.fullmatch(_MEANS_AFTER, after)):
+                return False
+    return True
+
+
 def rule_features(topic: Topic, title: str, abstract: str, parent: Topic | None = None) -> dict[str, str]:
     """The readable features that fire for this paper and topic: name -> the words that fired it.
     `parent`: the topic's parent topic, whose task a subtopic's paper must also have."""
@@ -338,7 +356,11 @@ def rule_features(topic: Topic, title: str, abstract: str, parent: Topic | None 
         fired["short-abstract"] = f"{len(a.split())} words"
     in_title, in_abstract = topic_phrases(topic)
     title_hits = _phrase_hits(in_title + in_abstract, t)
-    if title_hits:
+    if title_hits and "other-task" in fired and _only_as_means(title_hits, t):
+        # "GAN-enhanced image compression", "face recognition leveraging GANs": the topic's words name the
+        # means, the other task is the paper's task; as if the title had none of the topic's words
+        fired["means-only"] = f"{', '.join(title_hits)} for {fired['other-task']}"
+    elif title_hits:
         fired["topic-title"] = ", ".join(title_hits)
     else:
         fired["off-query-title"] = "the title has none of the topic's words"
@@ -361,6 +383,7 @@ _PRIOR = {f.name: f.weight for f in FEATURES} | {
     "off-query-title": OFF_QUERY_TITLE,
     "short-abstract": -1.0,
     "off-parent": OFF_PARENT,
+    "means-only": OFF_QUERY_TITLE,
 }
 _LABEL = {f.name: f.label for f in FEATURES} | {
     "topic-title": "the topic's task words in the title",
@@ -368,6 +391,7 @@ _LABEL = {f.name: f.label for f in FEATURES} | {
     "off-query-title": "the topic's words only in the abstract",
     "short-abstract": "an abstract too short to show a contribution",
     "off-parent": "not a paper of the parent topic",
+    "means-only": "the topic's words name only a means for another task (title)",
 }
 
 
@@ -410,7 +434,14 @@ def _ngrams(title: str, abstract: str) -> list[str]:
     return sorted(set(out))
 
 
-_TOPIC_FEATURES = ("topic-title", "topic-abstract", "off-query-title", "short-abstract", "off-parent")
+_TOPIC_FEATURES = (
+    "topic-title",
+    "topic-abstract",
+    "off-query-title",
+    "short-abstract",
+    "off-parent",
+    "means-only",
+)
 
 
 def _for_training(example: Example) -> dict[str, str]:

@@ -399,3 +399,33 @@ def test_a_subtopic_paper_without_its_parent_topics_task_and_a_phrase_title_are_
     fired = rule_features(TOPICS["classification/lightweight"], *PHRASE_HEAD)
     assert "named-method" not in fired
     assert rule_features(TOPICS["classification/lightweight"], *COMPACT)["named-method"] == "SlimViT"
+
+
+GAN_FOR_COMPRESSION = (
+    "VidSqueeze: GAN-Enhanced Learned Video Compression at Low Bitrates",
+    "Learned video codecs blur fine texture at low bitrates. We propose VidSqueeze, a learned video "
+    "compression framework whose decoder is trained with a generative adversarial network loss and a "
+    "new temporal discriminator. On standard test sequences and on ImageNet frames VidSqueeze halves the "
+    "bitrate of H.265 at equal perceptual quality and lowers FID, while decoding in real time on a GPU.",
+)
+
+
+def test_a_paper_that_uses_a_gan_for_another_task_is_not_drafted_as_a_gan_paper(home: Path) -> None:
+    """ "GAN-Enhanced ... Compression": the title names a GAN as the means and compression as the task.
+    Found on the real nights: a GAN-decoder image codec was drafted under gan/implementation."""
+    with ArxivServer() as server:
+        server.add(FeedEntry("2611.00811", *GAN_FOR_COMPRESSION, published=days_ago(2)))
+        out = run_cli(
+            ["ingest", "--all-topics", "--dry-run", "--json", "--since", days_ago(5)[:10]],
+            cli_env(home, server, None),
+        )
+    assert out.returncode == 0, out.stderr
+    rows = {r["topic"]: r for r in json.loads(out.stdout)["papers"]}
+    assert all(r["action"] == "hold" for r in rows.values()), rows
+    assert max(r["score"] for r in rows.values()) < 0.4
+    fired = rule_features(TOPICS["gan/implementation"], *GAN_FOR_COMPRESSION)
+    assert fired["means-only"] == "gan for compression"
+    assert "topic-title" not in fired
+    # the same words as the title's subject are the topic's task
+    subject = rule_features(TOPICS["gan"], "GAN Compression by Distilling the Generator", "We compress GANs.")
+    assert "topic-title" in subject and "means-only" not in subject
