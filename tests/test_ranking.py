@@ -429,3 +429,35 @@ def test_a_paper_that_uses_a_gan_for_another_task_is_not_drafted_as_a_gan_paper(
     # the same words as the title's subject are the topic's task
     subject = rule_features(TOPICS["gan"], "GAN Compression by Distilling the Generator", "We compress GANs.")
     assert "topic-title" in subject and "means-only" not in subject
+
+
+@pytest.mark.slow
+def test_a_night_asks_arxiv_while_prefect_starts_and_loads_the_model_only_to_draft(
+    home: Path, tiny_model: Path, tmp_path: Path
+) -> None:
+    """#22: a no-op night of every topic took 1.44x the politeness floor, the model load and Prefect's
+    temporary server coming before the first arXiv request. Now the CLI asks arXiv at once (each query
+    once, counted in the summary, a first run's look-back included) and loads the model only when a
+    paper is to be drafted: a night with nothing new runs with a model that cannot load, and a night
+    with a paper fails on it in one sentence before anything is downloaded or written."""
+    import shutil
+
+    broken = tmp_path / "broken-model"
+    shutil.copytree(tiny_model, broken)
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        if (broken / name).exists():
+            (broken / name).write_bytes(b"not weights")
+    with ArxivServer() as server:
+        env = cli_env(home, server, broken)
+        quiet = run_cli(["ingest", "--all-topics"], env)  # a first run: every topic looks back from now
+        asked = [p for _, p in server.requests if p.startswith("/api/query")]
+        server.add(FeedEntry("2611.00951", *DETECTOR, published=days_ago(1)), make_paper_pdf(*DETECTOR))
+        busy = run_cli(["ingest", "--all-topics", "--since", days_ago(5)[:10]], env)
+        pdfs = [p for _, p in server.requests if p.startswith("/pdf")]
+    assert quiet.returncode == 0, quiet.stderr
+    assert "Loading translation model" not in quiet.stderr
+    assert len(asked) == len(TOPICS)  # asked ahead, and not again by the flow
+    assert "0 found, 0 drafted" in quiet.stdout and f"{len(TOPICS)} arXiv API request(s)" in quiet.stdout
+    assert busy.returncode == 1 and "cannot load the translation model" in busy.stderr, busy.stderr
+    assert "Traceback" not in busy.stderr and not pdfs
+    assert not list((home / "catalog").glob("drafts/*.yaml")) and not list((home / "catalog").glob("held/*"))
