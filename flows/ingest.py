@@ -279,6 +279,13 @@ def _night(
             log.info("removed %s, left by a write that was killed", path)
         snapshot = catalog.load()
         states = {t: catalog.load_state(t) for t in topics}
+        before = {t: s.held_back.copy() for t, s in states.items()}
+        pruned = night.prune_held(catalog, snapshot, states, dt.date.today())
+        for t in topics:
+            if states[t].held_back != before[t]:
+                catalog.save_state(t, states[t])  # the held list and the states agree even if the run stops
+        for p in pruned:
+            log.info("%s (topic %s): %s", p.arxiv, p.topic, p.reason)
         night_report = RunReport("all topics")
         now = dt.datetime.now(dt.UTC)
         sent = requests_sent(settings.arxiv_api)
@@ -365,6 +372,7 @@ def _night(
             )
         run_fault = stopped or " ".join(watch.run_faults().values())
         summary = _merge(summaries, night_report, requests_sent(settings.arxiv_api) - sent, snapshot)
+        summary.skipped += [Outcome(id=p.arxiv, reason=f"[{p.topic}] {p.reason}") for p in pruned]
         summary.run_fault = run_fault
         _artifacts(summary)
         if run_fault:

@@ -3,6 +3,7 @@ JSON contract against a loopback arXiv, and learning from the curator's decision
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -461,3 +462,54 @@ def test_a_night_asks_arxiv_while_prefect_starts_and_loads_the_model_only_to_dra
     assert busy.returncode == 1 and "cannot load the translation model" in busy.stderr, busy.stderr
     assert "Traceback" not in busy.stderr and not pdfs
     assert not list((home / "catalog").glob("drafts/*.yaml")) and not list((home / "catalog").glob("held/*"))
+
+
+def test_a_night_prunes_held_back_papers_drafted_since_or_past_the_retention(
+    prefect_harness: None, flow_env: Any, arxiv_server: ArxivServer, home: Path
+) -> None:
+    """catalog/held/ and the states' held_back only grew. A paper drafted since by a one-topic run
+    (which forgets its own topic's entry only) and a paper held longer than HELD_DAYS leave the held
+    list and every state on the next night, each named in its summary; a recent one stays."""
+    from alphatree_ingest.night import HELD_DAYS
+    from flows.ingest import ingest
+
+    def add(arxiv_id: str, paper: tuple[str, str], age: int) -> None:
+        entry = FeedEntry(arxiv_id, *paper, published=days_ago(age))
+        arxiv_server.add(entry, make_paper_pdf(*paper))
+
+    held_dir = home / "catalog" / "held"
+    catalog = Catalog(home / "catalog")
+
+    def held_anywhere(arxiv_id: str) -> bool:
+        in_states = any(arxiv_id in catalog.load_state(t).held_back for t in TOPICS)
+        return in_states or (held_dir / f"{arxiv_id}.yaml").exists()
+
+    add("2611.00961", DETECTOR, 3)
+    add("2611.00962", GAN_METHOD, 3)
+    first = ingest(since=days_ago(5)[:10], budget=1)
+    (drafted,) = [o.id for o in first.drafted]
+    (recovered,) = {"2611.00961", "2611.00962"} - {drafted}
+    assert held_anywhere(recovered)
+    # the curator drafts it anyway with a one-topic run (README: --min-relevance 0 --since)
+    topic = yaml.safe_load((held_dir / f"{recovered}.yaml").read_text())["topic"]
+    one = ingest(topic=topic, since=days_ago(5)[:10], min_relevance=0)
+    assert recovered in [o.id for o in one.drafted]
+    assert any(recovered in catalog.load_state(t).held_back for t in TOPICS if t != topic)  # left behind
+    add("2611.00963", STARS, 1)
+    add("2611.00965", WRINKLES, 0)  # a later paper: 2611.00963 is not at the watermark
+    second = ingest(budget=0)
+    reasons = {o.id: o.reason for o in second.skipped if "no longer held back" in o.reason}
+    assert "no longer held back: drafted since" in reasons[recovered]
+    assert not held_anywhere(recovered) and held_anywhere("2611.00963")
+    # held longer than the retention: dropped, and the summary says how to draft it after all
+    record = yaml.safe_load((held_dir / "2611.00963.yaml").read_text())
+    record["seen"] = (dt.date.today() - dt.timedelta(days=HELD_DAYS + 1)).isoformat()
+    (held_dir / "2611.00963.yaml").write_text(yaml.safe_dump(record))
+    add("2611.00964", COMPACT, 0)
+    third = ingest(budget=0)
+    (dropped,) = [o.reason for o in third.skipped if o.id == "2611.00963" and "dropped" in o.reason]
+    assert f"dropped after {HELD_DAYS} days" in dropped and "--min-relevance 0" in dropped
+    assert not held_anywhere("2611.00963")
+    assert held_anywhere("2611.00964")  # held recently: stays
+    ingest(budget=0)
+    assert held_anywhere("2611.00964")
