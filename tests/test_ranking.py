@@ -330,6 +330,12 @@ def test_a_night_of_every_topic_drafts_within_the_budget_and_holds_back_the_rest
     assert again.drafted == []
 
 
+SLOW_PREFECT = {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "180"}
+"""Prefect's temporary server gives up after 20 s by default: two of these runs at once on 2 loaded cores
+took longer ("Timed out while attempting to connect to ephemeral Prefect API server"), as bench/ranking.py
+allows 180 s too."""
+
+
 @pytest.mark.slow
 def test_ingest_all_topics_from_the_cli_drafts_within_the_budget_and_lists_the_held_back(
     home: Path, arxiv_server: ArxivServer, tiny_model: Path
@@ -340,7 +346,7 @@ def test_ingest_all_topics_from_the_cli_drafts_within_the_budget_and_lists_the_h
         arxiv_server.add(
             FeedEntry(arxiv_id, title, abstract, published=days_ago(2)), make_paper_pdf(title, abstract)
         )
-    env = cli_env(home, arxiv_server, tiny_model)
+    env = cli_env(home, arxiv_server, tiny_model, **SLOW_PREFECT)
     out = run_cli(["ingest", "--all-topics", "--budget", "1"], env)
     assert out.returncode == 0, out.stderr
     assert "Topic all topics: 28 found, 1 drafted" in out.stdout
@@ -449,7 +455,7 @@ def test_a_night_asks_arxiv_while_prefect_starts_and_loads_the_model_only_to_dra
         if (broken / name).exists():
             (broken / name).write_bytes(b"not weights")
     with ArxivServer() as server:
-        env = cli_env(home, server, broken)
+        env = cli_env(home, server, broken, **SLOW_PREFECT)
         quiet = run_cli(["ingest", "--all-topics"], env)  # a first run: every topic looks back from now
         asked = [p for _, p in server.requests if p.startswith("/api/query")]
         server.add(FeedEntry("2611.00951", *DETECTOR, published=days_ago(1)), make_paper_pdf(*DETECTOR))
