@@ -81,14 +81,20 @@ def _since(args: argparse.Namespace) -> Any:
         raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
 
 
-def _run_ingest(settings: Any, what: str, **params: Any) -> int:
+def _run_ingest(settings: Any, what: str, *, load_model: bool = True, **params: Any) -> int:
     """Load the model (one sentence if it cannot), run the ingest flow, print its summary; a run that
-    stopped or failed is exit 1 with its sentence."""
+    stopped or failed is exit 1 with its sentence. Without `load_model` the flow loads it when a paper
+    needs it (a night with nothing to draft never does); a missing model folder still fails here."""
     from .models import RunSummary
     from .stages import get_translator
 
-    print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
-    get_translator(settings)  # fails in one sentence, before Prefect starts
+    if load_model:
+        print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
+        get_translator(settings)  # fails in one sentence, before Prefect starts
+    else:
+        from .marian import MarianTranslator
+
+        MarianTranslator(settings.mt_model, backend=settings.mt_backend).check_folder()
     print(f"Starting the ingest flow for {what} (Prefect) ...", file=sys.stderr)
     from flows.ingest import ingest
 
@@ -203,15 +209,38 @@ def _ingest_all(args: argparse.Namespace) -> int:
     settings = _settings()
     settings.check_arxiv_politeness()
     _tree(settings).topics()
+    _ask_ahead(settings, since, args.max_papers)
     return _run_ingest(
         settings,
         "every topic",
+        load_model=False,  # only a night with something to draft loads it, while arXiv is being asked
         topic=None,
         since=since,
         max_papers=args.max_papers,
         min_relevance=args.min_relevance,
         budget=args.budget,
     )
+
+
+def _ask_ahead(settings: Any, since: Any, max_papers: int | None) -> None:
+    """Start the night's arXiv queries now, politely, while the model loads and Prefect's temporary
+    server starts; the flow takes each answer it would have asked for (`prefetch`)."""
+    import datetime as dt
+
+    from . import prefetch
+    from .catalog import CatalogError
+    from .harvest import start_of_harvest
+
+    catalog = _tree(settings)
+    try:
+        topics = catalog.topics()
+        now = dt.datetime.now(dt.UTC)
+        queries = [
+            (topics[t].query, start_of_harvest(catalog.load_state(t), since, now)) for t in sorted(topics)
+        ]
+    except (CatalogError, OSError, ValueError):
+        return  # the flow meets the same problem and names it
+    prefetch.start(settings, queries, max_papers, now)
 
 
 def _review_app(settings: Any) -> str | None:

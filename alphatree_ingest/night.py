@@ -22,7 +22,7 @@ from .catalog import Catalog, CatalogSnapshot, atomic_write, dump_yaml, safe_fil
 from .enrich import enriches
 from .models import Paper, TopicState
 from .planning import _skip_reason
-from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, select
+from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, parent_of, select
 
 MODEL_FILE = "ranker.json"
 HELD_DIR = "held"
@@ -80,6 +80,74 @@ def forget_held(catalog: Catalog, arxiv_id: str) -> bool:
         path.unlink()
         return True
     return False
+
+
+HELD_DAYS = 30
+"""How long a held-back paper stays offered after the last night that held it (`seen`): then the night
+drops it from `catalog/held/` and from the topic's state, and says so in its summary."""
+
+
+def _behind_watermarks(held: HeldPaper, states: dict[str, TopicState]) -> bool:
+    """The paper changed before every watermark: no night meets it again unless it changes (a paper at
+    a watermark is asked again, and would be held again as new)."""
+    try:
+        changed = dt.datetime.fromisoformat(str(held.paper.get("changed")))
+    except (TypeError, ValueError):
+        return True
+    marks = [s.watermark for s in states.values() if s.watermark is not None]
+    return all(changed < mark for mark in marks)
+
+
+_WHERE = {"tree": "approved into the tree", "draft": "drafted", "rejected": "rejected"}
+
+
+@dataclass
+class Pruned:
+    arxiv: str
+    topic: str
+    reason: str
+
+
+def prune_held(
+    catalog: Catalog, snapshot: CatalogSnapshot, states: dict[str, TopicState], today: dt.date
+) -> list[Pruned]:
+    """Drop held-back papers that are no longer waiting: drafted, approved or rejected since (by any
+    topic, a one-topic run or a recovery), or held longer than HELD_DAYS. Each goes from `catalog/held/`
+    and from every topic state's `held_back` (`states` is updated in place; the caller saves it), and is
+    returned with its reason for the night's summary. Unreadable held files are left alone."""
+    pruned: list[Pruned] = []
+    for held in held_papers(catalog):
+        known = snapshot.known.get(held.arxiv)
+        try:
+            age = (today - dt.date.fromisoformat(held.seen)).days
+        except (TypeError, ValueError):
+            age = 0  # no readable date: kept (the next night that holds it dates it)
+        if known is not None:
+            reason = f"no longer held back: {_WHERE.get(known.where, known.where)} since"
+        elif age > HELD_DAYS and _behind_watermarks(held, states):
+            changed = str(held.paper.get("changed") or held.seen)[:10]
+            reason = (
+                f"held back since {held.seen}, dropped after {HELD_DAYS} days unrecovered; to draft it "
+                f"after all: alphatree ingest --topic {held.topic} --since {changed} --min-relevance 0"
+            )
+        else:
+            continue
+        forget_held(catalog, held.arxiv)
+        for state in states.values():
+            state.held_back.pop(held.arxiv, None)
+        pruned.append(Pruned(held.arxiv, held.topic, reason))
+    # a one-topic run that drafts a held paper forgets its record and its own topic's entry only
+    gone = {p.arxiv for p in pruned}
+    for topic, state in sorted(states.items()):
+        for arxiv_id in sorted(state.held_back):
+            known = snapshot.known.get(arxiv_id)
+            if known is not None:
+                del state.held_back[arxiv_id]
+                if arxiv_id not in gone:
+                    gone.add(arxiv_id)
+                    reason = f"no longer held back: {_WHERE.get(known.where, known.where)} since"
+                    pruned.append(Pruned(arxiv_id, topic, reason))
+    return pruned
 
 
 def held_paper(catalog: Catalog, arxiv_id: str) -> tuple[HeldPaper, Paper] | None:
@@ -159,7 +227,7 @@ def rank_night(
     for topic_id, papers in found.items():
         topic = snapshot.topics[topic_id]
         for paper in papers:
-            scored = ranker.explain(topic, paper.title, paper.abstract)
+            scored = ranker.explain(topic, paper.title, paper.abstract, parent_of(snapshot.topics, topic))
             row = Ranked(paper.arxiv_id, topic_id, scored, title=paper.title)
             where = snapshot.known.get(paper.arxiv_id)
             state = states.get(topic_id, TopicState())

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from .catalog import CatalogSnapshot, Known
 from .harvest import MAX_ATTEMPTS
 from .models import Flag, Outcome, Paper, TopicState
-from .relevance import Ranker, Scored, examples_from
+from .relevance import Ranker, Scored, examples_from, parent_of
 
 
 @dataclass
@@ -103,7 +103,8 @@ def _score(
     threshold = snapshot.topics[topic].min_relevance if min_relevance is None else min_relevance
     keep = []
     for paper in result.todo:
-        scored = ranker.explain(snapshot.topics[topic], paper.title, paper.abstract)
+        mine = snapshot.topics[topic]
+        scored = ranker.explain(mine, paper.title, paper.abstract, parent_of(snapshot.topics, mine))
         score, nearest = scored.score, scored.nearest
         result.relevance[paper.arxiv_id] = (score, nearest, scored.evidence)
         result.scored[paper.arxiv_id] = scored

@@ -249,6 +249,8 @@ FEATURE_NAMES = [f.name for f in FEATURES] + [
     "topic-abstract",
     "off-query-title",
     "short-abstract",
+    "off-parent",
+    "means-only",
 ]
 SHORT_ABSTRACT = 50
 """Words: an abstract shorter than this cannot show a contribution (one-line abstracts)."""
@@ -257,6 +259,11 @@ PRIOR_BIAS = -1.0
 TOPIC_TITLE = 1.5
 TOPIC_ABSTRACT = 0.3
 OFF_QUERY_TITLE = -2.0
+OFF_PARENT = OFF_QUERY_TITLE
+"""A subtopic's paper whose title and abstract have none of the parent topic's own words: the paper only
+mentions the subtopic's words (an "efficient" language-image pre-training is no lightweight classifier).
+Its title's topic words then count for nothing, and it weighs as a title without the topic's words does:
+the same evidence, one level up (not tuned)."""
 
 _GENERATIVE = re.compile(r"gan|generat|adversarial|synthes", re.I)
 _QUERY_TERM = re.compile(r'\b(ti|abs|all):("[^"]*"|[^\s()]+)')
@@ -294,15 +301,46 @@ def _other_task_noun(topic: Topic, title: str) -> str:
     return ""
 
 
-def rule_features(topic: Topic, title: str, abstract: str) -> dict[str, str]:
-    """The readable features that fire for this paper and topic: name -> the words that fired it."""
+def parent_of(topics: dict[str, Topic], topic: Topic) -> Topic | None:
+    """The topic's parent in topics.yaml (None for a top-level topic)."""
+    return topics.get(topic.parent) if topic.parent else None
+
+
+def _is_name(head: str) -> bool:
+    """A title's head before the colon is a method's name: one word ("AmorLIP", "Pura"), or words of
+    which one is written as a name is (a capital or digit inside it: "VP Lab", "MAFE R-CNN"). A phrase
+    ("Guiding the Experts", "Beyond Linearity") names no method."""
+    parts = head.split()
+    return len(parts) == 1 or any(re.search(r"\w[A-Z0-9]", part) for part in parts)
+
+
+_MEANS_AFTER = (
+    "based|enhanced|driven|guided|assisted|aided|powered|augmented|enabled|empowered|inspired|informed"
+)
+_MEANS_BEFORE = "using|leveraging|via|with|through|by"
+
+
+def _only_as_means(phrases: Iterable[str], title: str) -> bool:
+    """Every time the title says one of these phrases it names a means ("GAN-based ...", "... using
+    GANs"), never the subject: English marks a tool this way, whatever the topic."""
+    for phrase in phrases:
+        for found in re.finditer(rf"(?<= )(\w+ )?{re.escape(phrase)}\w*(?= (\w+))?", title):
+            before, after = (found.group(1) or "").strip(), found.group(2) or ""
+            if not (re.fullmatch(_MEANS_BEFORE, before) or re.fullmatch(_MEANS_AFTER, after)):
+                return False
+    return True
+
+
+def rule_features(topic: Topic, title: str, abstract: str, parent: Topic | None = None) -> dict[str, str]:
+    """The readable features that fire for this paper and topic: name -> the words that fired it.
+    `parent`: the topic's parent topic, whose task a subtopic's paper must also have."""
     t, a = _joined(title), _joined(abstract)
     fired: dict[str, str] = {}
     generative = bool(_GENERATIVE.search(topic.query + " " + topic.name_en))
     for feature in FEATURES:
         if feature.name == "named-method":
             head = title.split(":", 1)[0] if ":" in title else ""
-            if head and len(head.split()) <= 3:
+            if head and len(head.split()) <= 3 and _is_name(head):
                 fired[feature.name] = head.strip()
             continue
         if feature.name == "3d" and topic.id.split("/")[0] == "3d":
@@ -318,13 +356,24 @@ def rule_features(topic: Topic, title: str, abstract: str) -> dict[str, str]:
         fired["short-abstract"] = f"{len(a.split())} words"
     in_title, in_abstract = topic_phrases(topic)
     title_hits = _phrase_hits(in_title + in_abstract, t)
-    if title_hits:
+    if title_hits and "other-task" in fired and _only_as_means(title_hits, t):
+        # "GAN-enhanced image compression", "face recognition leveraging GANs": the topic's words name the
+        # means, the other task is the paper's task; as if the title had none of the topic's words
+        fired["means-only"] = f"{', '.join(title_hits)} for {fired['other-task']}"
+    elif title_hits:
         fired["topic-title"] = ", ".join(title_hits)
     else:
         fired["off-query-title"] = "the title has none of the topic's words"
     abstract_hits = _phrase_hits(in_title + in_abstract, a)
     if abstract_hits:
         fired["topic-abstract"] = ", ".join(abstract_hits)
+    if parent is not None:
+        up_title, up_abstract = topic_phrases(parent)
+        if up_title + up_abstract and not _phrase_hits(up_title + up_abstract, t + a):
+            # the subtopic's words in the title are a mention, not the paper's task: they count for
+            # nothing, as if the title had none of the topic's words
+            fired.pop("topic-title", None)
+            fired["off-parent"] = f"none of {parent.id}'s words"
     return fired
 
 
@@ -333,12 +382,16 @@ _PRIOR = {f.name: f.weight for f in FEATURES} | {
     "topic-abstract": TOPIC_ABSTRACT,
     "off-query-title": OFF_QUERY_TITLE,
     "short-abstract": -1.0,
+    "off-parent": OFF_PARENT,
+    "means-only": OFF_QUERY_TITLE,
 }
 _LABEL = {f.name: f.label for f in FEATURES} | {
     "topic-title": "the topic's task words in the title",
     "topic-abstract": "the topic's task words in the abstract",
     "off-query-title": "the topic's words only in the abstract",
     "short-abstract": "an abstract too short to show a contribution",
+    "off-parent": "not a paper of the parent topic",
+    "means-only": "the topic's words name only a means for another task (title)",
 }
 
 
@@ -363,6 +416,8 @@ class Example:
     """Found through the topic's query (a nightly paper). Seed entries of the tree are not: their titles
     say nothing about the query's words and some have only notes, so the on-topic features and the
     abstract's length are left out for them."""
+    parent: Topic | None = None
+    """The topic's parent topic (see `rule_features`)."""
 
 
 L2 = 1.0
@@ -379,11 +434,18 @@ def _ngrams(title: str, abstract: str) -> list[str]:
     return sorted(set(out))
 
 
-_TOPIC_FEATURES = ("topic-title", "topic-abstract", "off-query-title", "short-abstract")
+_TOPIC_FEATURES = (
+    "topic-title",
+    "topic-abstract",
+    "off-query-title",
+    "short-abstract",
+    "off-parent",
+    "means-only",
+)
 
 
 def _for_training(example: Example) -> dict[str, str]:
-    fired = rule_features(example.topic, example.title, example.abstract)
+    fired = rule_features(example.topic, example.title, example.abstract, example.parent)
     if not example.matched:
         fired = {k: v for k, v in fired.items() if k not in _TOPIC_FEATURES}
     return fired
@@ -469,8 +531,10 @@ class Ranker:
         }
         return cls(fit(examples), list(entries), counts)
 
-    def explain(self, topic: Topic, title: str, abstract: str) -> Scored:
-        fired = rule_features(topic, title, abstract)
+    def explain(self, topic: Topic, title: str, abstract: str, parent: Topic | None = None) -> Scored:
+        """The score of a paper for a topic, with its evidence. `parent`: the topic's parent topic
+        (`parent_of`), whose task a subtopic's paper must also have."""
+        fired = rule_features(topic, title, abstract, parent)
         parts: list[tuple[float, str]] = []
         for name, hit in fired.items():
             value = _PRIOR[name] + self.weights.get(f"f:{name}", 0.0)
@@ -542,7 +606,18 @@ def examples_from(
             recent = "relevance" in (entry.provenance.get("suggestions") or {})
             weight = 1.0 if recent else tree_weight
             about = entry.abstract or f"{entry.name}. {entry.notes}"
-            out.append(Example(topic, entry.title, about, True, weight, entry.id, matched=recent))
+            out.append(
+                Example(
+                    topic,
+                    entry.title,
+                    about,
+                    True,
+                    weight,
+                    entry.id,
+                    matched=recent,
+                    parent=parent_of(topics, topic),
+                )
+            )
     from .enrich import enriches
 
     for entry in rejected:
@@ -550,11 +625,23 @@ def examples_from(
         # a rejected enrichment says its figures or Chinese were not good enough, not that its paper
         # is off the topic (the paper is in the tree): never a negative example
         if topic is not None and not enriches(entry):
-            out.append(Example(topic, entry.title, entry.abstract, False, 1.0, entry.arxiv or entry.id))
+            out.append(
+                Example(
+                    topic,
+                    entry.title,
+                    entry.abstract,
+                    False,
+                    1.0,
+                    entry.arxiv or entry.id,
+                    parent=parent_of(topics, topic),
+                )
+            )
     for topic_id, title, abstract in held:
         topic = topic_of(topic_id)
         if topic is not None:
-            out.append(Example(topic, title, abstract, False, held_weight, ""))
+            out.append(
+                Example(topic, title, abstract, False, held_weight, "", parent=parent_of(topics, topic))
+            )
     return out
 
 

@@ -41,7 +41,13 @@ def use_translator(settings: Settings, translator: Translator) -> None:
 
 
 def discover(settings: Settings, query: str, since: dt.datetime, max_papers: int | None) -> Discovery:
-    """Papers of the topic query changed since `since`, oldest first."""
+    """Papers of the topic query changed since `since`, oldest first (the answer `ingest --all-topics`
+    asked for while the run started, when it has this very query: `prefetch`)."""
+    from . import prefetch
+
+    found = prefetch.take(settings, query, since, max_papers)
+    if found is not None:
+        return found
     return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)
 
 

@@ -42,6 +42,7 @@ from alphatree_ingest.relevance import (  # noqa: E402
     Ranked,
     Ranker,
     examples_from,
+    parent_of,
     select,
 )
 
@@ -77,6 +78,8 @@ class Result:
         self.name = name
         self.nights: list[tuple[str, int]] = []
         self.scores: list[tuple[float, bool]] = []
+        self.days: list[str] = []
+        """The night of each score (after())."""
         self.drafted: set[tuple[str, str]] = set()
         self.on_topic_drafts = 0
 
@@ -172,7 +175,13 @@ def after(
         for x in by_day[day]:
             title, abstract = text(papers[x["arxiv_id"]])
             rows.append(
-                Ranked(x["arxiv_id"], x["topic"], ranker.explain(topics[x["topic"]], title, abstract))
+                Ranked(
+                    x["arxiv_id"],
+                    x["topic"],
+                    ranker.explain(
+                        topics[x["topic"]], title, abstract, parent_of(topics, topics[x["topic"]])
+                    ),
+                )
             )
         label = {(x["arxiv_id"], x["topic"]): x for x in by_day[day]}
         decided = select(rows, budget=budget, draft_at=DRAFT_AT)
@@ -181,6 +190,7 @@ def after(
         for r in decided:
             x = label[(r.arxiv_id, r.topic)]
             result.scores.append((r.scored.score, x["tree_worthy"]))
+            result.days.append(day)
         for r in drafts:
             result.drafted.add((r.arxiv_id, r.topic))
             result.on_topic_drafts += label[(r.arxiv_id, r.topic)]["on_topic"]
@@ -191,7 +201,15 @@ def after(
             title, abstract = text(papers[x["arxiv_id"]])
             weight = 1.0 if x["tree_worthy"] or (x["arxiv_id"], x["topic"]) in drafted_ids else 0.5
             learned.append(
-                Example(topics[x["topic"]], title, abstract, x["tree_worthy"], weight, x["arxiv_id"])
+                Example(
+                    topics[x["topic"]],
+                    title,
+                    abstract,
+                    x["tree_worthy"],
+                    weight,
+                    x["arxiv_id"],
+                    parent=parent_of(topics, topics[x["topic"]]),
+                )
             )
     return result
 
@@ -240,7 +258,7 @@ def noop_night(folder: Path, *, dry_run: bool) -> None:
             raise SystemExit(f"the run failed: {out.stderr.strip()[-500:]}")
         requests = sum(1 for line in log.read_text().splitlines() if line.strip())
     floor = 3.0 * 14
-    what = "dry run" if dry_run else "flow run (Prefect start and model load included)"
+    what = "dry run" if dry_run else "flow run (Prefect start included; no model load: nothing to draft)"
     if not dry_run:
         inside = next((line for line in out.stdout.splitlines() if "arXiv API request(s)" in line), "")
         print(f"  the flow's own summary: {inside.strip()}")
@@ -248,6 +266,18 @@ def noop_night(folder: Path, *, dry_run: bool) -> None:
         f"no-op night, 14 topics, {what}: {requests} arXiv requests, wall {wall:.1f} s (process start "
         f"included), floor {floor:.0f} s: {wall / floor:.2f}x  (goal <= 1.2x)"
     )
+
+
+def part_of(result: Result, name: str, labels: list[dict], nights: list[str]) -> Result:
+    """A run's numbers on some of its nights only."""
+    out = Result(name)
+    out.nights = [(d, n) for d, n in result.nights if d in nights]
+    ids = {x["arxiv_id"] for x in labels if x["day"] in nights}
+    out.drafted = {(a, t) for a, t in result.drafted if a in ids}
+    labelled = {(x["arxiv_id"], x["topic"]): x for x in labels}
+    out.on_topic_drafts = sum(labelled[p]["on_topic"] for p in out.drafted)
+    out.scores = [s for s, d in zip(result.scores, result.days, strict=True) if d in nights]
+    return out
 
 
 def main() -> None:
@@ -264,7 +294,8 @@ def main() -> None:
     )
     print("All 12 nights, in date order:")
     before(topics, seed, papers, labels).report(labels, nights)
-    after("after (ranker, learning each night)", topics, seed, papers, labels).report(labels, nights)
+    learning = after("after (ranker, learning each night)", topics, seed, papers, labels)
+    learning.report(labels, nights)
     after("after, rule only (nothing learned)", topics, seed, papers, labels, learn=False).report(
         labels, nights
     )
@@ -283,17 +314,31 @@ def main() -> None:
     ranker = Ranker.train(
         examples_from(topics, seed, [])
         + [
-            Example(topics[x["topic"]], *text(papers[x["arxiv_id"]]), x["tree_worthy"], 1.0)
+            Example(
+                topics[x["topic"]],
+                *text(papers[x["arxiv_id"]]),
+                x["tree_worthy"],
+                1.0,
+                parent=parent_of(topics, topics[x["topic"]]),
+            )
             for x in labels
             if x["day"] in first
         ],
         seed,
     )
     frozen_last.scores = [
-        (ranker.explain(topics[x["topic"]], *text(papers[x["arxiv_id"]])).score, x["tree_worthy"])
+        (
+            ranker.explain(
+                topics[x["topic"]], *text(papers[x["arxiv_id"]]), parent_of(topics, topics[x["topic"]])
+            ).score,
+            x["tree_worthy"],
+        )
         for x in last_labels
     ]
     frozen_last.report(labels, last)
+    print("\nThe same run (learning each night), night 1-6 and night 7-12 apart:")
+    for name, part in (("after, first 6 nights", first), ("after, last 6 nights", last)):
+        part_of(learning, name, labels, part).report(labels, part)
     if "--noop" in sys.argv:
         print()
         noop_night(folder, dry_run=True)

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from pydantic import ValidationError
 
-from alphatree_ingest import harvest, night, planning, stages
+from alphatree_ingest import harvest, night, planning, prefetch, stages
 from alphatree_ingest.arxiv_source import (
     ArxivUnavailable,
     Discovery,
@@ -271,6 +271,7 @@ def _night(
     catalog = Catalog(settings.catalog_dir)
     topics = sorted(catalog.topics())
     with ExitStack() as locks:
+        locks.callback(prefetch.clear)  # answers asked ahead for this run are for this run only
         for topic in topics:
             locks.enter_context(catalog.run_lock(topic))
         catalog.check_writable()
@@ -278,11 +279,19 @@ def _night(
             log.info("removed %s, left by a write that was killed", path)
         snapshot = catalog.load()
         states = {t: catalog.load_state(t) for t in topics}
+        before = {t: s.held_back.copy() for t, s in states.items()}
+        pruned = night.prune_held(catalog, snapshot, states, dt.date.today())
+        for t in topics:
+            if states[t].held_back != before[t]:
+                catalog.save_state(t, states[t])  # the held list and the states agree even if the run stops
+        for p in pruned:
+            log.info("%s (topic %s): %s", p.arxiv, p.topic, p.reason)
         night_report = RunReport("all topics")
-        with night_report.timed("model_load"):
-            stages.get_translator(settings)
         now = dt.datetime.now(dt.UTC)
         sent = requests_sent(settings.arxiv_api)
+        early = prefetch.began(settings.arxiv_api)  # the CLI began asking before the flow started
+        if early is not None:
+            sent, now = min(sent, early[0]), early[1]
         starts, found = {}, {}
         for n, topic in enumerate(topics, start=1):
             starts[topic] = harvest.start_of_harvest(states[topic], since, now)
@@ -298,6 +307,9 @@ def _night(
         rows = night.rank_night(
             snapshot, ranker, {t: found[t].papers for t in topics}, states, budget=limit, draft_at=draft_at
         )
+        with night_report.timed("model_load"):
+            if any(r.action == "draft" for r in rows):  # a night with nothing to draft needs no model
+                stages.get_translator(settings)  # fails the run before any download, nothing written
         chosen = {(r.arxiv_id, r.topic) for r in rows if r.action == "draft"}
         home_of = {r.arxiv_id: r.topic for r in rows if r.action == "draft"}
         why = {(r.arxiv_id, r.topic): r.reason for r in rows}
@@ -360,6 +372,7 @@ def _night(
             )
         run_fault = stopped or " ".join(watch.run_faults().values())
         summary = _merge(summaries, night_report, requests_sent(settings.arxiv_api) - sent, snapshot)
+        summary.skipped += [Outcome(id=p.arxiv, reason=f"[{p.topic}] {p.reason}") for p in pruned]
         summary.run_fault = run_fault
         _artifacts(summary)
         if run_fault:
