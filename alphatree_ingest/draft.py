@@ -296,15 +296,50 @@ def diagram_score(fig: Figure, names: list[str]) -> float:
 
 
 def suggest_diagram(
-    figures: list[Figure], files: dict[str, str], names: list[str]
+    figures: list[Figure], files: dict[str, str], names: list[str], *, learned: bool = True
 ) -> tuple[str | None, dict[str, Any]]:
-    """The best-ranked architecture figure (its file) and the evidence, with the runners-up so that a
-    reviewer switches with one edit; without one, the best-ranked illustration of the idea (kind
-    `other`); `none` when the paper has neither (plots and photos are never the diagram)."""
-    ranked = sorted((f for f in figures if f.number in files), key=lambda f: -diagram_score(f, names))
+    """The diagram's file and the evidence, with the runners-up so that a reviewer switches with one
+    edit. The learned ranker (`diagram.py`) chooses among the figures and "no diagram" (`none`); without
+    it (or with `learned=False`), the hand-weighted `diagram_score`: the best-ranked architecture
+    figure, else the best-ranked illustration of the idea (kind `other`), else `none` (plots and photos
+    are never the diagram)."""
+    from .diagram import figure_features, ranker
+
+    fitted = ranker() if learned else None
+    shown = [f for f in figures if f.key in files]
+    if fitted is not None and shown:
+        rows = figure_features(shown, names, [f.kind_probs or {f.kind: 1.0} for f in shown])
+        scores, none = fitted.scores(rows)
+        order = sorted(range(len(shown)), key=lambda i: -scores[i])
+        runners = [
+            {
+                "file": files[shown[i].key],
+                "kind": shown[i].kind,
+                "score": scores[i],
+                "caption": shown[i].caption[:120],
+            }
+            for i in order[:4]
+        ]
+        top = shown[order[0]]
+        if scores[order[0]] <= none:
+            why = (
+                f"no figure reads as the paper's diagram (the best, figure {top.number}, scores "
+                f"{scores[order[0]]} against {none} for none); write a figure file to choose one"
+            )
+            return "none", {"evidence": why, "candidates": runners}
+        why = (
+            f"figure {top.number}: the ranker's choice (kind {top.kind}, caption wording, the paper's own "
+            f"method, place in the paper, size; score {scores[order[0]]} against {none} for none): "
+            f"{top.caption[:100]}"
+        )
+        return files[top.key], {
+            "evidence": why,
+            "candidates": [r for r in runners if r["file"] != files[top.key]],
+        }
+    ranked = sorted((f for f in figures if f.key in files), key=lambda f: -diagram_score(f, names))
     runners = [
         {
-            "file": files[f.number],
+            "file": files[f.key],
             "kind": f.kind,
             "score": diagram_score(f, names),
             "caption": f.caption[:120],
@@ -319,9 +354,9 @@ def suggest_diagram(
                 f"figure {idea.number}: no figure reads as an architecture diagram; the best-ranked "
                 f"illustration of the idea: {idea.caption[:100]}"
             )
-            return files[idea.number], {
+            return files[idea.key], {
                 "evidence": why,
-                "candidates": [r for r in runners if r["file"] != files[idea.number]],
+                "candidates": [r for r in runners if r["file"] != files[idea.key]],
             }
         why = "no figure reads as an architecture diagram; write a figure file to choose one"
         if not figures:
@@ -332,9 +367,9 @@ def suggest_diagram(
         f"figure {best.number}: the best-ranked architecture figure (caption wording, the paper's own "
         f"method, size): {best.caption[:100]}"
     )
-    return files[best.number], {
+    return files[best.key], {
         "evidence": why,
-        "candidates": [r for r in runners if r["file"] != files[best.number]],
+        "candidates": [r for r in runners if r["file"] != files[best.key]],
     }
 
 
@@ -374,11 +409,11 @@ def build_entry(
     )
     figures = []
     for i, fig in enumerate(extraction.figures):
-        if fig.number in figure_files:
+        if fig.key in figure_files:
             zh = translation.captions_zh[i] if i < len(translation.captions_zh) else ""
             figures.append(
                 EntryFigure(
-                    file=figure_files[fig.number],
+                    file=figure_files[fig.key],
                     caption=fig.caption,
                     caption_zh=zh,
                     kind=fig.kind,
