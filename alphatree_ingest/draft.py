@@ -363,12 +363,12 @@ def suggest_diagram(
         top = shown[order[0]]
         if scores[order[0]] <= none:
             why = (
-                f"no figure reads as the paper's diagram (the best, figure {top.number}, scores "
+                f"no figure reads as the paper's diagram (the best, figure {top.key}, scores "
                 f"{scores[order[0]]} against {none} for none); write a figure file to choose one"
             )
             return "none", {"evidence": why, "candidates": runners}
         why = (
-            f"figure {top.number}: the ranker's choice (kind {top.kind}, caption wording, the paper's own "
+            f"figure {top.key}: the ranker's choice (kind {top.kind}, caption wording, the paper's own "
             f"method, place in the paper, size; score {scores[order[0]]} against {none} for none): "
             f"{top.caption[:100]}"
         )

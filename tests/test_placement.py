@@ -170,3 +170,25 @@ def test_the_diagram_ranker_is_fitted_from_the_committed_tune_table_and_reads_as
     weights = fitted.weights()
     assert weights["p_arch"] > 0 and weights["cap_arch"] > 0 and weights["arch_early"] > 0
     assert weights["p_shown"] < 0
+
+
+def test_a_supplements_figure_1_is_a_figure_of_the_draft_beside_the_papers_own() -> None:
+    """Issue 23: the draft names figures by key, so a supplement's figure 1 (page 14) is offered beside
+    the paper's figure 1 instead of replacing it."""
+    from alphatree_ingest.models import Figure
+
+    own = Figure(number="1", page=2, bbox=(90, 100, 520, 400), caption="Figure 1: Overview of our network.")
+    extra = Figure(number="1", page=14, bbox=(90, 100, 520, 300), caption="Figure 1: More samples.", series=1)
+    entry = build_entry(
+        _paper("IdeaGAN: A Margin for Generators", "We enforce a margin between real and fake samples."),
+        Extraction(figures=[own, extra]),
+        Translation(title_zh="", abstract_zh="", model="m", backend="b"),
+        topic="gan",
+        tree=CATALOG.entries,
+        taken_slugs=set(),
+        figure_files={f.key: f"figures/2611.00001/fig-{f.key}.png" for f in [own, extra]},
+    )
+    assert [f.file for f in entry.figures] == [
+        "figures/2611.00001/fig-1.png",
+        "figures/2611.00001/fig-1-p14.png",
+    ]
