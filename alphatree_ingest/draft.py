@@ -89,7 +89,9 @@ def suggest_parents(
     and named after "builds on", "extends". A parent is a step in the paper's own lineage: an entry of
     another branch of the tree than `topic` (a classification backbone of a detector) is a parent only
     when the paper says it builds on it, in its abstract or in a sentence of its own voice ("We base
-    the architecture on the work by Krizhevsky et al. [14]"), not when it only uses it as a backbone.
+    the architecture on the work by Krizhevsky et al. [14]"), or, when the paper has no parent in its
+    own branch, when it is the paper's one backbone (`_single_backbone`: FCN made from VGG); not when
+    it is one of several backbones the method is run on.
     Of the rest, those at least 0.6 as strong as the strongest are suggested, up to three: a work
     cited among many in the related work is background, not a parent. When no candidate has more than
     one plain citation (a citation style whose marks the body cannot be searched for), nothing ranks
@@ -127,6 +129,10 @@ def suggest_parents(
     uncounted = not any(r.cited > 1 for r in extraction.references)
     if top <= 1.0 and uncounted:  # the body's citations cannot be counted: nothing ranks them
         chosen = lineage[:3]
+    backbone = _single_backbone(extraction, tree, evidence, root, branch) if not chosen else None
+    if backbone is not None:
+        chosen = [backbone[0]]
+        evidence[backbone[0]] = [*evidence[backbone[0]], backbone[1]]
     shown = {k: evidence[k] for k in chosen}
     others = [k for k in ranked if k not in chosen][:5]
     if others:
@@ -134,17 +140,51 @@ def suggest_parents(
     return chosen, shown
 
 
+SOLE_BACKBONE = 0.75
+"""The share of the body's mentions of other branches' entries that one entry must hold to be the
+paper's one backbone (a network the paper adapts, not one of several it runs its method on)."""
+
+
+def _single_backbone(
+    extraction: Extraction,
+    tree: list[CatalogEntry],
+    evidence: dict[str, list[str]],
+    root: str,
+    branch: dict[str, str],
+) -> tuple[str, str] | None:
+    """The one network of another branch the paper is built from, when it has no parent in its own
+    branch: the body names it at least three times, and it holds at least `SOLE_BACKBONE` of the
+    body's mentions of other branches' entries (FCN adapting VGG, a pose network that is ResNet with a
+    head). A method run on several backbones in turn (a detector on VGG and ResNet) has none."""
+    if not root:
+        return None
+    times = {e.id: _times(extraction, e) for e in tree if e.id in evidence and branch.get(e.id) != root}
+    total = sum(times.values())
+    if not total:
+        return None
+    best = max(times, key=lambda k: times[k])
+    if times[best] < 3 or times[best] < SOLE_BACKBONE * total:
+        return None
+    share = round(100 * times[best] / total)
+    return best, f"the paper's one backbone: {share}% of its mentions of other branches' networks"
+
+
+def _times(extraction: Extraction, entry: CatalogEntry) -> int:
+    """How often the body names the entry (`ResNeXt`, `ResNet-50`, `ResNets`)."""
+    keys = {name_key(entry.name), name_key(entry.id)}
+    return sum(
+        n
+        for word, n in extraction.names.items()
+        for key in keys
+        if len(key) >= 3 and word.startswith(key) and re.fullmatch(r"(?:\d+[a-z]?)?s?", word[len(key) :])
+    )
+
+
 def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
     """Tree entries the body names again and again (`ResNeXt`, `ResNet-50`, `ResNets`)."""
     found: list[Evidence] = []
     for entry in tree:
-        keys = {name_key(entry.name), name_key(entry.id)}
-        times = sum(
-            n
-            for word, n in extraction.names.items()
-            for key in keys
-            if len(key) >= 3 and word.startswith(key) and re.fullmatch(r"(?:\d+[a-z]?)?s?", word[len(key) :])
-        )
+        times = _times(extraction, entry)
         if times >= 2:
             found.append(Evidence(entry.id, f"the body names it {times} times", min(2.0, times / 5)))
     return found
@@ -296,15 +336,50 @@ def diagram_score(fig: Figure, names: list[str]) -> float:
 
 
 def suggest_diagram(
-    figures: list[Figure], files: dict[str, str], names: list[str]
+    figures: list[Figure], files: dict[str, str], names: list[str], *, learned: bool = True
 ) -> tuple[str | None, dict[str, Any]]:
-    """The best-ranked architecture figure (its file) and the evidence, with the runners-up so that a
-    reviewer switches with one edit; without one, the best-ranked illustration of the idea (kind
-    `other`); `none` when the paper has neither (plots and photos are never the diagram)."""
-    ranked = sorted((f for f in figures if f.number in files), key=lambda f: -diagram_score(f, names))
+    """The diagram's file and the evidence, with the runners-up so that a reviewer switches with one
+    edit. The learned ranker (`diagram.py`) chooses among the figures and "no diagram" (`none`); without
+    it (or with `learned=False`), the hand-weighted `diagram_score`: the best-ranked architecture
+    figure, else the best-ranked illustration of the idea (kind `other`), else `none` (plots and photos
+    are never the diagram)."""
+    from .diagram import figure_features, ranker
+
+    fitted = ranker() if learned else None
+    shown = [f for f in figures if f.key in files]
+    if fitted is not None and shown:
+        rows = figure_features(shown, names, [f.kind_probs or {f.kind: 1.0} for f in shown])
+        scores, none = fitted.scores(rows)
+        order = sorted(range(len(shown)), key=lambda i: -scores[i])
+        runners = [
+            {
+                "file": files[shown[i].key],
+                "kind": shown[i].kind,
+                "score": scores[i],
+                "caption": shown[i].caption[:120],
+            }
+            for i in order[:4]
+        ]
+        top = shown[order[0]]
+        if scores[order[0]] <= none:
+            why = (
+                f"no figure reads as the paper's diagram (the best, figure {top.key}, scores "
+                f"{scores[order[0]]} against {none} for none); write a figure file to choose one"
+            )
+            return "none", {"evidence": why, "candidates": runners}
+        why = (
+            f"figure {top.key}: the ranker's choice (kind {top.kind}, caption wording, the paper's own "
+            f"method, place in the paper, size; score {scores[order[0]]} against {none} for none): "
+            f"{top.caption[:100]}"
+        )
+        return files[top.key], {
+            "evidence": why,
+            "candidates": [r for r in runners if r["file"] != files[top.key]],
+        }
+    ranked = sorted((f for f in figures if f.key in files), key=lambda f: -diagram_score(f, names))
     runners = [
         {
-            "file": files[f.number],
+            "file": files[f.key],
             "kind": f.kind,
             "score": diagram_score(f, names),
             "caption": f.caption[:120],
@@ -319,9 +394,9 @@ def suggest_diagram(
                 f"figure {idea.number}: no figure reads as an architecture diagram; the best-ranked "
                 f"illustration of the idea: {idea.caption[:100]}"
             )
-            return files[idea.number], {
+            return files[idea.key], {
                 "evidence": why,
-                "candidates": [r for r in runners if r["file"] != files[idea.number]],
+                "candidates": [r for r in runners if r["file"] != files[idea.key]],
             }
         why = "no figure reads as an architecture diagram; write a figure file to choose one"
         if not figures:
@@ -332,9 +407,9 @@ def suggest_diagram(
         f"figure {best.number}: the best-ranked architecture figure (caption wording, the paper's own "
         f"method, size): {best.caption[:100]}"
     )
-    return files[best.number], {
+    return files[best.key], {
         "evidence": why,
-        "candidates": [r for r in runners if r["file"] != files[best.number]],
+        "candidates": [r for r in runners if r["file"] != files[best.key]],
     }
 
 
@@ -374,11 +449,11 @@ def build_entry(
     )
     figures = []
     for i, fig in enumerate(extraction.figures):
-        if fig.number in figure_files:
+        if fig.key in figure_files:
             zh = translation.captions_zh[i] if i < len(translation.captions_zh) else ""
             figures.append(
                 EntryFigure(
-                    file=figure_files[fig.number],
+                    file=figure_files[fig.key],
                     caption=fig.caption,
                     caption_zh=zh,
                     kind=fig.kind,

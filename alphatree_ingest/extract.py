@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .figures import dedupe, find_figures
+from .figures import dedupe, find_figures, name_files
 from .layout import Block, document_furniture, page_blocks
 from .models import Extraction, Section
 from .references import find_code_links, read_citations
@@ -76,12 +76,15 @@ def extract(
                 for on_page, skip in zip(blocks, furniture, strict=True)
             ]
         )
+        kept = dedupe(figures)
+        if out_dir is not None:
+            kept = name_files(kept, figures, out_dir, prefix)
         return Extraction(
             title=title,
             abstract=abstract,
             pages=doc.page_count,
             sections=_sections(doc, blocks),
-            figures=dedupe(figures),
+            figures=kept,
             code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
             references=references,
             names=names,

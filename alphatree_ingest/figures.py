@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from .layout import Block, Box, area, grow, is_furniture, overlap, union
 from .models import Figure, FigureKind
@@ -677,21 +677,26 @@ def find_figures(
 
 def learned_kind(
     page: Any, region: Region, layout: PageLayout, caption: str, number: int, sink: list[Any] | None = None
-) -> FigureKind:
-    """The kind the learned model (`kinds.py`) reads from the figure's features; the hand-ruled
-    `classify` when no model is available. With `sink`, the features are appended to it."""
-    from .kinds import caption_words, model
+) -> tuple[FigureKind, dict[str, float]]:
+    """The kind the learned model (`kinds.py`) reads from the figure's features, and its probability
+    of each kind; the hand-ruled `classify` (with certainty) when no model is available. With `sink`,
+    the features are appended to it."""
+    from .kinds import KINDS, caption_words, model
 
     fitted = model()
     if fitted is None and sink is None:
-        return classify(caption, _evidence(page, region, layout))
+        kind = classify(caption, _evidence(page, region, layout))
+        return kind, {kind: 1.0}
     features = kind_features(page, region, layout, caption, number)
     first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
     if sink is not None:
         sink.append({"page": number, "caption": caption_words(first), "features": features})
     if fitted is None:
-        return classify(caption, _evidence(page, region, layout))
-    return fitted.predict(caption_words(first), features)  # type: ignore[return-value]
+        kind = classify(caption, _evidence(page, region, layout))
+        return kind, {kind: 1.0}
+    probs = fitted.probabilities(caption_words(first), features)
+    kind = cast(FigureKind, max(KINDS, key=lambda k: probs.get(k, 0.0)))
+    return kind, {k: round(v, 4) for k, v in probs.items()}
 
 
 def _figure(
@@ -707,7 +712,7 @@ def _figure(
 
     label = caption_number(cap) or "?"
     caption = " ".join(cap.text.split())[:2000]
-    kind = learned_kind(page, region, layout, caption, number, sink)
+    kind, probs = learned_kind(page, region, layout, caption, number, sink)
     if sink:
         sink[-1]["number"] = label
     file = None
@@ -716,6 +721,8 @@ def _figure(
     else:
         out_dir.mkdir(parents=True, exist_ok=True)
         file = f"{prefix}-{label}.png"
+        if (out_dir / file).exists():  # a second figure of that number (a supplement's own figure 1)
+            file = f"{prefix}-{label}-p{number}.png"
         try:
             pix = render(page, region.box, FIGURE_DPI)
             box, pix = _trim_render(pix, region.box)
@@ -729,16 +736,43 @@ def _figure(
         caption=caption,
         file=file,
         kind=kind,
+        kind_probs=probs,
         is_diagram=kind == "architecture",
     )
 
 
 def dedupe(figures: list[Figure]) -> list[Figure]:
-    """One figure per number: a caption repeated or referenced twice keeps its first region."""
+    """One figure per number within each numbering: a caption repeated or referenced twice keeps its
+    first region. A figure 1 (or the numbering's first number) again, on a page after every figure so
+    far, starts a new numbering (a supplement or appendix that counts from 1 again): its figures are
+    kept as a series of their own (`Figure.series`, named by page and number in `Figure.key`)."""
     seen: set[str] = set()
-    result = []
+    result: list[Figure] = []
+    series = 0
     for fig in figures:
-        if fig.number not in seen:
-            seen.add(fig.number)
-            result.append(fig)
+        if fig.number in seen:
+            first = next(f.number for f in result if f.series == series)
+            if fig.number in ("1", first) and fig.page > max(f.page for f in result):
+                series += 1
+                seen = set()
+            else:
+                continue
+        seen.add(fig.number)
+        result.append(fig.model_copy(update={"series": series}) if series else fig)
     return result
+
+
+def name_files(figures: list[Figure], written: list[Figure], out_dir: Path, prefix: str) -> list[Figure]:
+    """The kept figures' PNGs named by key (`<prefix>-<key>.png`); PNGs of dropped duplicates removed."""
+    kept = {f.file for f in figures if f.file}
+    for fig in written:
+        if fig.file and fig.file not in kept:
+            (out_dir / fig.file).unlink(missing_ok=True)
+    named = []
+    for fig in figures:
+        want = f"{prefix}-{fig.key}.png"
+        if fig.file and fig.file != want:
+            (out_dir / fig.file).replace(out_dir / want)
+            fig = fig.model_copy(update={"file": want})
+        named.append(fig)
+    return named

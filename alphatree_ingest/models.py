@@ -88,8 +88,19 @@ class Figure(_Strict):
     file: str | None = None
     kind: FigureKind = "other"
     """`architecture` (a model, pipeline or method diagram), `plot`, `images` (photos, samples) or `other`."""
+    kind_probs: dict[str, float] = {}
+    """How likely each kind is, as the learned model reads the figure (the diagram ranker weighs them)."""
     is_diagram: bool = False
     """An architecture figure: a candidate for the entry's diagram (图示)."""
+    series: int = 0
+    """0 for the paper's own numbering; 1, 2, ... for each later run of figures that starts again at
+    1 (a supplement or appendix numbered on its own)."""
+
+    @property
+    def key(self) -> str:
+        """The figure's name within its paper: its number, and for a figure of a supplement that
+        restarts the numbering also its page (`1-p14`), so that both figures 1 are kept."""
+        return self.number if not self.series else f"{self.number}-p{self.page}"
 
 
 LinkRole = Literal["own", "mention", "dependency", "reference"]

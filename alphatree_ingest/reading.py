@@ -88,7 +88,8 @@ def parts(pdf: Path, figures: dict[str, tuple[int, tuple[float, float, float, fl
 def parts_of(pdf: Path, extraction: Extraction | None = None) -> list[Part]:
     """`parts` with the figures where extraction finds them (`extraction` when the caller has it)."""
     found = extraction if extraction is not None else extract(pdf)
-    return parts(pdf, {f.number: (f.page, f.bbox) for f in found.figures})
+    # a supplement's own figure 1 (a second numbering) does not replace the paper's figure 1
+    return parts(pdf, {f.number: (f.page, f.bbox) for f in reversed(found.figures)})
 
 
 def _within(block: Block, box: tuple[float, float, float, float]) -> bool:

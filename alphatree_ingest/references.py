@@ -471,6 +471,8 @@ def _split_references(tail: str) -> list[Reference]:
         tail = tail[: end.start()]
     if re.match(r"\s*\[1\]", tail):  # numbered style: [1] ... [2] ...
         parts = re.split(r"(?:^|\n)\s*\[\d+\]\s*", tail)
+    elif re.match(r"\s*1\.\s+\S", tail):  # Springer LNCS: "1. He, K., Zhang, X.: Deep residual ..."
+        parts = _numbered_with_dots(tail)
     else:
         parts = _merge_broken(tail.split("\n\n"))  # one layout block per entry (author-year styles)
     refs = []
@@ -483,6 +485,19 @@ def _split_references(tail: str) -> list[Reference]:
             Reference(text=text[:1000], arxiv=arxiv.group(1) if arxiv else None, title=reference_title(text))
         )
     return refs
+
+
+def _numbered_with_dots(tail: str) -> list[str]:
+    """Entries of a list numbered `1.`, `2.`, ... at line starts; a line that starts with another
+    number (a volume, a page range broken across lines) continues the entry before it."""
+    starts = []
+    expected = 1
+    for match in re.finditer(r"(?:^|\n)\s*(\d{1,3})\.\s+(?=\S)", tail):
+        if int(match.group(1)) == expected:
+            starts.append((match.start(), match.end()))
+            expected += 1
+    ends = [start for start, _ in starts[1:]] + [len(tail)]
+    return [tail[begin:end] for (_, begin), end in zip(starts, ends, strict=True)]
 
 
 def clean_reference(text: str) -> str:

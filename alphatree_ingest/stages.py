@@ -223,7 +223,8 @@ def write_enrichment(
 def _save_figures(
     settings: Settings, store: Catalog, paper: Paper, extraction: Extraction, *, versioned: bool
 ) -> dict[str, str]:
-    """Copy the extracted figure PNGs into `catalog/figures/<id>/`; figure number -> stored path."""
+    """Copy the extracted figure PNGs into `catalog/figures/<id>/`; figure key (its number; page and
+    number in a supplement that restarts the numbering) -> stored path."""
     source = figures_dir(settings, paper)
     files: dict[str, str] = {}
     for fig in extraction.figures:
@@ -232,7 +233,7 @@ def _save_figures(
         name = f"v{paper.version}-{fig.file}" if versioned else fig.file
         stored = store.save_figure(paper.arxiv_id, name, source / fig.file)
         if stored:
-            files[fig.number] = stored
+            files[fig.key] = stored
     return files
 
 

@@ -145,7 +145,7 @@ def score_paper(
         published=dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
         pdf_url=f"https://arxiv.org/pdf/{label['arxiv_id']}",
     )
-    files = {f.number: f"figures/{label['arxiv_id']}/fig-{f.number}.png" for f in result.figures}  # as stored
+    files = {f.key: f"figures/{label['arxiv_id']}/fig-{f.key}.png" for f in result.figures}  # as stored
     translation = Translation(title_zh="", abstract_zh="", model="none", backend="none")
     entry = build_entry(
         paper,

@@ -313,3 +313,60 @@ def test_the_kinds_model_reads_the_captions_words_and_is_fitted_from_the_committ
     assert table["papers"] and all(split.get(p) == "tune" for p in table["papers"])
     weights = model().weights()  # type: ignore[union-attr]
     assert weights["architecture"]["cap_arch"] > weights["plot"]["cap_arch"]
+
+
+def test_a_supplement_that_numbers_its_figures_from_1_again_keeps_both_figures(tmp_path: Path) -> None:
+    """Bug (issue 23): a supplement whose figures start again at 1 lost them all: one figure was kept
+    per number, and its PNG and stored file were named by number only."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for page_no, (first, second) in enumerate([((100, 170, 500, 262), None), (None, (100, 170, 300, 240))]):
+        page = doc.new_page(width=612, height=792)
+        prose(page, (72, 60, 540, 150), size=9)
+        box = first or second
+        assert box is not None
+        draw_diagram(page, box, labels=3 if first else 2)
+        _caption(page, (72, box[3] + 8, 540, box[3] + 30), f"Figure {page_no + 1}: The main paper's figure.")
+        prose(page, (72, box[3] + 40, 540, box[3] + 130), size=9)
+    for page_no in (1, 2):  # the supplement: figures 1 and 2 again, on pages 3 and 4
+        page = doc.new_page(width=612, height=792)
+        prose(page, (72, 60, 540, 150), size=9)
+        draw_diagram(page, (150, 300, 450, 420), labels=4)
+        _caption(page, (72, 428, 540, 450), f"Figure {page_no}: A supplementary figure.")
+        prose(page, (72, 460, 540, 550), size=9)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    out = tmp_path / "figures"
+    figures = extract(path, out).figures
+    assert [(f.page, f.number) for f in figures] == [(1, "1"), (2, "2"), (3, "1"), (4, "2")]
+    assert [(f.page, f.number, f.key) for f in figures] == [
+        (1, "1", "1"),
+        (2, "2", "2"),
+        (3, "1", "1-p3"),
+        (4, "2", "2-p4"),
+    ]
+    assert sorted(p.name for p in out.iterdir()) == ["fig-1-p3.png", "fig-1.png", "fig-2-p4.png", "fig-2.png"]
+    assert [f.file for f in figures] == ["fig-1.png", "fig-2.png", "fig-1-p3.png", "fig-2-p4.png"]
+    # the paper's own figure 1 keeps its picture (400 pt wide), not the supplement's (300 pt)
+    assert pymupdf.Pixmap(str(out / "fig-1.png")).width > pymupdf.Pixmap(str(out / "fig-1-p3.png")).width
+
+
+def test_a_caption_repeated_later_is_still_one_figure(tmp_path: Path) -> None:
+    """A figure number seen again that does not start a new numbering (figure 2 repeated after figure
+    3) keeps its first region, and no second PNG is left behind."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for number in ("1", "2", "3", "2"):
+        page = doc.new_page(width=612, height=792)
+        prose(page, (72, 60, 540, 150), size=9)
+        draw_diagram(page, (150, 300, 450, 420), labels=3)
+        _caption(page, (72, 428, 540, 450), f"Figure {number}: A figure.")
+        prose(page, (72, 460, 540, 550), size=9)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    out = tmp_path / "figures"
+    figures = extract(path, out).figures
+    assert [(f.page, f.key) for f in figures] == [(1, "1"), (2, "2"), (3, "3")]
+    assert sorted(p.name for p in out.iterdir()) == ["fig-1.png", "fig-2.png", "fig-3.png"]

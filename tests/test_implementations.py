@@ -150,15 +150,41 @@ def _parents_of(pdf: Path, topic: str) -> tuple[list[str], dict[str, list[str]]]
     return suggest_parents(paper, extract(pdf), tree, topic)
 
 
-def test_a_backbone_of_another_branch_is_not_a_parent_however_often_used(tmp_path: Path) -> None:
+VGG_REF = (
+    "K. Simonyan and A. Zisserman. Very deep convolutional networks for large-scale image recognition. "
+    "In ICLR, 2015."
+)
+
+
+def test_backbones_a_method_runs_on_in_turn_are_not_parents_however_often_used(tmp_path: Path) -> None:
+    """A detector evaluated on several backbones of another branch builds on none of them: they are
+    listed for the reviewer, not suggested (the policy changed in issue 23: see the next test)."""
     body = (
         "We use ResNet [1] as the backbone network of our detector. The ResNet-101 [1] backbone is "
         "pretrained on ImageNet. With ResNet-50 [1] our detector runs at 20 frames per second. A "
-        "ResNet-152 [1] backbone adds 1.2 AP. Every ResNet [1] variant helps."
+        "VGG-16 [2] backbone is faster; with VGG [2] the detector loses 2 AP. VGG-19 [2] adds little."
     )
-    parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Detector", body, [RESNET_REF]), "detection")
+    pdf = _paper_pdf(tmp_path, "A Detector", body, [RESNET_REF, VGG_REF])
+    parents, evidence = _parents_of(pdf, "detection")
     assert parents == []
     assert any(line.startswith("resnet: cites") for line in evidence["also cited (not suggested)"])
+
+
+def test_the_one_backbone_a_paper_is_built_from_is_its_parent(tmp_path: Path) -> None:
+    """Issue 23: the labels of 37 new papers count the network a model is made from as its parent
+    (VGG under FCN, ResNet under a pose network that is ResNet with a head). When the paper has no
+    parent in its own branch and one network of another branch holds most of the body's mentions of
+    other branches' networks, that network is suggested, and the evidence says why. Before, it was
+    never suggested without "builds on" words."""
+    body = (
+        "Our pose network is simple. ResNet [1] is the most common network for image features. We add "
+        "a few deconvolution layers after the last stage of ResNet [1]. ResNet-50 [1] gives 70.4 AP and "
+        "ResNet-152 [1] gives 72.0 AP. AlexNet [2] was the first deep network."
+    )
+    pdf = _paper_pdf(tmp_path, "Simple Baselines for Pose", body, [RESNET_REF, ALEXNET_REF])
+    parents, evidence = _parents_of(pdf, "pose")
+    assert parents == ["resnet"]
+    assert any("the paper's one backbone" in e for e in evidence["resnet"])
 
 
 def test_a_work_of_another_branch_the_paper_says_it_builds_on_is_a_parent(tmp_path: Path) -> None:
@@ -189,3 +215,41 @@ def test_a_work_the_body_names_again_and_again_outranks_works_cited_in_passing(t
     parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Better Backbone", body, refs), "classification")
     assert parents == ["resnext"]
     assert "the body names it 6 times" in evidence["resnext"]
+
+
+def test_a_springer_reference_list_numbered_with_dots_is_read_and_counted(tmp_path: Path) -> None:
+    """Bug (issue 23): a reference list numbered "1. He, K., ...: Title." (Springer LNCS, as ECCV
+    papers set it) was read as one or two entries, so no citation of it was counted and no parent of
+    such a paper was found by its references."""
+    import pymupdf
+
+    from alphatree_ingest.extract import extract
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 100), "A Pose Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11, fontname="hebo")
+    page.insert_textbox(pymupdf.Rect(72, 132, 540, 180), "We propose a new model.", fontsize=9.5)
+    body = (
+        "Datasets [1] drive the field. Deep networks [2, 3] are strong. We build on the work of "
+        "He et al. [3] and start from their residual network. Residual blocks [3] ease training, and "
+        "the 50-layer model [3] is our default."
+    )
+    page.insert_textbox(pymupdf.Rect(72, 190, 540, 400), body, fontsize=9.5)
+    page.insert_textbox(pymupdf.Rect(72, 420, 540, 440), "References", fontsize=11, fontname="hebo")
+    listed = (
+        "1. Lin, T.Y., Maire, M., Belongie, S.: Microsoft COCO: Common objects in context. In:\n"
+        "European Conference on Computer Vision. (2014)\n"
+        "2. Krizhevsky, A., Sutskever, I., Hinton, G.E.: ImageNet classification with deep\n"
+        "convolutional neural networks. In: NIPS. pp. 1097-1105 (2012)\n"
+        "3. He, K., Zhang, X., Ren, S., Sun, J.: Deep residual learning for image recognition. In:\n"
+        "Proceedings of the IEEE Conference on Computer Vision and Pattern Recognition.\n"
+        "770. (2016)\n"
+    )
+    page.insert_textbox(pymupdf.Rect(72, 442, 540, 600), listed, fontsize=8)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    refs = extract(path).references
+    assert [r.text.split(",")[0] for r in refs] == ["Lin", "Krizhevsky", "He"]
+    assert [r.cited for r in refs] == [1, 1, 4]
+    assert refs[2].text.endswith("770. (2016)")

@@ -122,6 +122,73 @@ def test_without_an_architecture_the_illustration_of_the_idea_is_the_diagram_nev
 
     plot = fig("2", "plot", "Figure 2: Loss over iterations.")
     photos = fig("3", "images", "Figure 3: Overview of generated samples on CelebA.")
-    idea = fig("1", "other", "Figure 1: Illustration of the idea: a margin separates real from fake samples.")
+    idea = fig("1", "other", "Figure 1: Illustration of our idea: a margin separates real from fake samples.")
     assert _draft_diagram([idea, plot, photos]) == "figures/2611.00001/fig-1.png"
     assert _draft_diagram([plot, photos]) == "none"
+
+
+def test_the_diagram_ranker_trusts_an_overview_caption_over_an_unsure_kind() -> None:
+    """Bug (issue 23): the diagram could only be a figure whose single most likely kind was
+    architecture, so an overview the kinds model half read as a plot (a diagram labelled with
+    feature-map sizes) was never suggested. The learned ranker weighs the kind's probability with the
+    caption, the figure's place in the paper and its size."""
+    from alphatree_ingest.models import Figure
+
+    overview = Figure(
+        number="1",
+        page=2,
+        bbox=(90, 100, 520, 400),
+        caption="Figure 1: Overview of the proposed network architecture.",
+        kind="plot",
+        kind_probs={"architecture": 0.45, "plot": 0.5, "images": 0.03, "other": 0.02},
+    )
+    results = Figure(
+        number="2",
+        page=6,
+        bbox=(90, 100, 520, 300),
+        caption="Figure 2: Accuracy against training time on ImageNet.",
+        kind="plot",
+        kind_probs={"architecture": 0.02, "plot": 0.95, "images": 0.01, "other": 0.02},
+    )
+    assert _draft_diagram([overview, results]) == "figures/2611.00001/fig-1.png"
+    assert _draft_diagram([results]) == "none"
+
+
+def test_the_diagram_ranker_is_fitted_from_the_committed_tune_table_and_reads_as_sentences() -> None:
+    """The ranker is fitted from `diagram_table.json`, which holds only the tune part's papers, and
+    its weights say what a curator would: an architecture-like figure, a caption that says so, an
+    early figure count for; plots and photos count against."""
+    import json
+
+    from alphatree_ingest.diagram import TABLE, ranker
+
+    split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
+    papers = json.loads(TABLE.read_text())["papers"]
+    assert papers and all(split[p["paper"]] == "tune" for p in papers)
+    fitted = ranker()
+    assert fitted is not None
+    weights = fitted.weights()
+    assert weights["p_arch"] > 0 and weights["cap_arch"] > 0 and weights["arch_early"] > 0
+    assert weights["p_shown"] < 0
+
+
+def test_a_supplements_figure_1_is_a_figure_of_the_draft_beside_the_papers_own() -> None:
+    """Issue 23: the draft names figures by key, so a supplement's figure 1 (page 14) is offered beside
+    the paper's figure 1 instead of replacing it."""
+    from alphatree_ingest.models import Figure
+
+    own = Figure(number="1", page=2, bbox=(90, 100, 520, 400), caption="Figure 1: Overview of our network.")
+    extra = Figure(number="1", page=14, bbox=(90, 100, 520, 300), caption="Figure 1: More samples.", series=1)
+    entry = build_entry(
+        _paper("IdeaGAN: A Margin for Generators", "We enforce a margin between real and fake samples."),
+        Extraction(figures=[own, extra]),
+        Translation(title_zh="", abstract_zh="", model="m", backend="b"),
+        topic="gan",
+        tree=CATALOG.entries,
+        taken_slugs=set(),
+        figure_files={f.key: f"figures/2611.00001/fig-{f.key}.png" for f in [own, extra]},
+    )
+    assert [f.file for f in entry.figures] == [
+        "figures/2611.00001/fig-1.png",
+        "figures/2611.00001/fig-1-p14.png",
+    ]
