@@ -1,5 +1,6 @@
-"""Test doubles at the seams: a loopback arXiv server, synthetic PDFs, a tiny MarianMT model (all in
-`alphatree_ingest.offline`, which `alphatree demo` uses too), drawn figures and a loopback GitHub."""
+"""Test doubles at the seams: a loopback arXiv server with faults to inject (`tests/doubles.py`, over
+the one `alphatree demo` uses), synthetic PDFs and a tiny MarianMT model (`alphatree_ingest.demo_kit`),
+drawn figures and a loopback GitHub."""
 
 from __future__ import annotations
 
@@ -8,20 +9,20 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
-from alphatree_ingest.offline import (  # noqa: F401 (the tests import them from here)
+from alphatree_ingest.demo_kit import (  # noqa: F401 (the tests import them from here)
     EN,
     LOREM,
     ZH,
-    ArxivServer,
     FeedEntry,
-    _Loopback,
-    _reply,
-    _text,
+    LoopbackServer,
     atom_feed,
     build_tiny_marian,
     days_ago,
     make_paper_pdf,
+    reply,
+    text_box,
 )
+from tests.doubles import ArxivServer
 
 
 def feed_gan_papers(server: ArxivServer, ages: list[float], *, prefix: str, name: str) -> list[str]:
@@ -59,13 +60,13 @@ def draw_diagram(page: object, rect: tuple[float, float, float, float], labels: 
 def prose(page: object, rect: tuple[float, float, float, float], size: float = 8.0) -> None:
     import pymupdf
 
-    _text(page, pymupdf.Rect(*rect), LOREM, fontsize=size)
+    text_box(page, pymupdf.Rect(*rect), LOREM, fontsize=size)
 
 
 # --- GitHub --------------------------------------------------------------------------------------
 
 
-class GitHubServer(_Loopback):
+class GitHubServer(LoopbackServer):
     """Loopback server answering like the GitHub REST API: repos, readme, contents, search."""
 
     def __init__(self) -> None:
@@ -118,7 +119,7 @@ class GitHubServer(_Loopback):
                 self._json(404, {"message": "Not Found"}, headers)
 
             def _json(self, status: int, data: object, headers: dict[str, str]) -> None:
-                _reply(
+                reply(
                     self, status, json.dumps(data).encode(), {**headers, "Content-Type": "application/json"}
                 )
 
