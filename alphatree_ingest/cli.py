@@ -296,7 +296,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     else:
         raise CliError("give TEXT, --file F, or text on standard input")
     settings = _settings()
-    stage = TranslateStage.from_home(get_translator(settings), settings.translations_dir)
+    stage = TranslateStage.for_tree(get_translator(settings), settings)
     lines = text.splitlines()
     for line in stage.translate(lines):
         print(line)
@@ -335,7 +335,7 @@ def _kept(settings: Any) -> frozenset[str]:
     from .glossary import Glossary
 
     try:
-        return Glossary.load(settings.translations_dir / "glossary.yaml").kept
+        return Glossary.load(settings.glossary_path).kept
     except ValueError as err:
         raise CliError(str(err)) from None
 
@@ -437,7 +437,7 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
     from .prefect_review import resume_waiting_review
     from .review import decide
 
-    memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
+    memory = TranslationMemory(settings.memory_path)
     done = decide(
         catalog,
         arxiv_id,
@@ -535,7 +535,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from .memory import TranslationMemory
 
     settings = _settings()
-    path = settings.translations_dir / "memory.jsonl"
+    path = settings.memory_path
     memory = TranslationMemory(path)
     wrong = memory.audit()
     print(f"{path}: {len(memory)} sentence(s); {memory.skipped} unreadable line(s) skipped.")
@@ -552,13 +552,14 @@ def cmd_memory(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     if args.action == "pull":
         return _model_pull(args)
-    from .model_check import glossary_of, run
+    from .glossary import Glossary
+    from .model_check import run
     from .stages import get_translator
 
     settings = _settings()
     translator = get_translator(settings)
     print(f"Translating the bundled scientific sentences with {settings.mt_model} ...", file=sys.stderr)
-    for line in run(translator, glossary_of(settings.translations_dir)).lines():
+    for line in run(translator, Glossary.load(settings.glossary_path)).lines():
         print(line)
     return 0
 

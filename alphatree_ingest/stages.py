@@ -65,7 +65,7 @@ def extract_paper(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
 def translate_paper(settings: Settings, paper: Paper, extraction: Extraction) -> Translation:
     """Title, abstract and captions in Chinese, through the memory, glossary and protection."""
     translator = get_translator(settings)
-    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    stage = TranslateStage.for_tree(translator, settings)
     texts = [paper.title, paper.abstract] + [f.caption for f in extraction.figures]
     out = stage.translate(texts)
     return Translation(
@@ -289,7 +289,7 @@ def make_reading(
     if not found:
         raise ExtractError(f"{pdf} has no text a reading page can be made of (a scan?)")
     translator = get_translator(settings)
-    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    stage = TranslateStage.for_tree(translator, settings)
     reading.translate(found, stage, progress=progress)
     both, chinese = reading.render(entry, found, translator.name)
     paths = Catalog(settings.catalog_dir).save_reading(entry.id, both, chinese)

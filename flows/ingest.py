@@ -150,7 +150,7 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     with report.timed("model_load"):
         stages.get_translator(settings)  # fail now, not after the downloads
     try:  # a broken glossary would fail every paper alike: the run's fault, found before any paper
-        Glossary.load(settings.translations_dir / "glossary.yaml")
+        Glossary.load(settings.glossary_path)
     except ValueError as err:
         raise CatalogError(f"{err}; fix the glossary, then run again") from None
     start = harvest.start_of_harvest(state, request.since, dt.datetime.now(dt.UTC))
