@@ -19,6 +19,7 @@ from .models import CatalogEntry, Extraction, Flag, Paper, Translation
 from .translate import TranslateStage, Translator
 
 _translators: dict[tuple[str, str], Translator] = {}
+_sources: dict[Settings, ArxivSource] = {}
 
 
 def get_translator(settings: Settings) -> Translator:
@@ -40,14 +41,22 @@ def use_translator(settings: Settings, translator: Translator) -> None:
     _translators[(settings.mt_model, settings.mt_backend)] = translator
 
 
+def arxiv(settings: Settings) -> ArxivSource:
+    """The arXiv source of these settings, one per process: every request of a run goes through the
+    same limiter and session. Raises SettingsError for a delay under arXiv's limit."""
+    if settings not in _sources:
+        _sources[settings] = ArxivSource(settings)
+    return _sources[settings]
+
+
 def discover(settings: Settings, query: str, since: dt.datetime, max_papers: int | None) -> Discovery:
     """Papers of the topic query changed since `since`, oldest first."""
-    return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)
+    return arxiv(settings).discover(query, since=since, max_papers=max_papers)
 
 
 def fetch(settings: Settings, paper: Paper) -> Path:
     """The paper's PDF (cached). Raises TransientPdfError (retry) or PdfError."""
-    return ArxivSource(settings).fetch_pdf(paper)
+    return arxiv(settings).fetch_pdf(paper)
 
 
 def figures_dir(settings: Settings, paper: Paper) -> Path:
@@ -259,7 +268,6 @@ def entry_pdf(settings: Settings, entry: CatalogEntry, *, download: bool) -> Pat
         return cached
     if not download:
         raise PdfError(f"no PDF of {entry.arxiv}v{version} in {cached.parent}")
-    settings.check_arxiv_politeness()
     paper = Paper(
         arxiv_id=entry.arxiv,
         version=version,
@@ -269,7 +277,7 @@ def entry_pdf(settings: Settings, entry: CatalogEntry, *, download: bool) -> Pat
         published=dt.datetime.combine(entry.published or dt.date(entry.year, 1, 1), dt.time(), dt.UTC),
         pdf_url=f"https://arxiv.org/pdf/{entry.arxiv}v{version}",
     )
-    return ArxivSource(settings).fetch_pdf(paper)
+    return arxiv(settings).fetch_pdf(paper)
 
 
 Progress = Callable[[int, int, str], None]
