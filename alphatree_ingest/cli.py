@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 if TYPE_CHECKING:  # the heavy modules load lazily, in the commands that need them
     import datetime as dt
 
-    from .catalog import Catalog
+    from .catalog import Catalog, CatalogSnapshot
     from .config import Settings
     from .models import CatalogEntry, IngestRequest, RunSummary
 
@@ -659,35 +659,44 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_path(args: argparse.Namespace) -> int:
+def _path_steps(
+    args: argparse.Namespace, snapshot: CatalogSnapshot, known: frozenset[str]
+) -> list[CatalogEntry]:
+    """The steps `alphatree path` prints: to an entry, or a topic's plan. Raises CliError."""
     from .learning import path_to, topic_plan
+
+    if args.entry and args.topic:
+        raise CliError("give an entry id or --topic, not both")
+    if args.entry:
+        try:
+            return path_to(args.entry, snapshot.entries, known)
+        except KeyError:
+            raise CliError(
+                f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
+            ) from None
+    if not args.topic:
+        raise CliError("give an entry id, or --topic T [--level beginner|advanced]")
+    if args.topic not in snapshot.topics:
+        raise CliError(f"unknown topic {args.topic!r}")
+    steps = topic_plan(args.topic, args.level, snapshot.entries, known)
+    if not steps and not known:
+        raise CliError(f"topic {args.topic} has no {args.level or ''} entries yet".replace("  ", " "))
+    return steps
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    from .learning import path_to
     from .publish import LEVELS
     from .titles import short_name, subtitle_zh
 
     settings = _settings()
     snapshot = _tree(settings).load()
     entries = snapshot.entries
-    if args.entry and args.topic:
-        raise CliError("give an entry id or --topic, not both")
     known = _known(args.known, entries)
-    if args.entry:
-        try:
-            steps = path_to(args.entry, entries, known)
-        except KeyError:
-            raise CliError(
-                f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
-            ) from None
-    elif args.topic:
-        if args.topic not in snapshot.topics:
-            raise CliError(f"unknown topic {args.topic!r}")
-        steps = topic_plan(args.topic, args.level, entries, known)
-        if not steps and known:
-            print(f"You know every {args.level or ''} entry of {args.topic} already.".replace("  ", " "))
-            return 0
-        if not steps:
-            raise CliError(f"topic {args.topic} has no {args.level or ''} entries yet".replace("  ", " "))
-    else:
-        raise CliError("give an entry id, or --topic T [--level beginner|advanced]")
+    steps = _path_steps(args, snapshot, known)
+    if not steps and args.topic:  # a topic whose every entry the reader knows
+        print(f"You know every {args.level or ''} entry of {args.topic} already.".replace("  ", " "))
+        return 0
     for n, e in enumerate(steps, start=1):
         level = LEVELS.get(e.level or "", "—")
         links = [f"https://arxiv.org/abs/{e.arxiv}"] if e.arxiv else []

@@ -424,34 +424,52 @@ def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
     first sentence that cites it in the paper's own voice of building on it (`BUILDS_ON_WORDS`)."""
     if not refs:
         return refs
-    counts = [0] * len(refs)
-    builds: list[str | None] = [None] * len(refs)
-    citation = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
-    numbered = citation.findall(body)
     own_voice = [s for s in _SENTENCE_END.split(" ".join(body.split())) if BUILDS_ON_WORDS.search(s)]
-    if numbered:
-        for group in numbered:
-            for number in _expand(group):
-                if 1 <= number <= len(refs):
-                    counts[number - 1] += 1
-        for sentence in own_voice:
-            if "[" in sentence:
-                for group in citation.findall(sentence):
-                    for number in _expand(group):
-                        if 1 <= number <= len(refs) and builds[number - 1] is None:
-                            builds[number - 1] = sentence.strip()[:300]
+    if _CITATION.search(body):
+        counts, builds = _numbered_citations(body, len(refs), own_voice)
     else:
-        for i, ref in enumerate(refs):
-            surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
-            if surname and len(surname.group(1)) >= 3:
-                name = re.escape(surname.group(1))
-                cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
-                counts[i] = len(cites.findall(body))
-                builds[i] = next((s.strip()[:300] for s in own_voice if cites.search(s)), None)
+        counts, builds = _author_year_citations(body, refs, own_voice)
     return [
         r.model_copy(update={"cited": c, "builds_on": b})
         for r, c, b in zip(refs, counts, builds, strict=True)
     ]
+
+
+_CITATION = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
+"""A numbered citation: `[3]`, `[2, 5-7]`."""
+
+
+def _numbered_citations(body: str, n: int, own_voice: list[str]) -> tuple[list[int], list[str | None]]:
+    """Citations of a numbered reference list: how often each of the `n` is cited, and the first
+    sentence of `own_voice` that cites it."""
+    counts = [0] * n
+    builds: list[str | None] = [None] * n
+    for group in _CITATION.findall(body):
+        for number in _expand(group):
+            if 1 <= number <= n:
+                counts[number - 1] += 1
+    for sentence in own_voice:
+        for group in _CITATION.findall(sentence):
+            for number in _expand(group):
+                if 1 <= number <= n and builds[number - 1] is None:
+                    builds[number - 1] = sentence.strip()[:300]
+    return counts, builds
+
+
+def _author_year_citations(
+    body: str, refs: list[Reference], own_voice: list[str]
+) -> tuple[list[int], list[str | None]]:
+    """Citations in an author-year style: the first author's surname next to a year or "et al."."""
+    counts = [0] * len(refs)
+    builds: list[str | None] = [None] * len(refs)
+    for i, ref in enumerate(refs):
+        surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
+        if surname and len(surname.group(1)) >= 3:
+            name = re.escape(surname.group(1))
+            cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
+            counts[i] = len(cites.findall(body))
+            builds[i] = next((s.strip()[:300] for s in own_voice if cites.search(s)), None)
+    return counts, builds
 
 
 def _expand(group: str) -> list[int]:
