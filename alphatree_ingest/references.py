@@ -188,16 +188,8 @@ def find_code_links(
     found: list[CodeLink] = []
     for i, text in enumerate(texts):
         for match in REPO_URL.finditer(text):
-            sentence = _sentence(text, match.start(), match.end())
-            note = _footnote_context(text, match.start())
-            head = sentence[: sentence.find(match.group(0))] if match.group(0) in sentence else sentence
-            context = f"{note} {sentence}".strip()
-            front = i == 0 and match.start() <= front_end
-            role, official = classify_link(
-                context,
-                front=front,
-                in_references=_inside(refs, refs_end, i, match.start()),
-                before=f"{note} {head}",
+            sentence, context, role, official = _read_link(
+                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end
             )
             found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
         found += _other_pages(text, i, front_end, refs, refs_end, [m.span() for m in REPO_URL.finditer(text)])
@@ -238,6 +230,31 @@ def _says_code(sentence: str) -> bool:
     )
 
 
+def _read_link(
+    text: str,
+    page: int,
+    found: str,
+    start: int,
+    end: int,
+    front_end: int,
+    refs: tuple[int, int] | None,
+    refs_end: tuple[int, int] | None,
+) -> tuple[str, str, str, bool]:
+    """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
+    context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
+    sentence = _sentence(text, start, end)
+    note = _footnote_context(text, start)
+    head = sentence[: sentence.find(found)] if found in sentence else sentence
+    context = f"{note} {sentence}".strip()
+    role, official = classify_link(
+        context,
+        front=page == 0 and start <= front_end,
+        in_references=_inside(refs, refs_end, page, start),
+        before=f"{note} {head}",
+    )
+    return sentence, context, role, official
+
+
 def _other_pages(
     text: str,
     page: int,
@@ -256,16 +273,8 @@ def _other_pages(
         if re.match(r"(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)\b", match.group(0)):
             continue
         url = match.group(0).rstrip(".,;:)")
-        sentence = _sentence(text, match.start(), match.start() + len(url))
-        note = _footnote_context(text, match.start())
-        head = sentence[: sentence.find(match.group(0))] if match.group(0) in sentence else sentence
-        context = f"{note} {sentence}".strip()
-        front = page == 0 and match.start() <= front_end
-        role, official = classify_link(
-            context,
-            front=front,
-            in_references=_inside(refs, refs_end, page, match.start()),
-            before=f"{note} {head}",
+        sentence, context, role, official = _read_link(
+            text, page, match.group(0), match.start(), match.start() + len(url), front_end, refs, refs_end
         )
         first_person = bool(FIRST_PERSON.search(context)) or bool(CODE_SUBJECT.search(context))
         if role == "own" and first_person and _says_code(context):
