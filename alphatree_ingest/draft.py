@@ -47,7 +47,8 @@ def suggest_name(title: str) -> str:
     head, sep, _ = title.partition(":")
     if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
         return head.strip()
-    for word in re.findall(r"\b[\w\-]+\b", title):
+    words: list[str] = re.findall(r"\b[\w\-]+\b", title)
+    for word in words:
         if sum(c.isupper() for c in word) >= 2 and len(word) <= 20 and not word.isdigit():
             return word
     return " ".join(title.split()[:6])

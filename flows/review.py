@@ -47,7 +47,8 @@ def _form(entry: Any, snapshot: Any, description: str, problems: list[str], refu
 
     # the defaults are set above: with_initial_data given values would rebuild the fields without
     # their help text
-    return model.with_initial_data(description=description)
+    form: type[RunInput] = model.with_initial_data(description=description)
+    return form
 
 
 @flow(name="review", flow_run_name="review {arxiv_id} {title}")
