@@ -122,7 +122,7 @@ def write_draft(
         if known is not None and known.where == "draft" and not path.exists():
             return _decided_meanwhile(store, paper, path)
         existing = known is not None and known.where == "draft"
-        if existing and (known.version or 0) >= paper.version:  # type: ignore[union-attr]
+        if existing and not known.behind(paper.version):  # type: ignore[union-attr]
             return Written(path, "unchanged")
         files = _save_figures(settings, store, paper, extraction, versioned=existing)
         entry = build_entry(
@@ -166,7 +166,7 @@ def _decided_meanwhile(store: Catalog, paper: Paper, path: Path) -> Written:
     where = fresh.known.get(paper.arxiv_id)
     if where is None or where.where != "tree":
         return Written(path, "unchanged", "decided by a reviewer while this run worked; left alone")
-    if (where.version or 0) >= paper.version:
+    if not where.behind(paper.version):
         return Written(where.path, "unchanged", "approved by a reviewer while this run worked")
     store.flag(
         Flag(
