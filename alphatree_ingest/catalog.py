@@ -214,6 +214,11 @@ class Known:
     """Why the file does not parse, when it does not."""
     modified: float = 0.0
 
+    def behind(self, version: int) -> bool:
+        """Whether `version` of the paper is newer than the one the catalog holds (a record without a
+        version counts as older than any): the one rule of "already drafted / approved at this version"."""
+        return (self.version or 0) < version
+
 
 @dataclass
 class CatalogSnapshot:

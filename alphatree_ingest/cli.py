@@ -7,7 +7,14 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # the heavy modules load lazily, in the commands that need them
+    import datetime as dt
+
+    from .catalog import Catalog, CatalogSnapshot
+    from .config import Settings
+    from .models import CatalogEntry, IngestRequest, RunSummary
 
 EPILOG = {
     "ingest": "example: alphatree ingest --topic gan --since 2026-11-01 --max-papers 20",
@@ -40,7 +47,7 @@ EXPECTED_ERROR = 2
 CRON_HELP = "schedule of each topic (cron, UTC; default: %(default)s)"
 
 
-def _tree(settings: Any) -> Any:
+def _tree(settings: Settings) -> Catalog:
     """The tree's catalog. Raises CliError when the folder holds no tree (no catalog/topics.yaml)."""
     from .catalog import Catalog
 
@@ -65,13 +72,13 @@ def _out_folder(value: str) -> Path:
     return out
 
 
-def _settings(**overrides: Any) -> Any:
+def _settings(**overrides: Any) -> Settings:
     from .config import Settings
 
     return Settings.from_env(**overrides)
 
 
-def _since(args: argparse.Namespace) -> Any:
+def _since(args: argparse.Namespace) -> dt.date | None:
     """`--since` as a date, or None. Raises CliError with the expected form."""
     import datetime as dt
 
@@ -81,7 +88,7 @@ def _since(args: argparse.Namespace) -> Any:
         raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
 
 
-def _run_ingest(settings: Any, what: str, *, load_model: bool = True, **params: Any) -> int:
+def _run_ingest(settings: Settings, what: str, *, load_model: bool = True, **params: Any) -> int:
     """Load the model (one sentence if it cannot), run the ingest flow, print its summary; a run that
     stopped or failed is exit 1 with its sentence. Without `load_model` the flow loads it when a paper
     needs it (a night with nothing to draft never does); a missing model folder still fails here."""
@@ -109,7 +116,7 @@ def _run_ingest(settings: Any, what: str, *, load_model: bool = True, **params: 
     return 0
 
 
-def _request(args: argparse.Namespace) -> Any:
+def _request(args: argparse.Namespace) -> IngestRequest:
     """The run's IngestRequest from the flags, validated once; each problem in one sentence."""
 
     from pydantic import ValidationError
@@ -119,7 +126,11 @@ def _request(args: argparse.Namespace) -> Any:
     since = _since(args)
     try:
         return IngestRequest(
-            topic=args.topic, since=since, max_papers=args.max_papers, min_relevance=args.min_relevance
+            topic=None if args.all_topics else args.topic,
+            since=since,
+            max_papers=args.max_papers,
+            min_relevance=args.min_relevance,
+            budget=args.budget,
         )
     except ValidationError as err:
         first = err.errors()[0]
@@ -131,24 +142,25 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
     if args.json and not args.dry_run:
         raise CliError("--json goes with --dry-run (a real run prints its summary)")
-    if args.budget is not None and args.budget < 0:
-        raise CliError("--budget must be 0 or more")
     if args.budget is not None and not args.all_topics:
         raise CliError(
             "--budget is the nightly budget of --all-topics; one topic drafts what passes its min_relevance"
         )
-    if args.dry_run:
-        return _dry_run(args)
-    if args.all_topics:
-        return _ingest_all(args)
     request = _request(args)
     settings = _settings()
     settings.check_arxiv_politeness()
+    if args.dry_run:
+        return _dry_run(args, settings, request)
+    if request.topic is None:
+        _tree(settings).topics()
+        _ask_ahead(settings, request)
+        # only a night with something to draft loads the model, after arXiv has been asked
+        return _run_ingest(settings, "every topic", load_model=False, **request.model_dump())
     _tree(settings).topic(request.topic)
     return _run_ingest(settings, f"topic {request.topic}", **request.model_dump())
 
 
-def _dry_run(args: argparse.Namespace) -> int:
+def _dry_run(args: argparse.Namespace, settings: Settings, request: IngestRequest) -> int:
     """Ask arXiv (politely, one limiter), rank, print; no PDF, no Prefect, nothing written."""
     import datetime as dt
 
@@ -157,12 +169,9 @@ def _dry_run(args: argparse.Namespace) -> int:
     from .harvest import start_of_harvest
     from .night import as_json, as_table, budget_of, rank_night, ranker_for
 
-    since = _since(args)
-    settings = _settings()
-    settings.check_arxiv_politeness()
     catalog = _tree(settings)
     try:
-        topics = sorted(catalog.topics()) if args.all_topics else [catalog.topic(args.topic).id]
+        topics = sorted(catalog.topics()) if request.topic is None else [catalog.topic(request.topic).id]
         snapshot = catalog.load()
         states = {t: catalog.load_state(t) for t in topics}
     except CatalogError as err:
@@ -171,20 +180,20 @@ def _dry_run(args: argparse.Namespace) -> int:
     now = dt.datetime.now(dt.UTC)
     found = {}
     for n, topic in enumerate(topics, start=1):
-        start = start_of_harvest(states[topic], since, now)
+        start = start_of_harvest(states[topic], request.since, now)
         print(
             f"[{n}/{len(topics)}] asking arXiv for {topic} since {start:%Y-%m-%d %H:%M} ...", file=sys.stderr
         )
         try:
             found[topic] = source.discover(
-                snapshot.topics[topic].query, since=start, max_papers=args.max_papers
+                snapshot.topics[topic].query, since=start, max_papers=request.max_papers
             ).papers
         except (ArxivUnavailable, DiscoveryError, TransientError) as err:
             raise CliError(f"arXiv could not be asked for topic {topic}: {err}", code=1) from None
     ranker = ranker_for(catalog, snapshot, save=False)
-    budget = budget_of(catalog, args.budget) if args.all_topics else None  # --budget alone is refused
-    draft_at = args.min_relevance
-    if draft_at is None and not args.all_topics:  # as `ingest --topic T` itself: the topic's threshold
+    budget = budget_of(catalog, request.budget) if request.topic is None else None
+    draft_at = request.min_relevance
+    if draft_at is None and request.topic is not None:  # as `ingest --topic T` itself: the topic's threshold
         draft_at = snapshot.topics[topics[0]].min_relevance or 0.0
     rows = rank_night(
         snapshot,
@@ -198,33 +207,9 @@ def _dry_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ingest_all(args: argparse.Namespace) -> int:
-    """Every topic in one flow run (one Prefect run, one model load, one arXiv limiter)."""
-
-    since = _since(args)
-    if args.max_papers is not None and args.max_papers < 1:
-        raise CliError("--max-papers: must be 1 or more")
-    if args.min_relevance is not None and not 0 <= args.min_relevance <= 1:
-        raise CliError("--min-relevance: must be between 0 and 1")
-    settings = _settings()
-    settings.check_arxiv_politeness()
-    _tree(settings).topics()
-    _ask_ahead(settings, since, args.max_papers)
-    return _run_ingest(
-        settings,
-        "every topic",
-        load_model=False,  # only a night with something to draft loads it, while arXiv is being asked
-        topic=None,
-        since=since,
-        max_papers=args.max_papers,
-        min_relevance=args.min_relevance,
-        budget=args.budget,
-    )
-
-
-def _ask_ahead(settings: Any, since: Any, max_papers: int | None) -> None:
-    """Start the night's arXiv queries now, politely, while the model loads and Prefect's temporary
-    server starts; the flow takes each answer it would have asked for (`prefetch`)."""
+def _ask_ahead(settings: Settings, request: IngestRequest) -> None:
+    """Start the night's arXiv queries now, politely, while Prefect's temporary server starts; the flow
+    takes each answer it would have asked for (`prefetch`)."""
     import datetime as dt
 
     from . import prefetch
@@ -236,21 +221,22 @@ def _ask_ahead(settings: Any, since: Any, max_papers: int | None) -> None:
         topics = catalog.topics()
         now = dt.datetime.now(dt.UTC)
         queries = [
-            (topics[t].query, start_of_harvest(catalog.load_state(t), since, now)) for t in sorted(topics)
+            (topics[t].query, start_of_harvest(catalog.load_state(t), request.since, now))
+            for t in sorted(topics)
         ]
     except (CatalogError, OSError, ValueError):
         return  # the flow meets the same problem and names it
-    prefetch.start(settings, queries, max_papers, now)
+    prefetch.start(settings, queries, request.max_papers, now)
 
 
-def _review_app(settings: Any) -> str | None:
+def _review_app(settings: Settings) -> str | None:
     """The base URL of `alphatree review serve` when it runs for this tree."""
     from .review_app import running_url
 
     return running_url(settings)
 
 
-def _print_summary(summary: Any, review_app: str | None = None) -> None:
+def _print_summary(summary: RunSummary, review_app: str | None = None) -> None:
     from .harvest import FIRST_RUN_LOOKBACK
 
     if summary.first_run:
@@ -326,7 +312,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         raise CliError("give TEXT, --file F, or text on standard input")
     settings = _settings()
     _tree(settings)  # its memory, glossary and model cache are the tree's, never the current folder's
-    stage = TranslateStage.from_home(get_translator(settings), settings.translations_dir)
+    stage = TranslateStage.for_tree(get_translator(settings), settings)
     lines = text.splitlines()
     for line in stage.translate(lines):
         print(line)
@@ -360,17 +346,17 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _kept(settings: Any) -> frozenset[str]:
+def _kept(settings: Settings) -> frozenset[str]:
     """The glossary's kept terms (the gate does not count them as untranslated English)."""
     from .glossary import Glossary
 
     try:
-        return Glossary.load(settings.translations_dir / "glossary.yaml").kept
+        return Glossary.load(settings.glossary_path).kept
     except ValueError as err:
         raise CliError(str(err)) from None
 
 
-def _list(settings: Any, catalog: Any) -> None:
+def _list(settings: Settings, catalog: Catalog) -> None:
     from .review import queue
 
     snapshot = catalog.load()
@@ -402,7 +388,7 @@ def _list(settings: Any, catalog: Any) -> None:
         )
 
 
-def _serve_review(settings: Any, args: argparse.Namespace) -> None:
+def _serve_review(settings: Settings, args: argparse.Namespace) -> None:
     """`alphatree review serve`: the review app until Ctrl-C."""
     from .review_app import serve
 
@@ -423,7 +409,7 @@ def _serve_review(settings: Any, args: argparse.Namespace) -> None:
         print("Review app stopped.", file=sys.stderr)
 
 
-def _list_held(catalog: Any) -> None:
+def _list_held(catalog: Catalog) -> None:
     from .night import held_papers
 
     held = held_papers(catalog)
@@ -436,7 +422,7 @@ def _list_held(catalog: Any) -> None:
         print("Draft one with `alphatree review recover ID`.")
 
 
-def _recover(settings: Any, arxiv_id: str) -> int:
+def _recover(settings: Settings, arxiv_id: str) -> int:
     from .night import held_paper
     from .stages import get_translator
 
@@ -462,12 +448,20 @@ def _recover(settings: Any, arxiv_id: str) -> int:
     return 0
 
 
-def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str, *, read: bool) -> None:
+def _decide(
+    settings: Settings,
+    catalog: Catalog,
+    arxiv_id: str,
+    action: Literal["approve", "reject"],
+    reason: str,
+    *,
+    read: bool,
+) -> None:
     from .memory import TranslationMemory
     from .prefect_review import resume_waiting_review
     from .review import decide
 
-    memory = TranslationMemory(settings.translations_dir / "memory.jsonl")
+    memory = TranslationMemory(settings.memory_path)
     done = decide(
         catalog,
         arxiv_id,
@@ -496,7 +490,7 @@ def _decide(settings: Any, catalog: Any, arxiv_id: str, action: Any, reason: str
         print(reading_at_approval(settings, done.path, _print_progress)[1])
 
 
-def _show(catalog: Any, arxiv_id: str, kept: frozenset[str]) -> None:
+def _show(catalog: Catalog, arxiv_id: str, kept: frozenset[str]) -> None:
     from .review import draft_for_show
 
     entry, problems = draft_for_show(catalog, arxiv_id, kept)
@@ -566,7 +560,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
 
     settings = _settings()
     _tree(settings)  # the memory is a tree's: outside one there is nothing to audit
-    path = settings.translations_dir / "memory.jsonl"
+    path = settings.memory_path
     memory = TranslationMemory(path)
     wrong = memory.audit()
     print(f"{path}: {len(memory)} sentence(s); {memory.skipped} unreadable line(s) skipped.")
@@ -583,14 +577,15 @@ def cmd_memory(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     if args.action == "pull":
         return _model_pull(args)
-    from .model_check import glossary_of, run
+    from .glossary import Glossary
+    from .model_check import run
     from .stages import get_translator
 
     settings = _settings()
     _tree(settings)  # the model's converted copy goes into the tree's cache/
     translator = get_translator(settings)
     print(f"Translating the bundled scientific sentences with {settings.mt_model} ...", file=sys.stderr)
-    for line in run(translator, glossary_of(settings.translations_dir)).lines():
+    for line in run(translator, Glossary.load(settings.glossary_path)).lines():
         print(line)
     return 0
 
@@ -729,35 +724,44 @@ def _changed_pages(pages: dict[Path, Any]) -> list[tuple[Path, str]]:
     return changed
 
 
-def cmd_path(args: argparse.Namespace) -> int:
+def _path_steps(
+    args: argparse.Namespace, snapshot: CatalogSnapshot, known: frozenset[str]
+) -> list[CatalogEntry]:
+    """The steps `alphatree path` prints: to an entry, or a topic's plan. Raises CliError."""
     from .learning import path_to, topic_plan
+
+    if args.entry and args.topic:
+        raise CliError("give an entry id or --topic, not both")
+    if args.entry:
+        try:
+            return path_to(args.entry, snapshot.entries, known)
+        except KeyError:
+            raise CliError(
+                f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
+            ) from None
+    if not args.topic:
+        raise CliError("give an entry id, or --topic T [--level beginner|advanced]")
+    if args.topic not in snapshot.topics:
+        raise CliError(f"unknown topic {args.topic!r}")
+    steps = topic_plan(args.topic, args.level, snapshot.entries, known)
+    if not steps and not known:
+        raise CliError(f"topic {args.topic} has no {args.level or ''} entries yet".replace("  ", " "))
+    return steps
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    from .learning import path_to
     from .publish import LEVELS
     from .titles import short_name, subtitle_zh
 
     settings = _settings()
     snapshot = _tree(settings).load()
     entries = snapshot.entries
-    if args.entry and args.topic:
-        raise CliError("give an entry id or --topic, not both")
     known = _known(args.known, entries)
-    if args.entry:
-        try:
-            steps = path_to(args.entry, entries, known)
-        except KeyError:
-            raise CliError(
-                f"no entry {args.entry!r} in the tree (ids are file names in catalog/tree/)"
-            ) from None
-    elif args.topic:
-        if args.topic not in snapshot.topics:
-            raise CliError(f"unknown topic {args.topic!r}")
-        steps = topic_plan(args.topic, args.level, entries, known)
-        if not steps and known:
-            print(f"You know every {args.level or ''} entry of {args.topic} already.".replace("  ", " "))
-            return 0
-        if not steps:
-            raise CliError(f"topic {args.topic} has no {args.level or ''} entries yet".replace("  ", " "))
-    else:
-        raise CliError("give an entry id, or --topic T [--level beginner|advanced]")
+    steps = _path_steps(args, snapshot, known)
+    if not steps and args.topic:  # a topic whose every entry the reader knows
+        print(f"You know every {args.level or ''} entry of {args.topic} already.".replace("  ", " "))
+        return 0
     for n, e in enumerate(steps, start=1):
         level = LEVELS.get(e.level or "", "—")
         links = [f"https://arxiv.org/abs/{e.arxiv}"] if e.arxiv else []
@@ -772,7 +776,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     return 0
 
 
-def _known(given: str | None, entries: list[Any]) -> frozenset[str]:
+def _known(given: str | None, entries: list[CatalogEntry]) -> frozenset[str]:
     """The entries the reader knows, from `--known a,b` (ids, or names as the tree spells them)."""
     by_name = {e.name.lower(): e.id for e in entries} | {e.id: e.id for e in entries}
     known: set[str] = set()

@@ -133,6 +133,16 @@ class Settings:
         return self.home / "translations"
 
     @property
+    def glossary_path(self) -> Path:
+        """`translations/glossary.yaml`: terms kept as they are, or with a fixed Chinese rendering."""
+        return self.translations_dir / "glossary.yaml"
+
+    @property
+    def memory_path(self) -> Path:
+        """`translations/memory.jsonl`: the translation memory."""
+        return self.translations_dir / "memory.jsonl"
+
+    @property
     def prompts_dir(self) -> Path:
         """Templates: the tree's own `prompts/` when present, else the ones shipped with the package."""
         own = self.home / "prompts"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 from . import enrich, planning, stages
-from .arxiv_source import ArxivSource, ArxivUnavailable, Discovery, DiscoveryError, TransientError
+from .arxiv_source import ArxivUnavailable, Discovery, DiscoveryError, TransientError
 from .catalog import Catalog, CatalogError, CatalogSnapshot, Stored
 from .config import Settings
 from .extract import ExtractError
@@ -193,7 +193,7 @@ def _lookup(settings: Settings, ids: list[str], say: Say) -> Discovery:
     delays = list(settings.retry_delays)
     while True:
         try:
-            return ArxivSource(settings).lookup(ids)
+            return stages.arxiv(settings).lookup(ids)
         except TransientError as err:
             if not delays:
                 raise CurateError(f"arXiv did not answer the id lookup: {err}", code=1) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .offline import ArxivServer, FeedEntry, build_tiny_marian, days_ago, make_paper_pdf
+from .demo_kit import ArxivServer, FeedEntry, build_tiny_marian, days_ago, make_paper_pdf
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 

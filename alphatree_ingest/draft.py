@@ -47,7 +47,8 @@ def suggest_name(title: str) -> str:
     head, sep, _ = title.partition(":")
     if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
         return head.strip()
-    for word in re.findall(r"\b[\w\-]+\b", title):
+    words: list[str] = re.findall(r"\b[\w\-]+\b", title)
+    for word in words:
         if sum(c.isupper() for c in word) >= 2 and len(word) <= 20 and not word.isdigit():
             return word
     return " ".join(title.split()[:6])
@@ -724,24 +725,25 @@ def _jsonable(value: Any) -> Any:
 # --- the entry as approved: the reviewer's comments kept ---------------------------------------------
 
 
-def _template_comments(prompts_dir: Path) -> list[re.Pattern[str]]:
+def _template_comments(template: str) -> list[re.Pattern[str]]:
     """The comment lines the draft template writes (its `{{ ... }}` parts match anything)."""
     patterns = []
-    for line in (prompts_dir / "draft.yaml.j2").read_text(encoding="utf-8").splitlines():
+    for line in template.splitlines():
         if line.startswith("#"):
             parts = re.split(r"\{\{.*?\}\}", line.rstrip())
             patterns.append(re.compile("^" + ".*".join(re.escape(p) for p in parts) + r"\s*$"))
     return patterns
 
 
-def reviewed_text(text: str, values: dict[str, Any], prompts_dir: Path) -> str:
+def reviewed_text(text: str, values: dict[str, Any], template: str) -> str:
     """The draft's YAML with the top-level keys of `values` set (status, provenance), every other field
-    and every comment the reviewer wrote kept as they are; the template's own instructions go.
+    and every comment the reviewer wrote kept as they are; the instructions of the draft template
+    (`template`, the text of `draft.yaml.j2`) go.
     Raises ValueError when the result would not read back as the same entry with those values."""
     current = parse_yaml(text)
     if not isinstance(current, dict):
         raise ValueError("the draft is not a YAML mapping")
-    machine = _template_comments(prompts_dir)
+    machine = _template_comments(template)
     out: list[str] = []
     done = set()
     for block in split_blocks(text):

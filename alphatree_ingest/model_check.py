@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from .glossary import Glossary
 from .text import has_cjk, protect, untranslated_share
@@ -142,7 +141,3 @@ def run(translator: Translator, glossary: Glossary) -> CheckReport:
         tokens=tokens,
         seconds=seconds,
     )
-
-
-def glossary_of(translations_dir: Path) -> Glossary:
-    return Glossary.load(translations_dir / "glossary.yaml")

@@ -273,16 +273,21 @@ class TopicsFile(_Strict):
 class IngestRequest(_Strict):
     """What one ingest run is asked to do; validated once (CLI or deployment) and passed unchanged."""
 
-    topic: str
-    """Topic id from `catalog/topics.yaml`."""
+    topic: str | None = None
+    """Topic id from `catalog/topics.yaml`; None: a night of every topic."""
     since: dt.date | None = None
     """Backfill: ask arXiv for papers changed since this day instead of the watermark."""
     max_papers: int | None = Field(default=None, ge=1)
     """Stop after this many papers; the next run continues where this one stopped."""
     min_relevance: float | None = Field(default=None, ge=0, le=1)
     """Override the topic's relevance threshold for this run (0 drafts everything)."""
+    budget: int | None = Field(default=None, ge=0)
+    """A night of every topic: drafts at most this many (topics.yaml's `budget:` when None)."""
 
-    _topic = field_validator("topic")(_check_topic_id)
+    @field_validator("topic")
+    @classmethod
+    def _topic(cls, value: str | None) -> str | None:
+        return None if value is None else _check_topic_id(value)
 
 
 class Owed(_Strict):

@@ -70,7 +70,7 @@ def _skip_reason(paper: Paper, where: Known | None, state: TopicState) -> str:
     if where.broken:
         first = where.broken.splitlines()[0]
         return f"its {where.where} file does not parse, left untouched: {first}"
-    newer = (where.version or 0) < paper.version
+    newer = where.behind(paper.version)
     if where.where == "rejected":
         return "rejected by a reviewer"
     if where.where == "draft":

@@ -177,6 +177,27 @@ def figure_source(root: Path, file: str) -> Path | None:
     return source if source.is_relative_to(figures) and source.is_file() else None
 
 
+def _copies(
+    root: Path, entries: list[CatalogEntry], out: Path, warn: Callable[[str], None] | None
+) -> dict[Path, str | Path]:
+    """What the site carries of its own, so that it works wherever `out` is served from: each entry's
+    figures (a Path: the file to copy) and its reading pages (their text)."""
+    pages: dict[Path, str | Path] = {}
+    for entry in entries:
+        for file in sorted({str(entry.diagram or "")} | {f.file for f in entry.figures}):
+            if file and file != "none":
+                source = figure_source(root, file)
+                if source is not None:
+                    pages[out / file] = source
+                elif warn is not None:
+                    warn(f"{entry.id}: {file} is not a file under {root / 'figures'}; not copied")
+        for name in (f"{entry.id}.md", f"{entry.id}.zh.md"):
+            reading = root / "reading" / name
+            if reading.is_file():
+                pages[out / "read" / name] = reading.read_text(encoding="utf-8")
+    return pages
+
+
 def render(
     snapshot: CatalogSnapshot,
     out: Path,
@@ -215,19 +236,7 @@ def render(
     by_topic: dict[str, list[CatalogEntry]] = {t: [] for t in topics}
     for entry in entries:
         by_topic.setdefault(entry.topic, []).append(entry)
-    pages: dict[Path, str | Path] = {}
-    for entry in entries:  # the site carries its own copies: it works wherever `out` is served from
-        for file in sorted({str(entry.diagram or "")} | {f.file for f in entry.figures}):
-            if file and file != "none":
-                source = figure_source(snapshot.root, file)
-                if source is not None:
-                    pages[out / file] = source
-                elif warn is not None:
-                    warn(f"{entry.id}: {file} is not a file under {snapshot.root / 'figures'}; not copied")
-        for name in (f"{entry.id}.md", f"{entry.id}.zh.md"):
-            reading = snapshot.root / "reading" / name
-            if reading.is_file():
-                pages[out / "read" / name] = reading.read_text(encoding="utf-8")
+    pages = _copies(snapshot.root, entries, out, warn)
 
     def subtree(topic: Topic) -> list[Topic]:
         return [t for t in topics.values() if t.id == topic.id or t.id.startswith(topic.id + "/")]

@@ -64,18 +64,14 @@ def parts(pdf: Path, figures: dict[str, tuple[int, tuple[float, float, float, fl
             if _END.match(text) or _END.match(first_line):  # the reference list is not read
                 return found
             label = caption_number(block)
-            if label is not None:
+            if label is not None:  # a figure is shown once, where its caption first comes in the text
                 if label in figures and label not in shown and started:
                     shown.add(label)
                     found.append(Part("figure", number=label))
                 continue
-            abstract = _ABSTRACT.match(text)
-            if abstract and not started:
+            if not started and _ABSTRACT.match(text):
                 started = True
-                found.append(Part("heading", "Abstract"))
-                rest = text[abstract.end() :]
-                if rest:
-                    found.append(Part("paragraph", rest))
+                found += _abstract_parts(text)
                 continue
             if is_heading(block):
                 started = True
@@ -90,6 +86,13 @@ def parts_of(pdf: Path, extraction: Extraction | None = None) -> list[Part]:
     found = extraction if extraction is not None else extract(pdf)
     # a supplement's own figure 1 (a second numbering) does not replace the paper's figure 1
     return parts(pdf, {f.number: (f.page, f.bbox) for f in reversed(found.figures)})
+
+
+def _abstract_parts(text: str) -> list[Part]:
+    """The heading "Abstract", then the rest of its block as a paragraph when there is any."""
+    match = _ABSTRACT.match(text)
+    rest = text[match.end() :] if match else text
+    return [Part("heading", "Abstract")] + ([Part("paragraph", rest)] if rest else [])
 
 
 def _within(block: Block, box: tuple[float, float, float, float]) -> bool:

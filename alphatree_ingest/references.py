@@ -188,16 +188,8 @@ def find_code_links(
     found: list[CodeLink] = []
     for i, text in enumerate(texts):
         for match in REPO_URL.finditer(text):
-            sentence = _sentence(text, match.start(), match.end())
-            note = _footnote_context(text, match.start())
-            head = sentence[: sentence.find(match.group(0))] if match.group(0) in sentence else sentence
-            context = f"{note} {sentence}".strip()
-            front = i == 0 and match.start() <= front_end
-            role, official = classify_link(
-                context,
-                front=front,
-                in_references=_inside(refs, refs_end, i, match.start()),
-                before=f"{note} {head}",
+            sentence, context, role, official = _read_link(
+                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end
             )
             found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
         found += _other_pages(text, i, front_end, refs, refs_end, [m.span() for m in REPO_URL.finditer(text)])
@@ -238,6 +230,31 @@ def _says_code(sentence: str) -> bool:
     )
 
 
+def _read_link(
+    text: str,
+    page: int,
+    found: str,
+    start: int,
+    end: int,
+    front_end: int,
+    refs: tuple[int, int] | None,
+    refs_end: tuple[int, int] | None,
+) -> tuple[str, str, str, bool]:
+    """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
+    context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
+    sentence = _sentence(text, start, end)
+    note = _footnote_context(text, start)
+    head = sentence[: sentence.find(found)] if found in sentence else sentence
+    context = f"{note} {sentence}".strip()
+    role, official = classify_link(
+        context,
+        front=page == 0 and start <= front_end,
+        in_references=_inside(refs, refs_end, page, start),
+        before=f"{note} {head}",
+    )
+    return sentence, context, role, official
+
+
 def _other_pages(
     text: str,
     page: int,
@@ -256,16 +273,8 @@ def _other_pages(
         if re.match(r"(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)\b", match.group(0)):
             continue
         url = match.group(0).rstrip(".,;:)")
-        sentence = _sentence(text, match.start(), match.start() + len(url))
-        note = _footnote_context(text, match.start())
-        head = sentence[: sentence.find(match.group(0))] if match.group(0) in sentence else sentence
-        context = f"{note} {sentence}".strip()
-        front = page == 0 and match.start() <= front_end
-        role, official = classify_link(
-            context,
-            front=front,
-            in_references=_inside(refs, refs_end, page, match.start()),
-            before=f"{note} {head}",
+        sentence, context, role, official = _read_link(
+            text, page, match.group(0), match.start(), match.start() + len(url), front_end, refs, refs_end
         )
         first_person = bool(FIRST_PERSON.search(context)) or bool(CODE_SUBJECT.search(context))
         if role == "own" and first_person and _says_code(context):
@@ -424,34 +433,52 @@ def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
     first sentence that cites it in the paper's own voice of building on it (`BUILDS_ON_WORDS`)."""
     if not refs:
         return refs
-    counts = [0] * len(refs)
-    builds: list[str | None] = [None] * len(refs)
-    citation = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
-    numbered = citation.findall(body)
     own_voice = [s for s in _SENTENCE_END.split(" ".join(body.split())) if BUILDS_ON_WORDS.search(s)]
-    if numbered:
-        for group in numbered:
-            for number in _expand(group):
-                if 1 <= number <= len(refs):
-                    counts[number - 1] += 1
-        for sentence in own_voice:
-            if "[" in sentence:
-                for group in citation.findall(sentence):
-                    for number in _expand(group):
-                        if 1 <= number <= len(refs) and builds[number - 1] is None:
-                            builds[number - 1] = sentence.strip()[:300]
+    if _CITATION.search(body):
+        counts, builds = _numbered_citations(body, len(refs), own_voice)
     else:
-        for i, ref in enumerate(refs):
-            surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
-            if surname and len(surname.group(1)) >= 3:
-                name = re.escape(surname.group(1))
-                cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
-                counts[i] = len(cites.findall(body))
-                builds[i] = next((s.strip()[:300] for s in own_voice if cites.search(s)), None)
+        counts, builds = _author_year_citations(body, refs, own_voice)
     return [
         r.model_copy(update={"cited": c, "builds_on": b})
         for r, c, b in zip(refs, counts, builds, strict=True)
     ]
+
+
+_CITATION = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
+"""A numbered citation: `[3]`, `[2, 5-7]`."""
+
+
+def _numbered_citations(body: str, n: int, own_voice: list[str]) -> tuple[list[int], list[str | None]]:
+    """Citations of a numbered reference list: how often each of the `n` is cited, and the first
+    sentence of `own_voice` that cites it."""
+    counts = [0] * n
+    builds: list[str | None] = [None] * n
+    for group in _CITATION.findall(body):
+        for number in _expand(group):
+            if 1 <= number <= n:
+                counts[number - 1] += 1
+    for sentence in own_voice:
+        for group in _CITATION.findall(sentence):
+            for number in _expand(group):
+                if 1 <= number <= n and builds[number - 1] is None:
+                    builds[number - 1] = sentence.strip()[:300]
+    return counts, builds
+
+
+def _author_year_citations(
+    body: str, refs: list[Reference], own_voice: list[str]
+) -> tuple[list[int], list[str | None]]:
+    """Citations in an author-year style: the first author's surname next to a year or "et al."."""
+    counts = [0] * len(refs)
+    builds: list[str | None] = [None] * len(refs)
+    for i, ref in enumerate(refs):
+        surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
+        if surname and len(surname.group(1)) >= 3:
+            name = re.escape(surname.group(1))
+            cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
+            counts[i] = len(cites.findall(body))
+            builds[i] = next((s.strip()[:300] for s in own_voice if cites.search(s)), None)
+    return counts, builds
 
 
 def _expand(group: str) -> list[int]:

@@ -12,7 +12,7 @@ from typing import Literal
 import yaml
 
 from . import enrich
-from .catalog import Catalog, CatalogSnapshot, stem_to_arxiv
+from .catalog import Catalog, CatalogError, CatalogSnapshot, stem_to_arxiv
 from .memory import TranslationMemory
 from .models import CatalogEntry, Flag
 from .text import split_sentences, translation_problems
@@ -273,8 +273,9 @@ def _as_written(catalog: Catalog, path: Path, reviewed: CatalogEntry, prompts_di
 
     values = {"status": reviewed.status, "provenance": reviewed.provenance}
     try:
-        return reviewed_text(catalog.read_text(path), values, prompts_dir or packaged_prompts())
-    except (ValueError, OSError, ImportError, yaml.YAMLError):
+        template = catalog.read_text((prompts_dir or packaged_prompts()) / "draft.yaml.j2")
+        return reviewed_text(catalog.read_text(path), values, template)
+    except (ValueError, OSError, ImportError, yaml.YAMLError, CatalogError):
         return None
 
 

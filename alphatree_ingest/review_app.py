@@ -106,7 +106,7 @@ class AppState:
     def kept(self) -> frozenset[str]:
         from .glossary import Glossary
 
-        return Glossary.load(self.settings.translations_dir / "glossary.yaml").kept
+        return Glossary.load(self.settings.glossary_path).kept
 
 
 # --- pages (pure: a draft and the tree in, HTML out) ------------------------------------------------
@@ -505,7 +505,7 @@ def create_app(
                     arxiv_id,
                     answer,
                     reviewer=settings.reviewer,
-                    memory=TranslationMemory(settings.translations_dir / "memory.jsonl"),
+                    memory=TranslationMemory(settings.memory_path),
                     kept=state.kept(),
                     prompts_dir=settings.prompts_dir,
                 )

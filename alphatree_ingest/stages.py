@@ -19,6 +19,7 @@ from .models import CatalogEntry, Extraction, Flag, Paper, Translation
 from .translate import TranslateStage, Translator
 
 _translators: dict[tuple[str, str], Translator] = {}
+_sources: dict[Settings, ArxivSource] = {}
 
 
 def get_translator(settings: Settings) -> Translator:
@@ -40,6 +41,14 @@ def use_translator(settings: Settings, translator: Translator) -> None:
     _translators[(settings.mt_model, settings.mt_backend)] = translator
 
 
+def arxiv(settings: Settings) -> ArxivSource:
+    """The arXiv source of these settings, one per process: every request of a run goes through the
+    same limiter and session. Raises SettingsError for a delay under arXiv's limit."""
+    if settings not in _sources:
+        _sources[settings] = ArxivSource(settings)
+    return _sources[settings]
+
+
 def discover(settings: Settings, query: str, since: dt.datetime, max_papers: int | None) -> Discovery:
     """Papers of the topic query changed since `since`, oldest first (the answer `ingest --all-topics`
     asked for while the run started, when it has this very query: `prefetch`)."""
@@ -48,12 +57,12 @@ def discover(settings: Settings, query: str, since: dt.datetime, max_papers: int
     found = prefetch.take(settings, query, since, max_papers)
     if found is not None:
         return found
-    return ArxivSource(settings).discover(query, since=since, max_papers=max_papers)
+    return arxiv(settings).discover(query, since=since, max_papers=max_papers)
 
 
 def fetch(settings: Settings, paper: Paper) -> Path:
     """The paper's PDF (cached). Raises TransientPdfError (retry) or PdfError."""
-    return ArxivSource(settings).fetch_pdf(paper)
+    return arxiv(settings).fetch_pdf(paper)
 
 
 def figures_dir(settings: Settings, paper: Paper) -> Path:
@@ -71,7 +80,7 @@ def extract_paper(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
 def translate_paper(settings: Settings, paper: Paper, extraction: Extraction) -> Translation:
     """Title, abstract and captions in Chinese, through the memory, glossary and protection."""
     translator = get_translator(settings)
-    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    stage = TranslateStage.for_tree(translator, settings)
     texts = [paper.title, paper.abstract] + [f.caption for f in extraction.figures]
     out = stage.translate(texts)
     return Translation(
@@ -119,7 +128,7 @@ def write_draft(
         if known is not None and known.where == "draft" and not path.exists():
             return _decided_meanwhile(store, paper, path)
         existing = known is not None and known.where == "draft"
-        if existing and (known.version or 0) >= paper.version:  # type: ignore[union-attr]
+        if existing and not known.behind(paper.version):  # type: ignore[union-attr]
             return Written(path, "unchanged")
         files = _save_figures(settings, store, paper, extraction, versioned=existing)
         entry = build_entry(
@@ -163,7 +172,7 @@ def _decided_meanwhile(store: Catalog, paper: Paper, path: Path) -> Written:
     where = fresh.known.get(paper.arxiv_id)
     if where is None or where.where != "tree":
         return Written(path, "unchanged", "decided by a reviewer while this run worked; left alone")
-    if (where.version or 0) >= paper.version:
+    if not where.behind(paper.version):
         return Written(where.path, "unchanged", "approved by a reviewer while this run worked")
     store.flag(
         Flag(
@@ -266,7 +275,6 @@ def entry_pdf(settings: Settings, entry: CatalogEntry, *, download: bool) -> Pat
         return cached
     if not download:
         raise PdfError(f"no PDF of {entry.arxiv}v{version} in {cached.parent}")
-    settings.check_arxiv_politeness()
     paper = Paper(
         arxiv_id=entry.arxiv,
         version=version,
@@ -276,7 +284,7 @@ def entry_pdf(settings: Settings, entry: CatalogEntry, *, download: bool) -> Pat
         published=dt.datetime.combine(entry.published or dt.date(entry.year, 1, 1), dt.time(), dt.UTC),
         pdf_url=f"https://arxiv.org/pdf/{entry.arxiv}v{version}",
     )
-    return ArxivSource(settings).fetch_pdf(paper)
+    return arxiv(settings).fetch_pdf(paper)
 
 
 Progress = Callable[[int, int, str], None]
@@ -296,7 +304,7 @@ def make_reading(
     if not found:
         raise ExtractError(f"{pdf} has no text a reading page can be made of (a scan?)")
     translator = get_translator(settings)
-    stage = TranslateStage.from_home(translator, settings.translations_dir)
+    stage = TranslateStage.for_tree(translator, settings)
     reading.translate(found, stage, progress=progress)
     both, chinese = reading.render(entry, found, translator.name)
     paths = Catalog(settings.catalog_dir).save_reading(entry.id, both, chinese)

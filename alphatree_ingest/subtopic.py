@@ -60,6 +60,22 @@ def _vector(counts: Counter[str], idf: dict[str, float]) -> dict[str, float]:
     return {w: v / norm for w, v in vec.items()}
 
 
+def _documents(candidates: list[Topic], root: str, tree: list[CatalogEntry]) -> dict[str, list[Counter[str]]]:
+    """Each candidate's documents: its own words (first), then the entries filed under it."""
+    docs: dict[str, list[Counter[str]]] = {}
+    for topic in candidates:
+        filed = [Counter(tokens(entry_text(e))) for e in tree if e.topic == topic.id]
+        if topic.id == root:
+            # the root's query finds every paper of its subtopics too: the root is described by the
+            # entries filed at it alone, and is no candidate without any
+            if filed:
+                docs[topic.id] = [Counter(), *filed]
+            continue
+        own = Counter(tokens(f"{topic.name_en} {_query_words(topic.query)}"))
+        docs[topic.id] = [own, own, *filed]  # the topic's own words: in the IDF twice, as two entries
+    return docs
+
+
 def place(
     text: str,
     root: str,
@@ -75,17 +91,7 @@ def place(
     candidates = [t for t in topics.values() if t.id == root or t.parent == root]
     if len(candidates) < 2:
         return None
-    docs: dict[str, list[Counter[str]]] = {}
-    for topic in candidates:
-        filed = [Counter(tokens(entry_text(e))) for e in tree if e.topic == topic.id]
-        if topic.id == root:
-            # the root's query finds every paper of its subtopics too: the root is described by the
-            # entries filed at it alone, and is no candidate without any
-            if filed:
-                docs[topic.id] = [Counter(), *filed]
-            continue
-        own = Counter(tokens(f"{topic.name_en} {_query_words(topic.query)}"))
-        docs[topic.id] = [own, own, *filed]  # the topic's own words: in the IDF twice, as two entries
+    docs = _documents(candidates, root, tree)
     every = [d for ds in docs.values() for d in ds]
     df: Counter[str] = Counter()
     for d in every:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
+from .config import Settings
 from .glossary import Glossary
 from .memory import TranslationMemory
 from .text import (
@@ -61,12 +61,10 @@ class TranslateStage:
     """Protected sentences among the recovered: the model lost, repeated or mangled a placeholder."""
 
     @classmethod
-    def from_home(cls, translator: Translator, translations_dir: Path) -> TranslateStage:
-        return cls(
-            translator,
-            Glossary.load(translations_dir / "glossary.yaml"),
-            TranslationMemory(translations_dir / "memory.jsonl"),
-        )
+    def for_tree(cls, translator: Translator, settings: Settings) -> TranslateStage:
+        """The stage over the tree's glossary and translation memory. Raises ValueError for a broken
+        glossary."""
+        return cls(translator, Glossary.load(settings.glossary_path), TranslationMemory(settings.memory_path))
 
     def translate(self, texts: list[str], progress: Callable[[str], None] | None = None) -> list[str]:
         """One Chinese text per input text (empty stays empty); never leaks placeholders."""

@@ -109,16 +109,9 @@ class Totals:
         }
 
 
-def score_paper(
-    pdf: Path,
-    label: dict,  # type: ignore[type-arg]
-    tree: list,  # type: ignore[type-arg]
-    totals: Totals,
-    verbose: bool,
-    topics: dict | None = None,  # type: ignore[type-arg]
-) -> None:
-    result = extract(pdf)
-    predicted = {(f.page, f.number): f for f in result.figures}
+def score_figures(figures: list, label: dict, totals: Totals, verbose: bool) -> None:  # type: ignore[type-arg]
+    """Figures found against the labelled ones: same page and number, IoU >= 0.8, and their kinds."""
+    predicted = {(f.page, f.number): f for f in figures}
     gold = {(f["page"], f["number"]): f for f in label["figures"]}
     totals.predicted += len(predicted)
     totals.gold += len(gold)
@@ -137,6 +130,18 @@ def score_paper(
     for key in gold.keys() - predicted.keys():
         if verbose:
             print(f"  missed p{key[0]} fig {key[1]} ({gold[key]['kind']})")
+
+
+def score_paper(
+    pdf: Path,
+    label: dict,  # type: ignore[type-arg]
+    tree: list,  # type: ignore[type-arg]
+    totals: Totals,
+    verbose: bool,
+    topics: dict | None = None,  # type: ignore[type-arg]
+) -> None:
+    result = extract(pdf)
+    score_figures(result.figures, label, totals, verbose)
     paper = Paper(
         arxiv_id=label["arxiv_id"],
         title=label["title"],

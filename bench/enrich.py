@@ -133,8 +133,8 @@ def build_tree(cv: Path, labels: list[dict[str, Any]]) -> tuple[Path, dict[str, 
 
 def serve(server: Any, cv: Path, labels: list[dict[str, Any]]) -> None:
     """Each paper as arXiv describes it (its title, its abstract as the PDF has it) and its PDF."""
+    from alphatree_ingest.demo_kit import FeedEntry
     from alphatree_ingest.extract import extract
-    from alphatree_ingest.offline import FeedEntry
 
     for label in labels:
         pdf = cv / label["file"]
@@ -174,7 +174,7 @@ def main() -> int:
     labels = [x for x in json.loads((cv / "labels.json").read_text()) if x["arxiv_id"] not in excluded]
 
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.offline import ArxivServer, build_tiny_marian
+    from alphatree_ingest.demo_kit import ArxivServer, build_tiny_marian
 
     home, files = build_tree(cv, labels)
     model = WORK / "tiny-marian"

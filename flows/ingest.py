@@ -32,9 +32,17 @@ from alphatree_ingest.faults import FaultWatch, RunFault, describe, kind_of
 from alphatree_ingest.glossary import Glossary
 from alphatree_ingest.implementations import Candidate
 from alphatree_ingest.marian import ModelUnavailable
-from alphatree_ingest.models import Extraction, IngestRequest, Outcome, Paper, RunSummary, Translation
+from alphatree_ingest.models import (
+    Extraction,
+    IngestRequest,
+    Outcome,
+    Paper,
+    RunSummary,
+    TopicState,
+    Translation,
+)
 from alphatree_ingest.prefect_review import start_review_run
-from alphatree_ingest.relevance import DRAFT_AT
+from alphatree_ingest.relevance import DRAFT_AT, Ranked
 from alphatree_ingest.report import RunReport, artifact_key, markdown, table_row
 
 
@@ -121,15 +129,17 @@ def ingest(
     One run per topic and tree at a time: a second one is refused while the first holds the lock."""
     log = get_run_logger()
     try:
-        if topic is None:
-            return _night(since, max_papers, min_relevance, budget)
-        request = IngestRequest(topic=topic, since=since, max_papers=max_papers, min_relevance=min_relevance)
+        request = IngestRequest(
+            topic=topic, since=since, max_papers=max_papers, min_relevance=min_relevance, budget=budget
+        )
         settings = Settings.from_env()
         settings.check_arxiv_politeness()
         catalog = Catalog(settings.catalog_dir)
+        if request.topic is None:
+            return _night(settings, catalog, request)
         catalog.topic(request.topic)
         with catalog.run_lock(request.topic):
-            return _run(settings, catalog, request)
+            return _run(settings, catalog, request.topic, request)
     except RUN_FAULTS + (TransientError,) as err:
         log.error("%s", err)
         return Failed(message=str(err))
@@ -139,18 +149,18 @@ def ingest(
         return Failed(message=message)
 
 
-def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
+def _run(settings: Settings, catalog: Catalog, topic: str, request: IngestRequest) -> Any:
     log = get_run_logger()
-    report = RunReport(request.topic)
+    report = RunReport(topic)
     catalog.check_writable()  # an unwritable store is the run's fault, found before any paper
     for path in catalog.clean_debris():
         log.info("removed %s, left by a write that was killed", path)
     snapshot = catalog.load()
-    state = catalog.load_state(request.topic)
+    state = catalog.load_state(topic)
     with report.timed("model_load"):
         stages.get_translator(settings)  # fail now, not after the downloads
     try:  # a broken glossary would fail every paper alike: the run's fault, found before any paper
-        Glossary.load(settings.translations_dir / "glossary.yaml")
+        Glossary.load(settings.glossary_path)
     except ValueError as err:
         raise CatalogError(f"{err}; fix the glossary, then run again") from None
     start = harvest.start_of_harvest(state, request.since, dt.datetime.now(dt.UTC))
@@ -158,19 +168,19 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     if first_run:
         log.info(
             "topic %s has no watermark yet: this first run looks back %d days (--since goes further)",
-            request.topic,
+            topic,
             harvest.FIRST_RUN_LOOKBACK.days,
         )
-    log.info("topic %s: asking arXiv for papers changed since %s", request.topic, start.isoformat())
+    log.info("topic %s: asking arXiv for papers changed since %s", topic, start.isoformat())
     sent = requests_sent(settings.arxiv_api)
     found = _retrying(discover_task, settings)(
-        settings, snapshot.topics[request.topic].query, start, request.max_papers
+        settings, snapshot.topics[topic].query, start, request.max_papers
     )
     ranker = night.ranker_for(catalog, snapshot)  # the model file, or trained again from the catalog
     plan = planning.plan(
-        snapshot, found.papers, state, topic=request.topic, min_relevance=request.min_relevance, ranker=ranker
+        snapshot, found.papers, state, topic=topic, min_relevance=request.min_relevance, ranker=ranker
     )
-    _remember_held(catalog, request.topic, found.papers, plan)
+    _remember_held(catalog, topic, found.papers, plan)
     for flag in plan.flags:
         catalog.flag(flag)
     for problem in snapshot.problems:
@@ -180,9 +190,7 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     watch, stopped, unreached = FaultWatch(), "", set()
     for n, paper in enumerate(plan.todo, start=1):
         try:
-            _one_paper(
-                settings, snapshot, request.topic, paper, plan, report, watch, f"[{n}/{len(plan.todo)}]"
-            )
+            _one_paper(settings, snapshot, topic, paper, plan, report, watch, f"[{n}/{len(plan.todo)}]")
         except RunFault as fault:
             stopped = str(fault)
             unreached = {p.arxiv_id for p in plan.todo[n:]}
@@ -200,7 +208,7 @@ def _run(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
         held_back=plan.held_back,
         drafted={item.id for item in report.drafted + report.updated},
     )
-    catalog.save_state(request.topic, new_state)
+    catalog.save_state(topic, new_state)
     summary = report.summary(
         plan,
         new_state,
@@ -259,16 +267,11 @@ def recover_held(arxiv_id: str) -> Any:
         return Failed(message=str(err))
 
 
-def _night(
-    since: dt.date | None, max_papers: int | None, min_relevance: float | None, budget: int | None
-) -> Any:
+def _night(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
     """Every topic in one run: one model load, one arXiv limiter, one ranking across topics."""
     from contextlib import ExitStack
 
     log = get_run_logger()
-    settings = Settings.from_env()
-    settings.check_arxiv_politeness()
-    catalog = Catalog(settings.catalog_dir)
     topics = sorted(catalog.topics())
     with ExitStack() as locks:
         locks.callback(prefetch.clear)  # answers asked ahead for this run are for this run only
@@ -292,67 +295,31 @@ def _night(
         early = prefetch.began(settings.arxiv_api)  # the CLI began asking before the flow started
         if early is not None:
             sent, now = min(sent, early[0]), early[1]
-        starts, found = {}, {}
-        for n, topic in enumerate(topics, start=1):
-            starts[topic] = harvest.start_of_harvest(states[topic], since, now)
-            log.info(
-                "[%d/%d] topic %s: asking arXiv since %s", n, len(topics), topic, starts[topic].isoformat()
-            )
-            found[topic] = _retrying(discover_task, settings)(
-                settings, snapshot.topics[topic].query, starts[topic], max_papers
-            )
+        starts, found = _discover_all(settings, snapshot, states, request, now)
         ranker = night.ranker_for(catalog, snapshot)
-        limit = night.budget_of(catalog, budget)
-        draft_at = DRAFT_AT if min_relevance is None else min_relevance
+        draft_at = DRAFT_AT if request.min_relevance is None else request.min_relevance
         rows = night.rank_night(
-            snapshot, ranker, {t: found[t].papers for t in topics}, states, budget=limit, draft_at=draft_at
+            snapshot,
+            ranker,
+            {t: found[t].papers for t in topics},
+            states,
+            budget=night.budget_of(catalog, request.budget),
+            draft_at=draft_at,
         )
         with night_report.timed("model_load"):
             if any(r.action == "draft" for r in rows):  # a night with nothing to draft needs no model
                 stages.get_translator(settings)  # fails the run before any download, nothing written
-        chosen = {(r.arxiv_id, r.topic) for r in rows if r.action == "draft"}
-        home_of = {r.arxiv_id: r.topic for r in rows if r.action == "draft"}
-        why = {(r.arxiv_id, r.topic): r.reason for r in rows}
         summaries, watch, stopped = [], FaultWatch(), ""
         for topic in topics:
             plan = planning.plan(
                 snapshot, found[topic].papers, states[topic], topic=topic, min_relevance=0, ranker=ranker
             )
-            keep = []
-            for paper in plan.todo:
-                key = (paper.arxiv_id, topic)
-                if key in chosen or paper.arxiv_id in plan.updates:
-                    keep.append(paper)
-                elif paper.arxiv_id in home_of:
-                    reason = f"drafted under topic {home_of[paper.arxiv_id]}, which it fits best"
-                    plan.skipped.append(Outcome(id=paper.arxiv_id, reason=reason))
-                else:
-                    plan.held_back[paper.arxiv_id] = plan.scored[paper.arxiv_id].score
-                    plan.skipped.append(Outcome(id=paper.arxiv_id, reason=f"held back: {why.get(key, '')}"))
-            plan.todo = keep
+            _keep_chosen(plan, topic, rows)
             for flag in plan.flags:
                 catalog.flag(flag)
             _remember_held(catalog, topic, found[topic].papers, plan)
             report = RunReport(topic)
-            unreached: set[str] = set()
-            for n, paper in enumerate(plan.todo, start=1):
-                if stopped:
-                    unreached.add(paper.arxiv_id)
-                    continue
-                try:
-                    _one_paper(
-                        settings,
-                        snapshot,
-                        topic,
-                        paper,
-                        plan,
-                        report,
-                        watch,
-                        f"[{topic} {n}/{len(plan.todo)}]",
-                    )
-                except RunFault as fault:
-                    stopped = str(fault)
-                    unreached.add(paper.arxiv_id)
+            stopped, unreached = _draft_topic(settings, snapshot, topic, plan, report, watch, stopped)
             charged, deferred = watch.split()
             mine = {p.arxiv_id for p in found[topic].papers}
             new_state = harvest.advance(
@@ -379,6 +346,72 @@ def _night(
             log.error("%s", run_fault)
             return Failed(message=run_fault, data=summary)
         return summary
+
+
+def _discover_all(
+    settings: Settings,
+    snapshot: CatalogSnapshot,
+    states: dict[str, TopicState],
+    request: IngestRequest,
+    now: dt.datetime,
+) -> tuple[dict[str, dt.datetime], dict[str, Discovery]]:
+    """Each topic's start of harvest (counted back from `now`) and what arXiv found since then, topic by
+    topic."""
+    log = get_run_logger()
+    starts, found = {}, {}
+    for n, topic in enumerate(states, start=1):
+        starts[topic] = harvest.start_of_harvest(states[topic], request.since, now)
+        log.info("[%d/%d] topic %s: asking arXiv since %s", n, len(states), topic, starts[topic].isoformat())
+        found[topic] = _retrying(discover_task, settings)(
+            settings, snapshot.topics[topic].query, starts[topic], request.max_papers
+        )
+    return starts, found
+
+
+def _keep_chosen(plan: planning.Plan, topic: str, rows: list[Ranked]) -> None:
+    """Of the topic's plan, keep the papers the night chose for this topic (and new versions of
+    drafts); the others are skipped, as drafted under a topic they fit better, or held back."""
+    chosen = {(r.arxiv_id, r.topic) for r in rows if r.action == "draft"}
+    home_of = {r.arxiv_id: r.topic for r in rows if r.action == "draft"}
+    why = {(r.arxiv_id, r.topic): r.reason for r in rows}
+    keep = []
+    for paper in plan.todo:
+        key = (paper.arxiv_id, topic)
+        if key in chosen or paper.arxiv_id in plan.updates:
+            keep.append(paper)
+        elif paper.arxiv_id in home_of:
+            reason = f"drafted under topic {home_of[paper.arxiv_id]}, which it fits best"
+            plan.skipped.append(Outcome(id=paper.arxiv_id, reason=reason))
+        else:
+            plan.held_back[paper.arxiv_id] = plan.scored[paper.arxiv_id].score
+            plan.skipped.append(Outcome(id=paper.arxiv_id, reason=f"held back: {why.get(key, '')}"))
+    plan.todo = keep
+
+
+def _draft_topic(
+    settings: Settings,
+    snapshot: CatalogSnapshot,
+    topic: str,
+    plan: planning.Plan,
+    report: RunReport,
+    watch: FaultWatch,
+    stopped: str,
+) -> tuple[str, set[str]]:
+    """Each paper of the topic's plan through the stages, until a fault of the whole run (`stopped`,
+    perhaps from an earlier topic) leaves the rest unreached. Returns (stopped, unreached)."""
+    unreached: set[str] = set()
+    for n, paper in enumerate(plan.todo, start=1):
+        if stopped:
+            unreached.add(paper.arxiv_id)
+            continue
+        try:
+            _one_paper(
+                settings, snapshot, topic, paper, plan, report, watch, f"[{topic} {n}/{len(plan.todo)}]"
+            )
+        except RunFault as fault:
+            stopped = str(fault)
+            unreached.add(paper.arxiv_id)
+    return stopped, unreached
 
 
 def _merge(

@@ -47,7 +47,8 @@ def _form(entry: Any, snapshot: Any, description: str, problems: list[str], refu
 
     # the defaults are set above: with_initial_data given values would rebuild the fields without
     # their help text
-    return model.with_initial_data(description=description)
+    form: type[RunInput] = model.with_initial_data(description=description)
+    return form
 
 
 @flow(name="review", flow_run_name="review {arxiv_id} {title}")
@@ -58,7 +59,7 @@ def review(arxiv_id: str, title: str = "") -> Any:
     log = get_run_logger()
     settings = Settings.from_env()
     catalog = Catalog(settings.catalog_dir)
-    kept = Glossary.load(settings.translations_dir / "glossary.yaml").kept
+    kept = Glossary.load(settings.glossary_path).kept
     slug = re.sub(r"[^a-z0-9]+", "-", arxiv_id.lower())  # Prefect keys: lowercase, digits, dashes
     refused = ""
     for round_ in range(1, MAX_ROUNDS + 1):
@@ -91,7 +92,7 @@ def review(arxiv_id: str, title: str = "") -> Any:
                 arxiv_id,
                 data,
                 reviewer=data.get("decided_by") or settings.reviewer,
-                memory=TranslationMemory(settings.translations_dir / "memory.jsonl"),
+                memory=TranslationMemory(settings.memory_path),
                 kept=kept,
                 prompts_dir=settings.prompts_dir,
                 default_reason="rejected in the Prefect UI",

@@ -1,27 +1,29 @@
-"""Test doubles at the seams: a loopback arXiv server, synthetic PDFs, a tiny MarianMT model (all in
-`alphatree_ingest.offline`, which `alphatree demo` uses too), drawn figures and a loopback GitHub."""
+"""Test doubles at the seams: a loopback arXiv server with faults to inject (`tests/doubles.py`, over
+the one `alphatree demo` uses), synthetic PDFs and a tiny MarianMT model (`alphatree_ingest.demo_kit`),
+drawn figures and a loopback GitHub."""
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from http.server import BaseHTTPRequestHandler
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import ParseResult, parse_qs, urlparse
 
-from alphatree_ingest.offline import (  # noqa: F401 (the tests import them from here)
+from alphatree_ingest.demo_kit import (  # noqa: F401 (the tests import them from here)
     EN,
     LOREM,
     ZH,
-    ArxivServer,
     FeedEntry,
-    _Loopback,
-    _reply,
-    _text,
+    LoopbackServer,
     atom_feed,
     build_tiny_marian,
     days_ago,
     make_paper_pdf,
+    reply,
+    text_box,
 )
+from tests.doubles import ArxivServer
 
 
 def feed_gan_papers(server: ArxivServer, ages: list[float], *, prefix: str, name: str) -> list[str]:
@@ -59,18 +61,16 @@ def draw_diagram(page: object, rect: tuple[float, float, float, float], labels: 
 def prose(page: object, rect: tuple[float, float, float, float], size: float = 8.0) -> None:
     import pymupdf
 
-    _text(page, pymupdf.Rect(*rect), LOREM, fontsize=size)
+    text_box(page, pymupdf.Rect(*rect), LOREM, fontsize=size)
 
 
 # --- GitHub --------------------------------------------------------------------------------------
 
 
-class GitHubServer(_Loopback):
+class GitHubServer(LoopbackServer):
     """Loopback server answering like the GitHub REST API: repos, readme, contents, search."""
 
     def __init__(self) -> None:
-        import base64
-
         self.repos: dict[str, dict[str, object]] = {}
         self.files: dict[str, dict[str, str]] = {}
         self.search_results: dict[str, list[str]] = {}
@@ -85,44 +85,44 @@ class GitHubServer(_Loopback):
 
             def do_GET(self) -> None:  # noqa: N802
                 server.requests.append(self.path)
-                url = urlparse(self.path)
-                parts = [p for p in url.path.split("/") if p]
                 server.remaining -= 1
                 headers = {
                     "X-RateLimit-Remaining": str(max(server.remaining, 0)),
                     "X-RateLimit-Reset": str(int(time.time()) + 3600),
                 }
                 if server.remaining < 0:
-                    return self._json(403, {"message": "API rate limit exceeded"}, headers)
-                if parts[:2] == ["search", "repositories"]:
-                    q = parse_qs(url.query).get("q", [""])[0]
-                    names = [n for key, ns in server.search_results.items() if key in q for n in ns]
-                    items = [{"full_name": n, "html_url": f"https://github.com/{n}"} for n in names]
-                    return self._json(200, {"total_count": len(items), "items": items}, headers)
-                if parts[:1] == ["repos"] and len(parts) >= 3:
-                    name = f"{parts[1]}/{parts[2]}"
-                    if name in server.forbidden:
-                        return self._json(403, {"message": "Forbidden"}, headers)
-                    if name not in server.repos:
-                        return self._json(404, {"message": "Not Found"}, headers)
-                    if len(parts) == 3:
-                        return self._json(200, server.repos[name], headers)
-                    files = server.files.get(name, {})
-                    path = "README.md" if parts[3] == "readme" else "/".join(parts[4:])
-                    if path in files:
-                        content = base64.b64encode(files[path].encode()).decode()
-                        return self._json(
-                            200, {"name": path, "encoding": "base64", "content": content}, headers
-                        )
-                    return self._json(404, {"message": "Not Found"}, headers)
-                self._json(404, {"message": "Not Found"}, headers)
-
-            def _json(self, status: int, data: object, headers: dict[str, str]) -> None:
-                _reply(
+                    status, data = 403, {"message": "API rate limit exceeded"}
+                else:
+                    status, data = server.answer(urlparse(self.path))
+                reply(
                     self, status, json.dumps(data).encode(), {**headers, "Content-Type": "application/json"}
                 )
 
         self._listen(Handler)
+
+    def answer(self, url: ParseResult) -> tuple[int, object]:
+        """Status and JSON body for one GET: a search, a repository, its readme or a file."""
+        parts = [p for p in url.path.split("/") if p]
+        if parts[:2] == ["search", "repositories"]:
+            q = parse_qs(url.query).get("q", [""])[0]
+            names = [n for key, ns in self.search_results.items() if key in q for n in ns]
+            items = [{"full_name": n, "html_url": f"https://github.com/{n}"} for n in names]
+            return 200, {"total_count": len(items), "items": items}
+        if parts[:1] != ["repos"] or len(parts) < 3:
+            return 404, {"message": "Not Found"}
+        name = f"{parts[1]}/{parts[2]}"
+        if name in self.forbidden:
+            return 403, {"message": "Forbidden"}
+        if name not in self.repos:
+            return 404, {"message": "Not Found"}
+        if len(parts) == 3:
+            return 200, self.repos[name]
+        files = self.files.get(name, {})
+        path = "README.md" if parts[3] == "readme" else "/".join(parts[4:])
+        if path not in files:
+            return 404, {"message": "Not Found"}
+        content = base64.b64encode(files[path].encode()).decode()
+        return 200, {"name": path, "encoding": "base64", "content": content}
 
     def add_repo(self, name: str, files: dict[str, str], *, size: int = 100, fork: bool = False) -> None:
         self.repos[name] = {

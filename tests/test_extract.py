@@ -125,9 +125,9 @@ def _doc() -> tuple[object, object]:
 def _caption(page: object, rect: tuple[float, float, float, float], text: str) -> None:
     import pymupdf
 
-    from tests.support import _text
+    from tests.support import text_box
 
-    _text(page, pymupdf.Rect(*rect), text, fontsize=8)
+    text_box(page, pymupdf.Rect(*rect), text, fontsize=8)
 
 
 def test_two_column_page_keeps_each_figure_in_its_column(tmp_path: Path) -> None:

@@ -70,6 +70,24 @@ def _tokens(markdown: str) -> list[object]:
     return flat
 
 
+def _assert_safe_token(path: Path, token: object, pages: dict[Path, str]) -> None:
+    """One Markdown token of a page: no raw HTML, links only to the web or the site's own pages, code
+    fences only for the entry's BibTeX and Mermaid graphs."""
+    kind, content = getattr(token, "type", ""), getattr(token, "content", "")
+    assert kind not in ("html_block", "html_inline") or content == "<br>", (path.name, content)
+    if kind == "link_open":
+        href = dict(getattr(token, "attrs", {})).get("href", "")
+        site_page = re.fullmatch(r"[a-z0-9-]+\.(md|bib)|feed(-[a-z0-9-]+)?\.xml|plan\.html", href)
+        assert href.startswith(("https://", "http://", "entries/", "../", "figures/")) or site_page, (
+            path.name,
+            href,
+        )
+    if kind == "fence" and getattr(token, "info", "") == "bibtex":  # the entry's .bib, whole
+        assert content == pages[path.with_suffix(".bib")], (path.name, content[:60])
+    elif kind == "fence":
+        assert getattr(token, "info", "") == "mermaid", (path.name, content[:60])
+
+
 def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> None:
     """Bug: a journal_ref `<img src=x onerror=alert(1)> | broken` became raw HTML and split the table
     row; a title opening with three backticks swallowed the rest of its page; a name opening with a
@@ -96,22 +114,9 @@ def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> Non
     catalog.save_entry(catalog.entry_path(entry), entry)
     pages = {p: p.read_text() for p in write_pages(render(catalog.load(), home / "site", PROMPTS))}
     for path, text in pages.items():
-        if path.suffix != ".md":
-            continue
-        for token in _tokens(text):
-            kind, content = getattr(token, "type", ""), getattr(token, "content", "")
-            assert kind not in ("html_block", "html_inline") or content == "<br>", (path.name, content)
-            if kind == "link_open":
-                href = dict(getattr(token, "attrs", {})).get("href", "")
-                site_page = re.fullmatch(r"[a-z0-9-]+\.(md|bib)|feed(-[a-z0-9-]+)?\.xml|plan\.html", href)
-                assert href.startswith(("https://", "http://", "entries/", "../", "figures/")) or site_page, (
-                    path.name,
-                    href,
-                )
-            if kind == "fence" and getattr(token, "info", "") == "bibtex":  # the entry's .bib, whole
-                assert content == pages[path.with_suffix(".bib")], (path.name, content[:60])
-            elif kind == "fence":
-                assert getattr(token, "info", "") == "mermaid", (path.name, content[:60])
+        if path.suffix == ".md":
+            for token in _tokens(text):
+                _assert_safe_token(path, token, pages)
     for path, text in pages.items():
         if path.name == "plan.html":
             _assert_safe_plan(text)

@@ -1,16 +1,15 @@
-"""An arXiv of one's own, offline: a loopback HTTP server that speaks the arXiv API (Atom) and serves
-PDFs, small papers drawn with PyMuPDF, and a tiny random-weight MarianMT model built on the spot.
+"""What `alphatree demo` runs against, offline: a loopback HTTP server that speaks the arXiv API
+(Atom) and serves PDFs, small papers drawn with PyMuPDF, and a tiny random-weight MarianMT model built
+on the spot. Nothing here touches the network beyond 127.0.0.1.
 
-`alphatree demo` runs the real flow against them; the tests use them at the same seams. Nothing here
-touches the network beyond 127.0.0.1.
+The tests use the same pieces at the same seams; their fault-injecting arXiv (resets, stalls, bad
+pages) is a test double and lives in `tests/doubles.py`, not here.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -81,7 +80,7 @@ def atom_feed(entries: list[FeedEntry], base: str, total: int, start: int) -> st
 """
 
 
-def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+def reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
     handler.send_response(status)
     for k, v in headers.items():
         handler.send_header(k, v)
@@ -90,7 +89,7 @@ def _reply(handler: BaseHTTPRequestHandler, status: int, body: bytes, headers: d
     handler.wfile.write(body)
 
 
-class _Loopback:
+class LoopbackServer:
     """A threaded HTTP server on 127.0.0.1 with a free port, started and stopped as a context."""
 
     def _listen(self, handler: type[BaseHTTPRequestHandler]) -> None:
@@ -112,23 +111,13 @@ def _stamp(published: str) -> str:
     return published[:16].replace("-", "").replace("T", "").replace(":", "")
 
 
-class ArxivServer(_Loopback):
+class ArxivServer(LoopbackServer):
     """Loopback HTTP server speaking the arXiv API and serving PDFs; records every request."""
 
     def __init__(self) -> None:
         self.entries: list[FeedEntry] = []
         self.pdfs: dict[str, bytes] = {}
         self.requests: list[tuple[float, str]] = []
-        self.faults: dict[str, list[tuple[int, dict[str, str], bytes]]] = {}
-        """Per path prefix, answers served (once each) before the normal ones."""
-        self.delays: dict[str, list[float]] = {}
-        """Per path prefix, seconds to stall before answering (once each): timeouts."""
-        self.page_faults: dict[int, list[bytes]] = {}
-        """Per `start` offset, Atom bodies served (once each) instead of that page."""
-        self.resets: set[str] = set()
-        """Path prefixes whose every connection is reset without an answer (a broken host)."""
-        self.trickle: dict[str, float] = {}
-        """Path prefixes answered one byte at a time, this many seconds apart (a stalling host)."""
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -137,58 +126,29 @@ class ArxivServer(_Loopback):
 
             def do_GET(self) -> None:  # noqa: N802
                 server.requests.append((time.time(), self.path))
-                path = urlparse(self.path).path
-                if any(path.startswith(prefix) for prefix in server.resets):
-                    linger = struct.pack("ii", 1, 0)  # close with RST: "connection reset by peer"
-                    self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, linger)
-                    self.connection.close()
-                    self.close_connection = True
-                    return None
-                for prefix, pause in server.trickle.items():
-                    if path.startswith(prefix):
-                        return self._trickle(pause)
-                for prefix, stalls in server.delays.items():
-                    if path.startswith(prefix) and stalls:
-                        time.sleep(stalls.pop(0))
-                        return self._send(200, b"too late", {})
-                for prefix, queue in server.faults.items():
-                    if path.startswith(prefix) and queue:
-                        status, headers, body = queue.pop(0)
-                        return self._send(status, body, headers)
-                if path == "/api/query":
-                    q = parse_qs(urlparse(self.path).query)
-                    start = int(q.get("start", ["0"])[0])
-                    size = int(q.get("max_results", ["100"])[0])
-                    if server.page_faults.get(start):
-                        return self._send(200, server.page_faults[start].pop(0), {})
-                    if q.get("id_list"):
-                        matching = server.by_id(q["id_list"][0].split(","))
-                    else:
-                        matching = server.select(q.get("search_query", [""])[0], q.get("sortOrder", [""])[0])
-                    page = matching[start : start + size]
-                    body = atom_feed(page, server.url, len(matching), start).encode()
-                    return self._send(200, body, {"Content-Type": "application/atom+xml"})
-                if path.startswith("/pdf/") and path[5:] in server.pdfs:
-                    return self._send(200, server.pdfs[path[5:]], {"Content-Type": "application/pdf"})
-                self._send(404, b"not found", {})
-
-            def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-                _reply(self, status, body, headers)
-
-            def _trickle(self, pause: float) -> None:
-                body = b"%PDF-1.7\n" + b"x" * 100000
-                self.send_response(200)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                try:
-                    for i in range(len(body)):
-                        self.wfile.write(body[i : i + 1])
-                        self.wfile.flush()
-                        time.sleep(pause)
-                except OSError:
-                    return  # the client gave up, as it should
+                server.answer(self, urlparse(self.path).path)
 
         self._listen(Handler)
+
+    def answer(self, handler: BaseHTTPRequestHandler, path: str) -> None:
+        """Answer one GET of `path`: an API page, a PDF, or 404."""
+        if path == "/api/query":
+            return self.api_page(handler)
+        if path.startswith("/pdf/") and path[5:] in self.pdfs:
+            return reply(handler, 200, self.pdfs[path[5:]], {"Content-Type": "application/pdf"})
+        reply(handler, 404, b"not found", {})
+
+    def api_page(self, handler: BaseHTTPRequestHandler) -> None:
+        """One Atom page of the API: an `id_list` lookup or a query's date range, paged by `start`."""
+        q = parse_qs(urlparse(handler.path).query)
+        start = int(q.get("start", ["0"])[0])
+        size = int(q.get("max_results", ["100"])[0])
+        if q.get("id_list"):
+            matching = self.by_id(q["id_list"][0].split(","))
+        else:
+            matching = self.select(q.get("search_query", [""])[0], q.get("sortOrder", [""])[0])
+        body = atom_feed(matching[start : start + size], self.url, len(matching), start).encode()
+        reply(handler, 200, body, {"Content-Type": "application/atom+xml"})
 
     def select(self, query: str, order: str) -> list[FeedEntry]:
         """Entries in the query's lastUpdatedDate range (the only clause honoured), by update time."""
@@ -229,7 +189,7 @@ LOREM = (
 ) * 3
 
 
-def _text(page: object, rect: object, text: str, **kwargs: object) -> None:
+def text_box(page: object, rect: object, text: str, **kwargs: object) -> None:
     """insert_textbox that fails loudly instead of silently dropping text that does not fit."""
     spare = page.insert_textbox(rect, text, **kwargs)  # type: ignore[attr-defined]
     assert spare >= 0, f"text does not fit in {rect}: {text[:40]!r}"
@@ -248,17 +208,17 @@ def make_paper_pdf(
 
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
-    _text(page, pymupdf.Rect(72, 60, 540, 110), title, fontsize=16, fontname="helv", align=1)
-    _text(page, pymupdf.Rect(72, 110, 540, 132), "Ada Lovelace, Alan Turing", fontsize=10, align=1)
-    _text(page, pymupdf.Rect(72, 136, 540, 160), "Abstract", fontsize=11, fontname="hebo", align=1)
-    _text(page, pymupdf.Rect(90, 162, 522, 300), abstract, fontsize=9.5)
+    text_box(page, pymupdf.Rect(72, 60, 540, 110), title, fontsize=16, fontname="helv", align=1)
+    text_box(page, pymupdf.Rect(72, 110, 540, 132), "Ada Lovelace, Alan Turing", fontsize=10, align=1)
+    text_box(page, pymupdf.Rect(72, 136, 540, 160), "Abstract", fontsize=11, fontname="hebo", align=1)
+    text_box(page, pymupdf.Rect(90, 162, 522, 300), abstract, fontsize=9.5)
     intro = "1 Introduction"
-    _text(page, pymupdf.Rect(72, 306, 540, 330), intro, fontsize=11, fontname="hebo")
+    text_box(page, pymupdf.Rect(72, 306, 540, 330), intro, fontsize=11, fontname="hebo")
     body = LOREM + (f" Our code is available at {code_url} (PyTorch implementation)." if code_url else "")
-    _text(page, pymupdf.Rect(72, 332, 540, 500), body, fontsize=9.5)
+    text_box(page, pymupdf.Rect(72, 332, 540, 500), body, fontsize=9.5)
 
     page = doc.new_page(width=612, height=792)
-    _text(page, pymupdf.Rect(72, 60, 540, 120), LOREM, fontsize=9.5)
+    text_box(page, pymupdf.Rect(72, 60, 540, 120), LOREM, fontsize=9.5)
     # a vector architecture diagram: boxes, arrows, labels
     shape = page.new_shape()
     for i in range(3):
@@ -270,18 +230,18 @@ def make_paper_pdf(
     shape.commit()
     for i, label in enumerate(["Encoder", "Latent", "Decoder"]):
         page.insert_text((130 + i * 130, 180), label, fontsize=9)
-    _text(
+    text_box(
         page,
         pymupdf.Rect(72, 215, 540, 245),
         "Figure 1: Overview of the proposed architecture: an encoder, a latent space and a decoder.",
         fontsize=9,
     )
-    _text(page, pymupdf.Rect(72, 255, 540, 330), LOREM, fontsize=9.5)
+    text_box(page, pymupdf.Rect(72, 255, 540, 330), LOREM, fontsize=9.5)
     # a raster image
     pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 64, 64), False)
     pix.set_rect(pix.irect, (200, 60, 60))
     page.insert_image(pymupdf.Rect(200, 340, 400, 480), pixmap=pix)
-    _text(
+    text_box(
         page,
         pymupdf.Rect(72, 490, 540, 520),
         "Figure 2: Samples generated by our model.",
@@ -291,7 +251,7 @@ def make_paper_pdf(
     page = doc.new_page(width=612, height=792)
     refs = references or []
     text = "References\n" + "\n".join(f"[{i + 1}] {r}" for i, r in enumerate(refs))
-    _text(page, pymupdf.Rect(72, 72, 540, 720), text, fontsize=9)
+    text_box(page, pymupdf.Rect(72, 72, 540, 720), text, fontsize=9)
     data = doc.tobytes()
     doc.close()
     return data

@@ -1,0 +1,178 @@
+"""The IO boundary, enforced: only the modules named in `IO_MODULES` touch disk, network or other
+processes; every other module of the package is a pure function of its inputs (README, "Layout").
+
+A module outside the list that imports a network, process or file-system module, opens a file, or calls
+a `Path`/`os` method that reads or writes the disk fails this test, naming the line. Checking whether a
+path exists (`exists`, `is_file`, `is_dir`, `stat`) counts as reading the disk too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("alphatree_ingest", "flows")
+
+IO_MODULES = {
+    # the edges DESIGN names
+    "alphatree_ingest/catalog.py": "the store: everything under catalog/, atomic writes, locks",
+    "alphatree_ingest/arxiv_source.py": "the arXiv API, the politeness limiter, the PDF cache",
+    "alphatree_ingest/implementations.py": "the GitHub client",
+    "alphatree_ingest/marian.py": "the MT backend: loads the model, converts it into cache/ct2/",
+    "alphatree_ingest/memory.py": "translations/memory.jsonl",
+    "alphatree_ingest/glossary.py": "translations/glossary.yaml",
+    # the PDF and the package's own data
+    "alphatree_ingest/extract.py": "opens a PDF with PyMuPDF, clears old figure PNGs",
+    "alphatree_ingest/figures.py": "writes figure PNGs",
+    "alphatree_ingest/kinds.py": "reads kinds_table.json, shipped with the package",
+    "alphatree_ingest/config.py": "Settings: the environment, and whether a tree has its own prompts/",
+    # helpers of one command each
+    "alphatree_ingest/site_assets.py": "fetches and caches mermaid.min.js for publish",
+    "alphatree_ingest/processes.py": "finds and stops stray Prefect servers (/proc)",
+    "alphatree_ingest/review_app.py": "the review web app: serves HTTP and figures, its state file",
+    "alphatree_ingest/demo.py": "builds a demo tree",
+    "alphatree_ingest/demo_kit.py": "the demo's loopback arXiv (HTTP on 127.0.0.1) and its tiny MT model",
+    # still reading catalog files themselves (to move into catalog.py)
+    "alphatree_ingest/night.py": "held-back records in catalog/held/, topics.yaml's budget",
+    "alphatree_ingest/relevance.py": "reads catalog/ranker.json",
+    "alphatree_ingest/publish.py": "which figures and reading pages exist, to copy them",
+    "alphatree_ingest/review.py": "a broken draft's age and existence",
+    # wiring
+    "alphatree_ingest/stages.py": "the stages over the edges, for the flow's tasks",
+    "alphatree_ingest/cli.py": "the command line: reads the files and folders a user names",
+    "flows/review.py": "the review flow",
+}
+"""Module -> the disk, network or process it touches. Everything else in the package is pure."""
+
+BANNED_IMPORTS = (
+    "requests",
+    "urllib.request",
+    "http.client",
+    "http.server",
+    "socket",
+    "socketserver",
+    "shutil",
+    "subprocess",
+    "tempfile",
+    "uvicorn",
+)
+DISK_METHODS = {
+    "open",
+    "read_text",
+    "read_bytes",
+    "write_text",
+    "write_bytes",
+    "mkdir",
+    "unlink",
+    "rmdir",
+    "touch",
+    "iterdir",
+    "glob",
+    "rglob",
+    "exists",
+    "is_file",
+    "is_dir",
+    "stat",
+}
+OS_CALLS = {
+    "replace",
+    "rename",
+    "remove",
+    "unlink",
+    "makedirs",
+    "mkdir",
+    "open",
+    "fsync",
+    "listdir",
+    "scandir",
+    "walk",
+    "kill",
+    "killpg",
+}
+
+
+STORE_NAMES = {"os", "catalog", "store"}
+"""Receivers whose methods are the store's API (`catalog.read_text(path)` goes through catalog.py)."""
+
+
+def _is_store(owner: ast.expr) -> bool:
+    while isinstance(owner, ast.Attribute):  # self.catalog, state.catalog
+        if owner.attr in STORE_NAMES:
+            return True
+        owner = owner.value
+    return isinstance(owner, ast.Name) and owner.id in STORE_NAMES
+
+
+def _banned(name: str) -> bool:
+    return any(name == b or name.startswith(b + ".") for b in BANNED_IMPORTS)
+
+
+def io_uses(path: Path) -> list[str]:
+    """`line: what` for every place the module touches disk, network or processes."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names if _banned(a.name)]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(_banned(n) for n in names):
+                found.append(f"{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if isinstance(func, ast.Name) and func.id == "open":
+                found.append(f"{node.lineno}: open()")
+            elif isinstance(func, ast.Attribute):
+                owner = func.value
+                if isinstance(owner, ast.Name) and owner.id == "os" and func.attr in OS_CALLS:
+                    found.append(f"{node.lineno}: os.{func.attr}()")
+                elif func.attr in DISK_METHODS and not _is_store(owner):
+                    found.append(f"{node.lineno}: .{func.attr}()")
+    return found
+
+
+def modules() -> list[str]:
+    return sorted(str(p.relative_to(ROOT)) for pkg in PACKAGES for p in (ROOT / pkg).rglob("*.py"))
+
+
+def doing_io() -> dict[str, list[str]]:
+    """Every module of the package that touches disk, network or processes, with where."""
+    return {m: uses for m in modules() if (uses := io_uses(ROOT / m))}
+
+
+@pytest.mark.parametrize("module", [m for m in modules() if m not in IO_MODULES])
+def test_pure_modules_touch_no_disk_network_or_process(module: str) -> None:
+    uses = io_uses(ROOT / module)
+    assert not uses, (
+        f"{module} is outside the IO boundary but touches disk, network or processes at "
+        f"{'; '.join(uses)}: pass the data in from a module of IO_MODULES, or add it there with its reason"
+    )
+
+
+def test_the_io_list_is_honest() -> None:
+    """Every module the list allows to do IO does some, so the list never grows stale."""
+    idle = [m for m in IO_MODULES if not io_uses(ROOT / m)]
+    assert not idle, f"in IO_MODULES but doing no IO (remove them): {idle}"
+
+
+def test_the_scanner_sees_each_kind_of_io(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text(
+        "import requests\nfrom shutil import copy\nimport os\n"
+        "def f(p):\n    open(p)\n    p.write_text('x')\n    os.replace(p, p)\n    'a'.replace('a', 'b')\n"
+    )
+    uses = io_uses(source)
+    assert [u.split(": ")[1] for u in uses] == [
+        "import requests",
+        "from shutil import ...",
+        "open()",
+        ".write_text()",
+        "os.replace()",
+    ], uses
+
+
+def test_urllib_parse_and_pure_string_methods_are_not_io(tmp_path: Path) -> None:
+    source = tmp_path / "m.py"
+    source.write_text("from urllib.parse import quote\ndef f(s):\n    return s.replace('a', 'b')\n")
+    assert io_uses(source) == []
