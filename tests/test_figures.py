@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from alphatree_ingest.extract import extract
-from tests.support import _text, draw_diagram, prose
+from tests.support import draw_diagram, prose, text_box
 
 
 def _page() -> tuple[Any, Any]:
@@ -25,7 +25,7 @@ def _caption(page: Any, rect: tuple[float, float, float, float], text: str, *, b
         page.insert_text((rect[0], rect[1] + 8), bold, fontsize=8, fontname="hebo")
         rect = (rect[0] + 30, rect[1], rect[2], rect[3])
         text = text
-    _text(page, pymupdf.Rect(*rect), text, fontsize=8)
+    text_box(page, pymupdf.Rect(*rect), text, fontsize=8)
 
 
 def _extract(tmp_path: Path, doc: Any) -> dict[str, Any]:
@@ -88,7 +88,9 @@ def test_a_bold_label_without_punctuation_is_a_caption_and_body_text_is_not(tmp_
     prose(page, (72, 60, 540, 150), size=9)
     draw_diagram(page, (100, 170, 500, 250))
     _caption(page, (72, 258, 540, 280), "Overview of our recognition models.", bold="Fig. 2")
-    _text(page, __import__("pymupdf").Rect(72, 300, 540, 340), "Figure 2 shows the model we use.", fontsize=9)
+    text_box(
+        page, __import__("pymupdf").Rect(72, 300, 540, 340), "Figure 2 shows the model we use.", fontsize=9
+    )
     figs = _extract(tmp_path, doc)
     assert list(figs) == ["2"] and figs["2"].caption.startswith("Fig. 2")
 
@@ -178,11 +180,11 @@ def test_a_large_abstract_heading_keeps_the_abstract(tmp_path: Path) -> None:
     import pymupdf
 
     doc, page = _page()
-    _text(page, pymupdf.Rect(72, 60, 540, 100), "ZeroNet: Memory Optimizations", fontsize=18)
-    _text(page, pymupdf.Rect(72, 110, 540, 140), "Abstract", fontsize=16)
+    text_box(page, pymupdf.Rect(72, 60, 540, 100), "ZeroNet: Memory Optimizations", fontsize=18)
+    text_box(page, pymupdf.Rect(72, 110, 540, 140), "Abstract", fontsize=16)
     body = "We develop a novel solution to optimize memory. It scales to a trillion parameters."
-    _text(page, pymupdf.Rect(72, 145, 540, 200), body, fontsize=9)
-    _text(page, pymupdf.Rect(72, 210, 540, 230), "1 Introduction", fontsize=11)
+    text_box(page, pymupdf.Rect(72, 145, 540, 200), body, fontsize=9)
+    text_box(page, pymupdf.Rect(72, 210, 540, 230), "1 Introduction", fontsize=11)
     path = tmp_path / "abstract.pdf"
     doc.save(path)
     assert extract(path).abstract == body
@@ -200,12 +202,12 @@ def test_a_hyphenated_reference_title_still_finds_its_parent(tmp_path: Path) -> 
     cites = (
         "Our encoder extends ResNet [1]. Like ResNet-50 [1], it has residual blocks; ResNet [1] trains well."
     )
-    _text(page, __import__("pymupdf").Rect(72, 260, 540, 300), cites, fontsize=9)
+    text_box(page, __import__("pymupdf").Rect(72, 260, 540, 300), cites, fontsize=9)
     refs = (
         "References\n[1] K. He, X. Zhang, S. Ren, and J. Sun. Deep residual learning for image recog-\n"
         "nition. In CVPR, 2016.\n[2] A. Vaswani et al. Attention is all you need. In NeurIPS, 2017."
     )
-    _text(page, __import__("pymupdf").Rect(72, 320, 300, 600), refs, fontsize=8)
+    text_box(page, __import__("pymupdf").Rect(72, 320, 300, 600), refs, fontsize=8)
     path = tmp_path / "refs.pdf"
     doc.save(path)
     extraction = extract(path)

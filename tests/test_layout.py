@@ -27,6 +27,7 @@ IO_MODULES = {
     "alphatree_ingest/extract.py": "opens a PDF with PyMuPDF, clears old figure PNGs",
     "alphatree_ingest/figures.py": "writes figure PNGs",
     "alphatree_ingest/kinds.py": "reads kinds_table.json, shipped with the package",
+    "alphatree_ingest/diagram.py": "reads diagram_table.json, shipped with the package",
     "alphatree_ingest/config.py": "Settings: the environment, and whether a tree has its own prompts/",
     # helpers of one command each
     "alphatree_ingest/site_assets.py": "fetches and caches mermaid.min.js for publish",
