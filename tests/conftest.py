@@ -62,7 +62,9 @@ def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra:
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the installed `alphatree` command as a user would."""
+    """Run the installed `alphatree` command as a user would, in a process of its own. Only for what the
+    process boundary is part of (the entry point, signals, imports, a server left behind); the rest
+    goes through the `cli` fixture, which runs the same `main` in this process."""
     exe = Path(sys.executable).with_name("alphatree")
     return subprocess.run(
         [str(exe), *args],
@@ -72,6 +74,56 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subpr
         timeout=timeout,
         cwd=env["ALPHATREE_HOME"],
     )
+
+
+class InProcessCli:
+    """`alphatree ARGS` as `run_cli` runs it (the same environment from `cli_env`, the tree as the
+    working folder), but through `alphatree_ingest.cli.main` in this process: no interpreter start, no
+    import of Prefect and transformers, no temporary Prefect server per command. Returns what `run_cli`
+    returns (exit code, stdout, stderr); an exception that escapes `main` (a traceback for a user)
+    fails the test where it happens."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(
+        self, args: list[str], env: dict[str, str], timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        import signal
+
+        from alphatree_ingest.cli import main
+
+        self.capsys.readouterr()  # what the test printed before is not the command's output
+        sigterm = signal.getsignal(signal.SIGTERM)  # main() installs its own SIGTERM handler
+        with self.monkeypatch.context() as mp:
+            for key in os.environ:
+                if key.startswith("ALPHATREE_") and key not in env:
+                    mp.delenv(key)
+            for key, value in env.items():
+                # Prefect reads its settings once, at import: in this process the session's Prefect
+                # (prefect_harness) serves every flow run, as the temporary server serves a child's
+                if not key.startswith("PREFECT_") and os.environ.get(key) != value:
+                    mp.setenv(key, value)
+            mp.chdir(env["ALPHATREE_HOME"])
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors and --help; as the interpreter exits
+                code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+                if exit_.code is not None and not isinstance(exit_.code, int):
+                    print(exit_.code, file=sys.stderr)
+            finally:
+                signal.signal(signal.SIGTERM, sigterm)
+            out, err = self.capsys.readouterr()
+        return subprocess.CompletedProcess(["alphatree", *args], code, out, err)
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> InProcessCli:
+    """`cli(args, env)`: `alphatree ARGS` in this process (see InProcessCli)."""
+    return InProcessCli(capsys, monkeypatch)
 
 
 @pytest.fixture(scope="session")
