@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -49,6 +51,8 @@ def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra:
         PREFECT_HOME=str(home / ".prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_LOGGING_LEVEL="INFO",
+        # a child's temporary Prefect server may take longer than Prefect's 20 s to start on a busy machine
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
         TRANSFORMERS_VERBOSITY="error",
         ALPHATREE_GITHUB_API="http://127.0.0.1:9",  # closed port: implementations stay unverified
         ALPHATREE_NPM_REGISTRY="http://127.0.0.1:9",  # publish falls back to the CDN's Mermaid
@@ -76,6 +80,28 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subpr
     )
 
 
+@contextlib.contextmanager
+def _prefect_logs_to(stream: Any) -> Iterator[None]:
+    """Prefect's console log lines go to `stream` (the test's captured stderr) meanwhile, as a child's go
+    to its stderr; its handlers keep the stream they had when Prefect was first imported otherwise."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    handlers = {
+        h for lg in loggers for h in getattr(lg, "handlers", []) if isinstance(h, PrefectConsoleHandler)
+    }
+    before = {h: h.stream for h in handlers}
+    for h in handlers:
+        h.setStream(stream)
+        h.console.file = stream
+    try:
+        yield
+    finally:
+        for h, old in before.items():
+            h.setStream(old)
+            h.console.file = old
+
+
 class InProcessCli:
     """`alphatree ARGS` as `run_cli` runs it (the same environment from `cli_env`, the tree as the
     working folder), but through `alphatree_ingest.cli.main` in this process: no interpreter start, no
@@ -96,7 +122,7 @@ class InProcessCli:
 
         self.capsys.readouterr()  # what the test printed before is not the command's output
         sigterm = signal.getsignal(signal.SIGTERM)  # main() installs its own SIGTERM handler
-        with self.monkeypatch.context() as mp:
+        with self.monkeypatch.context() as mp, _prefect_logs_to(sys.stderr):
             for key in os.environ:
                 if key.startswith("ALPHATREE_") and key not in env:
                     mp.delenv(key)
@@ -129,6 +155,7 @@ def cli(
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server for the flow tests of the whole session."""
+    import prefect.main  # noqa: F401 (Prefect's logging set up now, on this process's stderr, not a test's capture)
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):
