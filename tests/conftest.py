@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ArxivServer, build_tiny_marian
+from tests.support import ArxivServer, build_tiny_marian, launch_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +36,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copytree(REPO / "translations", root / "translations")
     monkeypatch.setenv("ALPHATREE_HOME", str(root))
     return root
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium for the browser tests of a module; each test opens its own page (a fresh
+    context: no cookies or local storage carried over) with `with browser.new_page(...) as page:`."""
+    with launch_chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from tests.conftest import InProcessCli, cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -137,7 +137,7 @@ def test_review_approve_then_publish(
         "我们提出 FooGAN，一种基于 WGAN-GP 和 ResNet 的生成对抗网络。"
         "它在 CelebA-HQ 上把 FID 比 ProGAN 提高了 3.5%。代码发布在 https://github.com/example/foogan。"
     )
-    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(draft, data)
 
     ok = cli(["review", "approve", "2611.00001"], env)
     assert ok.returncode == 0, ok.stderr
@@ -249,7 +249,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
         "它在 CelebA-HQ 上把 FID 比 ProGAN 提高了 3.5%。代码已经开源，发布在 https://github.com/example/foogan。"
     )
 
-    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(draft, data)
     approved = cli(["review", "approve", "2611.00001"], env)
     assert approved.returncode == 0, approved.stderr
     assert "learned" in approved.stdout

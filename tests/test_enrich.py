@@ -11,7 +11,7 @@ import yaml
 from alphatree_ingest.enrich import CURATED, lacks, merge
 from alphatree_ingest.models import CatalogEntry
 from tests.conftest import InProcessCli, cli_env
-from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, make_paper_pdf, save_yaml
 
 DPN_ABSTRACT = (
     "We present Dual Path Networks (DPN), a simple and modular architecture for image classification. "
@@ -100,14 +100,14 @@ def test_enrich_drafts_what_an_entry_lacks_and_approval_merges_only_that(
     # the reviewer corrects the machine Chinese abstract, and tries to retitle the entry in passing
     draft["abstract_zh"] = DPN_ZH
     draft["title_zh"] = "双通道网络"
-    draft_file.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
+    save_yaml(draft_file, draft)
     refused = cli(["review", "approve", "1707.01629"], env)
     assert refused.returncode == 2
     assert "enrichment changes title_zh, a field of the entry's own" in refused.stderr
     assert _tree_files(home) == tree_before
 
     draft["title_zh"] = before["title_zh"]
-    draft_file.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
+    save_yaml(draft_file, draft)
     ok = cli(["review", "approve", "1707.01629"], env)
     assert ok.returncode == 0, ok.stderr
     assert (

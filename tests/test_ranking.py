@@ -15,7 +15,7 @@ from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.night import MODEL_FILE, ranker_for
 from alphatree_ingest.relevance import Ranked, Ranker, Scored, rule_features, select, words
 from tests.conftest import InProcessCli, cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
 SEED = Catalog(Path(__file__).resolve().parent.parent / "catalog")
 TOPICS = SEED.topics()
@@ -177,7 +177,7 @@ def _draft(home: Path, arxiv_id: str, title: str, abstract: str, topic: str = "d
     }
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
-    (drafts / f"{arxiv_id}.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
+    save_yaml((drafts / f"{arxiv_id}.yaml"), entry)
 
 
 PEDESTRIAN = (

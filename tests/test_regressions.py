@@ -9,7 +9,7 @@ import yaml
 
 from alphatree_ingest.config import Settings
 from tests.conftest import InProcessCli, cli_env
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_approving_a_flagged_entry_clears_its_flag(home: Path, cli: InProcessCli
     tree = home / "catalog" / "tree" / "gan"
     entry = yaml.safe_load(_draft_yaml("2611.01101", "flagnet"))
     entry["status"] = "approved"
-    (tree / "flagnet.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
+    save_yaml((tree / "flagnet.yaml"), entry)
     flags = home / "catalog" / "flags"
     flags.mkdir(parents=True)
     (flags / "2611.01101.yaml").write_text(

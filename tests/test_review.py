@@ -15,6 +15,7 @@ from alphatree_ingest.models import EntryCode, Extraction, Paper, Translation
 from alphatree_ingest.text import translation_problems
 from alphatree_ingest.translate import TranslateStage
 from tests.conftest import InProcessCli, cli_env
+from tests.support import save_yaml
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -99,7 +100,7 @@ def test_an_untouched_draft_teaches_nothing_and_k_edits_teach_exactly_k(
         "我们提出 PixelGAN：一种面向图像合成的生成对抗网络。它在多个尺度的图像块上训练判别器。"
         "在 CelebA-HQ 数据集上，它把最强基线的 FID 降低了一大截。"
     )
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(edited, data)
     approved = cli(["review", "approve", "2611.02002"], env)
     assert approved.returncode == 0, approved.stderr
     assert "learned 2 reviewed sentence(s)" in approved.stdout
@@ -224,7 +225,7 @@ def test_the_prefect_form_reads_as_a_reviewer_needs(home: Path) -> None:
     data["provenance"]["suggestions"]["parents"] = {
         "evidence": {"gan": ["cited 3 times", "named in the abstract"]}
     }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(path, data)
     catalog = Catalog(home / "catalog")
     snapshot = catalog.load()
     entry = snapshot.drafts[0].entry
@@ -272,7 +273,7 @@ def test_review_list_names_each_failing_check(home: Path, cli: InProcessCli) -> 
     path = _draft(home, "2611.02004")
     data = yaml.safe_load(path.read_text())
     data["title_zh"] = "PixelGAN 图像: sharper image synthesis, not translated at all"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(path, data)
     listed = cli(["review", "list"], cli_env(home, None, None))
     assert listed.returncode == 0, listed.stderr
     assert "1 check(s) failing" in listed.stdout

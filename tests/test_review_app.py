@@ -15,6 +15,7 @@ import yaml
 
 from alphatree_ingest.config import Settings
 from tests.conftest import InProcessCli
+from tests.support import save_yaml
 
 ID = "2611.03001"
 DRAFT: dict[str, Any] = {
@@ -83,7 +84,7 @@ def write_draft(home: Path, **changes: Any) -> Path:
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
     path = drafts / f"{ID}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    save_yaml(path, data)
     for n, fig in enumerate(data["figures"]):
         if not (home / "catalog" / fig["file"]).exists():
             write_png(home / "catalog" / fig["file"], 160 + 40 * n, 90, (40, 90 + 60 * n, 200))
