@@ -139,7 +139,8 @@ class InProcessCli:
                 # (prefect_harness) serves every flow run, as the temporary server serves a child's
                 if not key.startswith("PREFECT_") and os.environ.get(key) != value:
                     mp.setenv(key, value)
-            mp.chdir(env["ALPHATREE_HOME"])
+            if "ALPHATREE_HOME" in env:  # run_cli's working folder: the tree
+                mp.chdir(env["ALPHATREE_HOME"])
             try:
                 code = main(list(args))
             except SystemExit as exit_:  # argparse's usage errors and --help; as the interpreter exits
