@@ -164,6 +164,7 @@ def cli(
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server for the flow tests of the whole session."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as main() does: no telemetry
     import prefect.main  # noqa: F401 (Prefect's logging set up now, on this process's stderr, not a test's capture)
     from prefect.testing.utilities import prefect_test_harness
 
