@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -10,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import ArxivServer, build_tiny_marian
+from tests.support import ArxivServer, build_tiny_marian, launch_chromium
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,6 +38,14 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One headless chromium for the browser tests of a module; each test opens its own page (a fresh
+    context: no cookies or local storage carried over) with `with browser.new_page(...) as page:`."""
+    with launch_chromium() as launched:
+        yield launched
+
+
 @pytest.fixture
 def arxiv_server() -> Iterator[ArxivServer]:
     with ArxivServer() as server:
@@ -49,6 +59,8 @@ def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra:
         PREFECT_HOME=str(home / ".prefect"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
         PREFECT_LOGGING_LEVEL="INFO",
+        # a child's temporary Prefect server may take longer than Prefect's 20 s to start on a busy machine
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",
         TRANSFORMERS_VERBOSITY="error",
         ALPHATREE_GITHUB_API="http://127.0.0.1:9",  # closed port: implementations stay unverified
         ALPHATREE_NPM_REGISTRY="http://127.0.0.1:9",  # publish falls back to the CDN's Mermaid
@@ -62,7 +74,9 @@ def cli_env(home: Path, server: ArxivServer | None, model: Path | None, **extra:
 
 
 def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    """Run the installed `alphatree` command as a user would."""
+    """Run the installed `alphatree` command as a user would, in a process of its own. Only for what the
+    process boundary is part of (the entry point, signals, imports, a server left behind); the rest
+    goes through the `cli` fixture, which runs the same `main` in this process."""
     exe = Path(sys.executable).with_name("alphatree")
     return subprocess.run(
         [str(exe), *args],
@@ -74,9 +88,84 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 300) -> subpr
     )
 
 
+@contextlib.contextmanager
+def _prefect_logs_to(stream: Any) -> Iterator[None]:
+    """Prefect's console log lines go to `stream` (the test's captured stderr) meanwhile, as a child's go
+    to its stderr; its handlers keep the stream they had when Prefect was first imported otherwise."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    handlers = {
+        h for lg in loggers for h in getattr(lg, "handlers", []) if isinstance(h, PrefectConsoleHandler)
+    }
+    before = {h: h.stream for h in handlers}
+    for h in handlers:
+        h.setStream(stream)
+        h.console.file = stream
+    try:
+        yield
+    finally:
+        for h, old in before.items():
+            h.setStream(old)
+            h.console.file = old
+
+
+class InProcessCli:
+    """`alphatree ARGS` as `run_cli` runs it (the same environment from `cli_env`, the tree as the
+    working folder), but through `alphatree_ingest.cli.main` in this process: no interpreter start, no
+    import of Prefect and transformers, no temporary Prefect server per command. Returns what `run_cli`
+    returns (exit code, stdout, stderr); an exception that escapes `main` (a traceback for a user)
+    fails the test where it happens."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+        self.capsys = capsys
+        self.monkeypatch = monkeypatch
+
+    def __call__(
+        self, args: list[str], env: dict[str, str], timeout: float = 300
+    ) -> subprocess.CompletedProcess[str]:
+        import signal
+
+        from alphatree_ingest.cli import main
+
+        self.capsys.readouterr()  # what the test printed before is not the command's output
+        sigterm = signal.getsignal(signal.SIGTERM)  # main() installs its own SIGTERM handler
+        with self.monkeypatch.context() as mp, _prefect_logs_to(sys.stderr):
+            for key in os.environ:
+                if key.startswith("ALPHATREE_") and key not in env:
+                    mp.delenv(key)
+            for key, value in env.items():
+                # Prefect reads its settings once, at import: in this process the session's Prefect
+                # (prefect_harness) serves every flow run, as the temporary server serves a child's
+                if not key.startswith("PREFECT_") and os.environ.get(key) != value:
+                    mp.setenv(key, value)
+            if "ALPHATREE_HOME" in env:  # run_cli's working folder: the tree
+                mp.chdir(env["ALPHATREE_HOME"])
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's usage errors and --help; as the interpreter exits
+                code = exit_.code if isinstance(exit_.code, int) else 0 if exit_.code is None else 1
+                if exit_.code is not None and not isinstance(exit_.code, int):
+                    print(exit_.code, file=sys.stderr)
+            finally:
+                signal.signal(signal.SIGTERM, sigterm)
+            out, err = self.capsys.readouterr()
+        return subprocess.CompletedProcess(["alphatree", *args], code, out, err)
+
+
+@pytest.fixture
+def cli(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> InProcessCli:
+    """`cli(args, env)`: `alphatree ARGS` in this process (see InProcessCli)."""
+    return InProcessCli(capsys, monkeypatch)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A temporary Prefect server for the flow tests of the whole session."""
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as main() does: no telemetry
+    import prefect.main  # noqa: F401 (Prefect's logging set up now, on this process's stderr, not a test's capture)
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=120):

@@ -5,10 +5,18 @@ drawn figures and a loopback GitHub."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import shutil
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from typing import Any
 from urllib.parse import ParseResult, parse_qs, urlparse
+
+import pytest
+import yaml
 
 from alphatree_ingest.demo_kit import (  # noqa: F401 (the tests import them from here)
     EN,
@@ -132,3 +140,29 @@ class GitHubServer(LoopbackServer):
             "html_url": f"https://github.com/{name}",
         }
         self.files[name] = files
+
+
+# --- the browser and the reviewer's editor ---------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+@contextlib.contextmanager
+def launch_chromium() -> Iterator[Any]:
+    """Debian's chromium, headless, through Playwright (the `browser` fixture holds one per module)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def save_yaml(path: Path, data: dict[str, Any]) -> None:
+    """Write a draft or entry back as a reviewer's editor would: Unicode as is, the fields in order."""
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")

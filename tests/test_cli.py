@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from alphatree_ingest.cli import build_parser
-from tests.conftest import cli_env, run_cli
+from tests.conftest import InProcessCli, cli_env, run_cli
 from tests.support import make_paper_pdf
 
 COMMANDS = [
@@ -76,29 +76,33 @@ def test_every_command_is_in_the_readme() -> None:
 
 
 def test_unknown_topic_is_one_sentence(home: Path) -> None:
+    """The installed `alphatree` in a process of its own: the entry point exists, and a wrong input is
+    exit status 2 and one sentence from a real process (the other CLI tests run `main` in-process)."""
     result = run_cli(["ingest", "--topic", "astrology"], cli_env(home, None, None))
     assert result.returncode == 2
     assert result.stderr.startswith("error: unknown topic 'astrology'") and "gan" in result.stderr
 
 
-def test_bad_since_and_delay_are_refused(home: Path) -> None:
+def test_bad_since_and_delay_are_refused(home: Path, cli: InProcessCli) -> None:
     env = cli_env(home, None, None)
-    result = run_cli(["ingest", "--topic", "gan", "--since", "yesterday"], env)
+    result = cli(["ingest", "--topic", "gan", "--since", "yesterday"], env)
     assert result.returncode == 2 and "YYYY" not in result.stderr and "2026-11-01" in result.stderr
     env["ALPHATREE_ARXIV_DELAY"] = "1"
-    result = run_cli(["ingest", "--topic", "gan"], env)
+    result = cli(["ingest", "--topic", "gan"], env)
     assert result.returncode == 2 and "below arXiv's limit" in result.stderr
     for never_asks_arxiv in (["review", "list"], ["publish"]):  # bug: these refused too
-        result = run_cli(never_asks_arxiv, env)
+        result = cli(never_asks_arxiv, env)
         assert result.returncode == 0 and "arXiv" not in result.stderr, result.stderr
 
 
-def test_extract_prints_the_design_json_and_writes_pngs(tmp_path: Path, home: Path) -> None:
+def test_extract_prints_the_design_json_and_writes_pngs(
+    tmp_path: Path, home: Path, cli: InProcessCli
+) -> None:
     pdf = tmp_path / "paper.pdf"
     pdf.write_bytes(
         make_paper_pdf("FooNet: A Test", "We propose FooNet.", code_url="https://github.com/a/foo")
     )
-    result = run_cli(["extract", str(pdf), "--out", str(tmp_path / "figs")], cli_env(home, None, None))
+    result = cli(["extract", str(pdf), "--out", str(tmp_path / "figs")], cli_env(home, None, None))
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert set(data) == {"title", "abstract", "pages", "sections", "figures", "code_links", "references"}
@@ -111,17 +115,19 @@ def test_extract_prints_the_design_json_and_writes_pngs(tmp_path: Path, home: Pa
     assert data["code_links"][0]["url"] == "https://github.com/a/foo"
 
 
-def test_extract_of_a_damaged_file_is_one_sentence(tmp_path: Path, home: Path) -> None:
+def test_extract_of_a_damaged_file_is_one_sentence(tmp_path: Path, home: Path, cli: InProcessCli) -> None:
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"%PDF-1.7\nthis is not really a pdf")
-    result = run_cli(["extract", str(bad)], cli_env(home, None, None))
+    result = cli(["extract", str(bad)], cli_env(home, None, None))
     assert result.returncode == 2 and result.stderr.startswith("error:") and "Traceback" not in result.stderr
 
 
-def test_translate_from_file_keeps_one_line_per_line(tmp_path: Path, home: Path, tiny_model: Path) -> None:
+def test_translate_from_file_keeps_one_line_per_line(
+    tmp_path: Path, home: Path, tiny_model: Path, cli: InProcessCli
+) -> None:
     src = tmp_path / "in.txt"
     src.write_text("We propose a new network.\n\nIt works on ImageNet.\n")
-    result = run_cli(["translate", "--file", str(src)], cli_env(home, None, tiny_model))
+    result = cli(["translate", "--file", str(src)], cli_env(home, None, tiny_model))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.split("\n")
     assert len(lines) == 4 and lines[1] == "" and lines[3] == ""
@@ -167,7 +173,9 @@ def test_a_plain_install_finds_its_templates(tmp_path: Path) -> None:
     shutil.rmtree(repo / "build", ignore_errors=True)
 
 
-def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(tmp_path: Path, home: Path) -> None:
+def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(
+    tmp_path: Path, home: Path, cli: InProcessCli
+) -> None:
     """Bug: these ended in tracebacks, or (review list outside a tree, extract of a text file) in a
     wrong success."""
     env = cli_env(home, None, None)
@@ -196,27 +204,29 @@ def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(tmp_path: Pa
         (["model", "pull", "--to", str(tmp_path / "m")], {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, "hub"),
     ]
     for args, where, message in cases:
-        result = run_cli(args, where)
+        result = cli(args, where)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1, (args, result.stderr)
         assert message.lower() in result.stderr.lower(), (args, result.stderr)
     assert readme.read_text() == "# a file\n"
 
 
-def test_help_names_every_default_and_the_look_back(home: Path) -> None:
+def test_help_names_every_default_and_the_look_back(home: Path, cli: InProcessCli) -> None:
     env = cli_env(home, None, None)
-    listing = run_cli(["review", "list", "--help"], env)
+    listing = cli(["review", "list", "--help"], env)
     assert "Drafts waiting for review" in listing.stdout
     for command in ("serve", "deploy"):
-        assert "default: 0 2 * * *" in run_cli([command, "--help"], env).stdout
-    assert "default: 2" in run_cli(["serve", "--help"], env).stdout
-    ingest = run_cli(["ingest", "--help"], env).stdout
+        assert "default: 0 2 * * *" in cli([command, "--help"], env).stdout
+    assert "default: 2" in cli(["serve", "--help"], env).stdout
+    ingest = cli(["ingest", "--help"], env).stdout
     assert "changed (new or revised)" in ingest and "looks back 7 days" in ingest
 
 
-def test_model_check_reports_every_measure_on_the_tiny_model(home: Path, tiny_model: Path) -> None:
+def test_model_check_reports_every_measure_on_the_tiny_model(
+    home: Path, tiny_model: Path, cli: InProcessCli
+) -> None:
     """Its numbers mean nothing for an untrained model; the command must work and report everything."""
-    result = run_cli(["model", "check"], cli_env(home, None, tiny_model))
+    result = cli(["model", "check"], cli_env(home, None, tiny_model))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     for start in (

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.conftest import InProcessCli
+
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 
@@ -19,9 +21,13 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
 
-def test_the_demo_drafts_three_papers_offline_and_says_where_everything_is(tmp_path: Path) -> None:
+def test_the_demo_drafts_three_papers_offline_and_says_where_everything_is(
+    tmp_path: Path, cli: InProcessCli
+) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALPHATREE_", "PREFECT_", "HF_"))}
     env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # any attempt to reach the hub would fail the demo
+    # Prefect gives its temporary server 20 s to start: too few on a busy machine (as in cli_env)
+    env["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = "120"
     memory = REPO / "translations" / "memory.jsonl"
     before = _digest(memory)
     out = tmp_path / "demo"
@@ -47,5 +53,5 @@ def test_the_demo_drafts_three_papers_offline_and_says_where_everything_is(tmp_p
     assert "Traceback" not in result.stderr
     assert _digest(memory) == before  # the checkout's memory never gets the demo's gibberish
 
-    again = subprocess.run([str(exe), "demo", "--out", str(out)], env=env, capture_output=True, text=True)
+    again = cli(["demo", "--out", str(out)], env)  # the refusal needs no process of its own
     assert again.returncode == 2 and "not empty" in again.stderr and again.stderr.count("\n") == 1

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.conftest import InProcessCli, cli_env, run_cli
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
 pytestmark = pytest.mark.slow
 
@@ -71,11 +71,11 @@ def _feed(server: ArxivServer) -> None:
 
 
 def test_ingest_drafts_new_papers_skips_known_and_is_idempotent(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     _feed(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
-    result = run_cli(["ingest", "--topic", "gan", "--since", "2015-01-01"], env)
+    result = cli(["ingest", "--topic", "gan", "--since", "2015-01-01"], env)
     assert result.returncode == 0, result.stderr
     assert "2 drafted" in result.stdout and "1 failed" in result.stdout, result.stdout
     assert "1512.03385  already in the tree" in result.stdout
@@ -106,23 +106,25 @@ def test_ingest_drafts_new_papers_skips_known_and_is_idempotent(
     assert yaml.safe_load(drafts[1].read_text())["version"] == 2
 
     before = {p: p.read_bytes() for p in drafts}
-    again = run_cli(["ingest", "--topic", "gan"], env)
+    again = cli(["ingest", "--topic", "gan"], env)
     assert again.returncode == 0, again.stderr
     assert "0 drafted" in again.stdout
     assert "already drafted" in again.stdout
     assert {p: p.read_bytes() for p in drafts} == before
 
 
-def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny_model: Path) -> None:
+def test_review_approve_then_publish(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
+) -> None:
     _feed(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
-    assert run_cli(["ingest", "--topic", "gan", "--max-papers", "3"], env).returncode == 0
+    assert cli(["ingest", "--topic", "gan", "--max-papers", "3"], env).returncode == 0
 
-    listed = run_cli(["review", "list"], env)
+    listed = cli(["review", "list"], env)
     assert "2611.00001" in listed.stdout and "2611.00002" in listed.stdout
 
     # BarNet has no PyTorch link: refused, with every failed check named
-    refused = run_cli(["review", "approve", "2611.00002"], env)
+    refused = cli(["review", "approve", "2611.00002"], env)
     assert refused.returncode == 2
     assert "no code link with framework: pytorch" in refused.stderr
     assert (home / "catalog" / "drafts" / "2611.00002.yaml").exists()
@@ -135,9 +137,9 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
         "我们提出 FooGAN，一种基于 WGAN-GP 和 ResNet 的生成对抗网络。"
         "它在 CelebA-HQ 上把 FID 比 ProGAN 提高了 3.5%。代码发布在 https://github.com/example/foogan。"
     )
-    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(draft, data)
 
-    ok = run_cli(["review", "approve", "2611.00001"], env)
+    ok = cli(["review", "approve", "2611.00001"], env)
     assert ok.returncode == 0, ok.stderr
     approved = home / "catalog" / "tree" / "gan" / "training" / "foogan.yaml"
     assert yaml.safe_load(approved.read_text())["status"] == "approved"
@@ -147,17 +149,17 @@ def test_review_approve_then_publish(home: Path, arxiv_server: ArxivServer, tiny
     assert 'lang="en">Abstract</span>' in reading.read_text() and '<div class="pair">' in reading.read_text()
     assert not (home / "catalog" / "drafts" / "2611.00001.yaml").exists()
 
-    rejected = run_cli(["review", "reject", "2611.00002", "--reason", "off topic"], env)
+    rejected = cli(["review", "reject", "2611.00002", "--reason", "off topic"], env)
     assert rejected.returncode == 0, rejected.stderr
 
-    published = run_cli(["publish"], env)
+    published = cli(["publish"], env)
     assert published.returncode == 0, published.stderr
     page = (home / "site" / "gan.md").read_text()
     assert "**FooGAN**" in page and "https://github.com/example/foogan" in page
     assert "BarNet" not in page
 
     # neither the approved nor the rejected paper is drafted again
-    again = run_cli(["ingest", "--topic", "gan", "--max-papers", "3"], env)
+    again = cli(["ingest", "--topic", "gan", "--max-papers", "3"], env)
     assert again.returncode == 0
     assert "rejected by a reviewer" in again.stdout and "0 drafted" in again.stdout
     assert not list((home / "catalog" / "drafts").glob("*.yaml"))
@@ -172,7 +174,7 @@ def test_default_model_without_network_stops_in_one_sentence(home: Path, arxiv_s
     assert arxiv_server.requests == []
 
 
-def test_unreachable_arxiv_stops_in_one_sentence(home: Path, tiny_model: Path) -> None:
+def test_unreachable_arxiv_stops_in_one_sentence(home: Path, tiny_model: Path, cli: InProcessCli) -> None:
     env = cli_env(
         home,
         None,
@@ -180,7 +182,7 @@ def test_unreachable_arxiv_stops_in_one_sentence(home: Path, tiny_model: Path) -
         ALPHATREE_ARXIV_API="http://127.0.0.1:9/api/query",
         ALPHATREE_ARXIV_DELAY="0",
     )
-    result = run_cli(["ingest", "--topic", "gan"], env, timeout=120)
+    result = cli(["ingest", "--topic", "gan"], env, timeout=120)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach 127.0.0.1:9" in errors[0], result.stderr
@@ -188,7 +190,7 @@ def test_unreachable_arxiv_stops_in_one_sentence(home: Path, tiny_model: Path) -
 
 
 def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     """The review issue's acceptance walk, through the CLI."""
     title = "FooGAN: Stable Adversarial Training at Scale"
@@ -198,7 +200,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
         make_paper_pdf(title, ABSTRACT, code_url="https://github.com/example/foogan", references=refs),
     )
     env = cli_env(home, arxiv_server, tiny_model)
-    assert run_cli(["ingest", "--topic", "gan"], env).returncode == 0
+    assert cli(["ingest", "--topic", "gan"], env).returncode == 0
     draft = home / "catalog" / "drafts" / "2611.00001.yaml"
 
     # a reviewer edits in an editor: Chinese title with a comment, a comment line, a parent
@@ -218,7 +220,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     draft.write_text(edited)
 
     # same version: untouched, byte for byte
-    again = run_cli(["ingest", "--topic", "gan"], env)
+    again = cli(["ingest", "--topic", "gan"], env)
     assert again.returncode == 0 and "already drafted" in again.stdout
     assert draft.read_text() == edited
 
@@ -229,7 +231,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
         FeedEntry("2611.00001", title, v2, version=2, updated=days_ago(0.5)),
         make_paper_pdf(title, v2, code_url="https://github.com/example/foogan", references=refs),
     )
-    updated = run_cli(["ingest", "--topic", "gan"], env)
+    updated = cli(["ingest", "--topic", "gan"], env)
     assert updated.returncode == 0, updated.stderr
     assert (
         "updated  2611.00001" in updated.stdout and "reviewer edits kept: title_zh, parents" in updated.stdout
@@ -239,7 +241,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     assert "# 审稿人：只保留 WGAN-GP\nparents:\n- wgan-gp\n" in text
     data = yaml.safe_load(text)
     assert data["version"] == 2 and data["abstract"] == v2
-    assert "new version v2" in run_cli(["review", "list"], env).stdout
+    assert "new version v2" in cli(["review", "list"], env).stdout
 
     # the reviewer fixes the Chinese abstract, approves; the memory learns it
     data["abstract_zh"] = (
@@ -247,14 +249,14 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
         "它在 CelebA-HQ 上把 FID 比 ProGAN 提高了 3.5%。代码已经开源，发布在 https://github.com/example/foogan。"
     )
 
-    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-    approved = run_cli(["review", "approve", "2611.00001"], env)
+    save_yaml(draft, data)
+    approved = cli(["review", "approve", "2611.00001"], env)
     assert approved.returncode == 0, approved.stderr
     assert "learned" in approved.stdout
     memory = (home / "translations" / "memory.jsonl").read_text()
     assert '"target": "FooGAN：大规模稳定对抗训练", "origin": "human"' in memory
 
-    published = run_cli(["publish"], env)
+    published = cli(["publish"], env)
     assert published.returncode == 0
     page = (home / "site" / "gan.md").read_text()
     assert "[**FooGAN**](entries/foogan.md)" in page and "wgan_gp --> foogan" in page
@@ -263,13 +265,13 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     # a third version of the approved paper is flagged, not drafted
     arxiv_server.entries.clear()
     arxiv_server.add(FeedEntry("2611.00001", title, v2, version=3, updated=days_ago(0.2)))
-    third = run_cli(["ingest", "--topic", "gan"], env)
+    third = cli(["ingest", "--topic", "gan"], env)
     assert "flagged  2611.00001" in third.stdout and not draft.exists()
-    assert "has a new arXiv version v3" in run_cli(["review", "list"], env).stdout
+    assert "has a new arXiv version v3" in cli(["review", "list"], env).stdout
 
 
 def test_a_run_killed_mid_batch_is_finished_by_the_next_without_duplicates(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     import os
     import signal
@@ -306,7 +308,7 @@ def test_a_run_killed_mid_batch_is_finished_by_the_next_without_duplicates(
     edited = drafts / first[0]
     text = edited.read_text() + "# reviewer was here\n"
     edited.write_text(text)
-    again = run_cli(["ingest", "--topic", "gan"], cli_env(home, arxiv_server, tiny_model))
+    again = cli(["ingest", "--topic", "gan"], cli_env(home, arxiv_server, tiny_model))
     assert again.returncode == 0, again.stderr
     names = sorted(p.name for p in drafts.glob("*.yaml"))
     assert names == [f"2611.0070{n}.yaml" for n in range(1, 5)]

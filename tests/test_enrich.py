@@ -10,8 +10,8 @@ import yaml
 
 from alphatree_ingest.enrich import CURATED, lacks, merge
 from alphatree_ingest.models import CatalogEntry
-from tests.conftest import cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, make_paper_pdf
+from tests.conftest import InProcessCli, cli_env
+from tests.support import ArxivServer, FeedEntry, make_paper_pdf, save_yaml
 
 DPN_ABSTRACT = (
     "We present Dual Path Networks (DPN), a simple and modular architecture for image classification. "
@@ -57,7 +57,7 @@ def _tree_files(home: Path) -> dict[Path, bytes]:
 
 @pytest.mark.slow
 def test_enrich_drafts_what_an_entry_lacks_and_approval_merges_only_that(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     _serve_seed_papers(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
@@ -65,7 +65,7 @@ def test_enrich_drafts_what_an_entry_lacks_and_approval_merges_only_that(
     before = yaml.safe_load(entry_file.read_text())
     tree_before = _tree_files(home)
 
-    result = run_cli(["enrich", "dpn"], env)
+    result = cli(["enrich", "dpn"], env)
     assert result.returncode == 0, result.stderr
     assert "[1/1] dpn: arXiv 1707.01629v4 Dual Path Networks" in result.stderr
     assert "[1/1] dpn  drafted" in result.stdout and "1 drafted" in result.stdout, result.stdout
@@ -92,23 +92,23 @@ def test_enrich_drafts_what_an_entry_lacks_and_approval_merges_only_that(
         assert draft.get(field) == before.get(field), field
     assert _tree_files(home) == tree_before  # nothing in the tree before approval
 
-    listed = run_cli(["review", "list"], env)
+    listed = cli(["review", "list"], env)
     assert "1707.01629" in listed.stdout and "enriches dpn" in listed.stdout
-    shown = run_cli(["review", "show", "1707.01629"], env)
+    shown = cli(["review", "show", "1707.01629"], env)
     assert "ENRICHMENT of tree entry dpn" in shown.stdout
 
     # the reviewer corrects the machine Chinese abstract, and tries to retitle the entry in passing
     draft["abstract_zh"] = DPN_ZH
     draft["title_zh"] = "双通道网络"
-    draft_file.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
-    refused = run_cli(["review", "approve", "1707.01629"], env)
+    save_yaml(draft_file, draft)
+    refused = cli(["review", "approve", "1707.01629"], env)
     assert refused.returncode == 2
     assert "enrichment changes title_zh, a field of the entry's own" in refused.stderr
     assert _tree_files(home) == tree_before
 
     draft["title_zh"] = before["title_zh"]
-    draft_file.write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
-    ok = run_cli(["review", "approve", "1707.01629"], env)
+    save_yaml(draft_file, draft)
+    ok = cli(["review", "approve", "1707.01629"], env)
     assert ok.returncode == 0, ok.stderr
     assert (
         "Enriched the entry in its own file with: diagram, figures, abstract, abstract_zh, code" in ok.stdout
@@ -131,29 +131,31 @@ def test_enrich_drafts_what_an_entry_lacks_and_approval_merges_only_that(
 
     # never drafted twice
     asked = len(arxiv_server.requests)
-    again = run_cli(["enrich", "dpn"], env)
+    again = cli(["enrich", "dpn"], env)
     assert again.returncode == 0, again.stderr
     assert len(arxiv_server.requests) == asked
     assert "skipped  dpn: enriched before, from arXiv 1707.01629v4" in again.stdout
     assert not draft_file.exists()
-    published = run_cli(["publish"], env)
+    published = cli(["publish"], env)
     assert published.returncode == 0, published.stderr
     assert "Dual Path" in (home / "site" / "entries" / "dpn.md").read_text()
 
 
 @pytest.mark.slow
-def test_a_rejected_enrichment_is_remembered(home: Path, arxiv_server: ArxivServer, tiny_model: Path) -> None:
+def test_a_rejected_enrichment_is_remembered(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
+) -> None:
     _serve_seed_papers(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
     tree_before = _tree_files(home)
-    first = run_cli(["enrich", "nin"], env)
+    first = cli(["enrich", "nin"], env)
     assert first.returncode == 0 and "[1/1] nin  drafted" in first.stdout, first.stderr
-    rejected = run_cli(["review", "reject", "1312.4400", "--reason", "figures unreadable"], env)
+    rejected = cli(["review", "reject", "1312.4400", "--reason", "figures unreadable"], env)
     assert rejected.returncode == 0, rejected.stderr
     assert _tree_files(home) == tree_before
 
     asked = len(arxiv_server.requests)
-    again = run_cli(["enrich", "nin"], env)
+    again = cli(["enrich", "nin"], env)
     assert again.returncode == 0, again.stderr
     assert "skipped  nin: rejected by a reviewer" in again.stdout and "0 drafted" in again.stdout
     assert not (home / "catalog" / "drafts" / "1312.4400.yaml").exists()
@@ -162,11 +164,11 @@ def test_a_rejected_enrichment_is_remembered(home: Path, arxiv_server: ArxivServ
 
 @pytest.mark.slow
 def test_add_drafts_an_old_paper_by_id_and_never_twice(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     _serve_seed_papers(arxiv_server)
     env = cli_env(home, arxiv_server, tiny_model)
-    result = run_cli(["add", "1506.01497", "1512.03385", "--topic", "detection"], env)
+    result = cli(["add", "1506.01497", "1512.03385", "--topic", "detection"], env)
     assert result.returncode == 1  # this arXiv does not serve ResNet: one paper failed, said so
     assert "[1/1] 1506.01497  drafted" in result.stdout, result.stdout
     assert "1512.03385  FAILED  arXiv does not know 1512.03385" in result.stdout
@@ -175,7 +177,7 @@ def test_add_drafts_an_old_paper_by_id_and_never_twice(
     assert draft["code"][0]["url"] == "https://github.com/example/faster-rcnn"
     assert "enriches" not in draft["provenance"]
 
-    again = run_cli(["add", "1506.01497", "1707.01629", "--topic", "detection"], env)
+    again = cli(["add", "1506.01497", "1707.01629", "--topic", "detection"], env)
     assert again.returncode == 0, again.stdout
     assert "skipped  1506.01497: already drafted, waiting for review" in again.stdout
     assert "skipped  1707.01629: already in the tree as dpn; `alphatree enrich dpn`" in again.stdout
@@ -192,8 +194,8 @@ def test_add_drafts_an_old_paper_by_id_and_never_twice(
         (["add", "not-an-id", "--topic", "detection"], "error: 'not-an-id' is not an arXiv id"),
     ],
 )
-def test_bad_names_stop_in_one_sentence(home: Path, args: list[str], message: str) -> None:
-    result = run_cli(args, cli_env(home, None, None, ALPHATREE_ARXIV_API="http://127.0.0.1:9/api/query"))
+def test_bad_names_stop_in_one_sentence(home: Path, args: list[str], message: str, cli: InProcessCli) -> None:
+    result = cli(args, cli_env(home, None, None, ALPHATREE_ARXIV_API="http://127.0.0.1:9/api/query"))
     assert result.returncode == 2
     assert result.stderr.startswith(message), result.stderr
     assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
@@ -201,11 +203,13 @@ def test_bad_names_stop_in_one_sentence(home: Path, args: list[str], message: st
 
 
 @pytest.mark.slow
-def test_unreachable_arxiv_stops_enrich_in_one_sentence(home: Path, tiny_model: Path) -> None:
+def test_unreachable_arxiv_stops_enrich_in_one_sentence(
+    home: Path, tiny_model: Path, cli: InProcessCli
+) -> None:
     env = cli_env(
         home, None, tiny_model, ALPHATREE_ARXIV_API="http://127.0.0.1:9/api/query", ALPHATREE_ARXIV_DELAY="0"
     )
-    result = run_cli(["enrich", "dpn", "nin"], env, timeout=120)
+    result = cli(["enrich", "dpn", "nin"], env, timeout=120)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "cannot reach 127.0.0.1:9" in errors[0].lower(), result.stderr

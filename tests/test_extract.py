@@ -80,6 +80,7 @@ def _need(folder: Path) -> None:
     pytest.skip(message)
 
 
+@pytest.mark.slow  # every page of the hand-labelled papers: 7-20 s
 def test_devset_scores_stay_above_the_floor() -> None:
     import sys
 
@@ -95,6 +96,7 @@ def test_devset_scores_stay_above_the_floor() -> None:
     assert result["precision"] >= 0.95 and result["recall"] >= 0.95, result
 
 
+@pytest.mark.slow  # every page of the hand-labelled papers: 7-20 s
 def test_what_a_curator_receives_on_the_hand_labelled_devset() -> None:
     """The draft path on 12 hand-labelled CV papers (bench/devset.py): floors at what it measured."""
     import sys

@@ -8,7 +8,7 @@ from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.learning import path_to, topic_plan
 from alphatree_ingest.models import CatalogEntry
 from alphatree_ingest.relevance import Scorer
-from tests.conftest import cli_env, run_cli
+from tests.conftest import InProcessCli, cli_env
 
 SEED = Catalog(Path(__file__).resolve().parent.parent / "catalog")
 ENTRIES = [e for e in SEED.load().entries]
@@ -31,10 +31,10 @@ def test_beginner_plan_for_gan_starts_with_gan_and_holds_only_what_it_needs() ->
     assert plan[0] == "gan" and set(plan) == {"gan", "cgan", "gan-tutorial", "infogan", "lsgan"}
 
 
-def test_path_command(home: Path) -> None:
-    out = run_cli(["path", "wgan-gp"], cli_env(home, None, None))
+def test_path_command(home: Path, cli: InProcessCli) -> None:
+    out = cli(["path", "wgan-gp"], cli_env(home, None, None))
     assert out.returncode == 0 and out.stdout.splitlines()[0].startswith("1. GAN（2014，入门）生成对抗网络")
-    missing = run_cli(["path", "nope"], cli_env(home, None, None))
+    missing = cli(["path", "nope"], cli_env(home, None, None))
     assert missing.returncode == 2 and "no entry 'nope'" in missing.stderr
 
 

@@ -16,7 +16,7 @@ from alphatree_ingest.learning import next_reads, path_to, topic_plan
 from alphatree_ingest.models import CatalogEntry
 from alphatree_ingest.publish import render
 from alphatree_ingest.titles import headline, subtitle_zh
-from tests.conftest import cli_env, run_cli
+from tests.conftest import InProcessCli, cli_env
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -62,9 +62,9 @@ def test_what_to_read_next_is_children_then_topic_neighbours() -> None:
     assert ids(next_reads(DIAMOND[3], DIAMOND))[0] == "d"
 
 
-def test_path_known_from_the_command_line(home: Path) -> None:
+def test_path_known_from_the_command_line(home: Path, cli: InProcessCli) -> None:
     env = cli_env(home, None, None)
-    full = run_cli(["path", "stylegan"], env)
+    full = cli(["path", "stylegan"], env)
     assert re.findall(r"^\d+\. (\S+)（", full.stdout, re.M) == [
         "GAN",
         "WGAN",
@@ -72,14 +72,14 @@ def test_path_known_from_the_command_line(home: Path) -> None:
         "ProGAN",
         "StyleGAN",
     ]
-    known = run_cli(["path", "stylegan", "--known", "wgan"], env)
+    known = cli(["path", "stylegan", "--known", "wgan"], env)
     assert known.returncode == 0, known.stderr
     assert re.findall(r"^\d+\. (\S+)（", known.stdout, re.M) == ["WGAN-GP", "ProGAN", "StyleGAN"]
     assert "2 step(s) skipped" in known.stdout
-    topic = run_cli(["path", "--topic", "gan/training", "--known", "gan,wgan"], env)
+    topic = cli(["path", "--topic", "gan/training", "--known", "gan,wgan"], env)
     steps = re.findall(r"^\d+\. (\S+)（", topic.stdout, re.M)
     assert "GAN" not in steps and "WGAN" not in steps and "WGAN-GP" in steps
-    wrong = run_cli(["path", "stylegan", "--known", "wgan,nosuch"], env)
+    wrong = cli(["path", "stylegan", "--known", "wgan,nosuch"], env)
     assert wrong.returncode != 0 and "nosuch" in wrong.stderr and "Traceback" not in wrong.stderr
 
 

@@ -15,6 +15,7 @@ import pytest
 from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.models import CatalogEntry, EntryCode
 from alphatree_ingest.publish import cell, render
+from tests.conftest import InProcessCli
 
 GOLDEN = Path(__file__).parent / "golden"
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -331,14 +332,14 @@ def test_the_site_draws_its_graphs_with_its_own_verified_copy_of_mermaid(
     assert not any("<script" in p.read_text() for p in (site / "entries").glob("*.html"))  # no graph there
 
 
-def test_publish_without_mermaid_says_the_graphs_draw_only_online(home: Path) -> None:
-    from tests.conftest import cli_env, run_cli
+def test_publish_without_mermaid_says_the_graphs_draw_only_online(home: Path, cli: InProcessCli) -> None:
+    from tests.conftest import cli_env
 
     env = cli_env(home, None, None)  # the npm registry is a closed port here
-    published = run_cli(["publish"], env)
+    published = cli(["publish"], env)
     assert published.returncode == 0, published.stderr
     assert "their lineage graphs draw only online" in published.stderr
     assert "cdn.jsdelivr.net/npm/mermaid" in (home / "site" / "gan.html").read_text()
 
-    missing = run_cli(["publish"], {**env, "ALPHATREE_MERMAID_JS": str(home / "nowhere.js")})
+    missing = cli(["publish"], {**env, "ALPHATREE_MERMAID_JS": str(home / "nowhere.js")})
     assert missing.returncode == 2 and "ALPHATREE_MERMAID_JS" in missing.stderr

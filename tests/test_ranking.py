@@ -15,8 +15,8 @@ import yaml
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.night import MODEL_FILE, ranker_for
 from alphatree_ingest.relevance import Ranked, Ranker, Scored, rule_features, select, words
-from tests.conftest import cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.conftest import InProcessCli, cli_env, run_cli
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
 SEED = Catalog(Path(__file__).resolve().parent.parent / "catalog")
 TOPICS = SEED.topics()
@@ -132,24 +132,24 @@ def test_dry_run_prints_the_json_contract_asks_only_arxiv_and_writes_nothing(hom
     assert "2611.00401" in table.stdout and "1 to draft" in table.stdout and "held back" in table.stdout
 
 
-def test_json_without_dry_run_and_a_negative_budget_are_refused(home: Path) -> None:
+def test_json_without_dry_run_and_a_negative_budget_are_refused(home: Path, cli: InProcessCli) -> None:
     env = cli_env(home, None, None)
-    result = run_cli(["ingest", "--all-topics", "--json"], env)
+    result = cli(["ingest", "--all-topics", "--json"], env)
     assert result.returncode == 2 and "--dry-run" in result.stderr and "Traceback" not in result.stderr
-    result = run_cli(["ingest", "--all-topics", "--dry-run", "--budget", "-1"], env)
+    result = cli(["ingest", "--all-topics", "--dry-run", "--budget", "-1"], env)
     assert result.returncode == 2 and "--budget" in result.stderr
     topics = home / "catalog" / "topics.yaml"
     topics.write_text(topics.read_text().replace("budget: 3\n", "budget: many\n"))
-    result = run_cli(["ingest", "--all-topics", "--dry-run"], env)
+    result = cli(["ingest", "--all-topics", "--dry-run"], env)
     assert result.returncode == 2 and "budget" in result.stderr and "Traceback" not in result.stderr
-    result = run_cli(["ingest", "--topic", "gan", "--all-topics"], env)
+    result = cli(["ingest", "--topic", "gan", "--all-topics"], env)
     assert result.returncode == 2 and "Traceback" not in result.stderr
-    result = run_cli(["ingest", "--topic", "gan", "--budget", "2"], env)  # one topic has no budget
+    result = cli(["ingest", "--topic", "gan", "--budget", "2"], env)  # one topic has no budget
     assert result.returncode == 2 and "--all-topics" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_the_dry_run_of_one_topic_drafts_what_its_real_run_would(
-    home: Path, arxiv_server: ArxivServer
+    home: Path, arxiv_server: ArxivServer, cli: InProcessCli
 ) -> None:
     """Found in review: `--topic T --dry-run` held back at the nightly cut-off (0.4) papers that
     `--topic T` drafts at the topic's own min_relevance (none in this tree: every new paper)."""
@@ -158,7 +158,7 @@ def test_the_dry_run_of_one_topic_drafts_what_its_real_run_would(
         make_paper_pdf("Notes on a Thing", "We study it."),
     )
     env = cli_env(home, arxiv_server, None)
-    shown = run_cli(["ingest", "--topic", "gan", "--dry-run", "--json"], env)
+    shown = cli(["ingest", "--topic", "gan", "--dry-run", "--json"], env)
     assert shown.returncode == 0, shown.stderr
     (row,) = json.loads(shown.stdout)["papers"]
     assert row["score"] < 0.4 and row["action"] == "draft", row
@@ -178,7 +178,7 @@ def _draft(home: Path, arxiv_id: str, title: str, abstract: str, topic: str = "d
     }
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
-    (drafts / f"{arxiv_id}.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
+    save_yaml((drafts / f"{arxiv_id}.yaml"), entry)
 
 
 PEDESTRIAN = (
@@ -189,7 +189,9 @@ PEDESTRIAN = (
 )
 
 
-def test_after_two_rejections_of_a_kind_a_third_of_that_kind_ranks_lower(home: Path) -> None:
+def test_after_two_rejections_of_a_kind_a_third_of_that_kind_ranks_lower(
+    home: Path, cli: InProcessCli
+) -> None:
     catalog = Catalog(home / "catalog")
     third = PEDESTRIAN
     before = ranker_for(catalog, catalog.load(), save=False).explain(TOPICS["detection"], *third)
@@ -209,7 +211,7 @@ def test_after_two_rejections_of_a_kind_a_third_of_that_kind_ranks_lower(home: P
     )
     env = cli_env(home, None, None)
     for arxiv_id in ("2611.00501", "2611.00502"):
-        out = run_cli(["review", "reject", arxiv_id, "--reason", "one niche condition"], env)
+        out = cli(["review", "reject", arxiv_id, "--reason", "one niche condition"], env)
         assert out.returncode == 0, out.stderr
         assert "Ranker updated with this decision" in out.stdout
     model = home / "catalog" / MODEL_FILE
@@ -227,7 +229,7 @@ def test_after_two_rejections_of_a_kind_a_third_of_that_kind_ranks_lower(home: P
 
 
 def test_a_held_back_paper_is_listed_with_its_reason_and_drafted_on_request(
-    prefect_harness: None, flow_env: Any, arxiv_server: ArxivServer, home: Path
+    prefect_harness: None, flow_env: Any, arxiv_server: ArxivServer, home: Path, cli: InProcessCli
 ) -> None:
     from flows.ingest import ingest, recover_held
     from tests.support import make_paper_pdf
@@ -249,9 +251,9 @@ def test_a_held_back_paper_is_listed_with_its_reason_and_drafted_on_request(
     assert held["topic"] == "detection" and held["score"] < 0.4 and "survey" in held["reason"]
 
     env = cli_env(home, None, None)
-    listed = run_cli(["review", "list", "--held-back"], env)
+    listed = cli(["review", "list", "--held-back"], env)
     assert listed.returncode == 0 and "2611.00602" in listed.stdout and "survey" in listed.stdout
-    queue = run_cli(["review", "list"], env)
+    queue = cli(["review", "list"], env)
     assert "why: " in queue.stdout and "2611.00601" in queue.stdout
 
     negatives = ranker_for(Catalog(home / "catalog"), Catalog(home / "catalog").load()).trained_on[
@@ -267,7 +269,9 @@ def test_a_held_back_paper_is_listed_with_its_reason_and_drafted_on_request(
     assert learned["trained_on"]["negatives"] == negatives - 1  # no longer a paper the curator left
 
 
-def test_a_server_that_cannot_read_the_date_clause_is_asked_without_it_once(home: Path) -> None:
+def test_a_server_that_cannot_read_the_date_clause_is_asked_without_it_once(
+    home: Path, cli: InProcessCli
+) -> None:
     """A listing's loopback arXiv (real-nights/night_arxiv.py) answers HTTP 400 to `lastUpdatedDate`:
     the dry run asks again without it, for this topic and every later one, and keeps the date itself."""
     from urllib.parse import parse_qs, urlparse
@@ -276,7 +280,7 @@ def test_a_server_that_cannot_read_the_date_clause_is_asked_without_it_once(home
         server.add(FeedEntry("2611.00701", *DETECTOR, published=days_ago(2)))
         server.add(FeedEntry("2611.00702", *STARS, published=days_ago(40)))  # before --since
         server.faults["/api/query"] = [(400, {}, b"unknown field")]
-        out = run_cli(
+        out = cli(
             ["ingest", "--all-topics", "--dry-run", "--json", "--since", days_ago(5)[:10]],
             cli_env(home, server, None),
         )
@@ -285,7 +289,7 @@ def test_a_server_that_cannot_read_the_date_clause_is_asked_without_it_once(home
     assert len(queries) == len(TOPICS) + 1
     assert "lastUpdatedDate" in queries[0] and not any("lastUpdatedDate" in q for q in queries[1:])
     assert {r["arxiv_id"] for r in json.loads(out.stdout)["papers"]} == {"2611.00701"}
-    missing = run_cli(["review", "recover", "2611.09999"], cli_env(home, None, None))
+    missing = cli(["review", "recover", "2611.09999"], cli_env(home, None, None))
     assert missing.returncode == 2 and "not among the held-back papers" in missing.stderr
 
 
@@ -338,7 +342,7 @@ allows 180 s too."""
 
 @pytest.mark.slow
 def test_ingest_all_topics_from_the_cli_drafts_within_the_budget_and_lists_the_held_back(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     from tests.support import make_paper_pdf
 
@@ -347,12 +351,12 @@ def test_ingest_all_topics_from_the_cli_drafts_within_the_budget_and_lists_the_h
             FeedEntry(arxiv_id, title, abstract, published=days_ago(2)), make_paper_pdf(title, abstract)
         )
     env = cli_env(home, arxiv_server, tiny_model, **SLOW_PREFECT)
-    out = run_cli(["ingest", "--all-topics", "--budget", "1"], env)
+    out = cli(["ingest", "--all-topics", "--budget", "1"], env)
     assert out.returncode == 0, out.stderr
     assert "Topic all topics: 28 found, 1 drafted" in out.stdout
     assert "over the nightly budget of 1" in out.stdout
     drafted = [p.stem for p in (home / "catalog" / "drafts").glob("*.yaml")]
-    held = run_cli(["review", "list", "--held-back"], env)
+    held = cli(["review", "list", "--held-back"], env)
     assert held.returncode == 0 and len(drafted) == 1
     other = ({"2611.00901", "2611.00902"} - set(drafted)).pop()
     assert other in held.stdout and "review recover" in held.stdout

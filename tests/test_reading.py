@@ -8,7 +8,7 @@ import pytest
 
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.models import CatalogEntry, EntryFigure
-from tests.conftest import cli_env, run_cli
+from tests.conftest import InProcessCli, cli_env
 from tests.support import make_paper_pdf
 
 pytestmark = pytest.mark.slow
@@ -40,7 +40,7 @@ def _entry(home: Path) -> CatalogEntry:
 
 
 def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_changed(
-    home: Path, tiny_model: Path, tmp_path: Path
+    home: Path, tiny_model: Path, tmp_path: Path, cli: InProcessCli
 ) -> None:
     _entry(home)
     pdf = home / "cache" / "pdf" / "2611.00095v1.pdf"
@@ -50,7 +50,7 @@ def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_
         make_paper_pdf("ReadNet: A Paper to Read", abstract, code_url=URL, references=["A. B. Old."])
     )
     env = cli_env(home, None, tiny_model)
-    first = run_cli(["read", "readnet"], env)
+    first = cli(["read", "readnet"], env)
     assert first.returncode == 0, first.stderr
     assert "[1/" in first.stderr and "Introduction" in first.stderr  # progress per section
     page = (home / "catalog" / "reading" / "readnet.md").read_text()
@@ -74,15 +74,15 @@ def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_
     distinct = int(first.stdout.split(" distinct")[0].split()[-1])
     assert distinct > 5 and f"; {distinct} translated by the model" in first.stdout
 
-    again = run_cli(["read", "readnet"], env)
+    again = cli(["read", "readnet"], env)
     assert "; 0 translated by the model" in again.stdout  # the memory has every sentence
     changed = tmp_path / "v2.pdf"
     new_abstract = "We propose ReadNet for careful reading. It reads every page of a paper."
     changed.write_bytes(make_paper_pdf("ReadNet: A Paper to Read", new_abstract, code_url=URL))
-    third = run_cli(["read", "readnet", "--pdf", str(changed)], env)
+    third = cli(["read", "readnet", "--pdf", str(changed)], env)
     assert "; 1 translated by the model" in third.stdout, third.stdout  # only the changed sentence
 
-    published = run_cli(["publish"], env)
+    published = cli(["publish"], env)
     assert published.returncode == 0, published.stderr
     assert (home / "site" / "read" / "readnet.md").read_text() == (
         home / "catalog" / "reading" / "readnet.md"
@@ -91,6 +91,6 @@ def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_
     assert (home / "site" / "read" / "readnet.html").is_file()
 
 
-def test_read_of_an_unknown_entry_is_one_sentence(home: Path) -> None:
-    result = run_cli(["read", "nonesuch"], cli_env(home, None, None))
+def test_read_of_an_unknown_entry_is_one_sentence(home: Path, cli: InProcessCli) -> None:
+    result = cli(["read", "nonesuch"], cli_env(home, None, None))
     assert result.returncode == 2 and "no entry 'nonesuch'" in result.stderr.lower()

@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from alphatree_ingest.config import Settings
-from tests.conftest import cli_env, run_cli
-from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
+from tests.conftest import InProcessCli, cli_env
+from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_a_pdf_that_is_not_there_is_not_retried(
 
 @pytest.mark.slow
 def test_min_relevance_zero_from_the_cli_recovers_a_held_back_paper(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     """Bug: the CLI validated --min-relevance but never passed it to the flow, so the summary's own
     advice ("recover with --min-relevance 0 --since") recovered nothing."""
@@ -89,11 +89,11 @@ def test_min_relevance_zero_from_the_cli_recovers_a_held_back_paper(
         make_paper_pdf("Dwarf Galaxy Rotation Curves", stars),
     )
     env = cli_env(home, arxiv_server, tiny_model)
-    first = run_cli(["ingest", "--topic", "gan"], env)
+    first = cli(["ingest", "--topic", "gan"], env)
     assert first.returncode == 0, first.stderr
     assert "low relevance" in first.stdout and "0 drafted" in first.stdout
     since = days_ago(3)[:10]
-    again = run_cli(["ingest", "--topic", "gan", "--min-relevance", "0", "--since", since], env)
+    again = cli(["ingest", "--topic", "gan", "--min-relevance", "0", "--since", since], env)
     assert again.returncode == 0, again.stderr
     assert "1 drafted" in again.stdout
     assert (home / "catalog" / "drafts" / "2611.01001.yaml").exists()
@@ -120,7 +120,7 @@ def _draft_yaml(arxiv_id: str, slug: str, *, chinese: bool = True) -> str:
     return yaml.safe_dump(entry, allow_unicode=True, sort_keys=False)
 
 
-def test_old_style_arxiv_ids_can_be_approved_and_rejected(home: Path) -> None:
+def test_old_style_arxiv_ids_can_be_approved_and_rejected(home: Path, cli: InProcessCli) -> None:
     """Bug: `review reject hep-th/9901001` applied safe_filename twice and ended in a traceback."""
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True)
@@ -128,13 +128,13 @@ def test_old_style_arxiv_ids_can_be_approved_and_rejected(home: Path) -> None:
     (drafts / "math.GT_0309136.yaml").write_text(_draft_yaml("math.GT/0309136", "othernet"))
     env = cli_env(home, None, None)
 
-    rejected = run_cli(["review", "reject", "hep-th/9901001", "--reason", "off topic"], env)
+    rejected = cli(["review", "reject", "hep-th/9901001", "--reason", "off topic"], env)
     assert rejected.returncode == 0, rejected.stderr
     assert "Traceback" not in rejected.stderr
     data = yaml.safe_load((home / "catalog" / "rejected" / "hep-th_9901001.yaml").read_text())
     assert data["status"] == "rejected" and data["provenance"]["rejected_reason"] == "off topic"
 
-    approved = run_cli(["review", "approve", "math.GT/0309136"], env)
+    approved = cli(["review", "approve", "math.GT/0309136"], env)
     assert approved.returncode == 0, approved.stderr
     assert (home / "catalog" / "tree" / "gan" / "othernet.yaml").exists()
     # no PDF was cached for this paper: the approval stands and says how to make the reading page later
@@ -143,12 +143,12 @@ def test_old_style_arxiv_ids_can_be_approved_and_rejected(home: Path) -> None:
     assert not list(drafts.glob("*.yaml"))
 
 
-def test_approving_a_flagged_entry_clears_its_flag(home: Path) -> None:
+def test_approving_a_flagged_entry_clears_its_flag(home: Path, cli: InProcessCli) -> None:
     """Bug: flags in catalog/flags/ were never cleared, by approval or by any command."""
     tree = home / "catalog" / "tree" / "gan"
     entry = yaml.safe_load(_draft_yaml("2611.01101", "flagnet"))
     entry["status"] = "approved"
-    (tree / "flagnet.yaml").write_text(yaml.safe_dump(entry, allow_unicode=True, sort_keys=False))
+    save_yaml((tree / "flagnet.yaml"), entry)
     flags = home / "catalog" / "flags"
     flags.mkdir(parents=True)
     (flags / "2611.01101.yaml").write_text(
@@ -156,16 +156,20 @@ def test_approving_a_flagged_entry_clears_its_flag(home: Path) -> None:
         "new_version: 2\nseen: 2026-11-28\n"
     )
     env = cli_env(home, None, None)
-    assert "new arXiv version v2" in run_cli(["review", "list"], env).stdout
+    assert "new arXiv version v2" in cli(["review", "list"], env).stdout
 
-    approved = run_cli(["review", "approve", "2611.01101"], env)
+    approved = cli(["review", "approve", "2611.01101"], env)
     assert approved.returncode == 0, approved.stderr
     assert not (flags / "2611.01101.yaml").exists()
     assert yaml.safe_load((tree / "flagnet.yaml").read_text())["version"] == 2
-    assert "new arXiv version" not in run_cli(["review", "list"], env).stdout
+    assert "new arXiv version" not in cli(["review", "list"], env).stdout
 
 
-@pytest.mark.parametrize("backend", ["transformers", "ctranslate2"])
+@pytest.mark.parametrize(
+    "backend",
+    # the random model decodes every piece to the window's end: 10-25 s on torch, a second on CTranslate2
+    [pytest.param("transformers", marks=pytest.mark.slow), "ctranslate2"],
+)
 def test_a_sentence_longer_than_the_model_window_is_split_not_truncated(tmp_path: Path, backend: str) -> None:
     """Bug: source truncation and max_decoding_length were hard-coded to 512, so a model with 128
     positions failed every paper ("No position encodings are defined for positions >= 128")."""

@@ -14,7 +14,8 @@ from alphatree_ingest.draft import build_entry, render_draft
 from alphatree_ingest.models import EntryCode, Extraction, Paper, Translation
 from alphatree_ingest.text import translation_problems
 from alphatree_ingest.translate import TranslateStage
-from tests.conftest import cli_env, run_cli
+from tests.conftest import InProcessCli, cli_env
+from tests.support import save_yaml
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 
@@ -82,11 +83,13 @@ def _human_rows(home: Path) -> list[dict[str, str]]:
     return [row for row in map(json.loads, lines) if row["origin"] == "human"]
 
 
-def test_an_untouched_draft_teaches_nothing_and_k_edits_teach_exactly_k(home: Path) -> None:
+def test_an_untouched_draft_teaches_nothing_and_k_edits_teach_exactly_k(
+    home: Path, cli: InProcessCli
+) -> None:
     env = cli_env(home, None, None)
     untouched = _draft(home, "2611.02001")
     assert "diagram: none" in untouched.read_text()
-    approved = run_cli(["review", "approve", "2611.02001"], env)
+    approved = cli(["review", "approve", "2611.02001"], env)
     assert approved.returncode == 0, approved.stderr
     assert "learned" not in approved.stdout and _human_rows(home) == []
 
@@ -97,8 +100,8 @@ def test_an_untouched_draft_teaches_nothing_and_k_edits_teach_exactly_k(home: Pa
         "我们提出 PixelGAN：一种面向图像合成的生成对抗网络。它在多个尺度的图像块上训练判别器。"
         "在 CelebA-HQ 数据集上，它把最强基线的 FID 降低了一大截。"
     )
-    edited.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-    approved = run_cli(["review", "approve", "2611.02002"], env)
+    save_yaml(edited, data)
+    approved = cli(["review", "approve", "2611.02002"], env)
     assert approved.returncode == 0, approved.stderr
     assert "learned 2 reviewed sentence(s)" in approved.stdout
     rows = _human_rows(home)
@@ -109,7 +112,7 @@ def test_an_untouched_draft_teaches_nothing_and_k_edits_teach_exactly_k(home: Pa
     assert out == "在 CelebA-HQ 数据集上，它把最强基线的 FID 降低了一大截。"
 
 
-def test_the_memory_audit_finds_and_repairs_machine_text_marked_human(home: Path) -> None:
+def test_the_memory_audit_finds_and_repairs_machine_text_marked_human(home: Path, cli: InProcessCli) -> None:
     memory = home / "translations" / "memory.jsonl"
     rows = [
         {"source": "A cat.", "target": "一只猫。", "origin": "machine", "model": "m", "glossary": "g"},
@@ -119,10 +122,10 @@ def test_the_memory_audit_finds_and_repairs_machine_text_marked_human(home: Path
     ]
     memory.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows) + '[1, 2, 3]\n"text"\n')
     env = cli_env(home, None, None)
-    audit = run_cli(["memory", "audit"], env)
+    audit = cli(["memory", "audit"], env)
     assert audit.returncode == 0, audit.stderr
     assert "2 unreadable line(s) skipped" in audit.stdout and "1 row(s) marked human" in audit.stdout
-    repaired = run_cli(["memory", "audit", "--repair"], env)
+    repaired = cli(["memory", "audit", "--repair"], env)
     assert "Removed 1" in repaired.stdout
     kept = [json.loads(line) for line in memory.read_text().splitlines() if line.startswith("{")]
     assert [(r["source"], r["origin"]) for r in kept] == [
@@ -222,7 +225,7 @@ def test_the_prefect_form_reads_as_a_reviewer_needs(home: Path) -> None:
     data["provenance"]["suggestions"]["parents"] = {
         "evidence": {"gan": ["cited 3 times", "named in the abstract"]}
     }
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    save_yaml(path, data)
     catalog = Catalog(home / "catalog")
     snapshot = catalog.load()
     entry = snapshot.drafts[0].entry
@@ -266,12 +269,12 @@ def test_the_prefect_form_reads_as_a_reviewer_needs(home: Path) -> None:
     assert "code" not in form_fields(no_code, snapshot)  # no "(another URL, below)" as if a repository
 
 
-def test_review_list_names_each_failing_check(home: Path) -> None:
+def test_review_list_names_each_failing_check(home: Path, cli: InProcessCli) -> None:
     path = _draft(home, "2611.02004")
     data = yaml.safe_load(path.read_text())
     data["title_zh"] = "PixelGAN 图像: sharper image synthesis, not translated at all"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-    listed = run_cli(["review", "list"], cli_env(home, None, None))
+    save_yaml(path, data)
+    listed = cli(["review", "list"], cli_env(home, None, None))
     assert listed.returncode == 0, listed.stderr
     assert "1 check(s) failing" in listed.stdout
     assert "warning: title_zh: " in listed.stdout and "untranslated English" in listed.stdout

@@ -14,6 +14,8 @@ import pytest
 import yaml
 
 from alphatree_ingest.config import Settings
+from tests.conftest import InProcessCli
+from tests.support import save_yaml
 
 ID = "2611.03001"
 DRAFT: dict[str, Any] = {
@@ -82,7 +84,7 @@ def write_draft(home: Path, **changes: Any) -> Path:
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
     path = drafts / f"{ID}.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    save_yaml(path, data)
     for n, fig in enumerate(data["figures"]):
         if not (home / "catalog" / fig["file"]).exists():
             write_png(home / "catalog" / fig["file"], 160 + 40 * n, 90, (40, 90 + 60 * n, 200))
@@ -368,26 +370,26 @@ def test_a_code_url_that_is_not_http_is_refused_with_the_edits_kept(home: Path) 
     assert path.read_text() == before
 
 
-def test_review_list_prints_each_drafts_url_while_the_app_runs(home: Path) -> None:
+def test_review_list_prints_each_drafts_url_while_the_app_runs(home: Path, cli: InProcessCli) -> None:
     import subprocess
     import sys
 
-    from tests.conftest import cli_env, run_cli
+    from tests.conftest import cli_env
 
     write_draft(home)
     env = cli_env(home, None, None)
     state = home / "cache" / "review-app.json"
     state.parent.mkdir(parents=True)
     state.write_text(json.dumps({"url": "http://127.0.0.1:8765", "pid": os.getpid()}))
-    shown = run_cli(["review", "list"], env)
+    shown = cli(["review", "list"], env)
     assert shown.returncode == 0, shown.stderr
     assert f"review: http://127.0.0.1:8765/review/{ID}" in shown.stdout
     gone = subprocess.Popen([sys.executable, "-c", "pass"])  # a server killed without cleaning up
     gone.wait()
     state.write_text(json.dumps({"url": "http://127.0.0.1:8765", "pid": gone.pid}))
-    assert "review: http" not in run_cli(["review", "list"], env).stdout
+    assert "review: http" not in cli(["review", "list"], env).stdout
     state.unlink()
-    assert "review: http" not in run_cli(["review", "list"], env).stdout
+    assert "review: http" not in cli(["review", "list"], env).stdout
 
 
 def test_the_ingest_summary_links_each_draft_to_the_review_app(capsys: pytest.CaptureFixture[str]) -> None:

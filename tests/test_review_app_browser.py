@@ -7,22 +7,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import requests
 import yaml
 
-from tests.conftest import cli_env, run_cli
+from tests.conftest import InProcessCli, cli_env
+from tests.support import needs_chromium
 from tests.test_prefect_server import BIN, Processes, _free_port, _wait
 from tests.test_review_app import ID, write_draft
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+    needs_chromium,
 ]
 TITLE_ZH = "UIGAN：在浏览器中审阅"
 
@@ -39,10 +42,8 @@ def _up(url: str) -> bool:
     [("laptop", {"width": 1280, "height": 900}), ("phone", {"width": 390, "height": 844})],
 )
 def test_a_curator_fixes_and_approves_a_draft_in_a_few_clicks(
-    home: Path, tmp_path: Path, device: str, viewport: dict[str, int]
+    home: Path, tmp_path: Path, device: str, viewport: dict[str, int], browser: Browser, cli: InProcessCli
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     write_draft(home)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
@@ -55,11 +56,9 @@ def test_a_curator_fixes_and_approves_a_draft_in_a_few_clicks(
         _wait(lambda: _up(f"{base}/"), 60, "the review app")
         state = json.loads((home / "cache" / "review-app.json").read_text())
         assert state["url"] == base
-        listed = run_cli(["review", "list"], env)
+        listed = cli(["review", "list"], env)
         assert f"review: {base}/review/{ID}" in listed.stdout, listed.stdout + listed.stderr
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(viewport=viewport)
+        with browser.new_page(viewport=viewport) as page:
             dialogs: list[str] = []
             page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
             clock = time.monotonic()
@@ -99,7 +98,6 @@ def test_a_curator_fixes_and_approves_a_draft_in_a_few_clicks(
             seconds = time.monotonic() - clock
             print(f"review app, {device}: {actions} actions, {seconds:.1f} s, page {tall} px tall")
             assert dialogs == []
-            browser.close()
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "uigan.yaml").read_text())
         assert entry["title_zh"] == TITLE_ZH
         assert entry["diagram"] == f"figures/{ID}/fig-1.png"

@@ -12,7 +12,7 @@ import requests
 import yaml
 
 from tests.conftest import cli_env
-from tests.test_prefect_server import BIN, Processes, _free_port, _healthy, _run_logs, _wait
+from tests.test_prefect_server import BIN, Processes, _deployed, _free_port, _healthy, _run_logs, _wait
 from tests.test_review_app import ID, form, write_draft
 from tests.test_review_app_browser import _up
 from tests.test_review_ui import _review_run
@@ -39,12 +39,7 @@ def test_an_approval_in_the_review_app_resumes_the_waiting_prefect_run(
     try:
         _wait(lambda: _healthy(api), 120, "the Prefect server")
         procs.spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
-        inspect = [str(BIN / "prefect"), "deployment", "inspect", "review/review"]
-        _wait(
-            lambda: subprocess.run(inspect, env=env, capture_output=True).returncode == 0,
-            120,
-            "review/review",
-        )
+        _wait(lambda: _deployed(api, "review/review"), 120, "review/review")
         params = json.dumps({"arxiv_id": ID, "title": "UIGAN"})
         started = subprocess.run(
             [str(BIN / "prefect"), "deployment", "run", "review/review", "--params", params],

@@ -7,23 +7,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
 import yaml
 
 from tests.conftest import cli_env
-from tests.test_prefect_server import BIN, Processes, _free_port, _healthy, _run_logs, _wait
+from tests.support import needs_chromium, save_yaml
+from tests.test_prefect_server import BIN, Processes, _deployed, _free_port, _healthy, _run_logs, _wait
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+    needs_chromium,
 ]
 
 DRAFT = {
@@ -62,17 +64,15 @@ def _review_run(api: str) -> dict[str, Any] | None:
 
 
 def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
-    home: Path, tmp_path: Path, tiny_model: Path
+    home: Path, tmp_path: Path, tiny_model: Path, browser: Browser
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
     from alphatree_ingest.draft import field_hashes
     from alphatree_ingest.models import CatalogEntry
 
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True)
     draft = dict(DRAFT, provenance={"machine_fields": field_hashes(CatalogEntry.model_validate(DRAFT))})
-    (drafts / "2611.03001.yaml").write_text(yaml.safe_dump(draft, allow_unicode=True, sort_keys=False))
+    save_yaml((drafts / "2611.03001.yaml"), draft)
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = cli_env(home, None, tiny_model, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api)
@@ -88,12 +88,7 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
     try:
         _wait(lambda: _healthy(api), 120, "the Prefect server")
         procs.spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
-        inspect = [str(BIN / "prefect"), "deployment", "inspect", "review/review"]
-        _wait(
-            lambda: subprocess.run(inspect, env=env, capture_output=True).returncode == 0,
-            120,
-            "review/review",
-        )
+        _wait(lambda: _deployed(api, "review/review"), 120, "review/review")
         params = json.dumps({"arxiv_id": "2611.03001", "title": "UIGAN"})
         started = subprocess.run(
             [str(BIN / "prefect"), "deployment", "run", "review/review", "--params", params],
@@ -114,9 +109,7 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
         ).json()
         assert "(http://127.0.0.1:8765/review/2611.03001)" in found[0]["data"]
 
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        with browser.new_page(viewport={"width": 1400, "height": 1100}) as page:
             clock = time.monotonic()
             page.goto(f"http://127.0.0.1:{port}/runs/flow-run/{run['id']}")
             page.get_by_role("button", name="Resume").first.click()  # click 1
@@ -149,7 +142,6 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
             assert sent.value.ok, sent.value.text()  # the browser stays open until the server has it
 
             seconds = time.monotonic() - clock
-            browser.close()
 
         _wait(lambda: _review_run(api)["state"]["type"] == "COMPLETED", 240, "the approval")  # type: ignore[index]
         entry = yaml.safe_load((home / "catalog" / "tree" / "gan" / "uigan.yaml").read_text())

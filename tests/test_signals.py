@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from alphatree_ingest.processes import orphan_servers
-from tests.conftest import cli_env
+from tests.conftest import InProcessCli, cli_env
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 
 pytestmark = pytest.mark.slow
@@ -54,7 +54,7 @@ def test_sigterm_stops_a_run_in_seconds_and_its_temporary_server_with_it(
 
 
 def test_a_temporary_server_left_by_kill_9_is_stopped_by_the_next_command(
-    home: Path, arxiv_server: ArxivServer, tiny_model: Path
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
 ) -> None:
     run = _start_hanging_run(home, arxiv_server, tiny_model)
     run.kill()
@@ -63,10 +63,7 @@ def test_a_temporary_server_left_by_kill_9_is_stopped_by_the_next_command(
     while not orphan_servers() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert orphan_servers(), "kill -9 should have left the temporary server running"
-    exe = Path(sys.executable).with_name("alphatree")
-    after = subprocess.run(
-        [str(exe), "review", "list"], env=cli_env(home, None, None), cwd=home, capture_output=True, text=True
-    )
+    after = cli(["review", "list"], cli_env(home, None, None))  # the next command, whichever it is
     assert "Stopped 1 temporary Prefect server(s) left by killed runs" in after.stderr
     deadline = time.monotonic() + 10
     while orphan_servers() and time.monotonic() < deadline:

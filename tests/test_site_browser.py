@@ -5,18 +5,22 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.models import CatalogEntry, EntryCode, EntryFigure
 from alphatree_ingest.publish import render
+from tests.support import needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
+
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (.ci/run installs it)"),
+    needs_chromium,
 ]
 
 
@@ -34,10 +38,9 @@ def mermaid_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
-    home: Path, tmp_path: Path, mermaid_script: Path
+    home: Path, tmp_path: Path, mermaid_script: Path, browser: Browser
 ) -> None:
     import pymupdf
-    from playwright.sync_api import sync_playwright
 
     catalog = Catalog(home / "catalog")
     figure = home / "catalog" / "figures" / "2611.00096" / "fig-1.png"
@@ -73,9 +76,7 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
     shutil.rmtree(home / "catalog" / "figures")  # nothing may point back into the catalog
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser.new_page(viewport={"width": 1280, "height": 900}) as page:
         page.goto((site / "gan-training.html").as_uri())
         assert page.title() == "Level 1：loss、参数、权重的改进"
         row = page.locator("tr", has_text="BrowserNet")
@@ -105,7 +106,6 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
         page.locator(".view-switch button", has_text="中文").click()  # in place, from disk
         assert "我们在浏览器中观察网络。" in page.inner_text("body")
         assert "We watch the net" not in page.inner_text("body")
-        browser.close()
 
 
 def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
@@ -128,12 +128,11 @@ def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
 
 
 def test_hostile_metadata_is_drawn_as_text_and_never_runs(
-    home: Path, tmp_path: Path, mermaid_script: Path
+    home: Path, tmp_path: Path, mermaid_script: Path, browser: Browser
 ) -> None:
     """A name that opens with a backtick and carries HTML, a venue with a script, a title with a code
     fence: the real Mermaid still draws the whole lineage graph, with the text as text, and no script
     of the metadata runs."""
-    from playwright.sync_api import sync_playwright
 
     catalog = Catalog(home / "catalog")
     hostile = CatalogEntry(
@@ -152,9 +151,7 @@ def test_hostile_metadata_is_drawn_as_text_and_never_runs(
     catalog.save_entry(catalog.entry_path(hostile), hostile)
     site = tmp_path / "published"
     write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page()
+    with browser.new_page() as page:
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto((site / "gan-training.html").as_uri())
@@ -167,7 +164,6 @@ def test_hostile_metadata_is_drawn_as_text_and_never_runs(
         assert "<img src=x onerror=alert(1)>" in page.locator("h1").inner_text()
         assert page.locator("h2").count() >= 1  # the title's fence swallowed nothing
         assert dialogs == []
-        browser.close()
 
 
 URL = "https://github.com/alphatree-test/a-very-long-repository-name-that-never-breaks-by-itself"
@@ -279,19 +275,16 @@ PAGES = [
 
 @pytest.mark.parametrize("viewport", [(1280, 900), (390, 844)], ids=["laptop", "phone"])
 def test_reading_entry_topic_index_and_plan_fit_the_screen(
-    home: Path, tmp_path: Path, mermaid_script: Path, viewport: tuple[int, int]
+    home: Path, tmp_path: Path, mermaid_script: Path, viewport: tuple[int, int], browser: Browser
 ) -> None:
     """Bug: the English column never wrapped; a real paper's reading page was 4,263 px wide at 1280 px
     (4,215 px on a phone) and its Chinese was squeezed into a 187 px column."""
-    from playwright.sync_api import sync_playwright
 
     site = _reader_site(home, tmp_path, mermaid_script)
     width, height = viewport
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": width, "height": height})
+    with browser.new_page(viewport={"width": width, "height": height}) as page:
         for name in PAGES:
             page.goto((site / name).as_uri())
             if name == "gan-implementation.html":
@@ -351,15 +344,13 @@ def test_reading_entry_topic_index_and_plan_fit_the_screen(
         row = page.locator("tr", has_text="StyleMixGAN")
         assert "StyleMixGAN：用于生成对抗网络的风格混合" in row.inner_text()
         assert row.inner_text().count("StyleMixGAN：") == 1
-        browser.close()
 
 
 def test_plan_page_follows_the_reader_clicks_and_remembers_them(
-    home: Path, tmp_path: Path, mermaid_script: Path
+    home: Path, tmp_path: Path, mermaid_script: Path, browser: Browser
 ) -> None:
     """plan.html from disk: pick a goal, tick what you know, the plan updates as `alphatree path
     --known` says; the choices survive a reload."""
-    from playwright.sync_api import sync_playwright
 
     from alphatree_ingest.learning import path_to
 
@@ -371,9 +362,7 @@ def test_plan_page_follows_the_reader_clicks_and_remembers_them(
     def expected(goal: str, known: set[str]) -> list[str]:
         return [e.id for e in path_to(goal, entries, frozenset(known))]
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
+    with browser.new_page(viewport={"width": 1280, "height": 900}) as page:
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.goto((site / "plan.html").as_uri())
@@ -414,4 +403,3 @@ def test_plan_page_follows_the_reader_clicks_and_remembers_them(
         page.wait_for_load_state()
         assert page.input_value("select#goal") == "stylemixgan"
         assert dialogs == []
-        browser.close()

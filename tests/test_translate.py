@@ -198,6 +198,7 @@ def test_models_without_language_tokens_get_no_prefix(tiny_model: Path, tmp_path
     assert MarianTranslator(str(tiny_model), backend="transformers", target="yue").load().prefix == ""
 
 
+@pytest.mark.slow  # two interpreters importing torch; the race itself is pinned in-process below
 def test_two_first_runs_converting_at_once_both_load(tiny_model: Path, tmp_path: Path) -> None:
     """Two processes convert the model for CTranslate2 at the same moment: both load it, and no
     temporary folder is left behind (it used to fail with "Directory not empty")."""
