@@ -204,7 +204,9 @@ def test_every_wrong_input_is_one_line_on_stderr_with_exit_status_2(
         (["model", "pull", "--to", str(tmp_path / "m")], {**env, "HF_ENDPOINT": "http://127.0.0.1:9"}, "hub"),
     ]
     for args, where, message in cases:
-        result = cli(args, where)
+        # in this process Prefect serves from the session's server; "no server configured" needs a
+        # process of its own, as a user's shell is
+        result = (run_cli if args[0] == "deploy" else cli)(args, where)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert result.stderr.startswith("error:") and result.stderr.count("\n") == 1, (args, result.stderr)
         assert message.lower() in result.stderr.lower(), (args, result.stderr)
