@@ -244,14 +244,16 @@ FEATURES: tuple[Feature, ...] = (
         r"compression|anomaly detection|captioning|tracking",
     ),
 )
-FEATURE_NAMES = [f.name for f in FEATURES] + [
+_TOPIC_FEATURES = (
     "topic-title",
     "topic-abstract",
     "off-query-title",
     "short-abstract",
     "off-parent",
     "means-only",
-]
+)
+"""The features that weigh a paper against one topic's own words, after the rule's FEATURES."""
+FEATURE_NAMES = [f.name for f in FEATURES] + list(_TOPIC_FEATURES)
 SHORT_ABSTRACT = 50
 """Words: an abstract shorter than this cannot show a contribution (one-line abstracts)."""
 PRIOR_BIAS = -1.0
@@ -432,16 +434,6 @@ def _ngrams(title: str, abstract: str) -> list[str]:
         toks = tokens(text)
         out += toks + [f"{a} {b}" for a, b in zip(toks, toks[1:], strict=False)]
     return sorted(set(out))
-
-
-_TOPIC_FEATURES = (
-    "topic-title",
-    "topic-abstract",
-    "off-query-title",
-    "short-abstract",
-    "off-parent",
-    "means-only",
-)
 
 
 def _for_training(example: Example) -> dict[str, str]:
