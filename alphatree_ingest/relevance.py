@@ -337,6 +337,15 @@ def rule_features(topic: Topic, title: str, abstract: str, parent: Topic | None 
     """The readable features that fire for this paper and topic: name -> the words that fired it.
     `parent`: the topic's parent topic, whose task a subtopic's paper must also have."""
     t, a = _joined(title), _joined(abstract)
+    fired = _word_features(topic, title, t, a)
+    if len(a.split()) < SHORT_ABSTRACT:
+        fired["short-abstract"] = f"{len(a.split())} words"
+    fired.update(_topic_fit(topic, parent, t, a, other_task=fired.get("other-task")))
+    return fired
+
+
+def _word_features(topic: Topic, title: str, t: str, a: str) -> dict[str, str]:
+    """The rule's FEATURES that fire, given the joined title `t` and abstract `a`."""
     fired: dict[str, str] = {}
     generative = bool(_GENERATIVE.search(topic.query + " " + topic.name_en))
     for feature in FEATURES:
@@ -354,14 +363,22 @@ def rule_features(topic: Topic, title: str, abstract: str, parent: Topic | None 
             hit = _other_task_noun(topic, t)
         if hit:
             fired[feature.name] = hit
-    if len(a.split()) < SHORT_ABSTRACT:
-        fired["short-abstract"] = f"{len(a.split())} words"
+    return fired
+
+
+def _topic_fit(
+    topic: Topic, parent: Topic | None, t: str, a: str, *, other_task: str | None
+) -> dict[str, str]:
+    """The _TOPIC_FEATURES that fire: the topic's own words in the title or the abstract, as the
+    paper's task or only as a means (`other_task`: the other task the title names), and the parent
+    topic's task."""
+    fired: dict[str, str] = {}
     in_title, in_abstract = topic_phrases(topic)
     title_hits = _phrase_hits(in_title + in_abstract, t)
-    if title_hits and "other-task" in fired and _only_as_means(title_hits, t):
+    if title_hits and other_task and _only_as_means(title_hits, t):
         # "GAN-enhanced image compression", "face recognition leveraging GANs": the topic's words name the
         # means, the other task is the paper's task; as if the title had none of the topic's words
-        fired["means-only"] = f"{', '.join(title_hits)} for {fired['other-task']}"
+        fired["means-only"] = f"{', '.join(title_hits)} for {other_task}"
     elif title_hits:
         fired["topic-title"] = ", ".join(title_hits)
     else:

@@ -394,31 +394,49 @@ def create_app(
     `loopback`: only Host headers naming this machine are answered; `read`: make the Chinese reading
     page after an approval."""
     from starlette.applications import Starlette
-    from starlette.background import BackgroundTask
-    from starlette.concurrency import run_in_threadpool
     from starlette.middleware import Middleware
     from starlette.middleware.trustedhost import TrustedHostMiddleware
-    from starlette.requests import Request
-    from starlette.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Route
 
-    state = AppState(settings, token, read)
+    views = _Views(AppState(settings, token, read))
+    routes = [
+        Route("/", views.queue_page),
+        Route("/review/{arxiv_id:path}", views.review_page, methods=["GET", "POST"]),
+        Route("/figures/{path:path}", views.figure),
+    ]
+    middleware = [Middleware(_Guard, token=token)]
+    if loopback:
+        hosts = ["127.0.0.1", "localhost", "::1", "[::1]"]
+        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=hosts))
+    app = Starlette(routes=routes, middleware=middleware)
+    app.state.review = views.state
+    return app
 
-    def page(html: str, status: int = 200) -> HTMLResponse:
-        return HTMLResponse(html, status_code=status)
 
-    def take_notices() -> list[str]:
-        notices, state.notices[:] = list(state.notices), []
+class _Views:
+    """The app's pages over one AppState: the queue, one draft's review form (shown and sent), its
+    figures."""
+
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    def _take_notices(self) -> list[str]:
+        notices, self.state.notices[:] = list(self.state.notices), []
         return notices
 
-    def queue_page(request: Request) -> Response:
-        catalog = state.catalog
-        snapshot = catalog.load()
-        items = queue(catalog, snapshot, kept=state.kept())
-        return page(render_queue(snapshot, items, take_notices()))
+    def queue_page(self, request: Any) -> Any:
+        from starlette.responses import HTMLResponse
 
-    def _draft(arxiv_id: str) -> tuple[Path, CatalogEntry, CatalogSnapshot] | Response:
-        catalog = state.catalog
+        catalog = self.state.catalog
+        snapshot = catalog.load()
+        items = queue(catalog, snapshot, kept=self.state.kept())
+        return HTMLResponse(render_queue(snapshot, items, self._take_notices()))
+
+    def _draft(self, arxiv_id: str) -> tuple[Path, CatalogEntry, CatalogSnapshot] | Any:
+        """The draft of `arxiv_id`, or a 404 response."""
+        from starlette.responses import PlainTextResponse
+
+        catalog = self.state.catalog
         snapshot = catalog.load()
         try:
             path, entry = find_draft(catalog, snapshot, arxiv_id)
@@ -427,36 +445,46 @@ def create_app(
             return PlainTextResponse(f"No draft to review: {why}", status_code=404)
         return path, entry, snapshot
 
-    def _position(snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[str, str | None]:
-        ids = [i.arxiv for i in queue(state.catalog, snapshot, kept=state.kept()) if i.entry is not None]
+    def _position(self, snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[str, str | None]:
+        """Where the draft stands in the queue ("draft 2 of 5") and the draft to show after it."""
+        ids = [
+            i.arxiv
+            for i in queue(self.state.catalog, snapshot, kept=self.state.kept())
+            if i.entry is not None
+        ]
         if arxiv_id not in ids:
             return "", ids[0] if ids else None
         at = ids.index(arxiv_id)
         later = ids[at + 1 :] + ids[:at]
         return f"draft {at + 1} of {len(ids)}", later[0] if later else None
 
-    def show(arxiv_id: str, refusal: Refusal | None = None, status: int = 422) -> Response:
-        found = _draft(arxiv_id)
-        if isinstance(found, Response):
+    def show(self, arxiv_id: str, refusal: Refusal | None = None, status: int = 422) -> Any:
+        from starlette.responses import HTMLResponse
+
+        found = self._draft(arxiv_id)
+        if not isinstance(found, tuple):
             return found
         _, entry, snapshot = found
-        problems = gate(entry, snapshot, state.kept())
-        position, _ = _position(snapshot, arxiv_id)
+        problems = gate(entry, snapshot, self.state.kept())
+        position, _ = self._position(snapshot, arxiv_id)
         html = render_draft(
             entry,
             snapshot,
             problems,
-            csrf=state.csrf,
+            csrf=self.state.csrf,
             position=position,
             refusal=refusal,
-            notices=take_notices(),
+            notices=self._take_notices(),
         )
-        return page(html, status if refusal else 200)
+        return HTMLResponse(html, status_code=status if refusal else 200)
 
-    async def review_page(request: Request) -> Response:
+    async def review_page(self, request: Any) -> Any:
+        from starlette.concurrency import run_in_threadpool
+        from starlette.responses import PlainTextResponse
+
         arxiv_id = request.path_params["arxiv_id"]
         if request.method == "GET":
-            return await run_in_threadpool(show, arxiv_id)
+            return await run_in_threadpool(self.show, arxiv_id)
         if (
             request.headers.get("content-type", "").split(";")[0].strip()
             != "application/x-www-form-urlencoded"
@@ -469,7 +497,7 @@ def create_app(
         origin = request.headers.get("origin")
         if origin and (origin == "null" or urlparse(origin).netloc != request.headers.get("host")):
             return PlainTextResponse("A form from another site is refused.", status_code=403)
-        if not _same((fields.get("csrf") or [""])[-1], state.csrf):
+        if not _same((fields.get("csrf") or [""])[-1], self.state.csrf):
             # nothing is done; the form comes back with what was typed in it and a fresh token (a
             # restarted app makes every open page stale: the curator's edits are not lost)
             kept = {k: v[-1] for k, v in fields.items() if v and k != "csrf"} | _parents(fields)
@@ -479,16 +507,14 @@ def create_app(
                 [],
                 kept,
             )
-            return await run_in_threadpool(show, arxiv_id, stale, 403)
-        return await run_in_threadpool(decide_page, arxiv_id, fields)
+            return await run_in_threadpool(self.show, arxiv_id, stale, 403)
+        return await run_in_threadpool(self.decide_page, arxiv_id, fields)
 
-    def decide_page(arxiv_id: str, fields: dict[str, list[str]]) -> Response:
-        from .memory import TranslationMemory
-        from .prefect_review import resume_waiting_review
-        from .review_edit import submit
+    def decide_page(self, arxiv_id: str, fields: dict[str, list[str]]) -> Any:
+        from starlette.responses import PlainTextResponse
 
-        found = _draft(arxiv_id)
-        if isinstance(found, Response):
+        found = self._draft(arxiv_id)
+        if not isinstance(found, tuple):
             return found
         _, entry, snapshot = found
         raw = {k: v[-1] for k, v in fields.items() if v}
@@ -497,25 +523,45 @@ def create_app(
         except BadForm as err:
             return PlainTextResponse(f"Bad form: {err}.", status_code=400)
         except ReviewError as err:
-            return show(arxiv_id, Refusal(f"Not sent: {err}.", err.problems, raw | _parents(fields)))
+            return self.show(arxiv_id, Refusal(f"Not sent: {err}.", err.problems, raw | _parents(fields)))
         try:
-            with state.lock:
-                outcome, changed = submit(
-                    state.catalog,
-                    arxiv_id,
-                    answer,
-                    reviewer=settings.reviewer,
-                    memory=TranslationMemory(settings.memory_path),
-                    kept=state.kept(),
-                    prompts_dir=settings.prompts_dir,
-                )
+            outcome = self._submit(arxiv_id, answer)
         except ReviewError as err:
             verb = "approval" if answer["decision"] == "approve" else "rejection"
             message = f"Last {verb} refused: {err}. Your edits are saved in the draft."
-            return show(arxiv_id, Refusal(message, err.problems, answer))
+            return self.show(arxiv_id, Refusal(message, err.problems, answer))
         except (CatalogError, OSError) as err:  # the draft or the tree could not be read or written
             message = f"Not decided: {err}. Fix it and send again; your edits are kept below."
-            return show(arxiv_id, Refusal(message, [], answer))
+            return self.show(arxiv_id, Refusal(message, [], answer))
+        return self._decided(arxiv_id, outcome, answer)
+
+    def _submit(self, arxiv_id: str, answer: dict[str, Any]) -> Any:
+        """Edit the draft and decide it, under the app's lock. Raises ReviewError, CatalogError, OSError."""
+        from .memory import TranslationMemory
+        from .review_edit import submit
+
+        settings = self.state.settings
+        with self.state.lock:
+            outcome, _ = submit(
+                self.state.catalog,
+                arxiv_id,
+                answer,
+                reviewer=settings.reviewer,
+                memory=TranslationMemory(settings.memory_path),
+                kept=self.state.kept(),
+                prompts_dir=settings.prompts_dir,
+            )
+        return outcome
+
+    def _decided(self, arxiv_id: str, outcome: Any, answer: dict[str, Any]) -> Any:
+        """After a decision: say what happened, resume the Prefect runs waiting on this draft, make the
+        reading page in the background, and go on to the next draft."""
+        from starlette.background import BackgroundTask
+        from starlette.responses import RedirectResponse
+
+        from .prefect_review import resume_waiting_review
+
+        settings, state = self.state.settings, self.state
         verb = "Approved" if outcome.decision == "approve" else "Rejected"
         notes = [f"{verb} {arxiv_id}: {outcome.path.relative_to(settings.home)}"]
         if outcome.learned:
@@ -528,29 +574,18 @@ def create_app(
         if outcome.decision == "approve" and state.read:
             task = BackgroundTask(_reading_page, state, outcome.path)
             state.notices.append(f"Making the Chinese reading page of {arxiv_id} in the background.")
-        _, following = _position(state.catalog.load(), arxiv_id)
+        _, following = self._position(state.catalog.load(), arxiv_id)
         target = f"/review/{quote(following)}" if following else "/"
         return RedirectResponse(target, status_code=303, background=task)
 
-    def figure(request: Request) -> Response:
-        root = state.catalog.figures_dir.resolve()
+    def figure(self, request: Any) -> Any:
+        from starlette.responses import FileResponse, PlainTextResponse
+
+        root = self.state.catalog.figures_dir.resolve()
         wanted = (root / request.path_params["path"]).resolve()
         if not wanted.is_relative_to(root) or not wanted.is_file():
             return PlainTextResponse("No such figure.", status_code=404)
         return FileResponse(wanted)
-
-    routes = [
-        Route("/", queue_page),
-        Route("/review/{arxiv_id:path}", review_page, methods=["GET", "POST"]),
-        Route("/figures/{path:path}", figure),
-    ]
-    middleware = [Middleware(_Guard, token=token)]
-    if loopback:
-        hosts = ["127.0.0.1", "localhost", "::1", "[::1]"]
-        middleware.insert(0, Middleware(TrustedHostMiddleware, allowed_hosts=hosts))
-    app = Starlette(routes=routes, middleware=middleware)
-    app.state.review = state
-    return app
 
 
 @dataclass(frozen=True)

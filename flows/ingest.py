@@ -282,13 +282,7 @@ def _night(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
             log.info("removed %s, left by a write that was killed", path)
         snapshot = catalog.load()
         states = {t: catalog.load_state(t) for t in topics}
-        before = {t: s.held_back.copy() for t, s in states.items()}
-        pruned = night.prune_held(catalog, snapshot, states, dt.date.today())
-        for t in topics:
-            if states[t].held_back != before[t]:
-                catalog.save_state(t, states[t])  # the held list and the states agree even if the run stops
-        for p in pruned:
-            log.info("%s (topic %s): %s", p.arxiv, p.topic, p.reason)
+        pruned = _prune_held(catalog, snapshot, states)
         night_report = RunReport("all topics")
         now = dt.datetime.now(dt.UTC)
         sent = requests_sent(settings.arxiv_api)
@@ -346,6 +340,23 @@ def _night(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
             log.error("%s", run_fault)
             return Failed(message=run_fault, data=summary)
         return summary
+
+
+def _prune_held(
+    catalog: Catalog, snapshot: CatalogSnapshot, states: dict[str, TopicState]
+) -> list[night.Pruned]:
+    """Papers that left the held list (drafted or decided since, or held too long), each logged; a
+    state whose list changed is saved at once, so the held list and the states agree even if the run
+    stops."""
+    log = get_run_logger()
+    before = {t: s.held_back.copy() for t, s in states.items()}
+    pruned = night.prune_held(catalog, snapshot, states, dt.date.today())
+    for t, state in states.items():
+        if state.held_back != before[t]:
+            catalog.save_state(t, state)
+    for p in pruned:
+        log.info("%s (topic %s): %s", p.arxiv, p.topic, p.reason)
+    return pruned
 
 
 def _discover_all(
