@@ -12,7 +12,7 @@ from .arxiv_source import ArxivSource, Discovery, PdfError, cached_pdf
 from .catalog import Catalog, CatalogSnapshot, Stored, safe_filename
 from .config import Settings
 from .draft import build_entry, field_hashes, paper_links, render_draft, update_draft
-from .extract import ExtractError, extract, identity_problem
+from .extract import ExtractError, extract, identity_problem, open_pdf
 from .implementations import Candidate, GitHub, find_implementations
 from .marian import MarianTranslator
 from .models import CatalogEntry, Extraction, Flag, Paper, Translation
@@ -70,11 +70,15 @@ def figures_dir(settings: Settings, paper: Paper) -> Path:
 
 
 def extract_paper(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
-    """Extract the PDF, once it is known to be this paper. Raises ExtractError."""
-    problem = identity_problem(pdf, paper.title)
-    if problem:
-        raise ExtractError(problem)
-    return extract(pdf, figures_dir(settings, paper))
+    """Extract the PDF, once it is known to be this paper: one open for both. Raises ExtractError."""
+    doc = open_pdf(pdf)
+    try:
+        problem = identity_problem(doc, paper.title)
+        if problem:
+            raise ExtractError(problem)
+        return extract(doc, figures_dir(settings, paper))
+    finally:
+        doc.close()
 
 
 def translate_paper(settings: Settings, paper: Paper, extraction: Extraction) -> Translation:
