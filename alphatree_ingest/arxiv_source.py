@@ -532,22 +532,16 @@ def cached_pdf(settings: Settings, arxiv_id: str, version: int) -> Path:
 
 
 def pdf_problem(data: bytes) -> str | None:
-    """None for a complete, readable PDF; else what is wrong (truncated, encrypted, no pages)."""
-    import pymupdf
+    """None for a complete, readable PDF; else what is wrong (truncated here; damaged, encrypted or
+    without pages as `extract.open_pdf` decides for every PDF). Checked before the PDF is cached."""
+    from .extract import ExtractError, open_pdf
 
     if b"%%EOF" not in data[-2048:]:
         return "the PDF is truncated (no end-of-file marker)"
     try:
-        doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as err:
-        return f"the PDF cannot be read ({err})"
-    try:
-        if doc.needs_pass:
-            return "the PDF is encrypted with a password"
-        if doc.page_count == 0:
-            return "the PDF has no pages"
-    finally:
-        doc.close()
+        open_pdf(data).close()
+    except ExtractError as err:
+        return str(err)
     return None
 
 

@@ -219,23 +219,23 @@ def _one(
     """One paper through fetch -> extract -> translate -> find code -> draft. A failing paper is
     reported and the run goes on; an unwritable catalog stops the run."""
     started = time.monotonic()
-    stage = "fetch"
+    steps = stages.Steps(
+        fetch=_retried(stages.fetch),
+        code=_retried(stages.find_code),
+        draft=lambda p, e, t, c: _write(settings, snapshot, stored, topic, p, e, t, c, relevance),
+    )
+    at = stages.Position()
     try:
-        pdf = _retrying(settings, lambda: stages.fetch(settings, paper))
-        stage = "extract"
-        extraction = stages.extract_paper(settings, paper, pdf)
-        stage = "translate"
-        translation = stages.translate_paper(settings, paper, extraction)
-        stage = "code"
-        code = _retrying(settings, lambda: stages.find_code(settings, paper, extraction))
+        written = stages.one_paper(settings, paper, steps, at)
     except ModelUnavailable:
         raise
     except Exception as err:  # one bad paper never stops the run
+        if at.stage == "draft":  # an unwritable catalog (CurateError) stops it: no paper is to blame
+            raise
         expected = (ExtractError, TransientError, ValueError, OSError, RuntimeError)
         reason = str(err) if isinstance(err, expected) else f"{type(err).__name__}: {err}"
-        _failed(report, out, label, who, f"failed at {stage}: {reason}")
+        _failed(report, out, label, who, f"failed at {at.stage}: {reason}")
         return
-    written = _write(settings, snapshot, stored, topic, paper, extraction, translation, code, relevance)
     report.per_paper.append(time.monotonic() - started)
     if written.action == "unchanged":
         report.skipped.append((who, written.note))
@@ -271,6 +271,16 @@ def _write(
         raise CurateError(
             f"cannot write into {where} ({err.strerror or type(err).__name__}); the run stopped", code=1
         ) from None
+
+
+def _retried(step: Callable[..., T]) -> Callable[..., T]:
+    """`step(settings, ...)` tried again after each of the settings' retry delays while it fails
+    transiently (the flow's tasks retry the same way)."""
+
+    def call(settings: Settings, *args: object) -> T:
+        return _retrying(settings, lambda: step(settings, *args))
+
+    return call
 
 
 def _retrying(settings: Settings, call: Callable[[], T]) -> T:

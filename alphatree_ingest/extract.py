@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,70 +29,98 @@ class ExtractError(RuntimeError):
     """The PDF cannot be read (damaged, encrypted, empty); the message says which."""
 
 
-def open_pdf(path: Path) -> Any:
-    """Open a PDF with PyMuPDF. Raises ExtractError for damaged, encrypted or page-less files."""
+def open_pdf(source: Path | bytes) -> Any:
+    """Open a PDF with PyMuPDF, a file or a download's bytes: the one place that decides whether a PDF
+    is readable. Raises ExtractError for damaged, encrypted or page-less documents; the caller closes
+    the document it gets."""
     import pymupdf
 
+    is_file = isinstance(source, Path)
+    name = source.name if isinstance(source, Path) else "the PDF"
     try:
-        doc = pymupdf.open(path, filetype="pdf")
+        if isinstance(source, Path):
+            doc = pymupdf.open(source, filetype="pdf")
+        else:
+            doc = pymupdf.open(stream=source, filetype="pdf")
     except Exception as err:
-        raise ExtractError(f"{path.name} is not a readable PDF ({err})") from None
-    if doc.needs_pass:
+        reason = f"{name} is not a readable PDF ({err})" if is_file else f"{name} cannot be read ({err})"
+        raise ExtractError(reason) from None
+    problem = (
+        "is encrypted with a password" if doc.needs_pass else "has no pages" if doc.page_count == 0 else ""
+    )
+    if problem:
         doc.close()
-        raise ExtractError(f"{path.name} is encrypted with a password")
-    if doc.page_count == 0:
-        doc.close()
-        raise ExtractError(f"{path.name} has no pages")
+        raise ExtractError(f"{name} {problem}")
     return doc
 
 
-def extract(
-    pdf: Path, out_dir: Path | None = None, *, prefix: str = "fig", kind_features: list[Any] | None = None
-) -> Extraction:
-    """Read `pdf`; with `out_dir`, write each figure as `<prefix>-<number>.png` there (figures of an
-    earlier extraction into that folder are removed first). With `kind_features`, each figure's
-    features for the model of kinds are appended to that list (`bench/kinds_table.py`)."""
+@contextmanager
+def _document(pdf: Path | Any) -> Iterator[Any]:
+    """A PDF file opened for the block (and closed after), or an already open document as it is: whoever
+    opened it closes it."""
+    if not isinstance(pdf, Path):
+        yield pdf
+        return
     doc = open_pdf(pdf)
-    if out_dir is not None:
-        for stale in out_dir.glob(f"{prefix}-*.png"):
-            stale.unlink()
     try:
-        pages = [doc[i] for i in range(min(doc.page_count, MAX_PAGES))]
-        blocks = [page_blocks(p) for p in pages]
-        if not any(blocks):
-            logger.info("%s has no text layer (scanned?)", pdf.name)
-        title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
-        heights = [p.rect.height for p in pages]
-        furniture = document_furniture(blocks, heights)
-        figures = []
-        for number, page in enumerate(pages, start=1):
-            figures.extend(
-                find_figures(
-                    page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1], kind_features
-                )
-            )
-        full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
-        references, names = read_citations(
-            [
-                "\n\n".join(b.raw for b in on_page if id(b) not in skip)
-                for on_page, skip in zip(blocks, furniture, strict=True)
-            ]
-        )
-        kept = dedupe(figures)
-        if out_dir is not None:
-            kept = name_files(kept, figures, out_dir, prefix)
-        return Extraction(
-            title=title,
-            abstract=abstract,
-            pages=doc.page_count,
-            sections=_sections(doc, blocks),
-            figures=kept,
-            code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
-            references=references,
-            names=names,
-        )
+        yield doc
     finally:
         doc.close()
+
+
+def extract(
+    pdf: Path | Any,
+    out_dir: Path | None = None,
+    *,
+    prefix: str = "fig",
+    kind_features: list[Any] | None = None,
+) -> Extraction:
+    """Read `pdf` (a file, or a document `open_pdf` opened); with `out_dir`, write each figure as
+    `<prefix>-<number>.png` there (figures of an earlier extraction into that folder are removed first).
+    With `kind_features`, each figure's features for the model of kinds are appended to that list
+    (`bench/kinds_table.py`)."""
+    with _document(pdf) as doc:
+        if out_dir is not None:
+            for stale in out_dir.glob(f"{prefix}-*.png"):
+                stale.unlink()
+        return _read(doc, out_dir, prefix, kind_features)
+
+
+def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] | None) -> Extraction:
+    pages = [doc[i] for i in range(min(doc.page_count, MAX_PAGES))]
+    blocks = [page_blocks(p) for p in pages]
+    if not any(blocks):
+        logger.info("%s has no text layer (scanned?)", Path(doc.name or "the PDF").name)
+    title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
+    heights = [p.rect.height for p in pages]
+    furniture = document_furniture(blocks, heights)
+    figures = []
+    for number, page in enumerate(pages, start=1):
+        figures.extend(
+            find_figures(
+                page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1], kind_features
+            )
+        )
+    full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
+    references, names = read_citations(
+        [
+            "\n\n".join(b.raw for b in on_page if id(b) not in skip)
+            for on_page, skip in zip(blocks, furniture, strict=True)
+        ]
+    )
+    kept = dedupe(figures)
+    if out_dir is not None:
+        kept = name_files(kept, figures, out_dir, prefix)
+    return Extraction(
+        title=title,
+        abstract=abstract,
+        pages=doc.page_count,
+        sections=_sections(doc, blocks),
+        figures=kept,
+        code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
+        references=references,
+        names=names,
+    )
 
 
 def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[str, str]:
@@ -169,19 +199,17 @@ def _words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", normal) if len(w) >= 3}
 
 
-def identity_problem(pdf: Path, title: str) -> str | None:
-    """None when the PDF's first pages carry `title` (the arXiv metadata); else why it is another paper.
+def identity_problem(pdf: Path | Any, title: str) -> str | None:
+    """None when the PDF's first pages (a file, or a document `open_pdf` opened) carry `title` (the
+    arXiv metadata); else why it is another paper.
 
     A PDF without a text layer cannot be checked and passes.
     """
     wanted = _words(title)
     if not wanted:
         return None
-    doc = open_pdf(pdf)
-    try:
+    with _document(pdf) as doc:
         text = " ".join(doc[i].get_text() for i in range(min(2, doc.page_count)))
-    finally:
-        doc.close()
     if len(text.strip()) < 200:
         return None
     found = _words(text)

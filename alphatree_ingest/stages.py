@@ -4,15 +4,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .arxiv_source import ArxivSource, Discovery, PdfError, cached_pdf
 from .catalog import Catalog, CatalogSnapshot, Stored, safe_filename
 from .config import Settings
 from .draft import build_entry, field_hashes, paper_links, render_draft, update_draft
-from .extract import ExtractError, extract, identity_problem
+from .extract import ExtractError, extract, identity_problem, open_pdf
 from .implementations import Candidate, GitHub, find_implementations
 from .marian import MarianTranslator
 from .models import CatalogEntry, Extraction, Flag, Paper, Translation
@@ -70,11 +71,15 @@ def figures_dir(settings: Settings, paper: Paper) -> Path:
 
 
 def extract_paper(settings: Settings, paper: Paper, pdf: Path) -> Extraction:
-    """Extract the PDF, once it is known to be this paper. Raises ExtractError."""
-    problem = identity_problem(pdf, paper.title)
-    if problem:
-        raise ExtractError(problem)
-    return extract(pdf, figures_dir(settings, paper))
+    """Extract the PDF, once it is known to be this paper: one open for both. Raises ExtractError."""
+    doc = open_pdf(pdf)
+    try:
+        problem = identity_problem(doc, paper.title)
+        if problem:
+            raise ExtractError(problem)
+        return extract(doc, figures_dir(settings, paper))
+    finally:
+        doc.close()
 
 
 def translate_paper(settings: Settings, paper: Paper, extraction: Extraction) -> Translation:
@@ -107,6 +112,53 @@ class Written:
     note: str = ""
     name: str = ""
     """The entry's name (`FlashAttention`), for the review run's name."""
+
+
+Draft = Callable[[Paper, Extraction, Translation, list[Candidate]], Written]
+
+
+@dataclass
+class Steps:
+    """How each stage of one paper is run: the flow passes its Prefect tasks (with their retries),
+    `curate` plain calls that it retries itself. `draft` writes the draft or the enrichment."""
+
+    draft: Draft
+    fetch: Callable[[Settings, Paper], Path] = fetch
+    extract: Callable[[Settings, Paper, Path], Extraction] = extract_paper
+    translate: Callable[[Settings, Paper, Extraction], Translation] = translate_paper
+    code: Callable[[Settings, Paper, Extraction], list[Candidate]] = find_code
+
+
+@dataclass
+class Position:
+    """Where one paper is in the sequence: the stage running (where a failure happened) and the stages
+    it passed. `timed`, when given, wraps each stage (the flow's report times them)."""
+
+    timed: Callable[[str], AbstractContextManager[object]] | None = None
+    stage: str = "fetch"
+    passed: list[str] = field(default_factory=list)
+
+    @contextmanager
+    def at(self, stage: str) -> Iterator[None]:
+        self.stage = stage
+        with self.timed(stage) if self.timed else nullcontext():
+            yield
+        self.passed.append(stage)
+
+
+def one_paper(settings: Settings, paper: Paper, steps: Steps, position: Position) -> Written:
+    """One paper through fetch -> extract -> translate -> find code -> draft: the one sequence the
+    flow and `alphatree add`/`enrich` share. A failure propagates; `position` says at which stage."""
+    with position.at("fetch"):
+        pdf = steps.fetch(settings, paper)
+    with position.at("extract"):
+        extraction = steps.extract(settings, paper, pdf)
+    with position.at("translate"):
+        translation = steps.translate(settings, paper, extraction)
+    with position.at("code"):
+        code = steps.code(settings, paper, extraction)
+    with position.at("draft"):
+        return steps.draft(paper, extraction, translation, code)
 
 
 def write_draft(

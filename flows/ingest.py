@@ -469,33 +469,26 @@ def _one_paper(
     goes on, unless the failure is the whole run's (RunFault)."""
     log = get_run_logger()
     label = f"{label} {paper.versioned_id}"
-    passed: list[str] = []
-    stage = "fetch"
+    relevance = plan.relevance.get(paper.arxiv_id)
+    steps = stages.Steps(
+        fetch=_retrying(fetch_task, settings),
+        extract=extract_task,
+        translate=translate_task,
+        code=_retrying(code_task, settings),
+        draft=lambda p, e, t, c: draft_task(settings, snapshot, topic, p, e, t, c, relevance),
+    )
+    at = stages.Position(report.timed)
     try:
-        with report.timed(stage):
-            pdf = _retrying(fetch_task, settings)(settings, paper)
-        passed.append(stage)
-        with report.timed(stage := "extract"):
-            extraction = extract_task(settings, paper, pdf)
-        passed.append(stage)
-        with report.timed(stage := "translate"):
-            translation = translate_task(settings, paper, extraction)
-        passed.append(stage)
-        with report.timed(stage := "code"):
-            code = _retrying(code_task, settings)(settings, paper, extraction)
-        passed.append(stage)
-        with report.timed(stage := "draft"):
-            relevance = plan.relevance.get(paper.arxiv_id)
-            written = draft_task(settings, snapshot, topic, paper, extraction, translation, code, relevance)
+        written = stages.one_paper(settings, paper, steps, at)
     except ModelUnavailable:
         raise
     except Exception as err:  # one bad paper never stops the run
         reason = str(err) if isinstance(err, EXPECTED) else f"{type(err).__name__}: {err}"
-        log.warning("%s failed at %s: %s", label, stage, reason)
+        log.warning("%s failed at %s: %s", label, at.stage, reason)
         report.fail(paper.arxiv_id, reason)
-        watch.failed(paper.arxiv_id, stage, kind_of(stage, err), reason, passed)
+        watch.failed(paper.arxiv_id, at.stage, kind_of(at.stage, err), reason, at.passed)
         return
-    watch.succeeded([*passed, stage])
+    watch.succeeded(at.passed)
     log.info("%s %s -> %s %s", label, written.action, written.path, written.note)
     report.written(paper, written.action, str(written.path), written.note)
     if written.action == "drafted" and start_review_run(settings, paper.arxiv_id, written.name):

@@ -177,3 +177,33 @@ def test_truncated_encrypted_and_empty_pdfs_are_refused_and_not_cached(
         with pytest.raises(PdfError, match=reason):
             source.fetch_pdf(paper)
     assert not list((tmp_path / "cache" / "pdf").glob("*.pdf"))
+
+
+def test_an_unreadable_pdf_is_refused_with_the_same_sentence_for_each_fault(
+    tmp_path: Path, arxiv_server: ArxivServer
+) -> None:
+    import pymupdf
+
+    _papers(arxiv_server, 1)
+    source = ArxivSource(_settings(tmp_path, arxiv_server, 0.0))
+    paper = source.discover("x").papers[0]
+    doc = pymupdf.open()
+    doc.new_page()
+    locked = doc.tobytes(encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="u", owner_pw="o")
+    empty = (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    cases = [
+        (b"%PDF-1.4\ngarbage\n%%EOF\n", "the PDF cannot be read (Failed to open stream)"),
+        (locked, "the PDF is encrypted with a password"),
+        (empty, "the PDF has no pages"),
+        (b"<html><body>captcha</body></html>", "returned an HTML page instead of a PDF"),
+    ]
+    for body, sentence in cases:
+        arxiv_server.faults["/pdf/"] = [(200, {}, body)]
+        with pytest.raises(PdfError) as raised:
+            source.fetch_pdf(paper)
+        assert str(raised.value).endswith(sentence)
+        assert str(raised.value).startswith(paper.pdf_url)
+    assert not list((tmp_path / "cache" / "pdf").glob("*.pdf"))

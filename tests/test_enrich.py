@@ -412,3 +412,25 @@ def test_a_review_run_started_after_the_decision_says_what_became_of_the_enrichm
     (catalog.drafts_dir / "1312.4400.yaml").write_text(entry_to_yaml(offer))
     decide(catalog, "1312.4400", "approve", reviewer="alan")
     assert _decided_elsewhere(catalog, "1312.4400").startswith("1312.4400 was approved (decided by alan")
+
+
+@pytest.mark.slow
+def test_add_names_the_stage_a_paper_failed_at_and_drafts_the_rest(
+    home: Path, arxiv_server: ArxivServer, tiny_model: Path, cli: InProcessCli
+) -> None:
+    """`add` runs the flow's per-paper sequence (`stages.one_paper`): a missing PDF fails at fetch,
+    another paper behind the link fails at extract, and the good paper is drafted."""
+    for n, title in enumerate(["Region Pooling Nets", "Anchor Free Boxes", "Dense Proposal Heads"], 1):
+        abstract = f"We propose {title} for object detection."
+        pdf = make_paper_pdf(title, abstract)
+        if n == 2:
+            pdf = make_paper_pdf("Quantum Annealing of Spin Glasses in Cold Atoms", "We cool atoms. " * 40)
+        arxiv_server.add(FeedEntry(f"2611.0000{n}", title, abstract, published="2026-11-02T10:00:00Z"), pdf)
+    del arxiv_server.pdfs["2611.00003v1"]
+    env = cli_env(home, arxiv_server, tiny_model)
+    result = cli(["add", "2611.00001", "2611.00002", "2611.00003", "--topic", "detection"], env)
+    assert result.returncode == 1, result.stderr
+    assert "2611.00001  drafted  " in result.stdout, result.stdout
+    assert "2611.00002  FAILED  failed at extract: the PDF is a different paper" in result.stdout
+    assert "2611.00003  FAILED  failed at fetch: " in result.stdout and "HTTP 404" in result.stdout
+    assert {p.stem for p in (home / "catalog" / "drafts").glob("*.yaml")} == {"2611.00001"}

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from alphatree_ingest.extract import ExtractError, extract
-from tests.support import make_paper_pdf
+from tests.support import ArxivServer, make_paper_pdf
 
 DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
 
@@ -239,3 +239,70 @@ def test_zero_page_and_very_long_pdfs(tmp_path: Path) -> None:
     doc.save(long)
     result = extract(long)
     assert result.pages == 400 and result.figures == []
+
+
+def test_the_same_sentence_names_each_unreadable_file(tmp_path: Path) -> None:
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page()
+    locked = tmp_path / "locked.pdf"
+    doc.save(locked, encryption=pymupdf.PDF_ENCRYPT_AES_256, user_pw="secret", owner_pw="owner")
+    zero = tmp_path / "zero.pdf"
+    zero.write_bytes(
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+    garbage = tmp_path / "garbage.pdf"
+    garbage.write_bytes(b"%PDF-1.4\ngarbage\n%%EOF\n")
+    for pdf, sentence in (
+        (locked, "locked.pdf is encrypted with a password"),
+        (zero, "zero.pdf has no pages"),
+        (garbage, "garbage.pdf is not a readable PDF (Failed to open file "),
+    ):
+        with pytest.raises(ExtractError) as raised:
+            extract(pdf)
+        assert str(raised.value).startswith(sentence)
+
+
+def _count_opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every PyMuPDF open of an existing document (a file or bytes), by kind."""
+    import pymupdf
+
+    opened: list[str] = []
+    real = pymupdf.open
+
+    def counting(*args: object, **kw: object) -> object:
+        if args or kw.get("stream") is not None:
+            opened.append("bytes" if kw.get("stream") is not None else "file")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(pymupdf, "open", counting)
+    return opened
+
+
+def test_the_ingest_path_opens_each_pdf_once_per_check(
+    tmp_path: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fresh download is opened once as bytes (refused before it is cached when unreadable) and
+    once as the cached file for extraction; a cached PDF only once, and a different paper is still
+    named."""
+    from alphatree_ingest import stages
+    from alphatree_ingest.config import Settings
+    from tests.support import FeedEntry, days_ago
+
+    arxiv_server.add(
+        FeedEntry("2611.00001", "FooNet: Residual Generators for Faces", "A.", published=days_ago(2)),
+        make_paper_pdf("FooNet: Residual Generators for Faces", "We propose FooNet."),
+    )
+    settings = Settings(home=tmp_path, arxiv_api=arxiv_server.api, arxiv_delay=0.0)  # type: ignore[arg-type]
+    paper = stages.arxiv(settings).discover("x").papers[0]
+    opened = _count_opens(monkeypatch)
+    extraction = stages.extract_paper(settings, paper, stages.fetch(settings, paper))
+    assert extraction.figures and opened == ["bytes", "file"]
+    opened.clear()
+    stages.extract_paper(settings, paper, stages.fetch(settings, paper))
+    assert opened == ["file"]
+    other = paper.model_copy(update={"title": "Quantum Annealing of Spin Glasses in Cold Atoms"})
+    with pytest.raises(ExtractError, match="^the PDF is a different paper: .*Quantum Annealing"):
+        stages.extract_paper(settings, other, stages.fetch(settings, paper))
