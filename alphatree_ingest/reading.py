@@ -157,7 +157,10 @@ def render(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str
     columns that wrap; one under the other on a phone); every Chinese block says whether a person
     reviewed it (the entry's title, abstract and figure captions) or the model wrote it (the rest).
     Text from the paper and the entry is escaped by `md_text`; the only markup is the page's own."""
-    figures = {m.group(1): f for f in entry.figures if (m := _NUMBER.match(f.caption))}
+    figures: dict[str, EntryFigure] = {}
+    for f in entry.figures:  # the paper's own figure N, not a supplement's that numbers from 1 again
+        if m := _NUMBER.match(f.caption):
+            figures.setdefault(m.group(1), f)
     head = f"# {md_text(headline(entry.name, entry.title_zh or entry.title))}\n\n"
     model_name = html.escape(" ".join(Path(model).name.split()))
     legend = (

@@ -94,3 +94,28 @@ def test_a_whole_paper_reads_in_chinese_in_order_and_reruns_translate_only_what_
 def test_read_of_an_unknown_entry_is_one_sentence(home: Path, cli: InProcessCli) -> None:
     result = cli(["read", "nonesuch"], cli_env(home, None, None))
     assert result.returncode == 2 and "no entry 'nonesuch'" in result.stderr.lower()
+
+
+def test_the_reading_page_shows_the_papers_own_figure_1_not_the_supplements() -> None:
+    """Bug: a supplement that numbers its figures from 1 again (kept as fig-1-p14.png) replaced the
+    paper's own Figure 1 on the reading page."""
+    from alphatree_ingest.reading import Part, render
+
+    entry = CatalogEntry(
+        id="suppnet",
+        name="SuppNet",
+        arxiv="2611.00096",
+        version=1,
+        title="SuppNet: A Paper with a Supplement",
+        title_zh="SuppNet：一篇带补充材料的论文",
+        year=2026,
+        topic="gan/training",
+        status="approved",
+        figures=[
+            EntryFigure(file="figures/2611.00096/fig-1.png", caption="Figure 1: Overview of SuppNet."),
+            EntryFigure(file="figures/2611.00096/fig-1-p14.png", caption="Figure 1: More samples."),
+        ],
+    )
+    both, zh = render(entry, [Part("figure", number="1")], "opus-mt-en-zh")
+    for page in (both, zh):
+        assert "fig-1.png" in page and "fig-1-p14.png" not in page
