@@ -22,7 +22,17 @@ from .catalog import Catalog, CatalogSnapshot, atomic_write, dump_yaml, safe_fil
 from .enrich import enriches
 from .models import Paper, TopicState
 from .planning import _skip_reason
-from .relevance import BUDGET, DRAFT_AT, Ranked, Ranker, Scored, examples_from, parent_of, select
+from .relevance import (
+    BUDGET,
+    DRAFT_AT,
+    FEATURE_NAMES,
+    Ranked,
+    Ranker,
+    Scored,
+    examples_from,
+    parent_of,
+    select,
+)
 
 MODEL_FILE = "ranker.json"
 HELD_DIR = "held"
@@ -125,10 +135,11 @@ def prune_held(
         if known is not None:
             reason = f"no longer held back: {_WHERE.get(known.where, known.where)} since"
         elif age > HELD_DAYS and _behind_watermarks(held, states):
-            changed = str(held.paper.get("changed") or held.seen)[:10]
+            # `add` drafts this one paper by its id; a one-topic run from its date would draft the
+            # topic's whole backlog since then
             reason = (
                 f"held back since {held.seen}, dropped after {HELD_DAYS} days unrecovered; to draft it "
-                f"after all: alphatree ingest --topic {held.topic} --since {changed} --min-relevance 0"
+                f"after all: alphatree add {held.arxiv} --topic {held.topic}"
             )
         else:
             continue
@@ -161,7 +172,10 @@ def held_paper(catalog: Catalog, arxiv_id: str) -> tuple[HeldPaper, Paper] | Non
 
 
 def _fingerprint(snapshot: CatalogSnapshot, held: Sequence[HeldPaper]) -> str:
-    ids = sorted(f"t:{s.entry.topic}:{s.entry.id}" for s in snapshot.tree)
+    """What the saved model was taught from: the decisions, and the features it weighs (a model
+    saved before the features changed is trained again, not reused)."""
+    ids = [f"features:{','.join(FEATURE_NAMES)}"]
+    ids += sorted(f"t:{s.entry.topic}:{s.entry.id}" for s in snapshot.tree)
     ids += sorted(f"r:{s.entry.topic}:{s.entry.arxiv}" for s in snapshot.rejected if not enriches(s.entry))
     ids += sorted(f"h:{h.topic}:{h.arxiv}" for h in held)
     return hashlib.sha256("\n".join(ids).encode()).hexdigest()[:16]

@@ -518,7 +518,7 @@ def test_a_night_prunes_held_back_papers_drafted_since_or_past_the_retention(
     add("2611.00964", COMPACT, 0)
     third = ingest(budget=0)
     (dropped,) = [o.reason for o in third.skipped if o.id == "2611.00963" and "dropped" in o.reason]
-    assert f"dropped after {HELD_DAYS} days" in dropped and "--min-relevance 0" in dropped
+    assert f"dropped after {HELD_DAYS} days" in dropped and "alphatree add 2611.00963 --topic" in dropped
     assert not held_anywhere("2611.00963")
     assert held_anywhere("2611.00964")  # held recently: stays
     ingest(budget=0)
