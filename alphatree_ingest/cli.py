@@ -88,20 +88,24 @@ def _since(args: argparse.Namespace) -> dt.date | None:
         raise CliError(f"--since must be a date such as 2026-11-01, not {args.since!r}") from None
 
 
-def _run_ingest(settings: Settings, what: str, *, load_model: bool = True, **params: Any) -> int:
+def _run_ingest(
+    settings: Settings, what: str, *, ask_ahead: IngestRequest | None = None, **params: Any
+) -> int:
     """Load the model (one sentence if it cannot), run the ingest flow, print its summary; a run that
-    stopped or failed is exit 1 with its sentence. Without `load_model` the flow loads it when a paper
-    needs it (a night with nothing to draft never does); a missing model folder still fails here."""
+    stopped or failed is exit 1 with its sentence. With `ask_ahead` (a night of every topic) the flow
+    loads the model only when a paper needs it (a night with nothing to draft never does) and the
+    night's queries start at once (`prefetch`), once a missing model folder has been refused here."""
     from .models import RunSummary
     from .stages import get_translator
 
-    if load_model:
+    if ask_ahead is None:
         print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
         get_translator(settings)  # fails in one sentence, before Prefect starts
     else:
         from .marian import MarianTranslator
 
         MarianTranslator(settings.mt_model, backend=settings.mt_backend).check_folder()
+        _ask_ahead(settings, ask_ahead)  # arXiv is never asked for a run refused above
     print(f"Starting the ingest flow for {what} (Prefect) ...", file=sys.stderr)
     from flows.ingest import ingest
 
@@ -153,9 +157,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         return _dry_run(args, settings, request)
     if request.topic is None:
         _tree(settings).topics()
-        _ask_ahead(settings, request)
-        # only a night with something to draft loads the model, after arXiv has been asked
-        return _run_ingest(settings, "every topic", load_model=False, **request.model_dump())
+        # only a night with something to draft loads the model; arXiv is asked while the run starts
+        return _run_ingest(settings, "every topic", ask_ahead=request, **request.model_dump())
     _tree(settings).topic(request.topic)
     return _run_ingest(settings, f"topic {request.topic}", **request.model_dump())
 

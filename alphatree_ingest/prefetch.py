@@ -31,6 +31,7 @@ def start(
     `now`: the time the starts were computed from (a first run looks back from it)."""
     api = settings.arxiv_api
     jobs: list[tuple[str, dt.datetime, Future[Discovery]]] = []
+    clear()  # answers and the start of an earlier run in this process are not this run's
     with _lock:
         _began.setdefault(api, (requests_sent(api), now))
         for query, since in queries:

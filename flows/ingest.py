@@ -302,7 +302,7 @@ def _night(settings: Settings, catalog: Catalog, request: IngestRequest) -> Any:
         )
         with night_report.timed("model_load"):
             if any(r.action == "draft" for r in rows):  # a night with nothing to draft needs no model
-                stages.get_translator(settings)  # fails the run before any download, nothing written
+                stages.get_translator(settings)  # fails the run before any download or draft
         summaries, watch, stopped = [], FaultWatch(), ""
         for topic in topics:
             plan = planning.plan(
