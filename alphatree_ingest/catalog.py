@@ -179,12 +179,24 @@ def safe_filename(arxiv_id: str) -> str:
     return arxiv_id.replace("/", "_")
 
 
-def write_pages(pages: dict[Path, str | Path]) -> list[Path]:
-    """Write rendered pages atomically (a Path value is a file to copy there); returns their paths,
-    sorted."""
-    for path, content in pages.items():
-        atomic_write(path, content.read_bytes() if isinstance(content, Path) else content)
-    return sorted(pages)
+def write_pages(pages: dict[Path, str | Path]) -> dict[Path, str]:
+    """Write rendered pages atomically (a Path value is a file to copy there), each only when its file
+    does not already hold the same bytes, so an unchanged page keeps the time it last changed.
+    Returns every page's path, sorted, with what was done: "new", "changed" or "unchanged"."""
+    done: dict[Path, str] = {}
+    for path in sorted(pages):
+        content = pages[path]
+        data = content.read_bytes() if isinstance(content, Path) else content.encode("utf-8")
+        try:
+            same, how = path.read_bytes() == data, "changed"
+        except FileNotFoundError:
+            same, how = False, "new"
+        except OSError:  # a folder where the page should be: writing it says what is wrong
+            same, how = False, "changed"
+        if not same:
+            atomic_write(path, data)
+        done[path] = "unchanged" if same else how
+    return done
 
 
 def stem_to_arxiv(stem: str) -> str | None:

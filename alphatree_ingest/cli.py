@@ -670,6 +670,8 @@ def cmd_read(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
+    from collections import Counter
+
     from .catalog import write_pages
     from .publish import PublishError, render
     from .site_assets import AssetError, mermaid
@@ -691,40 +693,22 @@ def cmd_publish(args: argparse.Namespace) -> int:
         pages = render(snapshot, out, settings.prompts_dir, settings.site_url, script.script, warn)
     except PublishError as err:
         raise CliError(f"nothing published: {err}") from None
-    changed = _changed_pages(pages)
     try:
-        write_pages({path: pages[path] for path, _ in changed})
+        done = write_pages(pages)
     except OSError as err:
         raise CliError(f"cannot write the site into {out}: {err.strerror or type(err).__name__}") from None
-    for path, how in changed:
-        print(f"{how:<8} {path}")
-    new = sum(how == "new" for _, how in changed)
+    for path, how in done.items():
+        if how != "unchanged":
+            print(f"{how:<8} {path}")
+    counts = Counter(done.values())
     print(
-        f"Published {len(pages)} page(s) into {out}: {new} new, {len(changed) - new} changed, "
-        f"{len(pages) - len(changed)} unchanged."
+        f"Published {len(pages)} page(s) into {out}: {counts['new']} new, {counts['changed']} changed, "
+        f"{counts['unchanged']} unchanged."
     )
     for problem in snapshot.problems:
         if "/tree/" in problem.path:
             print(f"warning: left out, does not parse: {problem.reason.splitlines()[0]}", file=sys.stderr)
     return 0
-
-
-def _changed_pages(pages: dict[Path, Any]) -> list[tuple[Path, str]]:
-    """The pages whose file is missing ("new") or differs ("changed"), sorted; an unchanged page is
-    not rewritten, so its time stamp says when it last changed."""
-    changed = []
-    for path in sorted(pages):
-        content = pages[path]
-        data = content.read_bytes() if isinstance(content, Path) else content.encode("utf-8")
-        try:
-            if path.read_bytes() == data:
-                continue
-            changed.append((path, "changed"))
-        except FileNotFoundError:
-            changed.append((path, "new"))
-        except OSError:  # a folder where the page should be: writing it says what is wrong
-            changed.append((path, "changed"))
-    return changed
 
 
 def _path_steps(

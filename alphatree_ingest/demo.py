@@ -138,5 +138,7 @@ def run(tree: Path, say: Any = print) -> DemoResult:
     from .publish import render
 
     settings = Settings.from_env()
-    site = write_pages(render(Catalog(settings.catalog_dir).load(), settings.site_dir, settings.prompts_dir))
+    site = list(
+        write_pages(render(Catalog(settings.catalog_dir).load(), settings.site_dir, settings.prompts_dir))
+    )
     return DemoResult(tree, summary, site, time.perf_counter() - start)
