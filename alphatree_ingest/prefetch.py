@@ -15,7 +15,7 @@ import datetime as dt
 import threading
 from concurrent.futures import Future
 
-from .arxiv_source import ArxivSource, Discovery, requests_sent
+from .arxiv_source import Discovery, requests_sent
 from .config import Settings
 
 _Key = tuple[str, str, dt.datetime, int | None]
@@ -40,7 +40,9 @@ def start(
             jobs.append((query, since, future))
 
     def ask() -> None:
-        source = ArxivSource(settings)
+        from .stages import arxiv
+
+        source = arxiv(settings)  # the run's one source: its limiter, session and what the server refused
         for query, since, future in jobs:
             if not future.set_running_or_notify_cancel():
                 continue  # the flow asked for it itself
