@@ -79,22 +79,23 @@ class MarianTranslator:
         """Source and target positions the model has (`max_position_embeddings`)."""
         self._room: int | None = None
 
-    def check_folder(self) -> None:
-        """Without loading anything: a model given as a local folder exists and is complete. Raises
-        ModelUnavailable, as `load` would."""
+    def check_folder(self) -> Path | None:
+        """Without loading anything: a model given as a local folder exists and is complete; returns
+        that folder (None for a hub name). Raises ModelUnavailable, as `load` would."""
         local = Path(self.name).expanduser()
         if local.is_dir():
             missing = missing_files(local)
             if missing:
                 raise ModelUnavailable(f"model folder {local} lacks {', '.join(missing)}; {_HINT}.")
-        elif local.is_absolute() or self.name.startswith("."):
+            return local
+        if local.is_absolute() or self.name.startswith("."):
             raise ModelUnavailable(f"model folder {self.name} does not exist; {_HINT}.")
+        return None
 
     def _folder(self) -> Path:
         """The model's local folder: the given one, or the hub snapshot (downloaded once)."""
-        self.check_folder()
-        local = Path(self.name).expanduser()
-        if local.is_dir():
+        local = self.check_folder()
+        if local is not None:
             return local
         cached = _is_cached(self.name)
         if not cached and not _hub_reachable(self.hub_endpoint, self.name):
