@@ -96,13 +96,13 @@ def _run_ingest(
     loads the model only when a paper needs it (a night with nothing to draft never does) and the
     night's queries start at once (`prefetch`), once a missing model folder has been refused here."""
     from .models import RunSummary
-    from .stages import get_translator
+    from .run.stages import get_translator
 
     if ask_ahead is None:
         print(f"Loading translation model {settings.mt_model} ...", file=sys.stderr)
         get_translator(settings)  # fails in one sentence, before Prefect starts
     else:
-        from .marian import MarianTranslator
+        from .mt.marian import MarianTranslator
 
         MarianTranslator(settings.mt_model, backend=settings.mt_backend).check_folder()
         _ask_ahead(settings, ask_ahead)  # arXiv is never asked for a run refused above
@@ -167,10 +167,10 @@ def _dry_run(args: argparse.Namespace, settings: Settings, request: IngestReques
     """Ask arXiv (politely, one limiter), rank, print; no PDF, no Prefect, nothing written."""
     import datetime as dt
 
-    from .arxiv_source import ArxivSource, ArxivUnavailable, DiscoveryError, TransientError
     from .catalog import CatalogError
-    from .harvest import start_of_harvest
-    from .night import as_json, as_table, budget_of, rank_night, ranker_for
+    from .discover.arxiv_source import ArxivSource, ArxivUnavailable, DiscoveryError, TransientError
+    from .discover.harvest import start_of_harvest
+    from .discover.night import as_json, as_table, budget_of, rank_night, ranker_for
 
     catalog = _tree(settings)
     try:
@@ -215,9 +215,9 @@ def _ask_ahead(settings: Settings, request: IngestRequest) -> None:
     takes each answer it would have asked for (`prefetch`)."""
     import datetime as dt
 
-    from . import prefetch
     from .catalog import CatalogError
-    from .harvest import start_of_harvest
+    from .discover.harvest import start_of_harvest
+    from .run import prefetch
 
     catalog = _tree(settings)
     try:
@@ -234,13 +234,13 @@ def _ask_ahead(settings: Settings, request: IngestRequest) -> None:
 
 def _review_app(settings: Settings) -> str | None:
     """The base URL of `alphatree review serve` when it runs for this tree."""
-    from .review_app import running_url
+    from .review.app import running_url
 
     return running_url(settings)
 
 
 def _print_summary(summary: RunSummary, review_app: str | None = None) -> None:
-    from .harvest import FIRST_RUN_LOOKBACK
+    from .discover.harvest import FIRST_RUN_LOOKBACK
 
     if summary.first_run:
         print(
@@ -269,7 +269,7 @@ def _print_summary(summary: RunSummary, review_app: str | None = None) -> None:
     for problem in summary.problems:
         print(f"  UNREADABLE {problem.path}: {problem.reason.splitlines()[0]}")
     if (summary.drafted or summary.updated) and review_app:
-        from .review_app import review_url
+        from .review.app import review_url
 
         print(f"Next: review them in the browser ({review_app}/):")
         for item in summary.drafted + summary.updated:
@@ -279,7 +279,7 @@ def _print_summary(summary: RunSummary, review_app: str | None = None) -> None:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from .extract import ExtractError, extract
+    from .pdf.extract import ExtractError, extract
 
     pdf = Path(args.pdf)
     if not pdf.is_file():
@@ -299,8 +299,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from .stages import get_translator
-    from .translate import TranslateStage
+    from .mt.translate import TranslateStage
+    from .run.stages import get_translator
 
     if args.file:
         try:
@@ -323,7 +323,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .review import ReviewError
+    from .review.gate import ReviewError
 
     settings = _settings()
     catalog = _tree(settings)
@@ -351,7 +351,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 def _kept(settings: Settings) -> frozenset[str]:
     """The glossary's kept terms (the gate does not count them as untranslated English)."""
-    from .glossary import Glossary
+    from .mt.glossary import Glossary
 
     try:
         return Glossary.load(settings.glossary_path).kept
@@ -360,7 +360,7 @@ def _kept(settings: Settings) -> frozenset[str]:
 
 
 def _list(settings: Settings, catalog: Catalog) -> None:
-    from .review import queue
+    from .review.gate import queue
 
     snapshot = catalog.load()
     items = queue(catalog, snapshot, kept=_kept(settings))
@@ -381,7 +381,7 @@ def _list(settings: Settings, catalog: Catalog) -> None:
         for problem in item.problems:
             print(f"{'':<12} warning: {problem.splitlines()[0][:150]}")
         if app and item.entry is not None:
-            from .review_app import review_url
+            from .review.app import review_url
 
             print(f"{'':<12} review: {review_url(app, item.arxiv)}")
     for flag in snapshot.flags:
@@ -393,7 +393,7 @@ def _list(settings: Settings, catalog: Catalog) -> None:
 
 def _serve_review(settings: Settings, args: argparse.Namespace) -> None:
     """`alphatree review serve`: the review app until Ctrl-C."""
-    from .review_app import serve
+    from .review.app import serve
 
     _kept(settings)  # a broken glossary is said now, not on the first page
     try:
@@ -413,7 +413,7 @@ def _serve_review(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def _list_held(catalog: Catalog) -> None:
-    from .night import held_papers
+    from .discover.night import held_papers
 
     held = held_papers(catalog)
     if not held:
@@ -426,8 +426,8 @@ def _list_held(catalog: Catalog) -> None:
 
 
 def _recover(settings: Settings, arxiv_id: str) -> int:
-    from .night import held_paper
-    from .stages import get_translator
+    from .discover.night import held_paper
+    from .run.stages import get_translator
 
     if held_paper(_tree(settings), arxiv_id) is None:
         raise CliError(
@@ -460,9 +460,9 @@ def _decide(
     *,
     read: bool,
 ) -> None:
-    from .memory import TranslationMemory
-    from .prefect_review import resume_waiting_review
-    from .review import decide
+    from .mt.memory import TranslationMemory
+    from .review.gate import decide
+    from .review.runs import resume_waiting_review
 
     memory = TranslationMemory(settings.memory_path)
     done = decide(
@@ -487,14 +487,14 @@ def _decide(
     if resumed:
         print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
     if action == "approve" and read:
-        from .stages import reading_at_approval
+        from .run.stages import reading_at_approval
 
         print(f"Making the Chinese reading page of {arxiv_id} ...", file=sys.stderr)
         print(reading_at_approval(settings, done.path, _print_progress)[1])
 
 
 def _show(catalog: Catalog, arxiv_id: str, kept: frozenset[str]) -> None:
-    from .review import draft_for_show
+    from .review.gate import draft_for_show
 
     entry, problems = draft_for_show(catalog, arxiv_id, kept)
     enriches = entry.provenance.get("enriches") or {}
@@ -520,7 +520,7 @@ def _show(catalog: Catalog, arxiv_id: str, kept: frozenset[str]) -> None:
 
 def cmd_enrich(args: argparse.Namespace) -> int:
     """An enrichment draft for each tree entry that lacks a diagram, figures, Chinese abstract or code."""
-    from .curate import run_enrich
+    from .run.curate import run_enrich
 
     settings = _settings()
     _tree(settings)
@@ -529,7 +529,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
 
 def cmd_add(args: argparse.Namespace) -> int:
     """Drafts of known papers by arXiv id, whatever their date (the classics of a topic)."""
-    from .curate import run_add
+    from .run.curate import run_add
 
     settings = _settings()
     _tree(settings)
@@ -539,7 +539,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def _curated(run: Any) -> int:
     """Run enrich or add with progress on stderr, a line per paper and the summary on stdout; one
     sentence for a fault of the whole run. Exit 1 when a paper failed."""
-    from .curate import CurateError
+    from .run.curate import CurateError
 
     def say(line: str) -> None:
         print(line, file=sys.stderr)
@@ -559,7 +559,7 @@ def _curated(run: Any) -> int:
 
 def cmd_memory(args: argparse.Namespace) -> int:
     """Audit the translation memory: rows marked human that only repeat a model's output."""
-    from .memory import TranslationMemory
+    from .mt.memory import TranslationMemory
 
     settings = _settings()
     _tree(settings)  # the memory is a tree's: outside one there is nothing to audit
@@ -580,9 +580,9 @@ def cmd_memory(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     if args.action == "pull":
         return _model_pull(args)
-    from .glossary import Glossary
-    from .model_check import run
-    from .stages import get_translator
+    from .mt.glossary import Glossary
+    from .mt.model_check import run
+    from .run.stages import get_translator
 
     settings = _settings()
     _tree(settings)  # the model's converted copy goes into the tree's cache/
@@ -595,7 +595,14 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 def _model_pull(args: argparse.Namespace) -> int:
     """Fetch a MarianMT model from the hub into a folder, check it loads, print the setting to use."""
-    from .marian import WEIGHTS, MarianTranslator, ModelUnavailable, _hub_reachable, have_torch, missing_files
+    from .mt.marian import (
+        WEIGHTS,
+        MarianTranslator,
+        ModelUnavailable,
+        _hub_reachable,
+        have_torch,
+        missing_files,
+    )
 
     settings = _settings()
     name = args.name or settings.mt_model
@@ -644,9 +651,9 @@ def _print_progress(done: int, total: int, what: str) -> None:
 
 def cmd_read(args: argparse.Namespace) -> int:
     """论文一键翻译: the whole paper of a tree entry, in Chinese, sentence by sentence."""
-    from .arxiv_source import PdfError, TransientError
-    from .extract import ExtractError
-    from .stages import entry_pdf, make_reading
+    from .discover.arxiv_source import PdfError, TransientError
+    from .pdf.extract import ExtractError
+    from .run.stages import entry_pdf, make_reading
 
     settings = _settings()
     catalog = _tree(settings)
@@ -673,8 +680,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from .catalog import write_pages
-    from .publish import PublishError, render
-    from .site_assets import AssetError, mermaid
+    from .site.assets import AssetError, mermaid
+    from .site.publish import PublishError, render
 
     settings = _settings()
     snapshot = _tree(settings).load()
@@ -715,7 +722,7 @@ def _path_steps(
     args: argparse.Namespace, snapshot: CatalogSnapshot, known: frozenset[str]
 ) -> list[CatalogEntry]:
     """The steps `alphatree path` prints: to an entry, or a topic's plan. Raises CliError."""
-    from .learning import path_to, topic_plan
+    from .site.learning import path_to, topic_plan
 
     if args.entry and args.topic:
         raise CliError("give an entry id or --topic, not both")
@@ -737,9 +744,9 @@ def _path_steps(
 
 
 def cmd_path(args: argparse.Namespace) -> int:
-    from .learning import path_to
-    from .publish import LEVELS
-    from .titles import short_name, subtitle_zh
+    from .site.learning import path_to
+    from .site.publish import LEVELS
+    from .site.titles import short_name, subtitle_zh
 
     settings = _settings()
     snapshot = _tree(settings).load()
@@ -875,8 +882,8 @@ def _check_server(api: str) -> None:
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
-    from . import demo
-    from .marian import have_torch
+    from .mt.marian import have_torch
+    from .run import demo
 
     if not have_torch():
         raise CliError(
@@ -910,7 +917,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _check_model() -> None:
     """Load the translation model once now: a schedule whose every run would fail on it is refused."""
-    from .stages import get_translator
+    from .run.stages import get_translator
 
     get_translator(_settings())
 
@@ -1190,11 +1197,11 @@ def main(argv: list[str] | None = None) -> int:
     # we use its tokenizer only.
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     args = build_parser().parse_args(argv)
-    from .arxiv_source import ArxivUnavailable
     from .catalog import CatalogError
     from .config import SettingsError
-    from .marian import ModelUnavailable
-    from .processes import mark_servers, reap_orphan_servers, stop_on_sigterm
+    from .discover.arxiv_source import ArxivUnavailable
+    from .mt.marian import ModelUnavailable
+    from .run.processes import mark_servers, reap_orphan_servers, stop_on_sigterm
 
     stop_on_sigterm()
     mark_servers()
@@ -1208,7 +1215,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {message}.", file=sys.stderr)
         return getattr(err, "code", EXPECTED_ERROR)
     except OSError as err:  # a full disk, a folder where a file should be: one sentence, no traceback
-        from .faults import describe
+        from .run.faults import describe
 
         print(f"error: {describe(err)}; nothing was left half-written.", file=sys.stderr)
         return 1

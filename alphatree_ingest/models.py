@@ -232,6 +232,15 @@ class CatalogEntry(_Strict):
     def _diagram_file(cls, value: str | None) -> str | None:
         return value if value in (None, "none") else _check_catalog_file(str(value))
 
+    def enriches(self) -> str | None:
+        """The id of the tree entry this draft enriches; None for a draft of a new entry."""
+        found = self.provenance.get(ENRICHES)
+        return str(found["entry"]) if isinstance(found, dict) and found.get("entry") else None
+
+
+ENRICHES = "enriches"
+"""Provenance key of an enrichment draft: the entry it enriches (`entry`, `file`) and what it adds."""
+
 
 class Topic(_Strict):
     """A node of the topic tree in `catalog/topics.yaml`."""

@@ -22,10 +22,10 @@ from translate import WORK, model_folder, peak_rss_mb  # noqa: E402
 
 
 def part(pdf: Path, size: int) -> dict[str, float]:
-    from alphatree_ingest import reading
-    from alphatree_ingest.glossary import Glossary
-    from alphatree_ingest.marian import MarianTranslator
-    from alphatree_ingest.translate import TranslateStage
+    from alphatree_ingest.mt.glossary import Glossary
+    from alphatree_ingest.mt.marian import MarianTranslator
+    from alphatree_ingest.mt.translate import TranslateStage
+    from alphatree_ingest.site import reading
 
     found = reading.parts_of(pdf)
     translator = MarianTranslator(str(model_folder()), cache_dir=WORK / "cache", max_batch=size).load()

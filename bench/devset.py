@@ -36,9 +36,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
-from alphatree_ingest.draft import build_entry  # noqa: E402
-from alphatree_ingest.extract import extract  # noqa: E402
+from alphatree_ingest.drafting.draft import build_entry  # noqa: E402
 from alphatree_ingest.models import Paper, Translation  # noqa: E402
+from alphatree_ingest.pdf.extract import extract  # noqa: E402
 from bench.figure_quality import iou  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -1,9 +1,9 @@
-"""The table the diagram ranker is fitted on (`alphatree_ingest/diagram_table.json`), and its check.
+"""The table the diagram ranker is fitted on (`alphatree_ingest/drafting/diagram_table.json`), and its check.
 
 Usage: python bench/diagram_table.py [--check]
 
 Every tune paper of the devsets (`bench/devset_split.json`; report papers are never read): each figure
-extraction finds, with the ranker's features (`alphatree_ingest.diagram.FEATURES`) and whether it is
+extraction finds, with the ranker's features (`alphatree_ingest.drafting.diagram.FEATURES`) and whether it is
 the labelled diagram. The kind probabilities in those features come from a kinds model fitted with the
 paper's own figures left out, as the kinds model will be on a paper it has never seen. Prints the
 ranker's agreement with the labels cross-validated by paper (leave one paper out), beside the hand-
@@ -22,11 +22,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alphatree_ingest.diagram import TABLE, Ranker, figure_features  # noqa: E402
-from alphatree_ingest.draft import method_names, suggest_diagram  # noqa: E402
-from alphatree_ingest.extract import extract  # noqa: E402
-from alphatree_ingest.kinds import KindModel, read_table  # noqa: E402
+from alphatree_ingest.drafting.diagram import TABLE, Ranker, figure_features  # noqa: E402
+from alphatree_ingest.drafting.draft import method_names, suggest_diagram  # noqa: E402
 from alphatree_ingest.models import Paper  # noqa: E402
+from alphatree_ingest.pdf.extract import extract  # noqa: E402
+from alphatree_ingest.pdf.kinds import KindModel, read_table  # noqa: E402
 from bench.devset import REPO, labelled_papers, read_split  # noqa: E402
 
 CACHE = REPO / "cache" / "diagram_table.pickle"

@@ -61,7 +61,7 @@ def held_out() -> set[str]:
 def placeholder_zh(english: str) -> str:
     """Chinese-looking text of a plausible length for `english` (1.6 characters per word, a sentence per
     sentence), drawn deterministically from POOL: the stand-in for a reviewer's correction."""
-    from alphatree_ingest.text import split_sentences
+    from alphatree_ingest.mt.text import split_sentences
 
     out = []
     for sentence in split_sentences(english) or [english]:
@@ -74,7 +74,7 @@ def placeholder_zh(english: str) -> str:
 
 def seed_like(label: dict[str, Any], topics: set[str], tree_ids: set[str]) -> dict[str, Any]:
     """A tree entry as the seed tree has them: curated fields, nothing the paper would give."""
-    from alphatree_ingest.draft import slugify, suggest_name
+    from alphatree_ingest.drafting.draft import slugify, suggest_name
 
     name = suggest_name(label["title"])
     topic = label.get("topic") or "classification"
@@ -133,8 +133,8 @@ def build_tree(cv: Path, labels: list[dict[str, Any]]) -> tuple[Path, dict[str, 
 
 def serve(server: Any, cv: Path, labels: list[dict[str, Any]]) -> None:
     """Each paper as arXiv describes it (its title, its abstract as the PDF has it) and its PDF."""
-    from alphatree_ingest.demo_kit import FeedEntry
-    from alphatree_ingest.extract import extract
+    from alphatree_ingest.pdf.extract import extract
+    from alphatree_ingest.run.demo_kit import FeedEntry
 
     for label in labels:
         pdf = cv / label["file"]
@@ -174,7 +174,7 @@ def main() -> int:
     labels = [x for x in json.loads((cv / "labels.json").read_text()) if x["arxiv_id"] not in excluded]
 
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.demo_kit import ArxivServer, build_tiny_marian
+    from alphatree_ingest.run.demo_kit import ArxivServer, build_tiny_marian
 
     home, files = build_tree(cv, labels)
     model = WORK / "tiny-marian"
@@ -192,7 +192,7 @@ def main() -> int:
         )
         os.environ.pop("PREFECT_API_URL", None)
         from alphatree_ingest.config import Settings
-        from alphatree_ingest.curate import run_enrich
+        from alphatree_ingest.run.curate import run_enrich
 
         settings = Settings.from_env()
         catalog = Catalog(settings.catalog_dir)
@@ -218,8 +218,8 @@ def review_all(
     with_torch: bool,
 ) -> tuple[list[dict[str, Any]], int, int]:
     """Each draft: what it offers, the gate, the stand-in's correction, the approval, the check."""
-    from alphatree_ingest.enrich import CURATED, lacks
-    from alphatree_ingest.review import ReviewError, decide, gate
+    from alphatree_ingest.drafting.enrich import CURATED, lacks
+    from alphatree_ingest.review.gate import ReviewError, decide, gate
 
     rows = []
     approved = kept = 0

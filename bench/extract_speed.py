@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from alphatree_ingest.extract import extract
+from alphatree_ingest.pdf.extract import extract
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402

@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from alphatree_ingest import stages  # noqa: E402
-from alphatree_ingest.arxiv_source import ArxivSource, TransientError  # noqa: E402
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.config import Settings  # noqa: E402
-from alphatree_ingest.demo import prepare_tree  # noqa: E402
+from alphatree_ingest.discover.arxiv_source import ArxivSource, TransientError  # noqa: E402
+from alphatree_ingest.run import stages  # noqa: E402
+from alphatree_ingest.run.demo import prepare_tree  # noqa: E402
 from tests.conftest import Tagger  # noqa: E402
 from tests.support import ArxivServer, days_ago, feed_gan_papers, make_paper_pdf  # noqa: E402
 

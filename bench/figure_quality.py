@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from alphatree_ingest.extract import extract
+from alphatree_ingest.pdf.extract import extract
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402

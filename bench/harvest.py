@@ -16,8 +16,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alphatree_ingest.arxiv_source import ArxivSource  # noqa: E402
 from alphatree_ingest.config import Settings  # noqa: E402
+from alphatree_ingest.discover.arxiv_source import ArxivSource  # noqa: E402
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf  # noqa: E402
 
 DELAY = 3.0

@@ -29,15 +29,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from alphatree_ingest import stages  # noqa: E402
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.cli import main  # noqa: E402
 from alphatree_ingest.config import Settings  # noqa: E402
-from alphatree_ingest.demo import prepare_tree  # noqa: E402
 from alphatree_ingest.models import Extraction, Paper, Translation  # noqa: E402
-from alphatree_ingest.plan_page import PLAN_JS  # noqa: E402
-from alphatree_ingest.review import ReviewError, decide  # noqa: E402
-from alphatree_ingest.site_html import CDN_MERMAID  # noqa: E402
+from alphatree_ingest.review.gate import ReviewError, decide  # noqa: E402
+from alphatree_ingest.run import stages  # noqa: E402
+from alphatree_ingest.run.demo import prepare_tree  # noqa: E402
+from alphatree_ingest.site.html import CDN_MERMAID  # noqa: E402
+from alphatree_ingest.site.plan_page import PLAN_JS  # noqa: E402
 from tests.conftest import Tagger  # noqa: E402
 from tests.support import ArxivServer, feed_gan_papers  # noqa: E402
 from tests.test_review import _draft  # noqa: E402
@@ -291,7 +291,7 @@ def foreign_draft() -> Row:
 
 
 def two_approvals() -> Row:
-    from alphatree_ingest.memory import TranslationMemory
+    from alphatree_ingest.mt.memory import TranslationMemory
 
     twice = tracebacks = 0
     with _tree() as home:

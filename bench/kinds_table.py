@@ -1,4 +1,4 @@
-"""The feature table the model of figure kinds is fitted on (`alphatree_ingest/kinds_table.json`).
+"""The feature table the model of figure kinds is fitted on (`alphatree_ingest/pdf/kinds_table.json`).
 
 Usage: python bench/kinds_table.py [--check]
 
@@ -19,8 +19,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alphatree_ingest.extract import extract  # noqa: E402
-from alphatree_ingest.kinds import TABLE, KindModel  # noqa: E402
+from alphatree_ingest.pdf.extract import extract  # noqa: E402
+from alphatree_ingest.pdf.kinds import TABLE, KindModel  # noqa: E402
 from bench.devset import labelled_papers, read_split  # noqa: E402
 from bench.figure_quality import iou  # noqa: E402
 

@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from alphatree_ingest import reading
 from alphatree_ingest.models import CatalogEntry
-from alphatree_ingest.site_html import to_html
+from alphatree_ingest.site import reading
+from alphatree_ingest.site.html import to_html
 
 DEFAULT = Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset" / "1706.03762.pdf"
 COLUMNS = """() => {

@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
-from alphatree_ingest.draft import _cited  # noqa: E402
-from alphatree_ingest.extract import extract, open_pdf  # noqa: E402
+from alphatree_ingest.drafting.draft import _cited  # noqa: E402
+from alphatree_ingest.pdf.extract import extract, open_pdf  # noqa: E402
 
 
 def _flat(text: str) -> str:

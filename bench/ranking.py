@@ -34,8 +34,7 @@ sys.path.insert(0, str(REPO / "bench"))
 import baseline_relevance  # noqa: E402
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
-from alphatree_ingest.models import Topic  # noqa: E402
-from alphatree_ingest.relevance import (  # noqa: E402
+from alphatree_ingest.discover.relevance import (  # noqa: E402
     BUDGET,
     DRAFT_AT,
     Example,
@@ -45,6 +44,7 @@ from alphatree_ingest.relevance import (  # noqa: E402
     parent_of,
     select,
 )
+from alphatree_ingest.models import Topic  # noqa: E402
 
 DEFAULT = Path("/work/shared/real-nights")
 HELD_OUT_FROM = "2025-05-28"

@@ -32,12 +32,12 @@ WORK = Path("/tmp/alphatree-bench-reading")
 
 def run(kind: str, pdf: Path, repeat: int) -> dict[str, float]:
     """One part; its timings are the best of `repeat` (the machine's noise is of the size measured)."""
-    from alphatree_ingest import reading
-    from alphatree_ingest.glossary import Glossary
-    from alphatree_ingest.marian import MarianTranslator
-    from alphatree_ingest.memory import TranslationMemory
-    from alphatree_ingest.text import protect, split_sentences
-    from alphatree_ingest.translate import TranslateStage
+    from alphatree_ingest.mt.glossary import Glossary
+    from alphatree_ingest.mt.marian import MarianTranslator
+    from alphatree_ingest.mt.memory import TranslationMemory
+    from alphatree_ingest.mt.text import protect, split_sentences
+    from alphatree_ingest.mt.translate import TranslateStage
+    from alphatree_ingest.site import reading
 
     translator = MarianTranslator(str(model_folder()), cache_dir=WORK / "cache").load()
     found = reading.parts_of(pdf)

@@ -19,9 +19,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import data  # noqa: E402
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
-from alphatree_ingest.extract import extract  # noqa: E402
+from alphatree_ingest.discover.relevance import Scorer, entry_text  # noqa: E402
 from alphatree_ingest.models import Topic  # noqa: E402
-from alphatree_ingest.relevance import Scorer, entry_text  # noqa: E402
+from alphatree_ingest.pdf.extract import extract  # noqa: E402
 
 RELEVANT = [
     "We propose a generative adversarial network whose discriminator uses spectral normalization, improving FID and Inception Score on ImageNet.",

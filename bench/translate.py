@@ -64,8 +64,8 @@ def papers(devset: Path) -> list[dict[str, Any]]:
     cache = WORK / f"papers-{devset.resolve().as_posix().replace('/', '_')}.json"
     if cache.exists():
         return list(json.loads(cache.read_text()))
-    from alphatree_ingest import reading
-    from alphatree_ingest.extract import extract
+    from alphatree_ingest.pdf.extract import extract
+    from alphatree_ingest.site import reading
 
     found = []
     for pdf in sorted(devset.glob("*.pdf")) + sorted(devset.glob("*/*.pdf")):
@@ -87,7 +87,7 @@ def model_folder(devset: Path | None = None) -> Path:
     """The bench model, built once (its vocabulary from the devset's text, else synthetic text)."""
     folder = WORK / "model"
     if not (folder / "model.safetensors").exists():
-        from alphatree_ingest.text import split_sentences
+        from alphatree_ingest.mt.text import split_sentences
 
         texts = sentences(2000)
         if devset is not None:
@@ -212,15 +212,15 @@ def shape(name: str, devset: Path) -> list[list[str]]:
 
 
 def distinct_sentences(calls: list[list[str]]) -> list[str]:
-    from alphatree_ingest.text import split_sentences
+    from alphatree_ingest.mt.text import split_sentences
 
     return list(dict.fromkeys(s for texts in calls for t in texts for s in split_sentences(t)))
 
 
 def part(kind: str, name: str, devset: Path, naive: int | None) -> dict[str, Any]:
-    from alphatree_ingest.glossary import Glossary
-    from alphatree_ingest.marian import MarianTranslator
-    from alphatree_ingest.translate import TranslateStage
+    from alphatree_ingest.mt.glossary import Glossary
+    from alphatree_ingest.mt.marian import MarianTranslator
+    from alphatree_ingest.mt.translate import TranslateStage
 
     calls = shape(name, devset)
     every = distinct_sentences(calls)
@@ -249,7 +249,7 @@ def part(kind: str, name: str, devset: Path, naive: int | None) -> dict[str, Any
             stage = TranslateStage(recording, glossary)
             start = time.perf_counter()
             if name == "paper":
-                from alphatree_ingest import reading
+                from alphatree_ingest.site import reading
 
                 found = [reading.Part(kind, text) for kind, text in papers(devset)[0]["body"]]
                 reading.translate(found, stage)

@@ -1,6 +1,6 @@
 """The `ingest` Prefect flow: discover -> fetch -> extract -> translate -> find code -> draft.
 
-Wiring only: each task is one call into `alphatree_ingest.stages`; the decisions are pure functions
+Wiring only: each task is one call into `alphatree_ingest.run.stages`; the decisions are pure functions
 (`harvest`, `planning`, `draft`) and the catalog store does every write.
 """
 
@@ -16,8 +16,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed
 from pydantic import ValidationError
 
-from alphatree_ingest import harvest, night, planning, prefetch, stages
-from alphatree_ingest.arxiv_source import (
+from alphatree_ingest.catalog import Catalog, CatalogError, CatalogSnapshot
+from alphatree_ingest.config import Settings, SettingsError
+from alphatree_ingest.discover import harvest, night, planning
+from alphatree_ingest.discover.arxiv_source import (
     ArxivUnavailable,
     Discovery,
     DiscoveryError,
@@ -25,13 +27,8 @@ from alphatree_ingest.arxiv_source import (
     TransientError,
     requests_sent,
 )
-from alphatree_ingest.catalog import Catalog, CatalogError, CatalogSnapshot
-from alphatree_ingest.config import Settings, SettingsError
-from alphatree_ingest.extract import ExtractError
-from alphatree_ingest.faults import FaultWatch, RunFault, describe, kind_of
-from alphatree_ingest.glossary import Glossary
-from alphatree_ingest.implementations import Candidate
-from alphatree_ingest.marian import ModelUnavailable
+from alphatree_ingest.discover.relevance import DRAFT_AT, Ranked
+from alphatree_ingest.drafting.implementations import Candidate
 from alphatree_ingest.models import (
     Extraction,
     IngestRequest,
@@ -41,9 +38,13 @@ from alphatree_ingest.models import (
     TopicState,
     Translation,
 )
-from alphatree_ingest.prefect_review import start_review_run
-from alphatree_ingest.relevance import DRAFT_AT, Ranked
-from alphatree_ingest.report import RunReport, artifact_key, markdown, table_row
+from alphatree_ingest.mt.glossary import Glossary
+from alphatree_ingest.mt.marian import ModelUnavailable
+from alphatree_ingest.pdf.extract import ExtractError
+from alphatree_ingest.review.runs import start_review_run
+from alphatree_ingest.run import prefetch, stages
+from alphatree_ingest.run.faults import FaultWatch, RunFault, describe, kind_of
+from alphatree_ingest.run.report import RunReport, artifact_key, markdown, table_row
 
 
 def _transient(task: Any, task_run: Any, state: Any) -> bool:

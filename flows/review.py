@@ -20,13 +20,13 @@ from prefect.input import RunInput
 
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.config import Settings
-from alphatree_ingest.glossary import Glossary
-from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.review import ReviewError, draft_for_show
-from alphatree_ingest.review_app import review_url, running_url
-from alphatree_ingest.review_edit import submit
-from alphatree_ingest.review_form import context, form_fields, form_help
-from alphatree_ingest.stages import reading_at_approval
+from alphatree_ingest.mt.glossary import Glossary
+from alphatree_ingest.mt.memory import TranslationMemory
+from alphatree_ingest.review.app import review_url, running_url
+from alphatree_ingest.review.edit import submit
+from alphatree_ingest.review.form import context, form_fields, form_help
+from alphatree_ingest.review.gate import ReviewError, draft_for_show
+from alphatree_ingest.run.stages import reading_at_approval
 
 WAIT_SECONDS = 30 * 24 * 3600
 """A review run waits this long for a decision, then times out (the draft stays for the CLI)."""

@@ -185,8 +185,8 @@ class Tagger:
 @pytest.fixture
 def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPatch) -> Any:
     """Settings of a flow run against the loopback arXiv, with the Tagger as its translator."""
-    from alphatree_ingest import stages
     from alphatree_ingest.config import Settings
+    from alphatree_ingest.run import stages
 
     monkeypatch.setenv("ALPHATREE_ARXIV_API", arxiv_server.api)
     monkeypatch.setenv("ALPHATREE_ARXIV_DELAY", "0")

@@ -1,5 +1,5 @@
 """Test doubles that only tests and benches need: the loopback arXiv of `alphatree demo`
-(`alphatree_ingest.demo_kit`) with faults to inject (resets, stalls, a trickling host, answers and
+(`alphatree_ingest.run.demo_kit`) with faults to inject (resets, stalls, a trickling host, answers and
 pages served once before the normal ones)."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import time
 from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlparse
 
-from alphatree_ingest import demo_kit
-from alphatree_ingest.demo_kit import reply
+from alphatree_ingest.run import demo_kit
+from alphatree_ingest.run.demo_kit import reply
 
 
 class ArxivServer(demo_kit.ArxivServer):

@@ -1,5 +1,5 @@
 """Test doubles at the seams: a loopback arXiv server with faults to inject (`tests/doubles.py`, over
-the one `alphatree demo` uses), synthetic PDFs and a tiny MarianMT model (`alphatree_ingest.demo_kit`),
+the one `alphatree demo` uses), synthetic PDFs and a tiny MarianMT model (`alphatree_ingest.run.demo_kit`),
 drawn figures and a loopback GitHub."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from urllib.parse import ParseResult, parse_qs, urlparse
 import pytest
 import yaml
 
-from alphatree_ingest.demo_kit import (  # noqa: F401 (the tests import them from here)
+from alphatree_ingest.run.demo_kit import (  # noqa: F401 (the tests import them from here)
     EN,
     LOREM,
     ZH,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.arxiv_source import ArxivSource, DiscoveryError, PdfError, TransientError
 from alphatree_ingest.config import Settings, SettingsError
+from alphatree_ingest.discover.arxiv_source import ArxivSource, DiscoveryError, PdfError, TransientError
 from tests.support import ArxivServer, FeedEntry, atom_feed, days_ago, make_paper_pdf
 
 PDF = make_paper_pdf("A Paper", "An abstract.")

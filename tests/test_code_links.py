@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.draft import build_entry
-from alphatree_ingest.extract import extract
+from alphatree_ingest.drafting.draft import build_entry
 from alphatree_ingest.models import Paper, Translation
-from alphatree_ingest.references import classify_link, find_code_links
+from alphatree_ingest.pdf.extract import extract
+from alphatree_ingest.pdf.references import classify_link, find_code_links
 
 TRANSLATION = Translation(title_zh="", abstract_zh="", model="m", backend="b")
 

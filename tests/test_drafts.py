@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from alphatree_ingest.draft import build_entry, render_draft, split_blocks, update_draft
+from alphatree_ingest.drafting.draft import build_entry, render_draft, split_blocks, update_draft
 from alphatree_ingest.models import CodeLink, Extraction, Figure, Paper, Reference, Translation
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -85,8 +85,8 @@ def test_new_version_refreshes_machine_fields_and_keeps_every_reviewer_edit() ->
 
 def test_a_draft_broken_mid_edit_is_skipped_and_left_alone(home: Path) -> None:
     from alphatree_ingest.catalog import Catalog
+    from alphatree_ingest.discover.planning import plan
     from alphatree_ingest.models import TopicState
-    from alphatree_ingest.planning import plan
 
     drafts = home / "catalog" / "drafts"
     drafts.mkdir(parents=True)

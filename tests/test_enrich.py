@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alphatree_ingest.enrich import CURATED, lacks, merge
+from alphatree_ingest.drafting.enrich import CURATED, lacks, merge
 from alphatree_ingest.models import CatalogEntry
 from tests.conftest import InProcessCli, cli_env
 from tests.support import ArxivServer, FeedEntry, make_paper_pdf, save_yaml
@@ -295,7 +295,7 @@ def test_merge_takes_only_what_the_entry_lacks_and_keeps_every_curated_field() -
 
 def test_the_gate_of_an_enrichment_checks_what_it_adds_and_refuses_curated_edits(home: Path) -> None:
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.review import gate
+    from alphatree_ingest.review.gate import gate
 
     snapshot = Catalog(home / "catalog").load()
     dpn = next(s.entry for s in snapshot.tree if s.entry.id == "dpn")
@@ -318,8 +318,8 @@ def test_the_gate_of_an_enrichment_checks_what_it_adds_and_refuses_curated_edits
 def test_a_rejected_enrichment_is_no_negative_example_for_relevance(home: Path) -> None:
     import datetime as dt
 
-    from alphatree_ingest import night, planning
     from alphatree_ingest.catalog import Catalog, entry_to_yaml
+    from alphatree_ingest.discover import night, planning
     from alphatree_ingest.models import Paper, TopicState
 
     catalog = Catalog(home / "catalog")
@@ -348,7 +348,7 @@ def test_a_rejected_enrichment_is_no_negative_example_for_relevance(home: Path) 
 
 
 def test_the_review_form_says_what_an_enrichment_adds_and_how_to_fix_a_curated_edit() -> None:
-    from alphatree_ingest.review_form import context, hint
+    from alphatree_ingest.review.form import context, hint
 
     problem = "enrichment changes title_zh, a field of the entry's own: put it back as in tree/x.yaml"
     text = context(
@@ -365,8 +365,8 @@ def test_an_untouched_review_form_changes_no_field_of_a_seed_entry_without_level
     their enrichment must not write a level into the draft (the gate would refuse it as a curated edit,
     round after round)."""
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.review import gate
-    from alphatree_ingest.review_form import edits, form_fields
+    from alphatree_ingest.review.form import edits, form_fields
+    from alphatree_ingest.review.gate import gate
 
     snapshot = Catalog(home / "catalog").load()
     dpn = next(s.entry for s in snapshot.tree if s.entry.id == "dpn")
@@ -382,7 +382,7 @@ def test_a_broken_enrichment_draft_is_listed_and_named_not_hidden_by_its_tree_en
     """A reviewer's half-edited enrichment draft (not YAML) shares its arXiv id with a tree entry: the
     queue still lists it with the reason, and approving it says it does not validate."""
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.review import ReviewError, decide, queue
+    from alphatree_ingest.review.gate import ReviewError, decide, queue
 
     catalog = Catalog(home / "catalog")
     catalog.drafts_dir.mkdir()
@@ -396,7 +396,7 @@ def test_a_broken_enrichment_draft_is_listed_and_named_not_hidden_by_its_tree_en
 
 def test_a_review_run_started_after_the_decision_says_what_became_of_the_enrichment(home: Path) -> None:
     from alphatree_ingest.catalog import Catalog, entry_to_yaml
-    from alphatree_ingest.review import decide
+    from alphatree_ingest.review.gate import decide
     from flows.review import _decided_elsewhere
 
     catalog = Catalog(home / "catalog")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.extract import ExtractError, extract
+from alphatree_ingest.pdf.extract import ExtractError, extract
 from tests.support import ArxivServer, make_paper_pdf
 
 DEVSET = Path(__file__).resolve().parent.parent.parent / "shared" / "figure-devset"
@@ -188,7 +188,7 @@ def test_caption_above_its_figure(tmp_path: Path) -> None:
 
 
 def test_a_different_paper_behind_the_link_is_named(tmp_path: Path) -> None:
-    from alphatree_ingest.extract import identity_problem
+    from alphatree_ingest.pdf.extract import identity_problem
 
     pdf = tmp_path / "p.pdf"
     pdf.write_bytes(make_paper_pdf("FooNet: Residual Generators for Faces", "We propose FooNet."))
@@ -217,7 +217,7 @@ def test_a_different_paper_behind_the_link_is_named(tmp_path: Path) -> None:
     ],
 )
 def test_reference_titles(text: str, title: str) -> None:
-    from alphatree_ingest.references import reference_title
+    from alphatree_ingest.pdf.references import reference_title
 
     assert reference_title(text) == title
 
@@ -287,8 +287,8 @@ def test_the_ingest_path_opens_each_pdf_once_per_check(
     """A fresh download is opened once as bytes (refused before it is cached when unreadable) and
     once as the cached file for extraction; a cached PDF only once, and a different paper is still
     named."""
-    from alphatree_ingest import stages
     from alphatree_ingest.config import Settings
+    from alphatree_ingest.run import stages
     from tests.support import FeedEntry, days_ago
 
     arxiv_server.add(

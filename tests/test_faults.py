@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import yaml
 
-from alphatree_ingest import stages
 from alphatree_ingest.config import Settings
 from alphatree_ingest.models import RunSummary
+from alphatree_ingest.run import stages
 from tests.support import ArxivServer, days_ago, feed_gan_papers, make_paper_pdf
 
 
@@ -211,7 +211,7 @@ def test_memory_lines_that_are_json_but_not_rows_are_skipped_and_counted(
 ) -> None:
     """Bug: a valid-JSON line that is not an object (`[1, 2, 3]`, `"text"`, `{"source": 5}`) failed
     every paper with AttributeError."""
-    from alphatree_ingest.memory import TranslationMemory
+    from alphatree_ingest.mt.memory import TranslationMemory
     from flows.ingest import ingest
 
     memory = home / "translations" / "memory.jsonl"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from alphatree_ingest.extract import extract
+from alphatree_ingest.pdf.extract import extract
 from tests.support import draw_diagram, prose, text_box
 
 
@@ -194,7 +194,7 @@ def test_a_hyphenated_reference_title_still_finds_its_parent(tmp_path: Path) -> 
     import datetime as dt
 
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.draft import suggest_parents
+    from alphatree_ingest.drafting.draft import suggest_parents
     from alphatree_ingest.models import Paper
 
     doc, page = _page()
@@ -232,7 +232,7 @@ def test_a_giant_page_is_drawn_within_the_pixel_cap_and_never_fails_the_paper(
     uncaught FzErrorLimit. The page here is an ordinary one scaled up, as a poster is."""
     import pymupdf
 
-    from alphatree_ingest.figures import MAX_PIXELS
+    from alphatree_ingest.pdf.figures import MAX_PIXELS
 
     small, page = _page()
     prose(page, (36, 36, 576, 200))
@@ -308,7 +308,7 @@ def test_the_kinds_model_reads_the_captions_words_and_is_fitted_from_the_committ
     weighs a caption opening on "architecture" towards architecture, not plot."""
     import json
 
-    from alphatree_ingest.kinds import TABLE, model
+    from alphatree_ingest.pdf.kinds import TABLE, model
 
     table = json.loads(TABLE.read_text())
     split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())

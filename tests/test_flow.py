@@ -146,7 +146,7 @@ def test_a_prefect_rate_limit_spaces_the_requests_of_every_machine(
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
 
-    from alphatree_ingest.arxiv_source import ArxivSource, ArxivUnavailable
+    from alphatree_ingest.discover.arxiv_source import ArxivSource, ArxivUnavailable
 
     with get_client(sync_client=True) as client:
         client.create_global_concurrency_limit(

@@ -8,7 +8,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alphatree_ingest.harvest import FIRST_RUN_LOOKBACK, MAX_ATTEMPTS, advance, start_of_harvest
+from alphatree_ingest.discover.harvest import FIRST_RUN_LOOKBACK, MAX_ATTEMPTS, advance, start_of_harvest
 from alphatree_ingest.models import Paper, TopicState
 
 NOW = dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC)

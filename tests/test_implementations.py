@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from alphatree_ingest.catalog import Catalog
-from alphatree_ingest.draft import suggest_parents, suggest_topic
-from alphatree_ingest.implementations import GitHub, find_implementations
+from alphatree_ingest.drafting.draft import suggest_parents, suggest_topic
+from alphatree_ingest.drafting.implementations import GitHub, find_implementations
 from alphatree_ingest.models import Extraction, Paper, Reference
-from alphatree_ingest.references import find_code_links
+from alphatree_ingest.pdf.references import find_code_links
 from tests.support import GitHubServer
 
 PAPER = Paper(
@@ -141,7 +141,7 @@ ALEXNET_REF = (
 
 
 def _parents_of(pdf: Path, topic: str) -> tuple[list[str], dict[str, list[str]]]:
-    from alphatree_ingest.extract import extract
+    from alphatree_ingest.pdf.extract import extract
 
     tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
     paper = PAPER.model_copy(
@@ -223,7 +223,7 @@ def test_a_springer_reference_list_numbered_with_dots_is_read_and_counted(tmp_pa
     such a paper was found by its references."""
     import pymupdf
 
-    from alphatree_ingest.extract import extract
+    from alphatree_ingest.pdf.extract import extract
 
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)

@@ -18,30 +18,30 @@ PACKAGES = ("alphatree_ingest", "flows")
 IO_MODULES = {
     # the edges DESIGN names
     "alphatree_ingest/catalog.py": "the store: everything under catalog/, atomic writes, locks",
-    "alphatree_ingest/arxiv_source.py": "the arXiv API, the politeness limiter, the PDF cache",
-    "alphatree_ingest/implementations.py": "the GitHub client",
-    "alphatree_ingest/marian.py": "the MT backend: loads the model, converts it into cache/ct2/",
-    "alphatree_ingest/memory.py": "translations/memory.jsonl",
-    "alphatree_ingest/glossary.py": "translations/glossary.yaml",
+    "alphatree_ingest/discover/arxiv_source.py": "the arXiv API, the politeness limiter, the PDF cache",
+    "alphatree_ingest/drafting/implementations.py": "the GitHub client",
+    "alphatree_ingest/mt/marian.py": "the MT backend: loads the model, converts it into cache/ct2/",
+    "alphatree_ingest/mt/memory.py": "translations/memory.jsonl",
+    "alphatree_ingest/mt/glossary.py": "translations/glossary.yaml",
     # the PDF and the package's own data
-    "alphatree_ingest/extract.py": "opens a PDF with PyMuPDF, clears old figure PNGs",
-    "alphatree_ingest/figures.py": "writes figure PNGs",
-    "alphatree_ingest/kinds.py": "reads kinds_table.json, shipped with the package",
-    "alphatree_ingest/diagram.py": "reads diagram_table.json, shipped with the package",
+    "alphatree_ingest/pdf/extract.py": "opens a PDF with PyMuPDF, clears old figure PNGs",
+    "alphatree_ingest/pdf/figures.py": "writes figure PNGs",
+    "alphatree_ingest/pdf/kinds.py": "reads kinds_table.json, shipped with the package",
+    "alphatree_ingest/drafting/diagram.py": "reads diagram_table.json, shipped with the package",
     "alphatree_ingest/config.py": "Settings: the environment, and whether a tree has its own prompts/",
     # helpers of one command each
-    "alphatree_ingest/site_assets.py": "fetches and caches mermaid.min.js for publish",
-    "alphatree_ingest/processes.py": "finds and stops stray Prefect servers (/proc)",
-    "alphatree_ingest/review_app.py": "the review web app: serves HTTP and figures, its state file",
-    "alphatree_ingest/demo.py": "builds a demo tree",
-    "alphatree_ingest/demo_kit.py": "the demo's loopback arXiv (HTTP on 127.0.0.1) and its tiny MT model",
+    "alphatree_ingest/site/assets.py": "fetches and caches mermaid.min.js for publish",
+    "alphatree_ingest/run/processes.py": "finds and stops stray Prefect servers (/proc)",
+    "alphatree_ingest/review/app.py": "the review web app: serves HTTP and figures, its state file",
+    "alphatree_ingest/run/demo.py": "builds a demo tree",
+    "alphatree_ingest/run/demo_kit.py": "the demo's loopback arXiv (HTTP on 127.0.0.1) and its tiny MT model",
     # still reading catalog files themselves (to move into catalog.py)
-    "alphatree_ingest/night.py": "held-back records in catalog/held/, topics.yaml's budget",
-    "alphatree_ingest/relevance.py": "reads catalog/ranker.json",
-    "alphatree_ingest/publish.py": "which figures and reading pages exist, to copy them",
-    "alphatree_ingest/review.py": "a broken draft's age and existence",
+    "alphatree_ingest/discover/night.py": "held-back records in catalog/held/, topics.yaml's budget",
+    "alphatree_ingest/discover/relevance.py": "reads catalog/ranker.json",
+    "alphatree_ingest/site/publish.py": "which figures and reading pages exist, to copy them",
+    "alphatree_ingest/review/gate.py": "a broken draft's age and existence",
     # wiring
-    "alphatree_ingest/stages.py": "the stages over the edges, for the flow's tasks",
+    "alphatree_ingest/run/stages.py": "the stages over the edges, for the flow's tasks",
     "alphatree_ingest/cli.py": "the command line: reads the files and folders a user names",
     "flows/review.py": "the review flow",
 }
@@ -177,3 +177,58 @@ def test_urllib_parse_and_pure_string_methods_are_not_io(tmp_path: Path) -> None
     source = tmp_path / "m.py"
     source.write_text("from urllib.parse import quote\ndef f(s):\n    return s.replace('a', 'b')\n")
     assert io_uses(source) == []
+
+
+STAGES = ("pdf", "mt", "discover", "drafting", "site", "review", "run")
+"""The package's folders in the order a stage may use another: each uses only the folders before it
+(and the top-level `config`, `models`, `catalog`, `markdown`). README, "Layout"."""
+FRONT_DOORS = {"alphatree_ingest/cli.py", "alphatree_ingest/review/app.py"}
+"""The commands' own modules (`alphatree`, `alphatree review serve`): they wire every folder."""
+
+
+def imported_folders(path: Path, where: str | None = None) -> list[tuple[int, str]]:
+    """(line, folder) of every import of a package folder by the module at path, which sits at `where`
+    in the package (`pdf/extract.py`; by default its own place)."""
+    here = Path(where or path.relative_to(ROOT / "alphatree_ingest")).with_suffix("").parts
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        module = (node.module or "").split(".") if node.module else []
+        if node.level:  # relative to the importing module's package
+            package = list(here[:-1])
+            target = package[: len(package) - (node.level - 1)] + module
+        elif module[:1] == ["alphatree_ingest"]:
+            target = module[1:]
+        else:
+            continue
+        heads = [target] if target else [[alias.name] for alias in node.names]
+        found += [(node.lineno, head[0]) for head in heads if head[0] in STAGES]
+    return found
+
+
+@pytest.mark.parametrize(
+    "module", [m for m in modules() if m.startswith("alphatree_ingest/") and m not in FRONT_DOORS]
+)
+def test_a_folder_uses_only_the_folders_before_it(module: str) -> None:
+    parts = Path(module).parts
+    folder = parts[1] if len(parts) > 2 else None
+    allowed = set(STAGES[: STAGES.index(folder) + 1]) if folder else set()
+    wrong = [
+        f"line {line}: {target}" for line, target in imported_folders(ROOT / module) if target not in allowed
+    ]
+    assert not wrong, (
+        f"{module} ({folder or 'top level'}) imports a folder it may not use ({'; '.join(wrong)}): "
+        f"the order is {' < '.join(STAGES)}, and the top level uses none"
+    )
+
+
+def test_the_layering_check_sees_relative_and_absolute_imports(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(
+        "from ..run import stages\nfrom ..models import Paper\nfrom alphatree_ingest.site.feed import atom\n"
+        "from .. import review\nfrom . import figures\n"
+    )
+    assert imported_folders(probe, "pdf/probe.py") == [(1, "run"), (3, "site"), (4, "review"), (5, "pdf")]
+    probe.write_text("from .run import stages\nfrom .models import Paper\nfrom . import mt\n")
+    assert imported_folders(probe, "cli.py") == [(1, "run"), (3, "mt")]

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from alphatree_ingest.catalog import Catalog
-from alphatree_ingest.learning import path_to, topic_plan
+from alphatree_ingest.discover.relevance import Scorer
 from alphatree_ingest.models import CatalogEntry
-from alphatree_ingest.relevance import Scorer
+from alphatree_ingest.site.learning import path_to, topic_plan
 from tests.conftest import InProcessCli, cli_env
 
 SEED = Catalog(Path(__file__).resolve().parent.parent / "catalog")

@@ -19,8 +19,8 @@ import yaml
 
 from alphatree_ingest.cli import main
 from alphatree_ingest.config import Settings, SettingsError
-from alphatree_ingest.marian import MarianTranslator
-from alphatree_ingest.processes import OWNER, orphan_servers
+from alphatree_ingest.mt.marian import MarianTranslator
+from alphatree_ingest.run.processes import OWNER, orphan_servers
 from tests.support import make_paper_pdf
 
 REPO = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def test_approving_in_the_demo_tree_makes_a_reading_page(
 
 def test_no_reading_page_is_said_with_one_full_stop(home: Path, tmp_path: Path) -> None:
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.stages import cached_pdf, reading_at_approval
+    from alphatree_ingest.run.stages import cached_pdf, reading_at_approval
 
     settings = Settings.from_env({"ALPHATREE_HOME": str(home), "ALPHATREE_MT_MODEL": str(tmp_path / "none")})
     stored = next(s for s in Catalog(settings.catalog_dir).load().tree if s.entry.arxiv)

@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 from alphatree_ingest.catalog import Catalog
-from alphatree_ingest.draft import build_entry, suggest_topic
+from alphatree_ingest.drafting.draft import build_entry, suggest_topic
 from alphatree_ingest.models import Extraction, Paper, Translation
 
 CATALOG = Catalog(Path(__file__).resolve().parent.parent / "catalog").load()
@@ -80,7 +80,7 @@ def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_revie
     """Bug (issue 23): parents were padded with much-cited entries the paper does not build on. A
     work cited seven times but never named nor built on (AlexNet in a classification paper) is
     background; one cited and built on (NIN), or cited and named again and again (VGG), is a parent."""
-    from alphatree_ingest.draft import suggest_parents
+    from alphatree_ingest.drafting.draft import suggest_parents
     from alphatree_ingest.models import Reference
 
     paper = _paper("DeepNet: Going Deeper", "We propose a deep convolutional network for classification.")
@@ -160,7 +160,7 @@ def test_the_diagram_ranker_is_fitted_from_the_committed_tune_table_and_reads_as
     early figure count for; plots and photos count against."""
     import json
 
-    from alphatree_ingest.diagram import TABLE, ranker
+    from alphatree_ingest.drafting.diagram import TABLE, ranker
 
     split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
     papers = json.loads(TABLE.read_text())["papers"]

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.bibtex import bibtex, cite_key
 from alphatree_ingest.catalog import Catalog, write_pages
-from alphatree_ingest.learning import next_reads, path_to, topic_plan
 from alphatree_ingest.models import CatalogEntry
-from alphatree_ingest.publish import render
-from alphatree_ingest.titles import headline, subtitle_zh
+from alphatree_ingest.site.bibtex import bibtex, cite_key
+from alphatree_ingest.site.learning import next_reads, path_to, topic_plan
+from alphatree_ingest.site.publish import render
+from alphatree_ingest.site.titles import headline, subtitle_zh
 from tests.conftest import InProcessCli, cli_env
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -220,9 +220,9 @@ def test_a_reading_page_keeps_hostile_text_as_text() -> None:
     """The paper's sentences, the model's output and the entry's reviewed fields land inside the page's
     own blocks; none of them opens a tag, an attribute or a block of its own."""
     from alphatree_ingest.models import EntryFigure
-    from alphatree_ingest.reading import Part
-    from alphatree_ingest.reading import render as render_reading
-    from alphatree_ingest.site_html import to_html
+    from alphatree_ingest.site.html import to_html
+    from alphatree_ingest.site.reading import Part
+    from alphatree_ingest.site.reading import render as render_reading
 
     evil = "<img src=x onerror=alert(1)> </div> ```"
     entry = _entry(

@@ -189,7 +189,7 @@ def test_nightly_deployment_runs_on_a_real_server(
         assert (home / "catalog" / "drafts" / "2611.00602.yaml").exists()
         # the form offers the figures by caption, as the UI shows them (issue 28); the file is stored
         from alphatree_ingest.catalog import parse_entry
-        from alphatree_ingest.review_form import diagram_labels
+        from alphatree_ingest.review.form import diagram_labels
 
         labels = diagram_labels(parse_entry(home / "catalog" / "drafts" / "2611.00602.yaml"))
         diagram = next(label for label, file in labels.items() if file == "figures/2611.00602/fig-1.png")

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from alphatree_ingest.catalog import Catalog, write_pages
+from alphatree_ingest.markdown import cell
 from alphatree_ingest.models import CatalogEntry, EntryCode
-from alphatree_ingest.publish import cell, render
+from alphatree_ingest.site.publish import render
 from tests.conftest import InProcessCli
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -176,7 +177,7 @@ def test_the_site_carries_its_diagrams_and_counts_what_it_has(home: Path) -> Non
 def test_text_from_outside_stays_one_literal_paragraph() -> None:
     from markdown_it import MarkdownIt
 
-    from alphatree_ingest.publish import md_text
+    from alphatree_ingest.markdown import inline
 
     md = MarkdownIt("commonmark")
     for text in (
@@ -191,7 +192,7 @@ def test_text_from_outside_stays_one_literal_paragraph() -> None:
         "3.57",
         "a*b*_c_",
     ):
-        html = md.render(md_text(text)).strip()
+        html = md.render(inline(text)).strip()
         literal = text.replace(">", "&gt;")
         assert html == f"<p>{literal}</p>", (text, html)
 
@@ -258,7 +259,7 @@ def _assert_safe_html(name: str, text: str) -> None:
 
 def _assert_safe_plan(text: str) -> None:
     """plan.html: its two scripts are its own (the data as JSON, the planner); the rest as any page."""
-    from alphatree_ingest.plan_page import PLAN_JS
+    from alphatree_ingest.site.plan_page import PLAN_JS
 
     data = re.search(r'<script type="application/json" id="plan-data">(.*?)</script>', text, re.S)
     assert data is not None and "<" not in data.group(1)
@@ -274,7 +275,7 @@ def _registry(tmp_path: Path, script: bytes) -> tuple[Any, str]:
     import tarfile
     import threading
 
-    from alphatree_ingest import site_assets
+    from alphatree_ingest.site import assets as site_assets
 
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
@@ -304,8 +305,8 @@ def _registry(tmp_path: Path, script: bytes) -> tuple[Any, str]:
 def test_the_site_draws_its_graphs_with_its_own_verified_copy_of_mermaid(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from alphatree_ingest import site_assets
     from alphatree_ingest.config import Settings
+    from alphatree_ingest.site import assets as site_assets
 
     script = b"window.mermaid = {initialize() {}};"
     (server, asked), integrity = _registry(tmp_path, script)

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 from alphatree_ingest.catalog import Catalog
-from alphatree_ingest.night import MODEL_FILE, ranker_for
-from alphatree_ingest.relevance import Ranked, Ranker, Scored, rule_features, select, words
+from alphatree_ingest.discover.night import MODEL_FILE, ranker_for
+from alphatree_ingest.discover.relevance import Ranked, Ranker, Scored, rule_features, select, words
 from tests.conftest import InProcessCli, cli_env, run_cli
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save_yaml
 
@@ -480,7 +480,7 @@ def test_a_night_prunes_held_back_papers_drafted_since_or_past_the_retention(
     """catalog/held/ and the states' held_back only grew. A paper drafted since by a one-topic run
     (which forgets its own topic's entry only) and a paper held longer than HELD_DAYS leave the held
     list and every state on the next night, each named in its summary; a recent one stays."""
-    from alphatree_ingest.night import HELD_DAYS
+    from alphatree_ingest.discover.night import HELD_DAYS
     from flows.ingest import ingest
 
     def add(arxiv_id: str, paper: tuple[str, str], age: int) -> None:

@@ -173,7 +173,7 @@ def test_approving_a_flagged_entry_clears_its_flag(home: Path, cli: InProcessCli
 def test_a_sentence_longer_than_the_model_window_is_split_not_truncated(tmp_path: Path, backend: str) -> None:
     """Bug: source truncation and max_decoding_length were hard-coded to 512, so a model with 128
     positions failed every paper ("No position encodings are defined for positions >= 128")."""
-    from alphatree_ingest.marian import MarianTranslator
+    from alphatree_ingest.mt.marian import MarianTranslator
     from tests.support import build_tiny_marian
 
     model = build_tiny_marian(tmp_path / "short-window", positions=128)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from alphatree_ingest.draft import build_entry, render_draft
+from alphatree_ingest.drafting.draft import build_entry, render_draft
 from alphatree_ingest.models import EntryCode, Extraction, Paper, Translation
-from alphatree_ingest.text import translation_problems
-from alphatree_ingest.translate import TranslateStage
+from alphatree_ingest.mt.text import translation_problems
+from alphatree_ingest.mt.translate import TranslateStage
 from tests.conftest import InProcessCli, cli_env
 from tests.support import save_yaml
 
@@ -46,8 +46,8 @@ class Dictionary:
 
 def _stage(folder: Path) -> TranslateStage:
     """The real stage and memory, with no glossary: the fake sees the sentences as written."""
-    from alphatree_ingest.glossary import Glossary
-    from alphatree_ingest.memory import TranslationMemory
+    from alphatree_ingest.mt.glossary import Glossary
+    from alphatree_ingest.mt.memory import TranslationMemory
 
     return TranslateStage(Dictionary(), Glossary(), TranslationMemory(folder / "memory.jsonl"))
 
@@ -139,7 +139,7 @@ def test_the_memory_audit_finds_and_repairs_machine_text_marked_human(home: Path
     "line", ["[1, 2, 3]", '"text"', '{"source": 5, "target": "x"}', '{"source": "a", "target": 3}', "{torn"]
 )
 def test_a_bad_memory_line_is_skipped_and_translation_goes_on(tmp_path: Path, line: str) -> None:
-    from alphatree_ingest.memory import TranslationMemory
+    from alphatree_ingest.mt.memory import TranslationMemory
 
     (tmp_path / "memory.jsonl").write_text(line + "\n")
     assert _stage(tmp_path).translate([TITLE]) == [REFERENCE[TITLE]]
@@ -165,7 +165,7 @@ def test_the_gate_passes_reference_chinese_and_names_each_failure_with_its_numbe
 
 def test_the_tiny_random_model_never_passes_the_gate(tiny_model: Path, tmp_path: Path) -> None:
     """Garbage from a random-weight model, through the real stage: no draft may pass as translated."""
-    from alphatree_ingest.marian import MarianTranslator
+    from alphatree_ingest.mt.marian import MarianTranslator
 
     stage = TranslateStage(
         MarianTranslator(str(tiny_model), backend="ctranslate2", cache_dir=tmp_path).load()
@@ -179,7 +179,7 @@ def test_the_tiny_random_model_never_passes_the_gate(tiny_model: Path, tmp_path:
 
 def test_a_submitted_form_edits_the_draft_as_a_reviewer_would(home: Path) -> None:
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.review_form import apply_edits, context, edits, form_fields
+    from alphatree_ingest.review.form import apply_edits, context, edits, form_fields
 
     path = _draft(home, "2611.02003")
     text = path.read_text().replace("parents:", "# 审稿人：先看看\nparents:", 1)
@@ -211,7 +211,7 @@ def test_the_prefect_form_reads_as_a_reviewer_needs(home: Path) -> None:
     """Issue 28: the checks and why the last approval was refused at the top, the English as help
     text of each Chinese field, evidence in sentences, captions instead of file names."""
     from alphatree_ingest.catalog import Catalog
-    from alphatree_ingest.review_form import context, diagram_labels, edits, form_fields, form_help
+    from alphatree_ingest.review.form import context, diagram_labels, edits, form_fields, form_help
 
     path = _draft(home, "2611.02005")
     data = yaml.safe_load(path.read_text())

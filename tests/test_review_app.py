@@ -74,7 +74,7 @@ def write_png(path: Path, width: int, height: int, rgb: tuple[int, int, int]) ->
 
 def write_draft(home: Path, **changes: Any) -> Path:
     """The draft as ingest leaves it (machine field hashes included), with its two figure PNGs."""
-    from alphatree_ingest.draft import field_hashes
+    from alphatree_ingest.drafting.draft import field_hashes
     from alphatree_ingest.models import CatalogEntry
 
     data = dict(DRAFT, **changes)
@@ -94,7 +94,7 @@ def write_draft(home: Path, **changes: Any) -> Path:
 def client(home: Path, **options: Any) -> Any:
     from starlette.testclient import TestClient
 
-    from alphatree_ingest.review_app import create_app
+    from alphatree_ingest.review.app import create_app
 
     settings = Settings.from_env({"ALPHATREE_HOME": str(home), "ALPHATREE_REVIEWER": "Ada"})
     options.setdefault("read", False)

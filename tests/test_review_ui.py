@@ -66,7 +66,7 @@ def _review_run(api: str) -> dict[str, Any] | None:
 def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
     home: Path, tmp_path: Path, tiny_model: Path, browser: Browser
 ) -> None:
-    from alphatree_ingest.draft import field_hashes
+    from alphatree_ingest.drafting.draft import field_hashes
     from alphatree_ingest.models import CatalogEntry
 
     drafts = home / "catalog" / "drafts"
@@ -164,8 +164,8 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
         procs.stop()
 
     # a later paper with the reviewed sentence gets the reviewer's version from the memory
-    from alphatree_ingest.memory import TranslationMemory
-    from alphatree_ingest.translate import TranslateStage
+    from alphatree_ingest.mt.memory import TranslationMemory
+    from alphatree_ingest.mt.translate import TranslateStage
 
     class Machine:
         name, backend = "machine", "fake"

@@ -20,11 +20,11 @@ import yaml
 from alphatree_ingest.catalog import Catalog, CatalogError
 from alphatree_ingest.cli import main
 from alphatree_ingest.config import Settings
-from alphatree_ingest.faults import FaultWatch, RunFault, kind_of
-from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.plan_page import PLAN_JS
-from alphatree_ingest.review import ReviewError, decide
-from alphatree_ingest.site_html import CDN_MERMAID
+from alphatree_ingest.mt.memory import TranslationMemory
+from alphatree_ingest.review.gate import ReviewError, decide
+from alphatree_ingest.run.faults import FaultWatch, RunFault, kind_of
+from alphatree_ingest.site.html import CDN_MERMAID
+from alphatree_ingest.site.plan_page import PLAN_JS
 from tests.support import ArxivServer, feed_gan_papers
 from tests.test_review import _draft
 
@@ -238,8 +238,8 @@ def test_an_approval_waits_for_a_refresh_that_holds_the_paper(home: Path) -> Non
 def test_a_refresh_that_finds_its_draft_approved_meanwhile_flags_the_entry(
     home: Path, flow_env: Settings
 ) -> None:
-    from alphatree_ingest import stages
     from alphatree_ingest.models import Extraction, Paper, Translation
+    from alphatree_ingest.run import stages
 
     _draft(home, "2611.00012")
     catalog = Catalog(home / "catalog")

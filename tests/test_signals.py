@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.processes import orphan_servers
+from alphatree_ingest.run.processes import orphan_servers
 from tests.conftest import InProcessCli, cli_env
 from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf
 

@@ -11,7 +11,7 @@ import pytest
 
 from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.models import CatalogEntry, EntryCode, EntryFigure
-from alphatree_ingest.publish import render
+from alphatree_ingest.site.publish import render
 from tests.support import needs_chromium
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ pytestmark = [
 def mermaid_script(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Mermaid's script as publish gets it: fetched once from the npm registry, its hash checked."""
     from alphatree_ingest.config import Settings
-    from alphatree_ingest.site_assets import mermaid
+    from alphatree_ingest.site.assets import mermaid
 
     home = tmp_path_factory.mktemp("mermaid-home")
     got = mermaid(Settings.from_env({"ALPHATREE_HOME": str(home)}))
@@ -111,7 +111,7 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
 def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
     """The entry's reading page as `alphatree read` renders it (the translation itself is tested in
     test_reading.py)."""
-    from alphatree_ingest.reading import Part, render
+    from alphatree_ingest.site.reading import Part, render
 
     found = [
         Part("heading", "1 Introduction", sentences=["1 Introduction"], chinese=["1 引言"]),
@@ -213,8 +213,8 @@ def _reader_site(home: Path, tmp_path: Path, mermaid_script: Path) -> Path:
     long paragraphs, an unbreakable URL and a figure, published to disk."""
     import pymupdf
 
-    from alphatree_ingest.reading import Part
-    from alphatree_ingest.reading import render as render_reading
+    from alphatree_ingest.site.reading import Part
+    from alphatree_ingest.site.reading import render as render_reading
 
     catalog = Catalog(home / "catalog")
     figure = home / "catalog" / "figures" / "2611.00098" / "fig-1.png"
@@ -352,7 +352,7 @@ def test_plan_page_follows_the_reader_clicks_and_remembers_them(
     """plan.html from disk: pick a goal, tick what you know, the plan updates as `alphatree path
     --known` says; the choices survive a reload."""
 
-    from alphatree_ingest.learning import path_to
+    from alphatree_ingest.site.learning import path_to
 
     site = _reader_site(home, tmp_path, mermaid_script)
     entries = Catalog(home / "catalog").load().entries

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from alphatree_ingest.glossary import Glossary
-from alphatree_ingest.marian import MarianTranslator, ModelUnavailable
-from alphatree_ingest.memory import TranslationMemory
-from alphatree_ingest.text import PLACEHOLDER, split_sentences
-from alphatree_ingest.translate import TranslateStage
+from alphatree_ingest.mt.glossary import Glossary
+from alphatree_ingest.mt.marian import MarianTranslator, ModelUnavailable
+from alphatree_ingest.mt.memory import TranslationMemory
+from alphatree_ingest.mt.text import PLACEHOLDER, split_sentences
+from alphatree_ingest.mt.translate import TranslateStage
 
 GLOSSARY = Glossary({"generative adversarial network": "生成对抗网络", "ResNet": None})
 
@@ -206,7 +206,7 @@ def test_two_first_runs_converting_at_once_both_load(tiny_model: Path, tmp_path:
     import sys
 
     code = (
-        "import sys; from pathlib import Path; from alphatree_ingest.marian import MarianTranslator; "
+        "import sys; from pathlib import Path; from alphatree_ingest.mt.marian import MarianTranslator; "
         "t = MarianTranslator(sys.argv[1], backend='ctranslate2', cache_dir=Path(sys.argv[2])).load(); "
         "print(len(t.translate_batch(['We propose a model.'])))"
     )
@@ -230,7 +230,7 @@ def test_two_first_runs_converting_the_model_at_once_both_succeed_and_leave_no_d
     import threading
     import time
 
-    from alphatree_ingest.marian import _convert_once
+    from alphatree_ingest.mt.marian import _convert_once
 
     class SlowConverter:
         def convert(self, out: str, **options: object) -> None:
@@ -262,7 +262,7 @@ def test_a_model_folder_missing_a_file_is_named_in_one_sentence(tmp_path: Path, 
     obscurely; an empty folder gave "expected str, bytes or os.PathLike object, not NoneType"."""
     import shutil
 
-    from alphatree_ingest.marian import MarianTranslator, ModelUnavailable
+    from alphatree_ingest.mt.marian import MarianTranslator, ModelUnavailable
 
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -1,0 +1,1 @@
+"""Discover: which new arXiv papers a night owes, and which of them belong in the tree."""

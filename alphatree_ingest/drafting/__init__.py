@@ -1,0 +1,1 @@
+"""Drafting: the catalog entry a curator reviews (diagram, topic, parents, implementations, enrichment)."""

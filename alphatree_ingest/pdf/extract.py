@@ -1,0 +1,223 @@
+"""PyMuPDF extraction: title, abstract, sections, figures with captions; links and references are
+parsed from its text by `references`.
+
+Pure with respect to the catalog: reads one PDF, optionally writes figure PNGs to a folder.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..models import Extraction, Section
+from .figures import dedupe, find_figures, name_files
+from .layout import Block, document_furniture, page_blocks
+from .references import find_code_links, read_citations
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGES = 120
+"""Longer documents are read up to this page: bounded time and memory."""
+HEADING = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.(?:\d+\.?)*)\s+[A-Z][^\n]{1,80}$")
+
+
+class ExtractError(RuntimeError):
+    """The PDF cannot be read (damaged, encrypted, empty); the message says which."""
+
+
+def open_pdf(source: Path | bytes) -> Any:
+    """Open a PDF with PyMuPDF, a file or a download's bytes: the one place that decides whether a PDF
+    is readable. Raises ExtractError for damaged, encrypted or page-less documents; the caller closes
+    the document it gets."""
+    import pymupdf
+
+    is_file = isinstance(source, Path)
+    name = source.name if isinstance(source, Path) else "the PDF"
+    try:
+        if isinstance(source, Path):
+            doc = pymupdf.open(source, filetype="pdf")
+        else:
+            doc = pymupdf.open(stream=source, filetype="pdf")
+    except Exception as err:
+        reason = f"{name} is not a readable PDF ({err})" if is_file else f"{name} cannot be read ({err})"
+        raise ExtractError(reason) from None
+    problem = (
+        "is encrypted with a password" if doc.needs_pass else "has no pages" if doc.page_count == 0 else ""
+    )
+    if problem:
+        doc.close()
+        raise ExtractError(f"{name} {problem}")
+    return doc
+
+
+@contextmanager
+def _document(pdf: Path | Any) -> Iterator[Any]:
+    """A PDF file opened for the block (and closed after), or an already open document as it is: whoever
+    opened it closes it."""
+    if not isinstance(pdf, Path):
+        yield pdf
+        return
+    doc = open_pdf(pdf)
+    try:
+        yield doc
+    finally:
+        doc.close()
+
+
+def extract(
+    pdf: Path | Any,
+    out_dir: Path | None = None,
+    *,
+    prefix: str = "fig",
+    kind_features: list[Any] | None = None,
+) -> Extraction:
+    """Read `pdf` (a file, or a document `open_pdf` opened); with `out_dir`, write each figure as
+    `<prefix>-<number>.png` there (figures of an earlier extraction into that folder are removed first).
+    With `kind_features`, each figure's features for the model of kinds are appended to that list
+    (`bench/kinds_table.py`)."""
+    with _document(pdf) as doc:
+        if out_dir is not None:
+            for stale in out_dir.glob(f"{prefix}-*.png"):
+                stale.unlink()
+        return _read(doc, out_dir, prefix, kind_features)
+
+
+def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] | None) -> Extraction:
+    pages = [doc[i] for i in range(min(doc.page_count, MAX_PAGES))]
+    blocks = [page_blocks(p) for p in pages]
+    if not any(blocks):
+        logger.info("%s has no text layer (scanned?)", Path(doc.name or "the PDF").name)
+    title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
+    heights = [p.rect.height for p in pages]
+    furniture = document_furniture(blocks, heights)
+    figures = []
+    for number, page in enumerate(pages, start=1):
+        figures.extend(
+            find_figures(
+                page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1], kind_features
+            )
+        )
+    full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
+    references, names = read_citations(
+        [
+            "\n\n".join(b.raw for b in on_page if id(b) not in skip)
+            for on_page, skip in zip(blocks, furniture, strict=True)
+        ]
+    )
+    kept = dedupe(figures)
+    if out_dir is not None:
+        kept = name_files(kept, figures, out_dir, prefix)
+    return Extraction(
+        title=title,
+        abstract=abstract,
+        pages=doc.page_count,
+        sections=_sections(doc, blocks),
+        figures=kept,
+        code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
+        references=references,
+        names=names,
+    )
+
+
+def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[str, str]:
+    title = (metadata.get("title") or "").strip()
+    top = [b for b in first if b.box[1] < 400 and len(b.text) > 3 and not b.text.startswith("arXiv:")]
+    if not title and top:
+        biggest = max(b.size for b in top)
+        title = " ".join(b.text for b in top if b.size >= biggest - 0.5)
+    abstract = ""
+    for i, block in enumerate(first):
+        head = block.text.lstrip()
+        if re.match(r"^(Abstract|ABSTRACT)\b", head):
+            body = re.sub(r"^(Abstract|ABSTRACT)\s*[.:—-]?\s*", "", head)
+            parts = [body] if body else []
+            following = first[i + 1 :]
+            # the body's font size: the heading's own line when it runs on, else the first paragraph's
+            # (a large "Abstract" heading must not make the body look like a footnote)
+            size = block.size if body or not following else following[0].size
+            for nxt in following:
+                if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
+                    re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
+                ):
+                    break
+                if nxt.size < size - (0.8 if not body else 2.5):  # footnotes, a smaller "Code:" line
+                    break
+                parts.append(nxt.text)
+            abstract = " ".join(parts)
+            break
+    return " ".join(title.split())[:500], " ".join(abstract.split())[:6000]
+
+
+def _sections(doc: Any, blocks: list[list[Block]]) -> list[Section]:
+    toc = doc.get_toc(simple=True)
+    if toc:
+        return [Section(title=" ".join(str(t).split()), page=max(1, int(p))) for _, t, p in toc][:300]
+    sections: list[Section] = []
+    for number, on_page in enumerate(blocks, start=1):
+        sections += [Section(title=b.text, page=number) for b in on_page if is_heading(b)]
+    return sections[:300]
+
+
+def is_heading(block: Block) -> bool:
+    """A numbered section heading (`3.2 Training`), not a numbered line of prose or a reference."""
+    text = block.text
+    if block.lines > 2 or len(text) >= 90 or not HEADING.match(text):
+        return False
+    return not re.search(r"\d\s*[,;=]|\.\.|\bet al\b", text)
+
+
+# --- links and references ------------------------------------------------------------------------
+
+
+def _page_links(page: Any) -> list[tuple[str, str]]:
+    """The page's link annotations: (URI, the text of the block the link sits in)."""
+    import pymupdf
+
+    links = [link for link in page.get_links() if link.get("uri")]
+    if not links:
+        return []
+    blocks = [(pymupdf.Rect(b[:4]), b[4]) for b in page.get_text("blocks") if b[6] == 0]
+    found = []
+    for link in links:
+        uri = link.get("uri")
+        if not uri:
+            continue
+        where = pymupdf.Rect(link["from"])
+        around = next((text for rect, text in blocks if rect.intersects(where)), "")
+        found.append((uri, " ".join(around.split())))
+    return found
+
+
+def _words(text: str) -> set[str]:
+    import unicodedata
+
+    normal = unicodedata.normalize("NFKC", text).lower()
+    return {w for w in re.findall(r"[a-z0-9]+", normal) if len(w) >= 3}
+
+
+def identity_problem(pdf: Path | Any, title: str) -> str | None:
+    """None when the PDF's first pages (a file, or a document `open_pdf` opened) carry `title` (the
+    arXiv metadata); else why it is another paper.
+
+    A PDF without a text layer cannot be checked and passes.
+    """
+    wanted = _words(title)
+    if not wanted:
+        return None
+    with _document(pdf) as doc:
+        text = " ".join(doc[i].get_text() for i in range(min(2, doc.page_count)))
+    if len(text.strip()) < 200:
+        return None
+    found = _words(text)
+    share = len(wanted & found) / len(wanted)
+    if share >= 0.6:
+        return None
+    first = " ".join(text.split())[:80]
+    return (
+        f"the PDF is a different paper: its first page does not carry the title {title!r} "
+        f"(it starts {first!r})"
+    )

@@ -1,0 +1,566 @@
+"""Pure: code links and references parsed from a paper's extracted text."""
+
+from __future__ import annotations
+
+import re
+
+from ..models import CodeLink, Reference
+
+REPO_URL = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)?",
+)
+CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")
+OTHER_URL = re.compile(
+    r"(?:https?://|\bwww\.)[^\s<>()\[\]{}\"'|]+"
+    r"|\b(?:bit\.ly|goo\.gl|git\.io|tinyurl\.com|t\.cn|shorturl\.at|aka\.ms|s\.[a-z]+\.com)/[\w\-]+",
+    re.IGNORECASE,
+)
+"""Any other web address: a lab or personal page, a project page, a short link. It is the paper's code
+only when the sentence says so (`classify_link` gives `own`)."""
+NOT_CODE_HOSTS = re.compile(
+    r"^(?:https?://)?(?:www\.)?(?:arxiv\.org|doi\.org|dx\.doi\.org|creativecommons\.org|"
+    r"[\w.\-]*(?:ieee|acm|springer|elsevier|sciencedirect|openreview|neurips|nips|thecvf|aclweb|"
+    r"aclanthology|mlr\.press|jmlr)\.(?:org|com|cc|press)|image-net\.org|cocodataset\.org|"
+    r"pytorch\.org|tensorflow\.org|keras\.io|caffe\.berkeleyvision\.org|mxnet\.\w+|"
+    r"paddlepaddle\.org)\b",
+    re.IGNORECASE,
+)
+"""Pages that are never a paper's own code: preprint and publisher pages, datasets, frameworks."""
+ARXIV_REF = re.compile(
+    r"(?:arXiv\s*(?:preprint\s*)?(?:e-prints?,?\s*)?(?:abs/)?:?\s*|arxiv\.org/(?:abs|pdf)/)"
+    r"(\d{4}\.\d{4,5})",
+    re.IGNORECASE,
+)
+FRAMEWORKS = {
+    "pytorch": "pytorch",
+    "torch": "pytorch",
+    "tensorflow": "tensorflow",
+    "jax": "jax",
+    "keras": "tensorflow",
+    "mxnet": "mxnet",
+    "paddle": "paddle",
+}
+
+
+def _framework(text: str) -> str | None:
+    lowered = text.lower()
+    for word, name in FRAMEWORKS.items():
+        if re.search(rf"\b{word}\b", lowered):
+            return name
+    return None
+
+
+# --- code links ----------------------------------------------------------------------------------
+
+_AVAILABLE = (
+    r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+)?"
+    r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
+    r"released\s+(?:at|on)|can be found|is at|are at|at:)"
+)
+CODE_SUBJECT = re.compile(
+    rf"(?:^|[.:;]\s|\(\s*)(?:the\s+|our\s+|all\s+)?(?:source\s+|pytorch\s+|official\s+)?"
+    rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
+    rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?"
+    rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
+    re.IGNORECASE,
+)
+"""A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
+FIRST_PERSON = re.compile(
+    r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
+    r"(?:code|codes|implementation|project page|repository)\b"
+    r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
+    r"\b(?:code|implementation|models?)"
+    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
+    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)"
+    r"|\bcodes?\s+(?:to|for)\s+(?:train|reproduce|run|replicate)\b[^.]{0,40}\bour\b",
+    re.IGNORECASE,
+)
+DEPENDENCY = re.compile(
+    r"\b(?:uses?|using|used|borrow(?:ed|s)?|adapt(?:ed|s)? from|buil(?:t|ds?|ding) (?:up)?on|based on|"
+    r"on top of|"
+    r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
+    r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
+    r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
+    r"(?:pre-?trained |trained )?models? (?:from|of|provided|released|published)|"
+    r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
+    re.IGNORECASE,
+)
+ROLE_RANK = {"own": 0, "mention": 1, "dependency": 2, "reference": 3}
+
+
+def _rejoin_urls(text: str) -> str:
+    """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`."""
+    text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
+    text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
+    pattern = re.compile(r"(https?://[^\s]*?[/\-_])\s+(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))")
+    return pattern.sub(r"\1", text)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
+    before = text[max(0, start - 300) : start]
+    cut = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}\s?(?:https?://|www\.|$))", before)]
+    head = before[cut[-1] :] if cut else before
+    after = text[end : end + 300]
+    stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
+    tail = after[: stop.start() + 1] if stop else after
+    return f"{head}{text[start:end]}{tail}".strip()
+
+
+def _footnote_context(text: str, start: int) -> str:
+    """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
+    mark = re.search(r"(?:^|\s)(\d{1,2})\s?$", text[max(0, start - 4) : start])
+    if not mark:
+        return ""
+    digit = mark.group(1)
+    body = text[: max(0, start - 4)]
+    # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
+    pattern = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    found = list(re.finditer(pattern, body))
+    if not found:
+        return ""
+    hit = found[-1]
+    return _sentence(body, hit.start(), hit.end())
+
+
+def classify_link(
+    sentence: str, *, front: bool, in_references: bool, before: str | None = None
+) -> tuple[str, bool]:
+    """(role, official) of a repository link from the sentence that carries it.
+
+    own: the paper's code ("Code is available at", "our code", a link on the title page or in the
+    abstract that no other subject claims); dependency: code the work uses or builds on; reference:
+    a link in the reference list; mention: any other. Only own links on the paper's words are official.
+    """
+    if in_references:
+        return "reference", False
+    first_person = bool(FIRST_PERSON.search(sentence))
+    code_subject = bool(CODE_SUBJECT.search(sentence))
+    leading = sentence if before is None else before  # what the paper says before the link
+    claimed = (first_person or code_subject) and re.search(r"availab|releas", sentence, re.I)
+    if DEPENDENCY.search(leading) and not claimed:
+        return "dependency", False
+    if first_person or code_subject:
+        return "own", first_person or front
+    return ("own", True) if front and not re.search(r"\[\d+\]|\bet al\b", sentence) else ("mention", False)
+
+
+def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
+    """(page index, offset) of the last References heading, where the reference list begins."""
+    heading = re.compile(r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n")
+    last = None
+    for i, text in enumerate(page_texts):
+        for match in heading.finditer(text):
+            last = (i, match.start())
+    return last
+
+
+def _appendix_start(page_texts: list[str], after: tuple[int, int]) -> tuple[int, int]:
+    appendix = re.compile(r"\n\s*(?:[A-Z]\.?\s+)?(?:Appendix|APPENDIX|Supplementary)")
+    for i in range(after[0], len(page_texts)):
+        offset = after[1] if i == after[0] else 0
+        match = appendix.search(page_texts[i], offset)
+        if match:
+            return i, match.start()
+    return len(page_texts), 0
+
+
+def _front_end(page_texts: list[str]) -> int:
+    """Offset in the first page where the body begins (the Introduction heading), else its end."""
+    if not page_texts:
+        return 0
+    match = re.search(r"\n\s*(?:1\.?|I\.)?\s*(?:Introduction|INTRODUCTION)\b", page_texts[0])
+    return match.start() if match else len(page_texts[0])
+
+
+def find_code_links(
+    page_texts: list[str], page_links: list[list[tuple[str, str]]] | None = None, *, front_page: bool = True
+) -> list[CodeLink]:
+    """Repository URLs with their role, official mark and evidence, one per repository, in order.
+
+    `page_texts`: the text of each page (lines by newlines). `page_links`: per page, the link
+    annotations as (URI, the text around the link). With `front_page`, page 1 up to the
+    Introduction is the paper's front matter (title, authors, abstract, footnotes)."""
+    texts = [_rejoin_urls(t) for t in page_texts]
+    refs = _references_start(texts)
+    refs_end = _appendix_start(texts, refs) if refs else None
+    front_end = _front_end(texts) if front_page else -1
+    found: list[CodeLink] = []
+    for i, text in enumerate(texts):
+        for match in REPO_URL.finditer(text):
+            sentence, context, role, official = _read_link(
+                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end
+            )
+            found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
+        found += _other_pages(text, i, front_end, refs, refs_end, [m.span() for m in REPO_URL.finditer(text)])
+        in_text = {link_key(link.url) for link in found if link.page == i + 1}
+        for uri, around in page_links[i] if page_links else []:
+            if not REPO_URL.match(uri) and link_key(uri) not in in_text and not NOT_CODE_HOSTS.match(uri):
+                at = max(0, text.find(around[:40])) if around else len(text)
+                role, official = classify_link(
+                    around, front=i == 0 and at <= front_end, in_references=_inside(refs, refs_end, i, at)
+                )
+                if role == "own" and _says_code(around):
+                    found.append(_link(uri, around, role, official, i + 1, None))
+                continue
+            if REPO_URL.match(uri) and repo_name(uri) not in in_text:
+                at = max(0, text.find(around[:40])) if around else len(text)
+                refs_here = _inside(refs, refs_end, i, at)
+                role, official = classify_link(
+                    around, front=i == 0 and at <= front_end, in_references=refs_here
+                )
+                found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
+    return _repository_first(merge_code_links(found))[:50]
+
+
+def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
+    """When the paper names its own repository on a code host, that repository is its code; a lab or
+    project page it also gives stays listed, after it and not marked official."""
+    if not any(link.official and REPO_URL.match(link.url) for link in links):
+        return links
+    pages = [link for link in links if link.official and not REPO_URL.match(link.url)]
+    rest = [link for link in links if link not in pages]
+    return rest + [link.model_copy(update={"official": False}) for link in pages]
+
+
+def _says_code(sentence: str) -> bool:
+    """The sentence names code or models (not only a project, a dataset or a page)."""
+    return bool(
+        re.search(r"\b(?:codes?|implementations?|models?|software|repository|source)\b", sentence, re.I)
+    )
+
+
+def _read_link(
+    text: str,
+    page: int,
+    found: str,
+    start: int,
+    end: int,
+    front_end: int,
+    refs: tuple[int, int] | None,
+    refs_end: tuple[int, int] | None,
+) -> tuple[str, str, str, bool]:
+    """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
+    context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
+    sentence = _sentence(text, start, end)
+    note = _footnote_context(text, start)
+    head = sentence[: sentence.find(found)] if found in sentence else sentence
+    context = f"{note} {sentence}".strip()
+    role, official = classify_link(
+        context,
+        front=page == 0 and start <= front_end,
+        in_references=_inside(refs, refs_end, page, start),
+        before=f"{note} {head}",
+    )
+    return sentence, context, role, official
+
+
+def _other_pages(
+    text: str,
+    page: int,
+    front_end: int,
+    refs: tuple[int, int] | None,
+    refs_end: tuple[int, int] | None,
+    taken: list[tuple[int, int]],
+) -> list[CodeLink]:
+    """Web addresses outside the code hosts that the paper gives as its own code: a lab page, a
+    personal page, a short link ("Code and models: http://lab.example.edu/~me/net"). Any other use
+    of such an address (a dataset, a framework's site, a cited page) is not a code link at all."""
+    found = []
+    for match in OTHER_URL.finditer(text):
+        if any(a <= match.start() < b for a, b in taken) or NOT_CODE_HOSTS.match(match.group(0)):
+            continue
+        if re.match(r"(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)\b", match.group(0)):
+            continue
+        url = match.group(0).rstrip(".,;:)")
+        sentence, context, role, official = _read_link(
+            text, page, match.group(0), match.start(), match.start() + len(url), front_end, refs, refs_end
+        )
+        first_person = bool(FIRST_PERSON.search(context)) or bool(CODE_SUBJECT.search(context))
+        if role == "own" and first_person and _says_code(context):
+            if not url.lower().startswith("http"):
+                url = f"http://{url}"
+            found.append(_link(url, context, role, official, page + 1, _framework(sentence)))
+    return found
+
+
+TOOLKIT_REPOS = re.compile(
+    r"github\.com/(?:tensorflow/tensorflow|pytorch/(?:pytorch|vision|fairseq)|keras-team/keras|BVLC/caffe|"
+    r"apache/(?:incubator-)?mxnet|NVIDIA/apex|huggingface/transformers|google/jax|open-mmlab/mm\w+|"
+    r"facebookresearch/(?:detectron2?|fairseq)|Theano/Theano|chainer/chainer|numpy/numpy|scikit-learn/"
+    r"scikit-learn|opencv/opencv|NVIDIA/TensorRT|Tencent/(?:ncnn|TNN)|alibaba/MNN|microsoft/onnxruntime|"
+    r"onnx/[\w.\-]+|apache/(?:incubator-)?tvm|openvinotoolkit/[\w.\-]+|PaddlePaddle/Paddle-?Lite|"
+    r"NVIDIA/TensorRT-LLM|ggerganov/llama\.cpp|vllm-project/vllm)(?:[/#?]|$)",
+    re.IGNORECASE,
+)
+"""Frameworks, toolkits and inference libraries: a paper that links one uses it (to train, or to
+deploy its detector); it is not the paper's own code unless the paper says its code is there."""
+
+
+def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
+    # a framework's repository is a dependency, unless the paper says its own code is there (a model
+    # garden: "our models are available at github.com/tensorflow/models/...")
+    if TOOLKIT_REPOS.search(url) and role != "reference" and not (role == "own" and official):
+        role, official = "dependency", False
+    return CodeLink(
+        url=url.rstrip(".,;)"),
+        framework=framework,
+        evidence=" ".join(context.split())[:400],
+        role=role,  # type: ignore[arg-type]
+        official=official,
+        page=page,
+    )
+
+
+def _inside(start: tuple[int, int] | None, end: tuple[int, int] | None, page: int, pos: int) -> bool:
+    if start is None or end is None:
+        return False
+    return start <= (page, pos) < end
+
+
+def repo_name(url: str) -> str | None:
+    """`owner/name` of a repository URL (GitHub, GitLab, Hugging Face), or None for a bare owner."""
+    match = re.match(r"https?://(?:www\.)?[^/]+/([\w.\-]+)/([\w.\-]+)", url)
+    if not match:
+        return None
+    return f"{match.group(1)}/{match.group(2).removesuffix('.git')}".lower()
+
+
+def link_key(url: str) -> str | None:
+    """What identifies a code link: `owner/name` on a code host; elsewhere the address itself, without
+    scheme, `www.` and a closing slash (`lab.example.edu/~me/net`)."""
+    bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip()).rstrip("/").lower()
+    if bare.split("/")[0] in CODE_HOSTS:
+        return repo_name(url)
+    return bare or None
+
+
+def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
+    """One link per repository, in first-seen order; the strongest role, official mark and framework
+    hint of its mentions win. A bare owner (`github.com/lab`) or a URL cut at a hyphen joins the full
+    repository link of the paper that continues it, else it is dropped."""
+    urls = [link.url for link in links]
+    merged: dict[str, CodeLink] = {}
+    for link in links:
+        url = _complete(link.url, urls)
+        key = link_key(url)
+        if key is None:
+            continue
+        if url != link.url:
+            link = link.model_copy(update={"url": url})
+        merged[key] = _stronger(merged[key], link) if key in merged else link
+    return list(merged.values())
+
+
+def _complete(url: str, urls: list[str]) -> str:
+    """The paper's full URL for one cut short: a bare owner, or a name cut at `-`, `_` or `.`."""
+    if not REPO_URL.match(url) or (repo_name(url) is not None and url[-1:] not in "-_."):
+        return url
+    stem = url.lower() if url[-1:] in "-_./" else url.lower() + "/"
+    longer = [u for u in urls if u.lower().startswith(stem) and len(u) > len(stem) and repo_name(u)]
+    return longer[0] if longer else url
+
+
+def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:
+    best = known if ROLE_RANK[known.role] <= ROLE_RANK[link.role] else link
+    evidence = known.evidence if link.evidence in known.evidence else f"{known.evidence} | {link.evidence}"
+    return CodeLink(
+        url=known.url,
+        framework=known.framework or link.framework,
+        evidence=evidence[:1000],
+        role=best.role,
+        official=known.official or link.official,
+        page=min((p for p in (known.page, link.page) if p is not None), default=None),
+    )
+
+
+def read_citations(page_texts: list[str]) -> tuple[list[Reference], dict[str, int]]:
+    """Split the reference list into entries and find arXiv ids and titles in each; with how often
+    the body names each model-like word (`name_counts`).
+
+    `page_texts`: per page, layout blocks separated by blank lines, lines by newlines. Of several
+    "References" headings (appendices have their own), the one that yields the most entries wins.
+    """
+    joined = "\n\n".join(page_texts)
+    heading = r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n"
+    best: list[Reference] = []
+    body = joined
+    for match in list(re.finditer(heading, joined))[-3:]:
+        refs = _split_references(joined[match.end() :])
+        if len(refs) >= len(best):
+            best, body = refs, joined[: match.start()]
+    return count_citations(body, best[:500]), name_counts(body)
+
+
+_NAME = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)*(?:[ -]?[vV]\d(?!\w))?")
+
+
+def name_key(name: str) -> str:
+    """`ResNet-101`, `MobileNet V2`, `Inception-v3` -> `resnet101`, `mobilenetv2`, `inceptionv3`."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def name_counts(body: str) -> dict[str, int]:
+    """Model-like words of the body (a capital after the first letter, or letters with digits:
+    `AlexNet`, `GAN`, `VGG-16`, `Inception-v3`) and how often each appears, by `name_key`."""
+    counts: dict[str, int] = {}
+    for match in _NAME.finditer(body):
+        word = match.group(0)
+        if len(word) < 3 or not (re.search(r".[A-Z]", word) or re.search(r"\d", word)):
+            continue
+        key = name_key(word)
+        if key.isdigit():
+            continue
+        counts[key] = counts.get(key, 0) + 1
+    return dict(sorted(counts.items()))
+
+
+_DESIGN = r"(?:\w+ ){0,3}(?:architecture|design|network|framework)"
+BUILDS_ON_WORDS = re.compile(
+    r"\b(?:we|our)\b[^.;]{0,80}?(?<![\w-])(?:base[sd]?\b[^.;]{0,40}?\bon|build(?:s|ing)? (?:up)?on|"
+    rf"built (?:up)?on|extend(?:s|ed|ing)?|follow(?:s|ed|ing)? (?:the )?{_DESIGN}|inspired by|"
+    rf"adopt(?:s|ed)? the {_DESIGN}|modif(?:y|ies|ied))\b",
+    re.IGNORECASE,
+)
+"""The paper, in its own voice, building on a cited work: not "we use X as the backbone"."""
+_SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)(?<!\bvs)\.\s+(?=[A-Z])")
+
+
+def count_citations(body: str, refs: list[Reference]) -> list[Reference]:
+    """How often the body cites each reference: `[3]`, `[2, 5-7]` for numbered lists, else the first
+    author's surname next to a year or "et al." (author-year styles). A work cited often is one the
+    paper builds on; one cited once in the related work is background. Each reference also keeps the
+    first sentence that cites it in the paper's own voice of building on it (`BUILDS_ON_WORDS`)."""
+    if not refs:
+        return refs
+    own_voice = [s for s in _SENTENCE_END.split(" ".join(body.split())) if BUILDS_ON_WORDS.search(s)]
+    if _CITATION.search(body):
+        counts, builds = _numbered_citations(body, len(refs), own_voice)
+    else:
+        counts, builds = _author_year_citations(body, refs, own_voice)
+    return [
+        r.model_copy(update={"cited": c, "builds_on": b})
+        for r, c, b in zip(refs, counts, builds, strict=True)
+    ]
+
+
+_CITATION = re.compile(r"\[(\d{1,3}(?:\s*[,–-]\s*\d{1,3})*)\]")
+"""A numbered citation: `[3]`, `[2, 5-7]`."""
+
+
+def _numbered_citations(body: str, n: int, own_voice: list[str]) -> tuple[list[int], list[str | None]]:
+    """Citations of a numbered reference list: how often each of the `n` is cited, and the first
+    sentence of `own_voice` that cites it."""
+    counts = [0] * n
+    builds: list[str | None] = [None] * n
+    for group in _CITATION.findall(body):
+        for number in _expand(group):
+            if 1 <= number <= n:
+                counts[number - 1] += 1
+    for sentence in own_voice:
+        for group in _CITATION.findall(sentence):
+            for number in _expand(group):
+                if 1 <= number <= n and builds[number - 1] is None:
+                    builds[number - 1] = sentence.strip()[:300]
+    return counts, builds
+
+
+def _author_year_citations(
+    body: str, refs: list[Reference], own_voice: list[str]
+) -> tuple[list[int], list[str | None]]:
+    """Citations in an author-year style: the first author's surname next to a year or "et al."."""
+    counts = [0] * len(refs)
+    builds: list[str | None] = [None] * len(refs)
+    for i, ref in enumerate(refs):
+        surname = re.match(r"\s*(?:[A-Z]\.\s*)*([A-Z][A-Za-z\-'’]+)", ref.text)
+        if surname and len(surname.group(1)) >= 3:
+            name = re.escape(surname.group(1))
+            cites = re.compile(rf"\b{name}\b(?:\s+et al\.?|\s+and\s+\w+)?,?\s*\(?(?:19|20)\d\d")
+            counts[i] = len(cites.findall(body))
+            builds[i] = next((s.strip()[:300] for s in own_voice if cites.search(s)), None)
+    return counts, builds
+
+
+def _expand(group: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"\s*,\s*", group):
+        bounds = [int(x) for x in re.split(r"\s*[–-]\s*", part) if x.isdigit()]
+        if len(bounds) == 2 and 0 < bounds[1] - bounds[0] < 30:
+            numbers += range(bounds[0], bounds[1] + 1)
+        elif bounds:
+            numbers.append(bounds[0])
+    return numbers
+
+
+def _split_references(tail: str) -> list[Reference]:
+    end = re.search(r"\n\s*(?:[A-Z]\.?\s+)?(Appendix|APPENDIX|Supplementary)", tail)
+    if end:
+        tail = tail[: end.start()]
+    if re.match(r"\s*\[1\]", tail):  # numbered style: [1] ... [2] ...
+        parts = re.split(r"(?:^|\n)\s*\[\d+\]\s*", tail)
+    elif re.match(r"\s*1\.\s+\S", tail):  # Springer LNCS: "1. He, K., Zhang, X.: Deep residual ..."
+        parts = _numbered_with_dots(tail)
+    else:
+        parts = _merge_broken(tail.split("\n\n"))  # one layout block per entry (author-year styles)
+    refs = []
+    for part in parts:
+        text = clean_reference(part)
+        if len(text) < 20:
+            continue
+        arxiv = ARXIV_REF.search(text)
+        refs.append(
+            Reference(text=text[:1000], arxiv=arxiv.group(1) if arxiv else None, title=reference_title(text))
+        )
+    return refs
+
+
+def _numbered_with_dots(tail: str) -> list[str]:
+    """Entries of a list numbered `1.`, `2.`, ... at line starts; a line that starts with another
+    number (a volume, a page range broken across lines) continues the entry before it."""
+    starts = []
+    expected = 1
+    for match in re.finditer(r"(?:^|\n)\s*(\d{1,3})\.\s+(?=\S)", tail):
+        if int(match.group(1)) == expected:
+            starts.append((match.start(), match.end()))
+            expected += 1
+    ends = [start for start, _ in starts[1:]] + [len(tail)]
+    return [tail[begin:end] for (_, begin), end in zip(starts, ends, strict=True)]
+
+
+def clean_reference(text: str) -> str:
+    """One reference as running text: ligatures unfolded, line-end hyphens undone (`recog- nition`)."""
+    import unicodedata
+
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"(?<=[a-z])-\s*\n\s*(?=[a-z])", "", text)
+    text = " ".join(text.split())
+    return re.sub(r"(?<=[a-z]{2})- (?=[a-z]{2})", "", text)
+
+
+def _merge_broken(blocks: list[str]) -> list[str]:
+    """Join blocks that continue an entry (split by a column or page break)."""
+    merged: list[str] = []
+    for block in (b.strip() for b in blocks):
+        if not block:
+            continue
+        if merged and (merged[-1].rstrip()[-1:] not in ".?!)" or block[:1].islower()):
+            merged[-1] = f"{merged[-1]} {block}"
+        else:
+            merged.append(block)
+    return merged
+
+
+_REF_SPLIT = re.compile(r"(?<=[A-Za-z0-9)\]][a-z0-9)\]])[.?]\s+(?=[A-Z\"“(]|arXiv)")
+
+
+def reference_title(text: str) -> str | None:
+    """The title inside one reference: a quoted string, else the segment after the authors."""
+    quoted = re.search(r"[“\"]([^”\"]{10,300})[”\"]", text)
+    if quoted:
+        return quoted.group(1).strip(" ,.")
+    segments = [s.strip() for s in _REF_SPLIT.split(text) if s.strip()]
+    if len(segments) >= 2:
+        candidate = re.sub(r"^\(?\d{4}[a-z]?\)?\.?\s*", "", segments[1]).strip(" ,.")
+        if len(candidate.split()) >= 2 and not re.match(r"^(In|Proc|arXiv|CoRR|URL)\b", candidate):
+            return candidate[:300]
+    return None

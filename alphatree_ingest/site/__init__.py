@@ -1,0 +1,1 @@
+"""Site: what readers get (pages, HTML, feeds, reading pages, learning plans)."""
