@@ -197,6 +197,24 @@ def test_text_from_outside_stays_one_literal_paragraph() -> None:
         assert html == f"<p>{literal}</p>", (text, html)
 
 
+def test_the_runs_artifact_escapes_outside_text_as_the_pages_do() -> None:
+    """One policy for every Markdown the project writes: a title's emphasis or a reason's HTML in the
+    Prefect artifact stays literal text, as it does on the site (the artifact once escaped only [ ] <)."""
+    from markdown_it import MarkdownIt
+
+    from alphatree_ingest.models import Outcome, RunSummary
+    from alphatree_ingest.run.report import markdown
+
+    summary = RunSummary(
+        topic="gan",
+        drafted=[Outcome(id="2611.00001", title="*Bold* GAN_s with `code`", draft="catalog/drafts/x.yaml")],
+        failed=[Outcome(id="2611.00002", reason="> quoted <b>html</b> [link](http://x)")],
+    )
+    html = MarkdownIt("commonmark").render(markdown(summary))
+    assert "*Bold* GAN_s with `code`" in html and "<em>" not in html and "<code>code" not in html
+    assert "&lt;b&gt;html&lt;/b&gt;" in html and 'href="http://x"' not in html
+
+
 def test_feeds_parse_with_chinese_text_links_dates_and_ids_that_never_change(home: Path) -> None:
     """A reader subscribes to the site's feed or a topic's; a real feed parser reads them."""
     import feedparser
