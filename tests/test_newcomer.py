@@ -57,6 +57,7 @@ TRANSLATE = (
 )
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_translating_with_a_converted_model_never_imports_torch(
     home: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -74,6 +75,7 @@ def test_translating_with_a_converted_model_never_imports_torch(
     assert without.returncode == 0 and without.stderr == "", without.stderr[-2000:]
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_a_model_to_convert_without_torch_is_one_sentence_naming_the_extra(
     home: Path, tiny_model: Path, tmp_path: Path
 ) -> None:

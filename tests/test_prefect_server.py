@@ -22,6 +22,9 @@ from tests.support import ArxivServer, FeedEntry, make_paper_pdf
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
+QUICK_POLLS = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_WORKER_QUERY_SECONDS": "1"}
+"""A runner and a worker that look for scheduled or resumed runs every second, not every 10 s
+(Prefect's default): the tests wait for the same states, only less long between looks."""
 
 
 def _free_port() -> int:
@@ -91,6 +94,7 @@ def _server(
         tiny_model,
         PREFECT_HOME=str(tmp_path / "prefect-home"),
         PREFECT_API_URL=api,
+        **QUICK_POLLS,
         **extra,
     )
     procs = Processes(home, env, tmp_path / "logs")
