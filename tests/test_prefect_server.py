@@ -209,6 +209,8 @@ def test_nightly_deployment_runs_on_a_real_server(
         }
         _resume(api, run_id, answer)
         _wait(lambda: review_state("2611.00602") == "COMPLETED", 120, "FormGAN's approval")
+        # the refusal was said once, though the resumed run replayed the refused round
+        assert _run_logs(api, run_id).count("asking again") == 1, _run_logs(api, run_id)
         # the approval's reading-page task made the whole paper's Chinese page, section by section
         _wait(lambda: "reading page [1/" in _run_logs(api, run_id), 60, "the reading page's progress")
         page = (home / "catalog" / "reading" / "formgan.md").read_text()
