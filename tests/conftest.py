@@ -215,7 +215,7 @@ LONG_WALKS = (
     "test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_budget",
     "test_an_approval_in_the_review_app_resumes_the_waiting_prefect_run",
     "test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui",
-    "test_the_demo_drafts_three_papers_offline_and_says_where_everything_is",
+    "test_the_demo_drafts_three_papers_offline_and_an_approval_there_makes_a_reading_page",
 )
 """The tests that take a minute or more each (a real Prefect server, the demo's first run), longest first."""
 
