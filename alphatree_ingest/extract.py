@@ -117,7 +117,7 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
         pages=doc.page_count,
         sections=_sections(doc, blocks),
         figures=kept,
-        code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
+        code_links=find_code_links(full_text, [_page_links(p) for p in pages], title=title),
         references=references,
         names=names,
     )

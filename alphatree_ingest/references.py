@@ -58,7 +58,8 @@ _AVAILABLE = (
     r"released\s+(?:at|on)|can be found|is at|are at|at:)"
 )
 CODE_SUBJECT = re.compile(
-    rf"(?:^|[.:;]\s|\(\s*)(?:the\s+|our\s+|all\s+)?(?:source\s+|pytorch\s+|official\s+)?"
+    rf"(?:^|[.:;]\s|\(\s*|\n)(?:[\d*†‡§¶]{{1,2}}\s?)?(?:the\s+|our\s+|all\s+)?(?:(?:pre-?)?trained\s+)?"
+    rf"(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
     rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
@@ -81,11 +82,24 @@ DEPENDENCY = re.compile(
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
     r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
+    r"(?:run|ran|runs|running|converted|exported|benchmarked|quantized|compiled|served)\b[^.;]{0,40}?"
+    r"\b(?:with|using|via|in|to|on)|"
     r"(?:pre-?trained |trained )?models? (?:from|of|provided|released|published)|"
     r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
     re.IGNORECASE,
 )
-ROLE_RANK = {"own": 0, "mention": 1, "dependency": 2, "reference": 3}
+ROLE_RANK = {"own": 0, "mention": 1, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
+OTHER_WORK = re.compile(
+    r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"
+    r"|\([A-Z][A-Za-z\-]+(?: and [A-Z][A-Za-z\-]+)?,? (?:19|20)\d\d"
+)
+"""A citation of another work: `[12]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`."""
+DATA_WORDS = re.compile(
+    r"\b(?:data ?sets?|benchmarks?|corpus|corpora|annotations?|leaderboards?|challenges?|"
+    r"tasks can be found|(?:training|test|evaluation) data)\b",
+    re.IGNORECASE,
+)
+"""A sentence about data, not code: a dataset, a benchmark, a corpus, annotations."""
 
 
 def _rejoin_urls(text: str) -> str:
@@ -99,7 +113,10 @@ def _rejoin_urls(text: str) -> str:
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
     before = text[max(0, start - 300) : start]
-    cut = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}\s?(?:https?://|www\.|$))", before)]
+    # a sentence ends before a capital, a footnote's URL, or a footnote glued to its mark ("1The code")
+    cut = [
+        m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))", before)
+    ]
     head = before[cut[-1] :] if cut else before
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
@@ -110,12 +127,16 @@ def _sentence(text: str, start: int, end: int) -> str:
 def _footnote_context(text: str, start: int) -> str:
     """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
     mark = re.search(r"(?:^|\s)(\d{1,2})\s?$", text[max(0, start - 4) : start])
-    if not mark:
+    line_start = text.rfind("\n", 0, start) + 1
+    opens = re.match(r"\s*(\d{1,2})\s?(?=[A-Z])", text[line_start:start])  # "3Official code: <url>"
+    if mark:
+        digit, body = mark.group(1), text[: max(0, start - 4)]
+    elif opens and start - line_start < 120:
+        digit, body = opens.group(1), text[:line_start]
+    else:
         return ""
-    digit = mark.group(1)
-    body = text[: max(0, start - 4)]
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
-    pattern = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    pattern = rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
     found = list(re.finditer(pattern, body))
     if not found:
         return ""
@@ -124,25 +145,61 @@ def _footnote_context(text: str, start: int) -> str:
 
 
 def classify_link(
-    sentence: str, *, front: bool, in_references: bool, before: str | None = None
+    sentence: str,
+    *,
+    front: bool,
+    in_references: bool,
+    before: str | None = None,
+    names: tuple[str, ...] = (),
 ) -> tuple[str, bool]:
     """(role, official) of a repository link from the sentence that carries it.
 
     own: the paper's code ("Code is available at", "our code", a link on the title page or in the
-    abstract that no other subject claims); dependency: code the work uses or builds on; reference:
-    a link in the reference list; mention: any other. Only own links on the paper's words are official.
+    abstract that no other subject claims, a sentence whose subject is the paper's method, one of
+    `names`: "CutNet is available at"); dependency: code the work uses, builds on, runs or deploys
+    with; dataset: a sentence about data, not code; others: a link beside a citation of another work;
+    reference: a link in the reference list; mention: any other. Only own links on the paper's words
+    are official.
     """
     if in_references:
         return "reference", False
     first_person = bool(FIRST_PERSON.search(sentence))
-    code_subject = bool(CODE_SUBJECT.search(sentence))
+    stated = bool(CODE_SUBJECT.search(sentence))
+    code_subject = stated or _names_subject(sentence, names)
     leading = sentence if before is None else before  # what the paper says before the link
     claimed = (first_person or code_subject) and re.search(r"availab|releas", sentence, re.I)
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
+    if DATA_WORDS.search(sentence) and not _says_code(sentence):
+        return "dataset", False  # "our dataset is available at", "the benchmark tasks can be found at"
+    if code_subject and not first_person and OTHER_WORK.search(leading):
+        return "others", False  # "... DETR [5].³" with "³Official implementation: <url>": DETR's code
     if first_person or code_subject:
-        return "own", first_person or front
-    return ("own", True) if front and not re.search(r"\[\d+\]|\bet al\b", sentence) else ("mention", False)
+        return "own", first_person or (front and stated)  # a method named like another's: not official
+    if OTHER_WORK.search(sentence):
+        return "others", False  # a link next to a citation of another work: that work's code
+    return ("own", True) if front else ("mention", False)
+
+
+def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
+    """The sentence's subject is the paper's method, and it says the method is available or released
+    ("CutNet is implemented in C++ and is available at ...")."""
+    for name in names:
+        subject = rf"(?:^|[.:;]\s|\n\s*\d{{0,2}})(?:[\w\-]+\s){{0,2}}{re.escape(name)}(?:'s)?\s"
+        start = re.search(subject, sentence)
+        if start and re.search(_AVAILABLE, sentence[start.end() :], re.IGNORECASE):
+            return True
+    return False
+
+
+def title_names(title: str) -> tuple[str, ...]:
+    """The names a title gives its method: `Name: subtitle` gives Name; else its words with two or
+    more capitals (`R-CNN`, `YOLOv3`), which the paper may use as the subject of a sentence."""
+    head, sep, _ = title.partition(":")
+    if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
+        return (head.strip(),)
+    words = re.findall(r"\b[\w\-]+\b", title)
+    return tuple(w for w in words if sum(c.isupper() for c in w) >= 2 and 3 <= len(w) <= 20)[:3]
 
 
 def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
@@ -174,13 +231,19 @@ def _front_end(page_texts: list[str]) -> int:
 
 
 def find_code_links(
-    page_texts: list[str], page_links: list[list[tuple[str, str]]] | None = None, *, front_page: bool = True
+    page_texts: list[str],
+    page_links: list[list[tuple[str, str]]] | None = None,
+    *,
+    front_page: bool = True,
+    title: str = "",
 ) -> list[CodeLink]:
     """Repository URLs with their role, official mark and evidence, one per repository, in order.
 
     `page_texts`: the text of each page (lines by newlines). `page_links`: per page, the link
     annotations as (URI, the text around the link). With `front_page`, page 1 up to the
-    Introduction is the paper's front matter (title, authors, abstract, footnotes)."""
+    Introduction is the paper's front matter (title, authors, abstract, footnotes). `title`: the
+    paper's title, whose method name may be the subject of the sentence that gives its code."""
+    names = title_names(title) if title else ()
     texts = [_rejoin_urls(t) for t in page_texts]
     refs = _references_start(texts)
     refs_end = _appendix_start(texts, refs) if refs else None
@@ -189,25 +252,30 @@ def find_code_links(
     for i, text in enumerate(texts):
         for match in REPO_URL.finditer(text):
             sentence, context, role, official = _read_link(
-                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end
+                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names
             )
             found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
-        found += _other_pages(text, i, front_end, refs, refs_end, [m.span() for m in REPO_URL.finditer(text)])
+        taken = [m.span() for m in REPO_URL.finditer(text)]
+        found += _other_pages(text, i, front_end, refs, refs_end, taken, names)
         in_text = {link_key(link.url) for link in found if link.page == i + 1}
         for uri, around in page_links[i] if page_links else []:
-            if not REPO_URL.match(uri) and link_key(uri) not in in_text and not NOT_CODE_HOSTS.match(uri):
+            if not REPO_URL.match(uri) and link_key(uri) not in in_text and _may_be_code_page(uri):
                 at = max(0, text.find(around[:40])) if around else len(text)
                 role, official = classify_link(
-                    around, front=i == 0 and at <= front_end, in_references=_inside(refs, refs_end, i, at)
+                    around,
+                    front=i == 0 and at <= front_end,
+                    in_references=_inside(refs, refs_end, i, at),
+                    names=names,
                 )
-                if role == "own" and _says_code(around):
+                zoo = bool(NOT_CODE_HOSTS.match(uri))  # a framework's model zoo: only on "our models are in"
+                if role == "own" and _says_code(around) and (not zoo or _claims_as_ours(around)):
                     found.append(_link(uri, around, role, official, i + 1, None))
                 continue
             if REPO_URL.match(uri) and repo_name(uri) not in in_text:
                 at = max(0, text.find(around[:40])) if around else len(text)
                 refs_here = _inside(refs, refs_end, i, at)
                 role, official = classify_link(
-                    around, front=i == 0 and at <= front_end, in_references=refs_here
+                    around, front=i == 0 and at <= front_end, in_references=refs_here, names=names
                 )
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
     return _repository_first(merge_code_links(found))[:50]
@@ -215,10 +283,10 @@ def find_code_links(
 
 def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
     """When the paper names its own repository on a code host, that repository is its code; a lab or
-    project page it also gives stays listed, after it and not marked official."""
-    if not any(link.official and REPO_URL.match(link.url) for link in links):
+    project page it also gives (even on its title page) stays listed, after it and not official."""
+    if not any(link.role == "own" and REPO_URL.match(link.url) for link in links):
         return links
-    pages = [link for link in links if link.official and not REPO_URL.match(link.url)]
+    pages = [link for link in links if link.role == "own" and not REPO_URL.match(link.url)]
     rest = [link for link in links if link not in pages]
     return rest + [link.model_copy(update={"official": False}) for link in pages]
 
@@ -226,7 +294,12 @@ def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
 def _says_code(sentence: str) -> bool:
     """The sentence names code or models (not only a project, a dataset or a page)."""
     return bool(
-        re.search(r"\b(?:codes?|implementations?|models?|software|repository|source)\b", sentence, re.I)
+        re.search(
+            r"\b(?:codes?|implementations?|models?|software|repository|source)\b|"
+            r"\bproject\s*(?:page|web\s?page|website|homepage|site)\b",
+            sentence,
+            re.I,
+        )
     )
 
 
@@ -239,6 +312,7 @@ def _read_link(
     front_end: int,
     refs: tuple[int, int] | None,
     refs_end: tuple[int, int] | None,
+    names: tuple[str, ...] = (),
 ) -> tuple[str, str, str, bool]:
     """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
     context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
@@ -246,13 +320,28 @@ def _read_link(
     note = _footnote_context(text, start)
     head = sentence[: sentence.find(found)] if found in sentence else sentence
     context = f"{note} {sentence}".strip()
+    between = _since_last_link(head)
+    if between is not None and not _claims(between) and not _says_code(between):
+        # a second link of the sentence ("our code is at A, built on B [3]") is judged on its own words
+        if DEPENDENCY.search(between) or OTHER_WORK.search(between) or len(between.split()) > 3:
+            role, official = classify_link(
+                between, front=False, in_references=_inside(refs, refs_end, page, start)
+            )
+            return sentence, f"{note} {between}".strip(), "mention" if role == "own" else role, False
     role, official = classify_link(
         context,
         front=page == 0 and start <= front_end,
         in_references=_inside(refs, refs_end, page, start),
         before=f"{note} {head}",
+        names=names,
     )
     return sentence, context, role, official
+
+
+def _since_last_link(head: str) -> str | None:
+    """The words between the sentence's previous web address and this one; None for its first."""
+    ends = [m.end() for m in re.finditer(r"(?:https?://|www\.)\S+|\b(?:bit\.ly|goo\.gl|git\.io)/\S+", head)]
+    return head[ends[-1] :] if ends else None
 
 
 def _other_pages(
@@ -262,26 +351,66 @@ def _other_pages(
     refs: tuple[int, int] | None,
     refs_end: tuple[int, int] | None,
     taken: list[tuple[int, int]],
+    names: tuple[str, ...] = (),
 ) -> list[CodeLink]:
     """Web addresses outside the code hosts that the paper gives as its own code: a lab page, a
     personal page, a short link ("Code and models: http://lab.example.edu/~me/net"). Any other use
     of such an address (a dataset, a framework's site, a cited page) is not a code link at all."""
     found = []
     for match in OTHER_URL.finditer(text):
-        if any(a <= match.start() < b for a, b in taken) or NOT_CODE_HOSTS.match(match.group(0)):
+        if any(a <= match.start() < b for a, b in taken) or not _may_be_code_page(match.group(0)):
             continue
         if re.match(r"(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)\b", match.group(0)):
             continue
         url = match.group(0).rstrip(".,;:)")
         sentence, context, role, official = _read_link(
-            text, page, match.group(0), match.start(), match.start() + len(url), front_end, refs, refs_end
+            text,
+            page,
+            match.group(0),
+            match.start(),
+            match.start() + len(url),
+            front_end,
+            refs,
+            refs_end,
+            names,
         )
-        first_person = bool(FIRST_PERSON.search(context)) or bool(CODE_SUBJECT.search(context))
-        if role == "own" and first_person and _says_code(context):
+        first_person = (
+            bool(FIRST_PERSON.search(context))
+            or bool(CODE_SUBJECT.search(context))
+            or _names_subject(context, names)
+        )
+        framework_page = bool(NOT_CODE_HOSTS.match(match.group(0)))  # a model zoo: "our models are in"
+        if (
+            role == "own"
+            and first_person
+            and _says_code(context)
+            and (not framework_page or _claims_as_ours(context))
+        ):
             if not url.lower().startswith("http"):
                 url = f"http://{url}"
             found.append(_link(url, context, role, official, page + 1, _framework(sentence)))
     return found
+
+
+MODEL_ZOO = re.compile(r"model[ _\-]?(?:zoo|garden|hub)|/models?(?:[/._#?]|$)", re.IGNORECASE)
+"""A framework's page of models (a model zoo, a model garden): a paper's models may live there."""
+
+
+def _may_be_code_page(url: str) -> bool:
+    """Whether a web address can hold a paper's code: not a preprint, publisher, dataset or framework
+    page, except a framework's model zoo (which the paper may say holds its models)."""
+    return not NOT_CODE_HOSTS.match(url) or bool(MODEL_ZOO.search(url.split("/", 3)[-1]))
+
+
+def _claims(context: str) -> bool:
+    """The sentence says the code or models are the paper's ("our code", "Code is available at")."""
+    return bool(FIRST_PERSON.search(context) or CODE_SUBJECT.search(context))
+
+
+def _claims_as_ours(context: str) -> bool:
+    """The sentence claims the code or models for the paper in its own voice ("Our models are in the
+    model zoo at"): what lets a framework's repository or model zoo be the paper's code."""
+    return _claims(context) and bool(re.search(r"\b(?:our|we)\b", context, re.IGNORECASE))
 
 
 TOOLKIT_REPOS = re.compile(
@@ -290,7 +419,11 @@ TOOLKIT_REPOS = re.compile(
     r"facebookresearch/(?:detectron2?|fairseq)|Theano/Theano|chainer/chainer|numpy/numpy|scikit-learn/"
     r"scikit-learn|opencv/opencv|NVIDIA/TensorRT|Tencent/(?:ncnn|TNN)|alibaba/MNN|microsoft/onnxruntime|"
     r"onnx/[\w.\-]+|apache/(?:incubator-)?tvm|openvinotoolkit/[\w.\-]+|PaddlePaddle/Paddle-?Lite|"
-    r"NVIDIA/TensorRT-LLM|ggerganov/llama\.cpp|vllm-project/vllm)(?:[/#?]|$)",
+    r"NVIDIA/TensorRT-LLM|ggerganov/llama\.cpp|vllm-project/vllm|NVIDIA-AI-IOT/[\w.\-]+|"
+    r"triton-inference-server/[\w.\-]+|NVIDIA/FasterTransformer|XiaoMi/mace|OAID/Tengine|google/XNNPACK|"
+    r"apple/coremltools|Xilinx/Vitis-AI|tensorflow/(?:tflite-micro|tfjs|serving)|pytorch/(?:serve|glow|"
+    r"executorch)|microsoft/DeepSpeed|(?:AlexeyAB|pjreddie)/darknet|ultralytics/(?:ultralytics|yolov\d))"
+    r"(?:[/#?]|$)",
     re.IGNORECASE,
 )
 """Frameworks, toolkits and inference libraries: a paper that links one uses it (to train, or to
@@ -299,11 +432,16 @@ deploy its detector); it is not the paper's own code unless the paper says its c
 
 def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
     # a framework's repository is a dependency, unless the paper says its own code is there (a model
-    # garden: "our models are available at github.com/tensorflow/models/...")
-    if TOOLKIT_REPOS.search(url) and role != "reference" and not (role == "own" and official):
+    # garden or zoo: "our models are available at github.com/tensorflow/models/...")
+    url = url.rstrip(".,;)")
+    if (
+        TOOLKIT_REPOS.search(url)
+        and role != "reference"
+        and not (role == "own" and (official or _claims_as_ours(context)))
+    ):
         role, official = "dependency", False
     return CodeLink(
-        url=url.rstrip(".,;)"),
+        url=url,
         framework=framework,
         evidence=" ".join(context.split())[:400],
         role=role,  # type: ignore[arg-type]

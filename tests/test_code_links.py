@@ -116,7 +116,8 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
         ("Code and models are publicly available at https://github.com/a/b.", True, "own", True),
         ("Code and models are publicly available at https://github.com/a/b.", False, "own", False),
         ("We release our code at https://github.com/a/b.", False, "own", True),
-        ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "mention", False),
+        # data, not code (was "mention", offered as code; issue 23)
+        ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "dataset", False),
         ("We follow the training recipe of https://github.com/a/recipe.", False, "dependency", False),
         ("1https://github.com/lab/ours", True, "own", True),
         (
@@ -138,7 +139,8 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
             "own",
             True,
         ),
-        ("The features come from a public model [33]2https://github.com/x/theirs", True, "mention", False),
+        # another work's code, beside its citation: not offered (was "mention", offered; issue 23)
+        ("The features come from a public model [33]2https://github.com/x/theirs", True, "others", False),
     ],
 )
 def test_the_sentence_around_a_link_says_whose_code_it_is(
@@ -232,3 +234,107 @@ def test_others_code_in_a_footnote_after_a_table_of_numbers_is_not_the_papers(tm
         "1https://github.com/bgshih/crnn"
     )
     assert _code(tmp_path, [(text, 468)]) == []
+
+
+HEAD = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet.\n\n1 Introduction\nWe study cuts. "
+
+
+def _roles(tmp_path: Path, text: str) -> list[tuple[str, str, bool]]:
+    return [
+        (link.url, link.role, link.official) for link in extract(_pdf(tmp_path, [(text, 468)])).code_links
+    ]
+
+
+def test_a_project_page_the_paper_gives_is_its_own_page(tmp_path: Path) -> None:
+    """Bug (issue 23): a project page (outside the code hosts) was not read as the paper's own."""
+    front = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Project page: https://zlab.github.io/cutnet"
+    assert _code(tmp_path, [(front + "\n\n1 Introduction\nBody.", 468)]) == [
+        ("https://zlab.github.io/cutnet", True)
+    ]
+    body = HEAD + "More results are on our project page at bit.ly/cutnet-page, with videos."
+    assert _code(tmp_path, [(body, 468)]) == [("http://bit.ly/cutnet-page", True)]
+
+
+def test_a_framework_model_zoo_that_holds_the_papers_models_is_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): a framework's model-zoo page the paper says holds ITS models was taken for the
+    framework (a dependency) or ignored; the same page named for someone else's models stays out."""
+    wiki = (
+        HEAD + "Our models are available in the Caffe Model Zoo https://github.com/BVLC/caffe/wiki/Model-Zoo."
+    )
+    assert _code(tmp_path, [(wiki, 468)]) == [("https://github.com/BVLC/caffe", False)]
+    site = (
+        HEAD
+        + "Our trained models are available in the model zoo (http://caffe.berkeleyvision.org/model_zoo.html)."
+    )
+    assert _code(tmp_path, [(site, 468)]) == [("http://caffe.berkeleyvision.org/model_zoo.html", False)]
+    theirs = (
+        HEAD + "We use the ResNet models in the model zoo (http://caffe.berkeleyvision.org/model_zoo.html)."
+    )
+    assert _code(tmp_path, [(theirs, 468)]) == []
+
+
+def test_a_footnote_glued_to_its_mark_that_gives_the_code_is_the_papers(tmp_path: Path) -> None:
+    """A footnote's text starts right after its mark ("1The source code ..."): it is its own sentence,
+    not the end of the body sentence above it (which may cite others)."""
+    text = (
+        HEAD
+        + "It beats phrase-based models (Smith et al., 2016).\n1The source code and models are available "
+        "at https://\ngithub.com/zlab/cutnet.\nConvolutions are less common."
+    )
+    assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", False)]
+
+
+def test_another_works_official_code_in_a_footnote_is_not_the_papers(tmp_path: Path) -> None:
+    """Bug (issue 23): "... DETR [5]3" with the footnote "3Official implementation: <url>" gave DETR's
+    code as the paper's."""
+    text = (
+        HEAD + "We compare with DETR [5]3 and others.\n3Official implementation: https://github.com/fb/detr\n"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+    cited = (
+        HEAD
+        + "We compare with the public code of the tracker (Smith and Jones, 2019) https://github.com/sj/trk."
+    )
+    assert _code(tmp_path, [(cited, 468)]) == []
+
+
+def test_a_library_the_detector_is_run_or_deployed_with_is_not_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): an inference library a detector was run with was offered as its code."""
+    text = (
+        HEAD + "We run the detector with https://github.com/acme/fastinfer at 30 FPS. The model is converted "
+        "to TensorFlow Lite (https://github.com/tensorflow/tflite-micro) for phones."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_dataset_link_is_not_code(tmp_path: Path) -> None:
+    """A repository given for data ("Our dataset is available at", "the benchmark tasks can be found
+    at") is not the paper's code; code and data given together are."""
+    text = (
+        HEAD
+        + "Our dataset is available at https://github.com/zlab/cutdata. The benchmark tasks can be found "
+        "at https://github.com/org/bench."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+    both = HEAD + "Our code and dataset are available at https://github.com/zlab/cutnet."
+    assert _code(tmp_path, [(both, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_the_method_named_as_the_subject_of_available_is_the_papers_code(tmp_path: Path) -> None:
+    """ "<Method> is implemented in C++ and is available at <url>": the paper's code, although the
+    sentence says "implemented in" (which alone reads as a dependency)."""
+    text = (
+        HEAD
+        + "Cut Lines is implemented in Python and C++ and is available under the MIT License at https://github.com/zlab/cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", False)]
+
+
+def test_a_second_link_of_the_sentence_is_judged_on_its_own_words(tmp_path: Path) -> None:
+    """ "Our code is available at A, built on B [3]": B is code the paper builds on, not its own."""
+    text = (
+        HEAD
+        + "Our code is available at https://github.com/zlab/cutnet, built on "
+        + "https://github.com/other/base [3]."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
