@@ -124,6 +124,13 @@ def _sentence(text: str, start: int, end: int) -> str:
     return f"{head}{text[start:end]}{tail}".strip()
 
 
+def sentence_around(block: str, anchor: str) -> str:
+    """The sentence of a layout block that holds a link's anchor text (the words the link is set on),
+    so a link is judged on its own sentence, not on the whole paragraph; the block when not found."""
+    at = block.find(anchor) if len(anchor) >= 2 else -1
+    return _sentence(block, at, at + len(anchor)) if at >= 0 else block
+
+
 def _footnote_context(text: str, start: int) -> str:
     """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
     mark = re.search(r"(?:^|\s)(\d{1,2})\s?$", text[max(0, start - 4) : start])
@@ -250,21 +257,23 @@ def find_code_links(
     front_end = _front_end(texts) if front_page else -1
     found: list[CodeLink] = []
     for i, text in enumerate(texts):
+        uris = [uri for uri, _ in page_links[i]] if page_links and i < len(page_links) else []
         for match in REPO_URL.finditer(text):
             sentence, context, role, official = _read_link(
                 text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names
             )
-            found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
+            url = _annotated(match.group(0), text[match.end() : match.end() + 1], uris)
+            found.append(_link(url, context, role, official, i + 1, _framework(sentence)))
         taken = [m.span() for m in REPO_URL.finditer(text)]
         found += _other_pages(text, i, front_end, refs, refs_end, taken, names)
         in_text = {link_key(link.url) for link in found if link.page == i + 1}
         for uri, around in page_links[i] if page_links else []:
+            at = _locate(text, around)
             if not REPO_URL.match(uri) and link_key(uri) not in in_text and _may_be_code_page(uri):
-                at = max(0, text.find(around[:40])) if around else len(text)
                 role, official = classify_link(
                     around,
                     front=i == 0 and at <= front_end,
-                    in_references=_inside(refs, refs_end, i, at),
+                    in_references=_inside(refs, refs_end, i, at if at <= len(text) else 0),
                     names=names,
                 )
                 zoo = bool(NOT_CODE_HOSTS.match(uri))  # a framework's model zoo: only on "our models are in"
@@ -272,13 +281,37 @@ def find_code_links(
                     found.append(_link(uri, around, role, official, i + 1, None))
                 continue
             if REPO_URL.match(uri) and repo_name(uri) not in in_text:
-                at = max(0, text.find(around[:40])) if around else len(text)
-                refs_here = _inside(refs, refs_end, i, at)
+                refs_here = _inside(refs, refs_end, i, at if at <= len(text) else 0)
                 role, official = classify_link(
                     around, front=i == 0 and at <= front_end, in_references=refs_here, names=names
                 )
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
     return _repository_first(merge_code_links(found))[:50]
+
+
+def _locate(text: str, around: str) -> int:
+    """Where the words around a link annotation sit in the page's text (line breaks and spaces may
+    differ); past the page's end when they cannot be found, so the link is not read as front matter."""
+    words = around.split()[:8]
+    if not words:
+        return len(text) + 1
+    match = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    return match.start() if match else len(text) + 1
+
+
+def _annotated(url: str, after: str, uris: list[str]) -> str:
+    """The link annotation's exact address for a URL the text shows broken: cut at a line's end
+    (`github.com/lab/cut` + newline + `net`) or hyphenated by the line break (`deep-` + `lines`)."""
+    bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.rstrip(".,;:)")).lower().rstrip("/")
+    for uri in uris:
+        match = REPO_URL.match(uri)
+        if not match or link_key(uri) == link_key(url):
+            continue
+        other = re.sub(r"^(?:https?://)?(?:www\.)?", "", match.group(0)).lower().rstrip("/")
+        cut = after in ("\n", "") and other.startswith(bare) and len(bare.split("/")) >= 2
+        if cut or other.replace("-", "") == bare.replace("-", ""):
+            return match.group(0)
+    return url
 
 
 def _repository_first(links: list[CodeLink]) -> list[CodeLink]:

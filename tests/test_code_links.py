@@ -338,3 +338,45 @@ def test_a_second_link_of_the_sentence_is_judged_on_its_own_words(tmp_path: Path
         + "https://github.com/other/base [3]."
     )
     assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def _linked(tmp_path: Path, text: str, links: list[tuple[str, str]]) -> Path:
+    """One page of text with link annotations set on the given anchor words (as hyperref does)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    assert page.insert_textbox(pymupdf.Rect(72, 72, 540, 740), text, fontsize=9) >= 0
+    for anchor, uri in links:
+        (where,) = page.search_for(anchor)[:1]
+        page.insert_link({"kind": pymupdf.LINK_URI, "from": where, "uri": uri})
+    path = tmp_path / "linked.pdf"
+    doc.save(path)
+    return path
+
+
+def _drafted(pdf: Path) -> list[tuple[str, bool]]:
+    entry = build_entry(
+        _paper(), extract(pdf), TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    )
+    return [(c.url, c.official) for c in entry.code]
+
+
+def test_a_url_the_line_break_cut_or_hyphenated_takes_the_link_annotations_address(tmp_path: Path) -> None:
+    """The text shows `github.com/zlab/deep` + newline + `lines` (or `deep-` + `lines`); the link
+    annotation carries the real address, which wins over the cut or hyphenated text."""
+    for shown in ("https://github.com/zlab/deep\nlines", "https://github.com/zlab/deep-\nlines"):
+        text = HEAD + f"Our code is available at {shown} for all."
+        pdf = _linked(tmp_path, text, [("https://github.com/zlab/deep", "https://github.com/zlab/deeplines")])
+        assert _drafted(pdf) == [("https://github.com/zlab/deeplines", True)]
+
+
+def test_a_link_only_in_an_annotation_is_judged_on_its_own_sentence(tmp_path: Path) -> None:
+    """Links set on words ("their code", "here") carry no address in the text: each is judged on the
+    sentence its words sit in, not on the whole paragraph (where another sentence says "our code")."""
+    text = (
+        HEAD + "For faces we run the detector of the previous work with their code. Our code and models "
+        "are available here. We train for ten epochs."
+    )
+    links = [("their code", "https://github.com/prev/facedet"), ("here", "https://github.com/zlab/cutnet")]
+    assert _drafted(_linked(tmp_path, text, links)) == [("https://github.com/zlab/cutnet", True)]
