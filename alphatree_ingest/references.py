@@ -12,7 +12,8 @@ REPO_URL = re.compile(
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")
 OTHER_URL = re.compile(
     r"(?:https?://|\bwww\.)[^\s<>()\[\]{}\"'|]+"
-    r"|\b(?:bit\.ly|goo\.gl|git\.io|tinyurl\.com|t\.cn|shorturl\.at|aka\.ms|s\.[a-z]+\.com)/[\w\-]+",
+    r"|\b(?:bit\.ly|goo\.gl|git\.io|tinyurl\.com|t\.cn|shorturl\.at|aka\.ms|s\.[a-z]+\.com|cutt\.ly|rb\.gy|"
+    r"is\.gd|t\.ly|tiny\.cc|ow\.ly|bit\.do|dwz\.cn|url\.cn)/[\w\-]+",
     re.IGNORECASE,
 )
 """Any other web address: a lab or personal page, a project page, a short link. It is the paper's code
@@ -57,18 +58,20 @@ _AVAILABLE = (
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
     r"released\s+(?:at|on)|can be found|is at|are at|at:)"
 )
+_PAGE = r"project(?:\s+(?:page|web\s?page|website|homepage|site))?"
 CODE_SUBJECT = re.compile(
     rf"(?:^|[.:;]\s|\(\s*|\n)(?:[\d*†‡§¶]{{1,2}}\s?)?(?:the\s+|our\s+|all\s+)?(?:(?:pre-?)?trained\s+)?"
     rf"(?:source\s+|pytorch\s+|official\s+)?"
-    rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?"
+    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repository|"
+    rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
+    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code|data(?:sets?)?))?(?:\s*/\s*models?)?"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
 )
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
 FIRST_PERSON = re.compile(
     r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
-    r"(?:code|codes|implementation|project page|repository)\b"
+    r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
     r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
     r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
@@ -88,6 +91,12 @@ DEPENDENCY = re.compile(
     r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
     re.IGNORECASE,
 )
+OTHERS_VOICE = re.compile(
+    r"\b(?:their|his|her)\s+(?:[\w\-]+\s+){0,2}(?:code|codes|implementations?|models?|repository|software)\b"
+    r"|\bthank|\bcourtesy of\b|\bkindly\s+(?:provided|shared|released)",
+    re.IGNORECASE,
+)
+"""Words that give the code to someone else: "their code", "we thank X for", "courtesy of"."""
 ROLE_RANK = {"own": 0, "mention": 1, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
 OTHER_WORK = re.compile(
     r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"
@@ -177,6 +186,8 @@ def classify_link(
     claimed = (first_person or code_subject) and re.search(r"availab|releas", sentence, re.I)
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
+    if OTHERS_VOICE.search(leading) and not first_person:
+        return "others", False  # "we thank the authors of X for sharing their code at <url>"
     if DATA_WORDS.search(sentence) and not _says_code(sentence):
         return "dataset", False  # "our dataset is available at", "the benchmark tasks can be found at"
     if code_subject and not first_person and OTHER_WORK.search(leading):
@@ -219,6 +230,20 @@ def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
     return last
 
 
+def _thanks_span(
+    page_texts: list[str], refs: tuple[int, int] | None
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(start, end) of the acknowledgements: from their heading to the references (or the end)."""
+    heading = re.compile(r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:Acknowledge?ments?|ACKNOWLEDGE?MENTS?)\b")
+    end = refs or (len(page_texts), 0)
+    last = None
+    for i, text in enumerate(page_texts):
+        for match in heading.finditer(text):
+            if (i, match.start()) < end:
+                last = (i, match.start())
+    return (last, end) if last else None
+
+
 def _appendix_start(page_texts: list[str], after: tuple[int, int]) -> tuple[int, int]:
     appendix = re.compile(r"\n\s*(?:[A-Z]\.?\s+)?(?:Appendix|APPENDIX|Supplementary)")
     for i in range(after[0], len(page_texts)):
@@ -254,18 +279,19 @@ def find_code_links(
     texts = [_rejoin_urls(t) for t in page_texts]
     refs = _references_start(texts)
     refs_end = _appendix_start(texts, refs) if refs else None
+    thanks = _thanks_span(texts, refs)
     front_end = _front_end(texts) if front_page else -1
     found: list[CodeLink] = []
     for i, text in enumerate(texts):
         uris = [uri for uri, _ in page_links[i]] if page_links and i < len(page_links) else []
         for match in REPO_URL.finditer(text):
             sentence, context, role, official = _read_link(
-                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names
+                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names, thanks
             )
             url = _annotated(match.group(0), text[match.end() : match.end() + 1], uris)
             found.append(_link(url, context, role, official, i + 1, _framework(sentence)))
         taken = [m.span() for m in REPO_URL.finditer(text)]
-        found += _other_pages(text, i, front_end, refs, refs_end, taken, names)
+        found += _other_pages(text, i, front_end, refs, refs_end, taken, names, thanks)
         in_text = {link_key(link.url) for link in found if link.page == i + 1}
         for uri, around in page_links[i] if page_links else []:
             at = _locate(text, around)
@@ -276,6 +302,8 @@ def find_code_links(
                     in_references=_inside(refs, refs_end, i, at if at <= len(text) else 0),
                     names=names,
                 )
+                if thanks and _inside(*thanks, i, at) and not FIRST_PERSON.search(around):
+                    continue  # a page the acknowledgements name: someone else's
                 zoo = bool(NOT_CODE_HOSTS.match(uri))  # a framework's model zoo: only on "our models are in"
                 if role == "own" and _says_code(around) and (not zoo or _claims_as_ours(around)):
                     found.append(_link(uri, around, role, official, i + 1, None))
@@ -285,6 +313,8 @@ def find_code_links(
                 role, official = classify_link(
                     around, front=i == 0 and at <= front_end, in_references=refs_here, names=names
                 )
+                if thanks and _inside(*thanks, i, at) and role in ("own", "mention"):
+                    role, official = ("own", official) if FIRST_PERSON.search(around) else ("others", False)
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
     return _repository_first(merge_code_links(found))[:50]
 
@@ -346,6 +376,7 @@ def _read_link(
     refs: tuple[int, int] | None,
     refs_end: tuple[int, int] | None,
     names: tuple[str, ...] = (),
+    thanks: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> tuple[str, str, str, bool]:
     """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
     context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
@@ -368,6 +399,13 @@ def _read_link(
         before=f"{note} {head}",
         names=names,
     )
+    if (
+        thanks
+        and _inside(*thanks, page, start)
+        and role in ("own", "mention")
+        and not FIRST_PERSON.search(context)
+    ):
+        role, official = "others", False  # the acknowledgements name code of others ("we thank X for")
     return sentence, context, role, official
 
 
@@ -385,6 +423,7 @@ def _other_pages(
     refs_end: tuple[int, int] | None,
     taken: list[tuple[int, int]],
     names: tuple[str, ...] = (),
+    thanks: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> list[CodeLink]:
     """Web addresses outside the code hosts that the paper gives as its own code: a lab page, a
     personal page, a short link ("Code and models: http://lab.example.edu/~me/net"). Any other use
@@ -406,6 +445,7 @@ def _other_pages(
             refs,
             refs_end,
             names,
+            thanks,
         )
         first_person = (
             bool(FIRST_PERSON.search(context))

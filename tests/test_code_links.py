@@ -380,3 +380,36 @@ def test_a_link_only_in_an_annotation_is_judged_on_its_own_sentence(tmp_path: Pa
     )
     links = [("their code", "https://github.com/prev/facedet"), ("here", "https://github.com/zlab/cutnet")]
     assert _drafted(_linked(tmp_path, text, links)) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_code_the_acknowledgements_or_their_code_name_is_someone_elses(tmp_path: Path) -> None:
+    """Bug (issue 23): a link in the acknowledgements or beside "their code" / "we thank" was offered
+    as the paper's code (it has none of its own here)."""
+    text = (
+        HEAD + "We train with the released weights of the detector, for which we are grateful to its "
+        "authors for sharing their code https://github.com/prev/facedet with us.\n\nAcknowledgements\n"
+        "This work was supported by a grant. The tracker at https://github.com/lab/tracker was written by "
+        "J. Doe.\n\nReferences\n[1] A. Author. Things. 2020."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+    ours = HEAD + "Our code is available at https://github.com/zlab/cutnet.\n\nAcknowledgements\nWe thank X."
+    assert _code(tmp_path, [(ours, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [
+        ("Project website: https://zlab.example.org/cutnet", "https://zlab.example.org/cutnet"),
+        ("Code and data are available at cutt.ly/cutNet7", "http://cutt.ly/cutNet7"),
+    ],
+)
+def test_the_ways_a_title_page_gives_the_papers_code(tmp_path: Path, given: str, url: str) -> None:
+    """A project website, "Code and data are available at" with a short link (no scheme): each the
+    paper's own, official."""
+    front = f"Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. {given}\n\n1 Introduction\nBody."
+    assert _code(tmp_path, [(front, 468)]) == [(url, True)]
+
+
+def test_code_and_models_given_with_an_ampersand_in_the_body_are_the_papers(tmp_path: Path) -> None:
+    text = HEAD + "We train for ten epochs. Code & models: https://github.com/zlab/cutnet"
+    assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", False)]
