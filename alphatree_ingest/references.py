@@ -167,6 +167,7 @@ def classify_link(
     in_references: bool,
     before: str | None = None,
     names: tuple[str, ...] = (),
+    title_note: bool = False,
 ) -> tuple[str, bool]:
     """(role, official) of a repository link from the sentence that carries it.
 
@@ -175,7 +176,8 @@ def classify_link(
     `names`: "CutNet is available at"); dependency: code the work uses, builds on, runs or deploys
     with; dataset: a sentence about data, not code; others: a link beside a citation of another work;
     reference: a link in the reference list; mention: any other. Only own links on the paper's words
-    are official.
+    are official: in first person, or a sentence whose subject is the code on the title page (`front`)
+    or in a footnote of the first page (`title_note`).
     """
     if in_references:
         return "reference", False
@@ -193,7 +195,9 @@ def classify_link(
     if code_subject and not first_person and OTHER_WORK.search(leading):
         return "others", False  # "... DETR [5].³" with "³Official implementation: <url>": DETR's code
     if first_person or code_subject:
-        return "own", first_person or (front and stated)  # a method named like another's: not official
+        # a method named like another's is not official; "Code is available at" is on the title page
+        # (above the Introduction, or in a first-page footnote)
+        return "own", first_person or ((front or title_note) and stated)
     if OTHER_WORK.search(sentence):
         return "others", False  # a link next to a citation of another work: that work's code
     return ("own", True) if front else ("mention", False)
@@ -398,6 +402,7 @@ def _read_link(
         in_references=_inside(refs, refs_end, page, start),
         before=f"{note} {head}",
         names=names,
+        title_note=page == 0 and bool(re.match(r"[\d*†‡§¶]{1,2}\s?\S", sentence)),
     )
     if (
         thanks

@@ -281,7 +281,7 @@ def test_a_footnote_glued_to_its_mark_that_gives_the_code_is_the_papers(tmp_path
         + "It beats phrase-based models (Smith et al., 2016).\n1The source code and models are available "
         "at https://\ngithub.com/zlab/cutnet.\nConvolutions are less common."
     )
-    assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", False)]
+    assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", True)]  # a page-1 footnote
 
 
 def test_another_works_official_code_in_a_footnote_is_not_the_papers(tmp_path: Path) -> None:
@@ -413,3 +413,16 @@ def test_the_ways_a_title_page_gives_the_papers_code(tmp_path: Path, given: str,
 def test_code_and_models_given_with_an_ampersand_in_the_body_are_the_papers(tmp_path: Path) -> None:
     text = HEAD + "We train for ten epochs. Code & models: https://github.com/zlab/cutnet"
     assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", False)]
+
+
+def test_code_given_in_a_first_page_footnote_is_official(tmp_path: Path) -> None:
+    """A footnote at the foot of page 1, below the Introduction's start: "1Code is available at <url>"
+    is the title page's statement of the paper's code; the same words on page 3 are not official."""
+    text = HEAD + "We cut lines1 in many ways.\n1Code is available at https://github.com/zlab/cutnet"
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
+    later = [
+        (HEAD, 468),
+        ("More body.", 468),
+        ("We cut lines1.\n1Code is available at https://github.com/zlab/cutnet", 468),
+    ]
+    assert _code(tmp_path, later) == [("https://github.com/zlab/cutnet", False)]
