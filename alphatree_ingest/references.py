@@ -54,15 +54,16 @@ def _framework(text: str) -> str | None:
 # --- code links ----------------------------------------------------------------------------------
 
 _AVAILABLE = (
-    r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+)?"
+    r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+){0,2}"
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
-    r"released\s+(?:at|on)|can be found|is at|are at|at:)"
+    r"released\s+(?:at|on)|can be (?:found|downloaded|obtained|accessed)|is at|are at|at:)"
 )
 _PAGE = r"project(?:\s+(?:page|web\s?page|website|homepage|site))?"
-CODE_SUBJECT = re.compile(
-    rf"(?:^|[.:;]\s|\(\s*|\n)(?:[\d*†‡§¶]{{1,2}}\s?)?(?:the\s+|our\s+|all\s+)?(?:(?:pre-?)?trained\s+)?"
+CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its mark)
+    rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
+    rf"(?:the\s+|our\s+|all\s+|an?\s+)?(?:(?:pre-?)?trained\s+)?"
     rf"(?:source\s+|pytorch\s+|official\s+)?"
-    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repository|"
+    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
     rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
     rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code|data(?:sets?)?))?(?:\s*/\s*models?)?"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
@@ -72,10 +73,11 @@ CODE_SUBJECT = re.compile(
 FIRST_PERSON = re.compile(
     r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
     r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
-    r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
+    r"|\bwe\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
+    r"(?:release|open[- ]?source|share|provide|publish)(?:d|s|ed)?\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
     r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
-    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)"
+    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\b(?:of|for) (?:this|our) (?:paper|work|method|approach)"
     r"|\bcodes?\s+(?:to|for)\s+(?:train|reproduce|run|replicate)\b[^.]{0,40}\bour\b",
     re.IGNORECASE,
 )
@@ -85,8 +87,8 @@ DEPENDENCY = re.compile(
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
     r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
-    r"(?:run|ran|runs|running|converted|exported|benchmarked|quantized|compiled|served)\b[^.;]{0,40}?"
-    r"\b(?:with|using|via|in|to|on)|"
+    r"(?:run|ran|runs|running|converted|exported|benchmarked|quantized|compiled|served)\s+"
+    r"(?:[\w\-]+\s+){0,4}?(?:with|using|via)|(?:converted|exported|compiled)\s+(?:[\w\-]+\s+){0,3}?to|"
     r"(?:pre-?trained |trained )?models? (?:from|of|provided|released|published)|"
     r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
     re.IGNORECASE,
@@ -207,7 +209,7 @@ def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
     """The sentence's subject is the paper's method, and it says the method is available or released
     ("CutNet is implemented in C++ and is available at ...")."""
     for name in names:
-        subject = rf"(?:^|[.:;]\s|\n\s*\d{{0,2}})(?:[\w\-]+\s){{0,2}}{re.escape(name)}(?:'s)?\s"
+        subject = rf"(?:^|[.:;]\s|\n\d{{1,2}})(?:the\s+)?{re.escape(name)}(?:'s)?\s"
         start = re.search(subject, sentence)
         if start and re.search(_AVAILABLE, sentence[start.end() :], re.IGNORECASE):
             return True
@@ -215,13 +217,27 @@ def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
 
 
 def title_names(title: str) -> tuple[str, ...]:
-    """The names a title gives its method: `Name: subtitle` gives Name; else its words with two or
-    more capitals (`R-CNN`, `YOLOv3`), which the paper may use as the subject of a sentence."""
+    """The names a title gives its method: `Name: subtitle` gives Name; a title of three words or
+    fewer is the name (`Fast R-CNN`); else its words with two or more capitals (`YOLOv3`) that are
+    not generic (`CNN`, `GANs`, `RGB-D`), which the paper may use as the subject of a sentence."""
     head, sep, _ = title.partition(":")
     if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
         return (head.strip(),)
+    if 1 <= len(title.split()) <= 3:
+        return (" ".join(title.split()),)
     words = re.findall(r"\b[\w\-]+\b", title)
-    return tuple(w for w in words if sum(c.isupper() for c in w) >= 2 and 3 <= len(w) <= 20)[:3]
+    return tuple(
+        w
+        for w in words
+        if sum(c.isupper() for c in w) >= 2 and 3 <= len(w) <= 20 and not GENERIC_NAMES.fullmatch(w)
+    )[:3]
+
+
+GENERIC_NAMES = re.compile(
+    r"(?:CNN|RNN|GAN|LSTM|GRU|MLP|VAE|RGB|RGB-D|NLP|GPU|CPU|AI|ML|DL|SGD|ReLU|ConvNet|ImageNet|COCO)s?",
+    re.IGNORECASE,
+)
+"""Words with capitals that name a kind of model or data, not a paper's method."""
 
 
 def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
@@ -359,14 +375,10 @@ def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
 
 
 def _says_code(sentence: str) -> bool:
-    """The sentence names code or models (not only a project, a dataset or a page)."""
+    """The sentence names code or models (not only a project page, a dataset or a page: a project
+    page that does not say it holds code is not code)."""
     return bool(
-        re.search(
-            r"\b(?:codes?|implementations?|models?|software|repository|source)\b|"
-            r"\bproject\s*(?:page|web\s?page|website|homepage|site)\b",
-            sentence,
-            re.I,
-        )
+        re.search(r"\b(?:codes?|implementations?|models?|software|repository|source)\b", sentence, re.I)
     )
 
 

@@ -245,13 +245,12 @@ def _roles(tmp_path: Path, text: str) -> list[tuple[str, str, bool]]:
     ]
 
 
-def test_a_project_page_the_paper_gives_is_its_own_page(tmp_path: Path) -> None:
-    """Bug (issue 23): a project page (outside the code hosts) was not read as the paper's own."""
+def test_a_project_page_that_does_not_say_it_holds_code_is_not_code(tmp_path: Path) -> None:
+    """A page outside the code hosts counts only when its sentence names code or models: "Project
+    page: <url>" alone is not the paper's code (curators give such papers no code link)."""
     front = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Project page: https://zlab.github.io/cutnet"
-    assert _code(tmp_path, [(front + "\n\n1 Introduction\nBody.", 468)]) == [
-        ("https://zlab.github.io/cutnet", True)
-    ]
-    body = HEAD + "More results are on our project page at bit.ly/cutnet-page, with videos."
+    assert _code(tmp_path, [(front + "\n\n1 Introduction\nBody.", 468)]) == []
+    body = HEAD + "Code and models are on our project page at bit.ly/cutnet-page, with videos."
     assert _code(tmp_path, [(body, 468)]) == [("http://bit.ly/cutnet-page", True)]
 
 
@@ -399,13 +398,11 @@ def test_code_the_acknowledgements_or_their_code_name_is_someone_elses(tmp_path:
 @pytest.mark.parametrize(
     ("given", "url"),
     [
-        ("Project website: https://zlab.example.org/cutnet", "https://zlab.example.org/cutnet"),
         ("Code and data are available at cutt.ly/cutNet7", "http://cutt.ly/cutNet7"),
     ],
 )
 def test_the_ways_a_title_page_gives_the_papers_code(tmp_path: Path, given: str, url: str) -> None:
-    """A project website, "Code and data are available at" with a short link (no scheme): each the
-    paper's own, official."""
+    """ "Code and data are available at" with a short link (no scheme): the paper's own, official."""
     front = f"Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. {given}\n\n1 Introduction\nBody."
     assert _code(tmp_path, [(front, 468)]) == [(url, True)]
 
@@ -426,3 +423,22 @@ def test_code_given_in_a_first_page_footnote_is_official(tmp_path: Path) -> None
         ("We cut lines1.\n1Code is available at https://github.com/zlab/cutnet", 468),
     ]
     assert _code(tmp_path, later) == [("https://github.com/zlab/cutnet", False)]
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "The code will be made publicly available at",
+        "The trained models can be downloaded from",
+        "We have released the code at",
+        "An implementation is available at",
+        "GitHub repo:",
+    ],
+)
+def test_more_ways_the_body_gives_the_papers_code_put_it_first(tmp_path: Path, phrase: str) -> None:
+    """The paper's own words put its code before a repository it only names earlier."""
+    text = (
+        HEAD
+        + f"Plots like those of https://github.com/x/plots are shown. {phrase} https://github.com/zlab/cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)])[0][0] == "https://github.com/zlab/cutnet"
