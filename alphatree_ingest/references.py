@@ -83,7 +83,7 @@ FIRST_PERSON = re.compile(
 )
 DEPENDENCY = re.compile(
     r"\b(?:uses?|using|used|borrow(?:ed|s)?|adapt(?:ed|s)? from|buil(?:t|ds?|ding) (?:up)?on|based on|"
-    r"on top of|"
+    r"on top of|initiali[sz](?:e|ed|es|ing|ation)\s+(?:\w+\s+)?(?:with|from|by)|"
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
     r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
@@ -400,6 +400,13 @@ def _read_link(
     note = _footnote_context(text, start)
     head = sentence[: sentence.find(found)] if found in sentence else sentence
     context = f"{note} {sentence}".strip()
+    if note and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
+        # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
+        # whatever the footnote says ("¹The pretrained model is available at <url>")
+        if DEPENDENCY.search(note):
+            return sentence, context, "dependency", False
+        if OTHER_WORK.search(note) or OTHERS_VOICE.search(note):
+            return sentence, context, "others", False
     between = _since_last_link(head)
     if between is not None and not _claims(between) and not _says_code(between):
         # a second link of the sentence ("our code is at A, built on B [3]") is judged on its own words

@@ -442,3 +442,13 @@ def test_more_ways_the_body_gives_the_papers_code_put_it_first(tmp_path: Path, p
         + f"Plots like those of https://github.com/x/plots are shown. {phrase} https://github.com/zlab/cutnet."
     )
     assert _code(tmp_path, [(text, 468)])[0][0] == "https://github.com/zlab/cutnet"
+
+
+def test_a_footnote_on_a_used_model_is_not_the_papers_code(tmp_path: Path) -> None:
+    """The footnote's mark sits on "we initialise with a pretrained ResNet1": its "The pretrained model
+    is available at <url>" gives that model's code, not the paper's, even on the first page."""
+    text = (
+        HEAD + "We initialise with a pretrained ResNet1 and train.\n1The pretrained model is available at "
+        "https://github.com/other/resnet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
