@@ -183,6 +183,7 @@ def classify_link(
     """
     if in_references:
         return "reference", False
+    sentence, before = _flat(sentence), None if before is None else _flat(before)
     first_person = bool(FIRST_PERSON.search(sentence))
     stated = bool(CODE_SUBJECT.search(sentence))
     code_subject = stated or _names_subject(sentence, names)
@@ -203,6 +204,13 @@ def classify_link(
     if OTHER_WORK.search(sentence):
         return "others", False  # a link next to a citation of another work: that work's code
     return ("own", True) if front else ("mention", False)
+
+
+def _flat(text: str) -> str:
+    """Text with its line breaks as spaces ("can\nbe found" reads as "can be found"), except a line
+    break before a footnote's mark ("\n1The code is at"), which starts a footnote."""
+    kept = re.sub(r"\n(?=[\d*†‡§¶]{1,2}\s?[A-Za-z(])", "\x00", text)
+    return re.sub(r"\s+", " ", kept).replace("\x00", "\n").strip()
 
 
 def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
@@ -396,8 +404,8 @@ def _read_link(
 ) -> tuple[str, str, str, bool]:
     """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
     context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
-    sentence = _sentence(text, start, end)
-    note = _footnote_context(text, start)
+    sentence = _flat(_sentence(text, start, end))
+    note = _flat(_footnote_context(text, start))
     head = sentence[: sentence.find(found)] if found in sentence else sentence
     context = f"{note} {sentence}".strip()
     if note and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):

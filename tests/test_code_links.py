@@ -452,3 +452,16 @@ def test_a_footnote_on_a_used_model_is_not_the_papers_code(tmp_path: Path) -> No
         "https://github.com/other/resnet"
     )
     assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_words_broken_across_lines_are_read_as_one_sentence(tmp_path: Path) -> None:
+    """Bug: "can\\nbe found at" or "build\\non" split by the line end were not read, so the paper's
+    code was a mere mention (after another one) and code it builds on was offered."""
+    text = (
+        HEAD + "Plots like those of https://github.com/x/plots are shown. We build\non "
+        "https://github.com/other/base for the encoder. The trained models can\nbe found at "
+        "https://github.com/zlab/cutnet."
+    )
+    code = _code(tmp_path, [(text, 468)])
+    assert code[0][0] == "https://github.com/zlab/cutnet"
+    assert all("other/base" not in url for url, _ in code)
