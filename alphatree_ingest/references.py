@@ -95,10 +95,12 @@ DEPENDENCY = re.compile(
 )
 OTHERS_VOICE = re.compile(
     r"\b(?:their|his|her)\s+(?:[\w\-]+\s+){0,2}(?:code|codes|implementations?|models?|repository|software)\b"
-    r"|\bthank|\bcourtesy of\b|\bkindly\s+(?:provided|shared|released)",
+    r"|\bthank|\bcourtesy of\b|\bkindly\s+(?:provided|shared|released)"
+    r"|\bcompar(?:e|ed|es|ing)\s+(?:\w+\s+){0,3}?(?:with|to|against)\b|\bthe authors of\b|\bauthors'",
     re.IGNORECASE,
 )
-"""Words that give the code to someone else: "their code", "we thank X for", "courtesy of"."""
+"""Words that give the code to someone else: "their code", "we thank X for", "courtesy of", "we
+compare with", "the authors of"."""
 ROLE_RANK = {"own": 0, "mention": 1, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
 OTHER_WORK = re.compile(
     r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"

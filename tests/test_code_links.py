@@ -465,3 +465,13 @@ def test_words_broken_across_lines_are_read_as_one_sentence(tmp_path: Path) -> N
     code = _code(tmp_path, [(text, 468)])
     assert code[0][0] == "https://github.com/zlab/cutnet"
     assert all("other/base" not in url for url, _ in code)
+
+
+def test_code_the_paper_compares_with_is_not_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): "We compare against the detector (<url>)" and "the authors of X provide code at
+    <url>" offered another work's code to a paper that releases none."""
+    text = (
+        HEAD + "We compare against the YOLO detector (https://github.com/acme/yolo-port) on COCO. The "
+        "authors of the tracker provide code at https://github.com/acme/tracker."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
