@@ -120,7 +120,16 @@ def _rejoin_urls(text: str) -> str:
     text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
     text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
     pattern = re.compile(r"(https?://[^\s]*?[/\-_])\s+(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))")
-    return pattern.sub(r"\1", text)
+    text = pattern.sub(r"\1", text)
+    # a break after a dot inside a repository's name (`pose.` + `pytorch`): the part that follows is
+    # one of the usual name endings (a framework, a language), not the next sentence
+    dotted = re.compile(
+        r"(https?://(?:www\.)?(?:github\.com|gitlab\.com)/[\w.\-]+/[\w\-]+\.)\s*\n\s*"
+        r"(?=(?:pytorch|torch|tensorflow|tf|keras|mxnet|jax|paddle|caffe|chainer|py|io|jl|js|cpp|lua|"
+        r"github\.io)(?:[\s,;)]|\.\s|\.?$))",
+        re.MULTILINE,
+    )
+    return dotted.sub(r"\1", text)
 
 
 def _sentence(text: str, start: int, end: int) -> str:

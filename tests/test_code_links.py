@@ -475,3 +475,12 @@ def test_code_the_paper_compares_with_is_not_its_code(tmp_path: Path) -> None:
         "authors of the tracker provide code at https://github.com/acme/tracker."
     )
     assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_repository_name_broken_after_its_dot_is_rejoined(tmp_path: Path) -> None:
+    """`github.com/zlab/pose.` + newline + `pytorch`: the usual name ending is the URL's own; a sentence
+    after a URL that ends with a full stop is not."""
+    text = HEAD + "Our code is available at https://github.com/zlab/pose.\npytorch. We train for ten epochs."
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/pose.pytorch", True)]
+    ends = HEAD + "Our code is available at https://github.com/zlab/cutnet.\nthe rest follows."
+    assert _code(tmp_path, [(ends, 468)]) == [("https://github.com/zlab/cutnet", True)]
