@@ -236,27 +236,15 @@ def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
 
 
 def title_names(title: str) -> tuple[str, ...]:
-    """The names a title gives its method: `Name: subtitle` gives Name; a title of three words or
-    fewer is the name (`Fast R-CNN`); else its words with two or more capitals (`YOLOv3`) that are
-    not generic (`CNN`, `GANs`, `RGB-D`), which the paper may use as the subject of a sentence."""
+    """The name a title gives the paper's method: `Name: subtitle` gives Name, and a title of three
+    words or fewer is the name (`Fast R-CNN`). An acronym inside a longer title is not taken: it often
+    names another work the paper studies ("What BERT learns about ...")."""
     head, sep, _ = title.partition(":")
     if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
         return (head.strip(),)
     if 1 <= len(title.split()) <= 3:
         return (" ".join(title.split()),)
-    words = re.findall(r"\b[\w\-]+\b", title)
-    return tuple(
-        w
-        for w in words
-        if sum(c.isupper() for c in w) >= 2 and 3 <= len(w) <= 20 and not GENERIC_NAMES.fullmatch(w)
-    )[:3]
-
-
-GENERIC_NAMES = re.compile(
-    r"(?:CNN|RNN|GAN|LSTM|GRU|MLP|VAE|RGB|RGB-D|NLP|GPU|CPU|AI|ML|DL|SGD|ReLU|ConvNet|ImageNet|COCO)s?",
-    re.IGNORECASE,
-)
-"""Words with capitals that name a kind of model or data, not a paper's method."""
+    return ()
 
 
 def _references_start(page_texts: list[str]) -> tuple[int, int] | None:

@@ -484,3 +484,14 @@ def test_a_repository_name_broken_after_its_dot_is_rejoined(tmp_path: Path) -> N
     assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/pose.pytorch", True)]
     ends = HEAD + "Our code is available at https://github.com/zlab/cutnet.\nthe rest follows."
     assert _code(tmp_path, [(ends, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_an_acronym_inside_a_long_title_is_not_the_papers_method() -> None:
+    """ "What BERT Learns About Syntax Trees" studies BERT: "BERT is available at <url>" is not its code;
+    a short title ("Fast CutNet") or a `Name:` title names the paper's own method."""
+    sentence = "We probe the model. BERT is available at https://github.com/google/bert for all."
+    (studied,) = find_code_links([sentence], front_page=False, title="What BERT Learns About Syntax Trees")
+    assert studied.role == "mention"
+    own = "We probe the model. Fast CutNet is available at https://github.com/zlab/cutnet for all."
+    (named,) = find_code_links([own], front_page=False, title="Fast CutNet")
+    assert (named.role, named.official) == ("own", False)
