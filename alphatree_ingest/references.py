@@ -372,9 +372,9 @@ def _annotated(url: str, after: str, uris: list[str]) -> str:
 
 
 def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
-    """When the paper names its own repository on a code host, that repository is its code; a lab or
-    project page it also gives (even on its title page) stays listed, after it and not official."""
-    if not any(link.role == "own" and REPO_URL.match(link.url) for link in links):
+    """When the paper names its own repository on a code host (official), that repository is its code;
+    a lab or project page it also gives stays listed, after it and not official."""
+    if not any(link.official and REPO_URL.match(link.url) for link in links):
         return links
     pages = [link for link in links if link.role == "own" and not REPO_URL.match(link.url)]
     rest = [link for link in links if link not in pages]

@@ -495,3 +495,15 @@ def test_an_acronym_inside_a_long_title_is_not_the_papers_method() -> None:
     own = "We probe the model. Fast CutNet is available at https://github.com/zlab/cutnet for all."
     (named,) = find_code_links([own], front_page=False, title="Fast CutNet")
     assert (named.role, named.official) == ("own", False)
+
+
+def test_an_official_lab_page_stays_first_before_an_unclaimed_repository(tmp_path: Path) -> None:
+    """The title page gives the paper's code on a lab page; a repository the body gives without saying
+    whose it is does not push the lab page down nor take its official mark."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code and models: http://lab.example.edu/~me/cutnet"
+        "\n\n1 Introduction\nWe study cuts. The code is available at https://github.com/x/baseline."
+    )
+    code = _code(tmp_path, [(text, 468)])
+    assert code[0] == ("http://lab.example.edu/~me/cutnet", True)
+    assert [url for url, official in code if official] == ["http://lab.example.edu/~me/cutnet"]
