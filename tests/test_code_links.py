@@ -116,7 +116,8 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
         ("Code and models are publicly available at https://github.com/a/b.", True, "own", True),
         ("Code and models are publicly available at https://github.com/a/b.", False, "own", False),
         ("We release our code at https://github.com/a/b.", False, "own", True),
-        ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "mention", False),
+        # data, not code (was "mention", offered as code; issue 23)
+        ("The BIG-bench tasks can be found at https://github.com/google/BIG-bench.", False, "dataset", False),
         ("We follow the training recipe of https://github.com/a/recipe.", False, "dependency", False),
         ("1https://github.com/lab/ours", True, "own", True),
         (
@@ -138,7 +139,8 @@ def test_a_link_in_the_arxiv_comment_is_the_papers_code() -> None:
             "own",
             True,
         ),
-        ("The features come from a public model [33]2https://github.com/x/theirs", True, "mention", False),
+        # another work's code, beside its citation: not offered (was "mention", offered; issue 23)
+        ("The features come from a public model [33]2https://github.com/x/theirs", True, "others", False),
     ],
 )
 def test_the_sentence_around_a_link_says_whose_code_it_is(
@@ -232,3 +234,276 @@ def test_others_code_in_a_footnote_after_a_table_of_numbers_is_not_the_papers(tm
         "1https://github.com/bgshih/crnn"
     )
     assert _code(tmp_path, [(text, 468)]) == []
+
+
+HEAD = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet.\n\n1 Introduction\nWe study cuts. "
+
+
+def _roles(tmp_path: Path, text: str) -> list[tuple[str, str, bool]]:
+    return [
+        (link.url, link.role, link.official) for link in extract(_pdf(tmp_path, [(text, 468)])).code_links
+    ]
+
+
+def test_a_project_page_that_does_not_say_it_holds_code_is_not_code(tmp_path: Path) -> None:
+    """A page outside the code hosts counts only when its sentence names code or models: "Project
+    page: <url>" alone is not the paper's code (curators give such papers no code link)."""
+    front = "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Project page: https://zlab.github.io/cutnet"
+    assert _code(tmp_path, [(front + "\n\n1 Introduction\nBody.", 468)]) == []
+    body = HEAD + "Code and models are on our project page at bit.ly/cutnet-page, with videos."
+    assert _code(tmp_path, [(body, 468)]) == [("http://bit.ly/cutnet-page", True)]
+
+
+def test_a_framework_model_zoo_that_holds_the_papers_models_is_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): a framework's model-zoo page the paper says holds ITS models was taken for the
+    framework (a dependency) or ignored; the same page named for someone else's models stays out."""
+    wiki = (
+        HEAD + "Our models are available in the Caffe Model Zoo https://github.com/BVLC/caffe/wiki/Model-Zoo."
+    )
+    assert _code(tmp_path, [(wiki, 468)]) == [("https://github.com/BVLC/caffe", False)]
+    site = (
+        HEAD
+        + "Our trained models are available in the model zoo (http://caffe.berkeleyvision.org/model_zoo.html)."
+    )
+    assert _code(tmp_path, [(site, 468)]) == [("http://caffe.berkeleyvision.org/model_zoo.html", False)]
+    theirs = (
+        HEAD + "We use the ResNet models in the model zoo (http://caffe.berkeleyvision.org/model_zoo.html)."
+    )
+    assert _code(tmp_path, [(theirs, 468)]) == []
+
+
+def test_a_footnote_glued_to_its_mark_that_gives_the_code_is_the_papers(tmp_path: Path) -> None:
+    """A footnote's text starts right after its mark ("1The source code ..."): it is its own sentence,
+    not the end of the body sentence above it (which may cite others)."""
+    text = (
+        HEAD
+        + "It beats phrase-based models (Smith et al., 2016).\n1The source code and models are available "
+        "at https://\ngithub.com/zlab/cutnet.\nConvolutions are less common."
+    )
+    assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", True)]  # a page-1 footnote
+
+
+def test_another_works_official_code_in_a_footnote_is_not_the_papers(tmp_path: Path) -> None:
+    """Bug (issue 23): "... DETR [5]3" with the footnote "3Official implementation: <url>" gave DETR's
+    code as the paper's."""
+    text = (
+        HEAD + "We compare with DETR [5]3 and others.\n3Official implementation: https://github.com/fb/detr\n"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+    cited = (
+        HEAD
+        + "We compare with the public code of the tracker (Smith and Jones, 2019) https://github.com/sj/trk."
+    )
+    assert _code(tmp_path, [(cited, 468)]) == []
+
+
+def test_a_library_the_detector_is_run_or_deployed_with_is_not_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): an inference library a detector was run with was offered as its code."""
+    text = (
+        HEAD + "We run the detector with https://github.com/acme/fastinfer at 30 FPS. The model is converted "
+        "to TensorFlow Lite (https://github.com/tensorflow/tflite-micro) for phones."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_dataset_link_is_not_code(tmp_path: Path) -> None:
+    """A repository given for data ("Our dataset is available at", "the benchmark tasks can be found
+    at") is not the paper's code; code and data given together are."""
+    text = (
+        HEAD
+        + "Our dataset is available at https://github.com/zlab/cutdata. The benchmark tasks can be found "
+        "at https://github.com/org/bench."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+    both = HEAD + "Our code and dataset are available at https://github.com/zlab/cutnet."
+    assert _code(tmp_path, [(both, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_the_method_named_as_the_subject_of_available_is_the_papers_code(tmp_path: Path) -> None:
+    """ "<Method> is implemented in C++ and is available at <url>": the paper's code, although the
+    sentence says "implemented in" (which alone reads as a dependency)."""
+    text = (
+        HEAD
+        + "Cut Lines is implemented in Python and C++ and is available under the MIT License at https://github.com/zlab/cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", False)]
+
+
+def test_a_second_link_of_the_sentence_is_judged_on_its_own_words(tmp_path: Path) -> None:
+    """ "Our code is available at A, built on B [3]": B is code the paper builds on, not its own."""
+    text = (
+        HEAD
+        + "Our code is available at https://github.com/zlab/cutnet, built on "
+        + "https://github.com/other/base [3]."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def _linked(tmp_path: Path, text: str, links: list[tuple[str, str]]) -> Path:
+    """One page of text with link annotations set on the given anchor words (as hyperref does)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    assert page.insert_textbox(pymupdf.Rect(72, 72, 540, 740), text, fontsize=9) >= 0
+    for anchor, uri in links:
+        (where,) = page.search_for(anchor)[:1]
+        page.insert_link({"kind": pymupdf.LINK_URI, "from": where, "uri": uri})
+    path = tmp_path / "linked.pdf"
+    doc.save(path)
+    return path
+
+
+def _drafted(pdf: Path) -> list[tuple[str, bool]]:
+    entry = build_entry(
+        _paper(), extract(pdf), TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    )
+    return [(c.url, c.official) for c in entry.code]
+
+
+def test_a_url_the_line_break_cut_or_hyphenated_takes_the_link_annotations_address(tmp_path: Path) -> None:
+    """The text shows `github.com/zlab/deep` + newline + `lines` (or `deep-` + `lines`); the link
+    annotation carries the real address, which wins over the cut or hyphenated text."""
+    for shown in ("https://github.com/zlab/deep\nlines", "https://github.com/zlab/deep-\nlines"):
+        text = HEAD + f"Our code is available at {shown} for all."
+        pdf = _linked(tmp_path, text, [("https://github.com/zlab/deep", "https://github.com/zlab/deeplines")])
+        assert _drafted(pdf) == [("https://github.com/zlab/deeplines", True)]
+
+
+def test_a_link_only_in_an_annotation_is_judged_on_its_own_sentence(tmp_path: Path) -> None:
+    """Links set on words ("their code", "here") carry no address in the text: each is judged on the
+    sentence its words sit in, not on the whole paragraph (where another sentence says "our code")."""
+    text = (
+        HEAD + "For faces we run the detector of the previous work with their code. Our code and models "
+        "are available here. We train for ten epochs."
+    )
+    links = [("their code", "https://github.com/prev/facedet"), ("here", "https://github.com/zlab/cutnet")]
+    assert _drafted(_linked(tmp_path, text, links)) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_code_the_acknowledgements_or_their_code_name_is_someone_elses(tmp_path: Path) -> None:
+    """Bug (issue 23): a link in the acknowledgements or beside "their code" / "we thank" was offered
+    as the paper's code (it has none of its own here)."""
+    text = (
+        HEAD + "We train with the released weights of the detector, for which we are grateful to its "
+        "authors for sharing their code https://github.com/prev/facedet with us.\n\nAcknowledgements\n"
+        "This work was supported by a grant. The tracker at https://github.com/lab/tracker was written by "
+        "J. Doe.\n\nReferences\n[1] A. Author. Things. 2020."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+    ours = HEAD + "Our code is available at https://github.com/zlab/cutnet.\n\nAcknowledgements\nWe thank X."
+    assert _code(tmp_path, [(ours, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+@pytest.mark.parametrize(
+    ("given", "url"),
+    [
+        ("Code and data are available at cutt.ly/cutNet7", "http://cutt.ly/cutNet7"),
+    ],
+)
+def test_the_ways_a_title_page_gives_the_papers_code(tmp_path: Path, given: str, url: str) -> None:
+    """ "Code and data are available at" with a short link (no scheme): the paper's own, official."""
+    front = f"Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. {given}\n\n1 Introduction\nBody."
+    assert _code(tmp_path, [(front, 468)]) == [(url, True)]
+
+
+def test_code_and_models_given_with_an_ampersand_in_the_body_are_the_papers(tmp_path: Path) -> None:
+    text = HEAD + "We train for ten epochs. Code & models: https://github.com/zlab/cutnet"
+    assert _roles(tmp_path, text) == [("https://github.com/zlab/cutnet", "own", False)]
+
+
+def test_code_given_in_a_first_page_footnote_is_official(tmp_path: Path) -> None:
+    """A footnote at the foot of page 1, below the Introduction's start: "1Code is available at <url>"
+    is the title page's statement of the paper's code; the same words on page 3 are not official."""
+    text = HEAD + "We cut lines1 in many ways.\n1Code is available at https://github.com/zlab/cutnet"
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
+    later = [
+        (HEAD, 468),
+        ("More body.", 468),
+        ("We cut lines1.\n1Code is available at https://github.com/zlab/cutnet", 468),
+    ]
+    assert _code(tmp_path, later) == [("https://github.com/zlab/cutnet", False)]
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "The code will be made publicly available at",
+        "The trained models can be downloaded from",
+        "We have released the code at",
+        "An implementation is available at",
+        "GitHub repo:",
+    ],
+)
+def test_more_ways_the_body_gives_the_papers_code_put_it_first(tmp_path: Path, phrase: str) -> None:
+    """The paper's own words put its code before a repository it only names earlier."""
+    text = (
+        HEAD
+        + f"Plots like those of https://github.com/x/plots are shown. {phrase} https://github.com/zlab/cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)])[0][0] == "https://github.com/zlab/cutnet"
+
+
+def test_a_footnote_on_a_used_model_is_not_the_papers_code(tmp_path: Path) -> None:
+    """The footnote's mark sits on "we initialise with a pretrained ResNet1": its "The pretrained model
+    is available at <url>" gives that model's code, not the paper's, even on the first page."""
+    text = (
+        HEAD + "We initialise with a pretrained ResNet1 and train.\n1The pretrained model is available at "
+        "https://github.com/other/resnet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_words_broken_across_lines_are_read_as_one_sentence(tmp_path: Path) -> None:
+    """Bug: "can\\nbe found at" or "build\\non" split by the line end were not read, so the paper's
+    code was a mere mention (after another one) and code it builds on was offered."""
+    text = (
+        HEAD + "Plots like those of https://github.com/x/plots are shown. We build\non "
+        "https://github.com/other/base for the encoder. The trained models can\nbe found at "
+        "https://github.com/zlab/cutnet."
+    )
+    code = _code(tmp_path, [(text, 468)])
+    assert code[0][0] == "https://github.com/zlab/cutnet"
+    assert all("other/base" not in url for url, _ in code)
+
+
+def test_code_the_paper_compares_with_is_not_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): "We compare against the detector (<url>)" and "the authors of X provide code at
+    <url>" offered another work's code to a paper that releases none."""
+    text = (
+        HEAD + "We compare against the YOLO detector (https://github.com/acme/yolo-port) on COCO. The "
+        "authors of the tracker provide code at https://github.com/acme/tracker."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_repository_name_broken_after_its_dot_is_rejoined(tmp_path: Path) -> None:
+    """`github.com/zlab/pose.` + newline + `pytorch`: the usual name ending is the URL's own; a sentence
+    after a URL that ends with a full stop is not."""
+    text = HEAD + "Our code is available at https://github.com/zlab/pose.\npytorch. We train for ten epochs."
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/pose.pytorch", True)]
+    ends = HEAD + "Our code is available at https://github.com/zlab/cutnet.\nthe rest follows."
+    assert _code(tmp_path, [(ends, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_an_acronym_inside_a_long_title_is_not_the_papers_method() -> None:
+    """ "What BERT Learns About Syntax Trees" studies BERT: "BERT is available at <url>" is not its code;
+    a short title ("Fast CutNet") or a `Name:` title names the paper's own method."""
+    sentence = "We probe the model. BERT is available at https://github.com/google/bert for all."
+    (studied,) = find_code_links([sentence], front_page=False, title="What BERT Learns About Syntax Trees")
+    assert studied.role == "mention"
+    own = "We probe the model. Fast CutNet is available at https://github.com/zlab/cutnet for all."
+    (named,) = find_code_links([own], front_page=False, title="Fast CutNet")
+    assert (named.role, named.official) == ("own", False)
+
+
+def test_an_official_lab_page_stays_first_before_an_unclaimed_repository(tmp_path: Path) -> None:
+    """The title page gives the paper's code on a lab page; a repository the body gives without saying
+    whose it is does not push the lab page down nor take its official mark."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Code and models: http://lab.example.edu/~me/cutnet"
+        "\n\n1 Introduction\nWe study cuts. The code is available at https://github.com/x/baseline."
+    )
+    code = _code(tmp_path, [(text, 468)])
+    assert code[0] == ("http://lab.example.edu/~me/cutnet", True)
+    assert [url for url, official in code if official] == ["http://lab.example.edu/~me/cutnet"]

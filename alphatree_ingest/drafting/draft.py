@@ -286,14 +286,14 @@ def _title_key(title: str) -> str:
 def paper_links(paper: Paper, extraction: Extraction) -> list[CodeLink]:
     """Repository links from the abstract, the arXiv comment and the PDF, one per repository."""
     abstract_text = f"{paper.abstract} {paper.comment or ''}"
-    links = find_code_links([abstract_text])
+    links = find_code_links([abstract_text], title=paper.title)
     for link in links:
         link.evidence = f"abstract or arXiv comment: {link.evidence}"
     return merge_code_links(links + list(extraction.code_links))
 
 
-NOT_CODE = ("dependency", "reference")
-"""Roles of repositories that are not the paper's code (it uses them, or only cites them)."""
+NOT_CODE = ("others", "dataset", "dependency", "reference")
+"""Roles of links that are not the paper's code (another work's code, data, code it uses or cites)."""
 
 
 def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str]]:

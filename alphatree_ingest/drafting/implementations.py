@@ -127,9 +127,17 @@ def candidates_from_paper(links: list[CodeLink]) -> list[Candidate]:
     ]
 
 
-ROLE_ORDER = {"own": 0, "mention": 1, "search": 2, "dependency": 3, "reference": 4}
+ROLE_ORDER = {"own": 0, "mention": 1, "search": 2, "others": 3, "dataset": 3, "dependency": 3, "reference": 4}
 """The paper's own words first; GitHub search next; code it only uses or cites last."""
-ROLE_CONFIDENCE = {"own": 0.5, "mention": 0.3, "search": 0.2, "dependency": 0.1, "reference": 0.05}
+ROLE_CONFIDENCE = {
+    "own": 0.5,
+    "mention": 0.3,
+    "search": 0.2,
+    "others": 0.1,
+    "dataset": 0.05,
+    "dependency": 0.1,
+    "reference": 0.05,
+}
 
 
 def rank_key(candidate: Candidate) -> tuple[int, bool, float, int]:
@@ -201,6 +209,8 @@ def _paper_says(candidate: Candidate) -> None:
 ROLE_WORDS = {
     "own": "presents it as its code",
     "mention": "mentions it",
+    "others": "names it beside a citation of another work (that work's code)",
+    "dataset": "gives it for data, not code",
     "dependency": "uses or builds on it (not the paper's code)",
     "reference": "only cites it in its references",
 }

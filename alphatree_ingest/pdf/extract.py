@@ -16,7 +16,7 @@ from typing import Any
 from ..models import Extraction, Section
 from .figures import dedupe, find_figures, name_files
 from .layout import Block, document_furniture, page_blocks
-from .references import find_code_links, read_citations
+from .references import find_code_links, read_citations, sentence_around
 
 logger = logging.getLogger(__name__)
 
@@ -117,7 +117,7 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
         pages=doc.page_count,
         sections=_sections(doc, blocks),
         figures=kept,
-        code_links=find_code_links(full_text, [_page_links(p) for p in pages]),
+        code_links=find_code_links(full_text, [_page_links(p) for p in pages], title=title),
         references=references,
         names=names,
     )
@@ -187,8 +187,9 @@ def _page_links(page: Any) -> list[tuple[str, str]]:
         if not uri:
             continue
         where = pymupdf.Rect(link["from"])
-        around = next((text for rect, text in blocks if rect.intersects(where)), "")
-        found.append((uri, " ".join(around.split())))
+        around = " ".join(next((text for rect, text in blocks if rect.intersects(where)), "").split())
+        anchor = " ".join(page.get_textbox(where).split())
+        found.append((uri, sentence_around(around, anchor)))
     return found
 
 

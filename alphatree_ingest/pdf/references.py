@@ -12,7 +12,8 @@ REPO_URL = re.compile(
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co")
 OTHER_URL = re.compile(
     r"(?:https?://|\bwww\.)[^\s<>()\[\]{}\"'|]+"
-    r"|\b(?:bit\.ly|goo\.gl|git\.io|tinyurl\.com|t\.cn|shorturl\.at|aka\.ms|s\.[a-z]+\.com)/[\w\-]+",
+    r"|\b(?:bit\.ly|goo\.gl|git\.io|tinyurl\.com|t\.cn|shorturl\.at|aka\.ms|s\.[a-z]+\.com|cutt\.ly|rb\.gy|"
+    r"is\.gd|t\.ly|tiny\.cc|ow\.ly|bit\.do|dwz\.cn|url\.cn)/[\w\-]+",
     re.IGNORECASE,
 )
 """Any other web address: a lab or personal page, a project page, a short link. It is the paper's code
@@ -53,39 +54,65 @@ def _framework(text: str) -> str | None:
 # --- code links ----------------------------------------------------------------------------------
 
 _AVAILABLE = (
-    r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+)?"
+    r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+){0,2}"
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
-    r"released\s+(?:at|on)|can be found|is at|are at|at:)"
+    r"released\s+(?:at|on)|can be (?:found|downloaded|obtained|accessed)|is at|are at|at:)"
 )
-CODE_SUBJECT = re.compile(
-    rf"(?:^|[.:;]\s|\(\s*)(?:the\s+|our\s+|all\s+)?(?:source\s+|pytorch\s+|official\s+)?"
-    rf"(?:codes?|implementations?|models?|project(?:\s+page)?|code\s+and\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+and\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code))?(?:\s*/\s*models?)?"
+_PAGE = r"project(?:\s+(?:page|web\s?page|website|homepage|site))?"
+CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its mark)
+    rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
+    rf"(?:the\s+|our\s+|all\s+|an?\s+)?(?:(?:pre-?)?trained\s+)?"
+    rf"(?:source\s+|pytorch\s+|official\s+)?"
+    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
+    rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
+    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code|data(?:sets?)?))?(?:\s*/\s*models?)?"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
 )
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
 FIRST_PERSON = re.compile(
     r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
-    r"(?:code|codes|implementation|project page|repository)\b"
-    r"|\bwe\s+(?:will\s+)?(?:publicly\s+)?(?:release|open[- ]?source|share|provide|publish)\b[^.]{0,40}"
+    r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
+    r"|\bwe\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
+    r"(?:release|open[- ]?source|share|provide|publish)(?:d|s|ed)?\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
     r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
-    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\bof (?:this|our) (?:paper|work|method)"
+    r"|\b(?:code|implementation|models?)\b[^.]{0,30}\b(?:of|for) (?:this|our) (?:paper|work|method|approach)"
     r"|\bcodes?\s+(?:to|for)\s+(?:train|reproduce|run|replicate)\b[^.]{0,40}\bour\b",
     re.IGNORECASE,
 )
 DEPENDENCY = re.compile(
     r"\b(?:uses?|using|used|borrow(?:ed|s)?|adapt(?:ed|s)? from|buil(?:t|ds?|ding) (?:up)?on|based on|"
-    r"on top of|"
+    r"on top of|initiali[sz](?:e|ed|es|ing|ation)\s+(?:\w+\s+)?(?:with|from|by)|"
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
     r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
+    r"(?:run|ran|runs|running|converted|exported|benchmarked|quantized|compiled|served)\s+"
+    r"(?:[\w\-]+\s+){0,4}?(?:with|using|via)|(?:converted|exported|compiled)\s+(?:[\w\-]+\s+){0,3}?to|"
     r"(?:pre-?trained |trained )?models? (?:from|of|provided|released|published)|"
     r"(?:code|implementation)s? (?:from|of) (?!(?:this|our|the proposed|the presented)\b))\b",
     re.IGNORECASE,
 )
-ROLE_RANK = {"own": 0, "mention": 1, "dependency": 2, "reference": 3}
+OTHERS_VOICE = re.compile(
+    r"\b(?:their|his|her)\s+(?:[\w\-]+\s+){0,2}(?:code|codes|implementations?|models?|repository|software)\b"
+    r"|\bthank|\bcourtesy of\b|\bkindly\s+(?:provided|shared|released)"
+    r"|\bcompar(?:e|ed|es|ing)\s+(?:\w+\s+){0,3}?(?:with|to|against)\b|\bthe authors of\b|\bauthors'",
+    re.IGNORECASE,
+)
+"""Words that give the code to someone else: "their code", "we thank X for", "courtesy of", "we
+compare with", "the authors of"."""
+ROLE_RANK = {"own": 0, "mention": 1, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
+OTHER_WORK = re.compile(
+    r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"
+    r"|\([A-Z][A-Za-z\-]+(?: and [A-Z][A-Za-z\-]+)?,? (?:19|20)\d\d"
+)
+"""A citation of another work: `[12]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`."""
+DATA_WORDS = re.compile(
+    r"\b(?:data ?sets?|benchmarks?|corpus|corpora|annotations?|leaderboards?|challenges?|"
+    r"tasks can be found|(?:training|test|evaluation) data)\b",
+    re.IGNORECASE,
+)
+"""A sentence about data, not code: a dataset, a benchmark, a corpus, annotations."""
 
 
 def _rejoin_urls(text: str) -> str:
@@ -93,13 +120,25 @@ def _rejoin_urls(text: str) -> str:
     text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
     text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
     pattern = re.compile(r"(https?://[^\s]*?[/\-_])\s+(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))")
-    return pattern.sub(r"\1", text)
+    text = pattern.sub(r"\1", text)
+    # a break after a dot inside a repository's name (`pose.` + `pytorch`): the part that follows is
+    # one of the usual name endings (a framework, a language), not the next sentence
+    dotted = re.compile(
+        r"(https?://(?:www\.)?(?:github\.com|gitlab\.com)/[\w.\-]+/[\w\-]+\.)\s*\n\s*"
+        r"(?=(?:pytorch|torch|tensorflow|tf|keras|mxnet|jax|paddle|caffe|chainer|py|io|jl|js|cpp|lua|"
+        r"github\.io)(?:[\s,;)]|\.\s|\.?$))",
+        re.MULTILINE,
+    )
+    return dotted.sub(r"\1", text)
 
 
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
     before = text[max(0, start - 300) : start]
-    cut = [m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}\s?(?:https?://|www\.|$))", before)]
+    # a sentence ends before a capital, a footnote's URL, or a footnote glued to its mark ("1The code")
+    cut = [
+        m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))", before)
+    ]
     head = before[cut[-1] :] if cut else before
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
@@ -107,15 +146,26 @@ def _sentence(text: str, start: int, end: int) -> str:
     return f"{head}{text[start:end]}{tail}".strip()
 
 
+def sentence_around(block: str, anchor: str) -> str:
+    """The sentence of a layout block that holds a link's anchor text (the words the link is set on),
+    so a link is judged on its own sentence, not on the whole paragraph; the block when not found."""
+    at = block.find(anchor) if len(anchor) >= 2 else -1
+    return _sentence(block, at, at + len(anchor)) if at >= 0 else block
+
+
 def _footnote_context(text: str, start: int) -> str:
     """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
     mark = re.search(r"(?:^|\s)(\d{1,2})\s?$", text[max(0, start - 4) : start])
-    if not mark:
+    line_start = text.rfind("\n", 0, start) + 1
+    opens = re.match(r"\s*(\d{1,2})\s?(?=[A-Z])", text[line_start:start])  # "3Official code: <url>"
+    if mark:
+        digit, body = mark.group(1), text[: max(0, start - 4)]
+    elif opens and start - line_start < 120:
+        digit, body = opens.group(1), text[:line_start]
+    else:
         return ""
-    digit = mark.group(1)
-    body = text[: max(0, start - 4)]
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
-    pattern = rf"(?:(?<!\d)[A-Za-z)\]]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    pattern = rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
     found = list(re.finditer(pattern, body))
     if not found:
         return ""
@@ -124,25 +174,77 @@ def _footnote_context(text: str, start: int) -> str:
 
 
 def classify_link(
-    sentence: str, *, front: bool, in_references: bool, before: str | None = None
+    sentence: str,
+    *,
+    front: bool,
+    in_references: bool,
+    before: str | None = None,
+    names: tuple[str, ...] = (),
+    title_note: bool = False,
 ) -> tuple[str, bool]:
     """(role, official) of a repository link from the sentence that carries it.
 
     own: the paper's code ("Code is available at", "our code", a link on the title page or in the
-    abstract that no other subject claims); dependency: code the work uses or builds on; reference:
-    a link in the reference list; mention: any other. Only own links on the paper's words are official.
+    abstract that no other subject claims, a sentence whose subject is the paper's method, one of
+    `names`: "CutNet is available at"); dependency: code the work uses, builds on, runs or deploys
+    with; dataset: a sentence about data, not code; others: a link beside a citation of another work;
+    reference: a link in the reference list; mention: any other. Only own links on the paper's words
+    are official: in first person, or a sentence whose subject is the code on the title page (`front`)
+    or in a footnote of the first page (`title_note`).
     """
     if in_references:
         return "reference", False
+    sentence, before = _flat(sentence), None if before is None else _flat(before)
     first_person = bool(FIRST_PERSON.search(sentence))
-    code_subject = bool(CODE_SUBJECT.search(sentence))
+    stated = bool(CODE_SUBJECT.search(sentence))
+    code_subject = stated or _names_subject(sentence, names)
     leading = sentence if before is None else before  # what the paper says before the link
     claimed = (first_person or code_subject) and re.search(r"availab|releas", sentence, re.I)
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
+    if OTHERS_VOICE.search(leading) and not first_person:
+        return "others", False  # "we thank the authors of X for sharing their code at <url>"
+    if DATA_WORDS.search(sentence) and not _says_code(sentence):
+        return "dataset", False  # "our dataset is available at", "the benchmark tasks can be found at"
+    if code_subject and not first_person and OTHER_WORK.search(leading):
+        return "others", False  # "... DETR [5].³" with "³Official implementation: <url>": DETR's code
     if first_person or code_subject:
-        return "own", first_person or front
-    return ("own", True) if front and not re.search(r"\[\d+\]|\bet al\b", sentence) else ("mention", False)
+        # a method named like another's is not official; "Code is available at" is on the title page
+        # (above the Introduction, or in a first-page footnote)
+        return "own", first_person or ((front or title_note) and stated)
+    if OTHER_WORK.search(sentence):
+        return "others", False  # a link next to a citation of another work: that work's code
+    return ("own", True) if front else ("mention", False)
+
+
+def _flat(text: str) -> str:
+    """Text with its line breaks as spaces ("can\nbe found" reads as "can be found"), except a line
+    break before a footnote's mark ("\n1The code is at"), which starts a footnote."""
+    kept = re.sub(r"\n(?=[\d*†‡§¶]{1,2}\s?[A-Za-z(])", "\x00", text)
+    return re.sub(r"\s+", " ", kept).replace("\x00", "\n").strip()
+
+
+def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
+    """The sentence's subject is the paper's method, and it says the method is available or released
+    ("CutNet is implemented in C++ and is available at ...")."""
+    for name in names:
+        subject = rf"(?:^|[.:;]\s|\n\d{{1,2}})(?:the\s+)?{re.escape(name)}(?:'s)?\s"
+        start = re.search(subject, sentence)
+        if start and re.search(_AVAILABLE, sentence[start.end() :], re.IGNORECASE):
+            return True
+    return False
+
+
+def title_names(title: str) -> tuple[str, ...]:
+    """The name a title gives the paper's method: `Name: subtitle` gives Name, and a title of three
+    words or fewer is the name (`Fast R-CNN`). An acronym inside a longer title is not taken: it often
+    names another work the paper studies ("What BERT learns about ...")."""
+    head, sep, _ = title.partition(":")
+    if sep and 1 <= len(head.split()) <= 4 and len(head) <= 40:
+        return (head.strip(),)
+    if 1 <= len(title.split()) <= 3:
+        return (" ".join(title.split()),)
+    return ()
 
 
 def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
@@ -153,6 +255,20 @@ def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
         for match in heading.finditer(text):
             last = (i, match.start())
     return last
+
+
+def _thanks_span(
+    page_texts: list[str], refs: tuple[int, int] | None
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(start, end) of the acknowledgements: from their heading to the references (or the end)."""
+    heading = re.compile(r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:Acknowledge?ments?|ACKNOWLEDGE?MENTS?)\b")
+    end = refs or (len(page_texts), 0)
+    last = None
+    for i, text in enumerate(page_texts):
+        for match in heading.finditer(text):
+            if (i, match.start()) < end:
+                last = (i, match.start())
+    return (last, end) if last else None
 
 
 def _appendix_start(page_texts: list[str], after: tuple[int, int]) -> tuple[int, int]:
@@ -174,57 +290,100 @@ def _front_end(page_texts: list[str]) -> int:
 
 
 def find_code_links(
-    page_texts: list[str], page_links: list[list[tuple[str, str]]] | None = None, *, front_page: bool = True
+    page_texts: list[str],
+    page_links: list[list[tuple[str, str]]] | None = None,
+    *,
+    front_page: bool = True,
+    title: str = "",
 ) -> list[CodeLink]:
     """Repository URLs with their role, official mark and evidence, one per repository, in order.
 
     `page_texts`: the text of each page (lines by newlines). `page_links`: per page, the link
     annotations as (URI, the text around the link). With `front_page`, page 1 up to the
-    Introduction is the paper's front matter (title, authors, abstract, footnotes)."""
+    Introduction is the paper's front matter (title, authors, abstract, footnotes). `title`: the
+    paper's title, whose method name may be the subject of the sentence that gives its code."""
+    names = title_names(title) if title else ()
     texts = [_rejoin_urls(t) for t in page_texts]
     refs = _references_start(texts)
     refs_end = _appendix_start(texts, refs) if refs else None
+    thanks = _thanks_span(texts, refs)
     front_end = _front_end(texts) if front_page else -1
     found: list[CodeLink] = []
     for i, text in enumerate(texts):
+        uris = [uri for uri, _ in page_links[i]] if page_links and i < len(page_links) else []
         for match in REPO_URL.finditer(text):
             sentence, context, role, official = _read_link(
-                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end
+                text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names, thanks
             )
-            found.append(_link(match.group(0), context, role, official, i + 1, _framework(sentence)))
-        found += _other_pages(text, i, front_end, refs, refs_end, [m.span() for m in REPO_URL.finditer(text)])
+            url = _annotated(match.group(0), text[match.end() : match.end() + 1], uris)
+            found.append(_link(url, context, role, official, i + 1, _framework(sentence)))
+        taken = [m.span() for m in REPO_URL.finditer(text)]
+        found += _other_pages(text, i, front_end, refs, refs_end, taken, names, thanks)
         in_text = {link_key(link.url) for link in found if link.page == i + 1}
         for uri, around in page_links[i] if page_links else []:
-            if not REPO_URL.match(uri) and link_key(uri) not in in_text and not NOT_CODE_HOSTS.match(uri):
-                at = max(0, text.find(around[:40])) if around else len(text)
+            at = _locate(text, around)
+            if not REPO_URL.match(uri) and link_key(uri) not in in_text and _may_be_code_page(uri):
                 role, official = classify_link(
-                    around, front=i == 0 and at <= front_end, in_references=_inside(refs, refs_end, i, at)
+                    around,
+                    front=i == 0 and at <= front_end,
+                    in_references=_inside(refs, refs_end, i, at if at <= len(text) else 0),
+                    names=names,
                 )
-                if role == "own" and _says_code(around):
+                if thanks and _inside(*thanks, i, at) and not FIRST_PERSON.search(around):
+                    continue  # a page the acknowledgements name: someone else's
+                zoo = bool(NOT_CODE_HOSTS.match(uri))  # a framework's model zoo: only on "our models are in"
+                if role == "own" and _says_code(around) and (not zoo or _claims_as_ours(around)):
                     found.append(_link(uri, around, role, official, i + 1, None))
                 continue
             if REPO_URL.match(uri) and repo_name(uri) not in in_text:
-                at = max(0, text.find(around[:40])) if around else len(text)
-                refs_here = _inside(refs, refs_end, i, at)
+                refs_here = _inside(refs, refs_end, i, at if at <= len(text) else 0)
                 role, official = classify_link(
-                    around, front=i == 0 and at <= front_end, in_references=refs_here
+                    around, front=i == 0 and at <= front_end, in_references=refs_here, names=names
                 )
+                if thanks and _inside(*thanks, i, at) and role in ("own", "mention"):
+                    role, official = ("own", official) if FIRST_PERSON.search(around) else ("others", False)
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
     return _repository_first(merge_code_links(found))[:50]
 
 
+def _locate(text: str, around: str) -> int:
+    """Where the words around a link annotation sit in the page's text (line breaks and spaces may
+    differ); past the page's end when they cannot be found, so the link is not read as front matter."""
+    words = around.split()[:8]
+    if not words:
+        return len(text) + 1
+    match = re.search(r"\s+".join(re.escape(w) for w in words), text)
+    return match.start() if match else len(text) + 1
+
+
+def _annotated(url: str, after: str, uris: list[str]) -> str:
+    """The link annotation's exact address for a URL the text shows broken: cut at a line's end
+    (`github.com/lab/cut` + newline + `net`) or hyphenated by the line break (`deep-` + `lines`)."""
+    bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.rstrip(".,;:)")).lower().rstrip("/")
+    for uri in uris:
+        match = REPO_URL.match(uri)
+        if not match or link_key(uri) == link_key(url):
+            continue
+        other = re.sub(r"^(?:https?://)?(?:www\.)?", "", match.group(0)).lower().rstrip("/")
+        cut = after in ("\n", "") and other.startswith(bare) and len(bare.split("/")) >= 2
+        if cut or other.replace("-", "") == bare.replace("-", ""):
+            return match.group(0)
+    return url
+
+
 def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
-    """When the paper names its own repository on a code host, that repository is its code; a lab or
-    project page it also gives stays listed, after it and not marked official."""
+    """When the paper names its own repository on a code host (official), that repository is its code;
+    a lab or project page it also gives stays listed, after it and not official."""
     if not any(link.official and REPO_URL.match(link.url) for link in links):
         return links
-    pages = [link for link in links if link.official and not REPO_URL.match(link.url)]
+    pages = [link for link in links if link.role == "own" and not REPO_URL.match(link.url)]
     rest = [link for link in links if link not in pages]
     return rest + [link.model_copy(update={"official": False}) for link in pages]
 
 
 def _says_code(sentence: str) -> bool:
-    """The sentence names code or models (not only a project, a dataset or a page)."""
+    """The sentence names code or models (not only a project page, a dataset or a page: a project
+    page that does not say it holds code is not code)."""
     return bool(
         re.search(r"\b(?:codes?|implementations?|models?|software|repository|source)\b", sentence, re.I)
     )
@@ -239,20 +398,52 @@ def _read_link(
     front_end: int,
     refs: tuple[int, int] | None,
     refs_end: tuple[int, int] | None,
+    names: tuple[str, ...] = (),
+    thanks: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> tuple[str, str, str, bool]:
     """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
     context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
-    sentence = _sentence(text, start, end)
-    note = _footnote_context(text, start)
+    sentence = _flat(_sentence(text, start, end))
+    note = _flat(_footnote_context(text, start))
     head = sentence[: sentence.find(found)] if found in sentence else sentence
     context = f"{note} {sentence}".strip()
+    if note and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
+        # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
+        # whatever the footnote says ("¹The pretrained model is available at <url>")
+        if DEPENDENCY.search(note):
+            return sentence, context, "dependency", False
+        if OTHER_WORK.search(note) or OTHERS_VOICE.search(note):
+            return sentence, context, "others", False
+    between = _since_last_link(head)
+    if between is not None and not _claims(between) and not _says_code(between):
+        # a second link of the sentence ("our code is at A, built on B [3]") is judged on its own words
+        if DEPENDENCY.search(between) or OTHER_WORK.search(between) or len(between.split()) > 3:
+            role, official = classify_link(
+                between, front=False, in_references=_inside(refs, refs_end, page, start)
+            )
+            return sentence, f"{note} {between}".strip(), "mention" if role == "own" else role, False
     role, official = classify_link(
         context,
         front=page == 0 and start <= front_end,
         in_references=_inside(refs, refs_end, page, start),
         before=f"{note} {head}",
+        names=names,
+        title_note=page == 0 and bool(re.match(r"[\d*†‡§¶]{1,2}\s?\S", sentence)),
     )
+    if (
+        thanks
+        and _inside(*thanks, page, start)
+        and role in ("own", "mention")
+        and not FIRST_PERSON.search(context)
+    ):
+        role, official = "others", False  # the acknowledgements name code of others ("we thank X for")
     return sentence, context, role, official
+
+
+def _since_last_link(head: str) -> str | None:
+    """The words between the sentence's previous web address and this one; None for its first."""
+    ends = [m.end() for m in re.finditer(r"(?:https?://|www\.)\S+|\b(?:bit\.ly|goo\.gl|git\.io)/\S+", head)]
+    return head[ends[-1] :] if ends else None
 
 
 def _other_pages(
@@ -262,26 +453,68 @@ def _other_pages(
     refs: tuple[int, int] | None,
     refs_end: tuple[int, int] | None,
     taken: list[tuple[int, int]],
+    names: tuple[str, ...] = (),
+    thanks: tuple[tuple[int, int], tuple[int, int]] | None = None,
 ) -> list[CodeLink]:
     """Web addresses outside the code hosts that the paper gives as its own code: a lab page, a
     personal page, a short link ("Code and models: http://lab.example.edu/~me/net"). Any other use
     of such an address (a dataset, a framework's site, a cited page) is not a code link at all."""
     found = []
     for match in OTHER_URL.finditer(text):
-        if any(a <= match.start() < b for a, b in taken) or NOT_CODE_HOSTS.match(match.group(0)):
+        if any(a <= match.start() < b for a, b in taken) or not _may_be_code_page(match.group(0)):
             continue
         if re.match(r"(?:https?://)?(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)\b", match.group(0)):
             continue
         url = match.group(0).rstrip(".,;:)")
         sentence, context, role, official = _read_link(
-            text, page, match.group(0), match.start(), match.start() + len(url), front_end, refs, refs_end
+            text,
+            page,
+            match.group(0),
+            match.start(),
+            match.start() + len(url),
+            front_end,
+            refs,
+            refs_end,
+            names,
+            thanks,
         )
-        first_person = bool(FIRST_PERSON.search(context)) or bool(CODE_SUBJECT.search(context))
-        if role == "own" and first_person and _says_code(context):
+        first_person = (
+            bool(FIRST_PERSON.search(context))
+            or bool(CODE_SUBJECT.search(context))
+            or _names_subject(context, names)
+        )
+        framework_page = bool(NOT_CODE_HOSTS.match(match.group(0)))  # a model zoo: "our models are in"
+        if (
+            role == "own"
+            and first_person
+            and _says_code(context)
+            and (not framework_page or _claims_as_ours(context))
+        ):
             if not url.lower().startswith("http"):
                 url = f"http://{url}"
             found.append(_link(url, context, role, official, page + 1, _framework(sentence)))
     return found
+
+
+MODEL_ZOO = re.compile(r"model[ _\-]?(?:zoo|garden|hub)|/models?(?:[/._#?]|$)", re.IGNORECASE)
+"""A framework's page of models (a model zoo, a model garden): a paper's models may live there."""
+
+
+def _may_be_code_page(url: str) -> bool:
+    """Whether a web address can hold a paper's code: not a preprint, publisher, dataset or framework
+    page, except a framework's model zoo (which the paper may say holds its models)."""
+    return not NOT_CODE_HOSTS.match(url) or bool(MODEL_ZOO.search(url.split("/", 3)[-1]))
+
+
+def _claims(context: str) -> bool:
+    """The sentence says the code or models are the paper's ("our code", "Code is available at")."""
+    return bool(FIRST_PERSON.search(context) or CODE_SUBJECT.search(context))
+
+
+def _claims_as_ours(context: str) -> bool:
+    """The sentence claims the code or models for the paper in its own voice ("Our models are in the
+    model zoo at"): what lets a framework's repository or model zoo be the paper's code."""
+    return _claims(context) and bool(re.search(r"\b(?:our|we)\b", context, re.IGNORECASE))
 
 
 TOOLKIT_REPOS = re.compile(
@@ -290,7 +523,11 @@ TOOLKIT_REPOS = re.compile(
     r"facebookresearch/(?:detectron2?|fairseq)|Theano/Theano|chainer/chainer|numpy/numpy|scikit-learn/"
     r"scikit-learn|opencv/opencv|NVIDIA/TensorRT|Tencent/(?:ncnn|TNN)|alibaba/MNN|microsoft/onnxruntime|"
     r"onnx/[\w.\-]+|apache/(?:incubator-)?tvm|openvinotoolkit/[\w.\-]+|PaddlePaddle/Paddle-?Lite|"
-    r"NVIDIA/TensorRT-LLM|ggerganov/llama\.cpp|vllm-project/vllm)(?:[/#?]|$)",
+    r"NVIDIA/TensorRT-LLM|ggerganov/llama\.cpp|vllm-project/vllm|NVIDIA-AI-IOT/[\w.\-]+|"
+    r"triton-inference-server/[\w.\-]+|NVIDIA/FasterTransformer|XiaoMi/mace|OAID/Tengine|google/XNNPACK|"
+    r"apple/coremltools|Xilinx/Vitis-AI|tensorflow/(?:tflite-micro|tfjs|serving)|pytorch/(?:serve|glow|"
+    r"executorch)|microsoft/DeepSpeed|(?:AlexeyAB|pjreddie)/darknet|ultralytics/(?:ultralytics|yolov\d))"
+    r"(?:[/#?]|$)",
     re.IGNORECASE,
 )
 """Frameworks, toolkits and inference libraries: a paper that links one uses it (to train, or to
@@ -299,11 +536,16 @@ deploy its detector); it is not the paper's own code unless the paper says its c
 
 def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
     # a framework's repository is a dependency, unless the paper says its own code is there (a model
-    # garden: "our models are available at github.com/tensorflow/models/...")
-    if TOOLKIT_REPOS.search(url) and role != "reference" and not (role == "own" and official):
+    # garden or zoo: "our models are available at github.com/tensorflow/models/...")
+    url = url.rstrip(".,;)")
+    if (
+        TOOLKIT_REPOS.search(url)
+        and role != "reference"
+        and not (role == "own" and (official or _claims_as_ours(context)))
+    ):
         role, official = "dependency", False
     return CodeLink(
-        url=url.rstrip(".,;)"),
+        url=url,
         framework=framework,
         evidence=" ".join(context.split())[:400],
         role=role,  # type: ignore[arg-type]
