@@ -507,3 +507,26 @@ def test_an_official_lab_page_stays_first_before_an_unclaimed_repository(tmp_pat
     code = _code(tmp_path, [(text, 468)])
     assert code[0] == ("http://lab.example.edu/~me/cutnet", True)
     assert [url for url, official in code if official] == ["http://lab.example.edu/~me/cutnet"]
+
+
+def test_a_lab_page_ending_in_a_slash_keeps_the_sentences_next_word_out(tmp_path: Path) -> None:
+    """Bug (issue 23, a tune paper): "See http://lab.example.edu/projects/cutnet/ for our code" gave
+    the address `.../cutnet/for`: a URL ending in a slash took the sentence's next word as its rest."""
+    text = (
+        HEAD + "We train it end to end. See http://mi.example.ac.uk/projects/cutnet/ for our CutNet code and "
+        "web demo. It converges."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("http://mi.example.ac.uk/projects/cutnet/", True)]
+
+
+def test_a_numbered_footnote_on_another_works_open_implementation_is_not_the_papers_code(
+    tmp_path: Path,
+) -> None:
+    """Bug (issue 23, a tune paper): "a structure similar to the open FaceNet2 implementation" with the
+    footnote "2. https://github.com/..." was offered as the paper's code: the footnote's "2." was not
+    read as a mark, and the open implementation of a named work is that work's code."""
+    text = (
+        HEAD + "Its encoder has a structure similar to the open FaceNet2 implementation. Each layer ends"
+        " in a ReLU.\n2. https://github.com/someone/facenet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []

@@ -115,11 +115,21 @@ DATA_WORDS = re.compile(
 """A sentence about data, not code: a dataset, a benchmark, a corpus, annotations."""
 
 
+SENTENCE_WORDS = (
+    "for|and|or|to|in|of|on|at|by|as|is|are|was|were|with|from|the|a|an|which|that|where|see|our|we|"
+    "it|this|these|its|their|can|will|has|have|under|via|using|including|provides?|contains?"
+)
+"""English words that go on a sentence after a URL; a URL broken at a line end never continues with one."""
+
+
 def _rejoin_urls(text: str) -> str:
     """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`."""
     text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
     text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
-    pattern = re.compile(r"(https?://[^\s]*?[/\-_])\s+(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))")
+    # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
+    pattern = re.compile(
+        rf"(https?://[^\s]*?[/\-_])\s+(?!(?:{SENTENCE_WORDS})\b)(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))"
+    )
     text = pattern.sub(r"\1", text)
     # a break after a dot inside a repository's name (`pose.` + `pytorch`): the part that follows is
     # one of the usual name endings (a framework, a language), not the next sentence
@@ -155,11 +165,11 @@ def sentence_around(block: str, anchor: str) -> str:
 
 def _footnote_context(text: str, start: int) -> str:
     """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
-    mark = re.search(r"(?:^|\s)(\d{1,2})\s?$", text[max(0, start - 4) : start])
+    mark = re.search(r"(?:^|\s)(\d{1,2})\.?\s?$", text[max(0, start - 5) : start])  # "2 <url>", "2. <url>"
     line_start = text.rfind("\n", 0, start) + 1
     opens = re.match(r"\s*(\d{1,2})\s?(?=[A-Z])", text[line_start:start])  # "3Official code: <url>"
     if mark:
-        digit, body = mark.group(1), text[: max(0, start - 4)]
+        digit, body = mark.group(1), text[: max(0, start - 5)]
     elif opens and start - line_start < 120:
         digit, body = opens.group(1), text[:line_start]
     else:
@@ -389,6 +399,19 @@ def _says_code(sentence: str) -> bool:
     )
 
 
+NAMED_CODE = re.compile(
+    r"\b(?:the|an?)\s+(?:open|open-source|public|publicly available|official|original|released)\s+"
+    r"([A-Z][\w\-]*?)\d{0,2}\s+(?:implementation|code|model|release)s?\b"
+)
+"""`the open FaceNet² implementation`: a named work's code, spoken of as a thing the paper takes."""
+
+
+def _named_others_code(note: str, names: tuple[str, ...]) -> bool:
+    """A footnote's sentence speaks of another work's released code by its name, not the paper's own
+    method ("a structure similar to the open FaceNet² implementation")."""
+    return any(found.group(1) not in names for found in NAMED_CODE.finditer(note))
+
+
 def _read_link(
     text: str,
     page: int,
@@ -412,7 +435,7 @@ def _read_link(
         # whatever the footnote says ("¹The pretrained model is available at <url>")
         if DEPENDENCY.search(note):
             return sentence, context, "dependency", False
-        if OTHER_WORK.search(note) or OTHERS_VOICE.search(note):
+        if OTHER_WORK.search(note) or OTHERS_VOICE.search(note) or _named_others_code(note, names):
             return sentence, context, "others", False
     between = _since_last_link(head)
     if between is not None and not _claims(between) and not _says_code(between):
