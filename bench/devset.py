@@ -36,6 +36,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
+from alphatree_ingest.drafting.diagram import fit_only  # noqa: E402
 from alphatree_ingest.drafting.draft import build_entry  # noqa: E402
 from alphatree_ingest.models import Paper, Translation  # noqa: E402
 from alphatree_ingest.pdf.extract import extract  # noqa: E402
@@ -309,6 +310,7 @@ def main(argv: list[str]) -> int:
         if part not in ("tune", "report", "both"):
             print("error: --part takes tune, report or both", file=sys.stderr)
             return 2
+    fit_only(p for p, where in read_split().items() if where == "tune")  # the report part stays unseen
     args = [a for a in argv if not a.startswith("--")]
     if args:
         folder = Path(args[0])

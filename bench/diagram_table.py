@@ -2,13 +2,15 @@
 
 Usage: python bench/diagram_table.py [--check]
 
-Every tune paper of the devsets (`bench/devset_split.json`; report papers are never read): each figure
+Every labelled paper of the devsets, tune and report parts (`bench/devset_split.json`): each figure
 extraction finds, with the ranker's features (`alphatree_ingest.drafting.diagram.FEATURES`) and whether it is
-the labelled diagram. The kind probabilities in those features come from a kinds model fitted with the
-paper's own figures left out, as the kinds model will be on a paper it has never seen. Prints the
-ranker's agreement with the labels cross-validated by paper (leave one paper out), beside the hand-
-weighted score it replaces (`draft.diagram_score`, with the same held-out kinds). With `--check` the
-table is not written.
+the labelled diagram. The product fits the ranker on all of them; `bench/devset.py` fits it on the
+tune part alone (`diagram.fit_only`), and only the tune part is cross-validated and printed here (the
+report part's rows are written, never read to choose anything). The kind probabilities in those
+features come from a kinds model fitted with the paper's own figures left out (the kinds table holds
+the tune part only), as on a paper it has never seen. Prints the ranker's agreement with the labels
+cross-validated by paper (leave one paper out), beside the hand-weighted score it replaces
+(`draft.diagram_score`, with the same held-out kinds). With `--check` the table is not written.
 """
 
 from __future__ import annotations
@@ -101,16 +103,18 @@ def hand_choice(paper: dict[str, Any]) -> str | None:
 
 def main(argv: list[str]) -> int:
     split = read_split()
-    papers = [p for p in labelled_papers() if split.get(p.arxiv_id) == "tune"]
-    if not papers:
+    papers = [p for p in labelled_papers() if split.get(p.arxiv_id) in ("tune", "report")]
+    if not any(split[p.arxiv_id] == "tune" for p in papers):
         print("error: no tune papers (run python bench/devset.py --freeze first)", file=sys.stderr)
         return 2
     got = extracted(papers)
     kind_rows = read_table()
-    table = []
+    every = []
     for paper in papers:
         held_out = KindModel([r for r in kind_rows if r["paper"] != paper.arxiv_id])
-        table.append(paper_rows(paper, got[paper.arxiv_id], held_out))
+        every.append(paper_rows(paper, got[paper.arxiv_id], held_out))
+    # only the tune part is cross-validated and printed; the report part only joins the shipped fit
+    table = [p for p in every if split[p["paper"]] == "tune"]
     clean = [{k: v for k, v in p.items() if not k.startswith("_")} for p in table]
     hand = sum(hand_choice(p) == p["want"] for p in table)
     print(f"hand-weighted score, held-out kinds: {hand}/{len(table)} = {hand / len(table):.3f}")
@@ -126,10 +130,15 @@ def main(argv: list[str]) -> int:
         print(f"ranker l2={l2}, leave one paper out: {right}/{len(table)} = {right / len(table):.3f}")
         for miss in misses:
             print(f"  {miss}")
-    print("weights (all tune papers):", Ranker(clean).weights())
+    print("weights (tune papers, what bench/devset.py scores with):", Ranker(clean).weights())
+    shipped = [{k: v for k, v in p.items() if not k.startswith("_")} for p in every]
+    print(f"weights (all {len(shipped)} labelled papers, what ships):", Ranker(shipped).weights())
     if "--check" not in argv:
-        head = {"about": "Diagram ranker features of the tune part's figures (bench/diagram_table.py)."}
-        rows = ",\n".join(json.dumps(p, sort_keys=True) for p in clean)
+        head = {
+            "about": "Diagram ranker features of the labelled papers' figures, tune and report parts "
+            "(bench/diagram_table.py); bench/devset.py fits on the tune part alone."
+        }
+        rows = ",\n".join(json.dumps(p, sort_keys=True) for p in shipped)
         TABLE.write_text(json.dumps(head)[:-1] + ', "papers": [\n' + rows + "\n]}\n")
         print(f"written {TABLE}")
     return 0

@@ -372,3 +372,59 @@ def test_a_caption_repeated_later_is_still_one_figure(tmp_path: Path) -> None:
     figures = extract(path, out).figures
     assert [(f.page, f.key) for f in figures] == [(1, "1"), (2, "2"), (3, "3")]
     assert sorted(p.name for p in out.iterdir()) == ["fig-1.png", "fig-2.png", "fig-3.png"]
+
+
+def _rendered(draw: Any, width: float, height: float) -> Any:
+    """What a paper pastes in as one image: a drawing made elsewhere, saved as pixels (150 dpi)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=width, height=height)
+    draw(page)
+    return page.get_pixmap(dpi=150)
+
+
+def _plot_drawing(page: Any) -> None:
+    """A matplotlib-like plot: a light grey frame with ticks and numbers, two coloured curves."""
+    grey = (0.55, 0.55, 0.55)
+    page.draw_rect((40, 10, 330, 170), color=grey, width=0.8)
+    for i in range(6):
+        x, y = 40 + i * 58, 170 - i * 32
+        page.draw_line((x, 170), (x, 174), color=grey, width=0.8)
+        page.draw_line((36, y), (40, y), color=grey, width=0.8)
+        page.insert_text((x - 6, 184), str(i * 100), fontsize=7)
+        page.insert_text((14, y + 3), f"{i * 0.2:.1f}", fontsize=7)
+    page.draw_polyline([(40 + i * 10, 20 + 140 * (1 - 0.9**i)) for i in range(30)], color=(0.2, 0.3, 0.9))
+    page.draw_polyline([(40 + i * 10, 30 + 120 * (1 - 0.85**i)) for i in range(30)], color=(0.9, 0.4, 0.1))
+
+
+def _diagram_drawing(page: Any) -> None:
+    """Labelled boxes joined by arrows, in two rows: a module drawn in a drawing program."""
+    for row, y in enumerate((20, 110)):
+        for col in range(3):
+            x = 20 + col * 110
+            page.draw_rect((x, y, x + 80, y + 40), color=(0, 0, 0), fill=(0.85, 0.92, 1.0), width=1)
+            page.insert_text((x + 8, y + 24), ["Input", "Conv block", "Output"][col], fontsize=9)
+            if col:
+                page.draw_line((x - 30, y + 20), (x, y + 20), color=(0, 0, 0), width=1)
+                page.draw_polyline([(x - 6, y + 16), (x, y + 20), (x - 6, y + 24)], color=(0, 0, 0), width=1)
+        if row:
+            page.draw_line((60, 60), (60, 110), color=(0, 0, 0), width=1)
+
+
+def test_a_plot_and_a_diagram_pasted_in_as_images_are_told_apart_by_their_pixels(tmp_path: Path) -> None:
+    """Issue 23: most kind errors were raster plots against raster diagrams (one embedded image each,
+    no vector drawing to read). The plot, under a caption naming no kind, is a plot; the diagram, whose
+    caption names a module, is an architecture (the caption's word is not outweighed by the pixels)."""
+    import pymupdf
+
+    doc, page = _page()
+    prose(page, (72, 40, 540, 95), size=6)
+    page.insert_image(pymupdf.Rect(150, 100, 450, 280), pixmap=_rendered(_plot_drawing, 340, 190))
+    _caption(page, (72, 290, 540, 310), "Figure 1: The estimate of each run during training.")
+    prose(page, (72, 316, 540, 370), size=6)
+    page.insert_image(pymupdf.Rect(150, 380, 450, 540), pixmap=_rendered(_diagram_drawing, 360, 170))
+    _caption(page, (72, 548, 540, 568), "Figure 2: The fusion module of the network.")
+    prose(page, (72, 576, 540, 640), size=6)
+    figs = _extract(tmp_path, doc)
+    assert {n: f.kind for n, f in figs.items()} == {"1": "plot", "2": "architecture"}

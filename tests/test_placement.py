@@ -154,22 +154,32 @@ def test_the_diagram_ranker_trusts_an_overview_caption_over_an_unsure_kind() -> 
     assert _draft_diagram([results]) == "none"
 
 
-def test_the_diagram_ranker_is_fitted_from_the_committed_tune_table_and_reads_as_sentences() -> None:
-    """The ranker is fitted from `diagram_table.json`, which holds only the tune part's papers, and
-    its weights say what a curator would: an architecture-like figure, a caption that says so, an
-    early figure count for; plots and photos count against."""
+def test_the_diagram_ranker_ships_fitted_on_every_labelled_paper_and_the_bench_fits_the_tune_part() -> None:
+    """The ranker is fitted from `diagram_table.json`, which holds every labelled paper of the split
+    (tune and report: more papers serve unseen ones); the devset bench fits it on the tune part alone
+    (`fit_only`), so the report part it scores stays unseen. Both fits' weights say what a curator
+    would: an architecture-like figure, a caption that says so, an early figure count for; plots and
+    photos count against."""
     import json
 
-    from alphatree_ingest.drafting.diagram import TABLE, ranker
+    from alphatree_ingest.drafting.diagram import TABLE, Ranker, fit_only, ranker
 
     split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
     papers = json.loads(TABLE.read_text())["papers"]
-    assert papers and all(split[p["paper"]] == "tune" for p in papers)
-    fitted = ranker()
-    assert fitted is not None
-    weights = fitted.weights()
-    assert weights["p_arch"] > 0 and weights["cap_arch"] > 0 and weights["arch_early"] > 0
-    assert weights["p_shown"] < 0
+    assert {p["paper"] for p in papers} <= set(split)
+    assert {split[p["paper"]] for p in papers} == {"tune", "report"}
+    tune = [p for p in papers if split[p["paper"]] == "tune"]
+    try:
+        fit_only(p["paper"] for p in tune)
+        bench = ranker()
+        assert bench is not None and bench.weights() == Ranker(tune).weights()
+    finally:
+        fit_only(None)
+    shipped = ranker()
+    assert shipped is not None and shipped.weights() == Ranker(papers).weights() != bench.weights()
+    for weights in (bench.weights(), shipped.weights()):
+        assert weights["p_arch"] > 0 and weights["cap_arch"] > 0 and weights["arch_early"] > 0
+        assert weights["p_shown"] < 0
 
 
 def test_a_supplements_figure_1_is_a_figure_of_the_draft_beside_the_papers_own() -> None:

@@ -457,7 +457,9 @@ def kind_features(
     `filled`, `ticks` (short strokes on axes), `bars` (filled shapes on a shared baseline) (log
     counts). Text inside: `words`, `numeric` (tick-like numbers), `numeric_share`, `alpha` (words),
     `dims` (`572x572`), `sublabels` (`(a)`). Size and place: `width`, `height` (share of the page),
-    `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20)."""
+    `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20). Pixels (read the
+    same for a raster and a vector figure): `px_axes`, `px_ticks`, `px_glyphs`, `px_white`, `px_ink`,
+    `px_colours`, `px_edges` (`alphatree_ingest.pdf.pixels`)."""
     import math
 
     ev = _evidence(page, region, layout)
@@ -515,7 +517,25 @@ def kind_features(
         "aspect": math.log(max(1.0, x1 - x0) / max(1.0, y1 - y0)),
         "top": y0 / max(1.0, layout.height),
         "page": float(min(number, 20)),
+        **_pixels(page, region.box),
     }
+
+
+def _pixels(page: Any, box: Box) -> dict[str, float]:
+    """The pixel features of one render of the region (all zero when MuPDF cannot draw it)."""
+    import numpy as np
+
+    from .pixels import PIXEL_FEATURES, dpi_for, pixel_features
+
+    dpi = dpi_for(box[2] - box[0], box[3] - box[1])
+    try:
+        pix = render(page, box, dpi, alpha=False)
+    except RuntimeError:
+        return dict.fromkeys(PIXEL_FEATURES, 0.0)
+    if pix.n < 3:
+        return dict.fromkeys(PIXEL_FEATURES, 0.0)
+    rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3]
+    return pixel_features(rgb, dpi)
 
 
 def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
