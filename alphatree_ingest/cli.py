@@ -462,7 +462,7 @@ def _decide(
 ) -> None:
     from .mt.memory import TranslationMemory
     from .review.gate import decide
-    from .review.runs import resume_waiting_review
+    from .review.runs import settle
 
     memory = TranslationMemory(settings.memory_path)
     done = decide(
@@ -475,17 +475,7 @@ def _decide(
         kept=_kept(settings),
         prompts_dir=settings.prompts_dir,
     )
-    verb = "Approved" if action == "approve" else "Rejected"
-    print(f"{verb} {arxiv_id}: {done.path}")
-    if done.enriched:
-        print(f"Enriched the entry in its own file with: {', '.join(done.enriched)}; its own fields kept.")
-    if done.learned:
-        print(f"The translation memory learned {done.learned} reviewed sentence(s).")
-    if done.taught:
-        print("Ranker updated with this decision (catalog/ranker.json).")
-    resumed = resume_waiting_review(settings, arxiv_id, action, reason)
-    if resumed:
-        print(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
+    print("\n".join(settle(settings, done, reason)))
     if action == "approve" and read:
         from .run.stages import reading_at_approval
 

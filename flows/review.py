@@ -99,9 +99,10 @@ def review(arxiv_id: str, title: str = "") -> Any:
             )
         except ReviewError as err:
             refused = f"{err}: {'; '.join(err.problems)}" if err.problems else str(err)
-            log.warning(
-                "not approved yet (%s): %s; asking again with a fresh form", err, "; ".join(err.problems)
-            )
+            if not _answered(slug, round_ + 1):  # said once: a resumed run replays the rounds before it
+                log.warning(
+                    "not approved yet (%s): %s; asking again with a fresh form", err, "; ".join(err.problems)
+                )
             continue
         if changed:
             log.info("applied the reviewer's edits to %s: %s", path.name, ", ".join(changed))
@@ -131,6 +132,17 @@ def reading_page(entry_path: Path) -> str:
     else:
         log.warning("%s", message)
     return message
+
+
+def _answered(slug: str, round_: int) -> bool:
+    """Whether the form of that round was answered already. A resumed run runs this flow again from the
+    start, and each earlier `suspend_flow_run` returns its stored answer at once, so a refusal whose
+    next round holds an answer is one the reviewer was told about before."""
+    from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
+    from prefect.states import Suspended
+
+    keyset = keyset_from_paused_state(Suspended(pause_key=f"decision-{slug}-{round_}"))
+    return read_flow_run_input(keyset["response"]) is not None
 
 
 def _decided_elsewhere(catalog: Catalog, arxiv_id: str) -> str:

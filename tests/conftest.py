@@ -196,6 +196,55 @@ def flow_env(home: Path, arxiv_server: ArxivServer, monkeypatch: pytest.MonkeyPa
     return settings
 
 
+SLOW_FIXTURES = {"prefect_harness": "a Prefect server", "browser": "a browser"}
+"""Fixtures that make a test slow by what they start, whatever the test's own mark says."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The quick subset (`-m "not slow"`) starts no Prefect server and no browser: a test that needs
+    either, directly or through another fixture (`cli`, `flow_env`), is marked slow here, so the
+    subset stays quick without anyone remembering to mark it."""
+    for item in items:
+        if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+    items[:] = long_walks_first(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+LONG_WALKS = (
+    "test_nightly_deployment_runs_on_a_real_server",
+    "test_two_workers_of_a_process_pool_run_two_topics_at_once_within_one_arxiv_budget",
+    "test_an_approval_in_the_review_app_resumes_the_waiting_prefect_run",
+    "test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui",
+    "test_the_demo_drafts_three_papers_offline_and_an_approval_there_makes_a_reading_page",
+)
+"""The tests that take a minute or more each (a real Prefect server, the demo's first run), longest first."""
+
+
+def long_walks_first(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The collection reordered so each test process starts with its share of the long walks.
+
+    pytest-xdist's `worksteal` hands the first N/workers tests to the first process, the next to the
+    second, and so on, and then balances by stealing. Put at the start of each share in turn, the long
+    walks run side by side from the first second instead of one after another at the end."""
+    longest = {name: rank for rank, name in enumerate(LONG_WALKS)}
+    walks = sorted((i for i in items if i.originalname in longest), key=lambda i: longest[i.originalname])
+    rest = [i for i in items if i.originalname not in longest]
+    workers = max(1, workers)
+    sizes, left = [], len(items)
+    for n in range(workers):  # as worksteal splits the collection
+        sizes.append(left // (workers - n))
+        left -= sizes[-1]
+    shares: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    for n, walk in enumerate(walks):
+        shares[n % workers].append(walk)
+    ordered = []
+    for share, size in zip(shares, sizes, strict=True):
+        take = max(0, size - len(share))
+        ordered += share + rest[:take]
+        rest = rest[take:]
+    return ordered + rest
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """A devset test skipped for want of data is said out loud, not hidden in the skip count."""
     for report in terminalreporter.stats.get("skipped", []):

@@ -75,6 +75,7 @@ def test_every_command_is_in_the_readme() -> None:
         assert f"alphatree {name}" in readme
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_unknown_topic_is_one_sentence(home: Path) -> None:
     """The installed `alphatree` in a process of its own: the entry point exists, and a wrong input is
     exit status 2 and one sentence from a real process (the other CLI tests run `main` in-process)."""
@@ -134,6 +135,7 @@ def test_translate_from_file_keeps_one_line_per_line(
     assert "ImageNet" in lines[2]
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_a_plain_install_finds_its_templates(tmp_path: Path) -> None:
     """`pip install .` (not editable): prompts/ ships as alphatree_ingest.prompts, read by importlib."""
     repo = Path(__file__).resolve().parent.parent

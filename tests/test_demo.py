@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from alphatree_ingest.cli import main
 from tests.conftest import InProcessCli
 
 pytestmark = pytest.mark.slow
@@ -21,8 +22,8 @@ def _digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else ""
 
 
-def test_the_demo_drafts_three_papers_offline_and_says_where_everything_is(
-    tmp_path: Path, cli: InProcessCli
+def test_the_demo_drafts_three_papers_offline_and_an_approval_there_makes_a_reading_page(
+    tmp_path: Path, cli: InProcessCli, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ALPHATREE_", "PREFECT_", "HF_"))}
     env["HF_ENDPOINT"] = "http://127.0.0.1:9"  # any attempt to reach the hub would fail the demo
@@ -55,3 +56,24 @@ def test_the_demo_drafts_three_papers_offline_and_says_where_everything_is(
 
     again = cli(["demo", "--out", str(out)], env)  # the refusal needs no process of its own
     assert again.returncode == 2 and "not empty" in again.stderr and again.stderr.count("\n") == 1
+
+    # the newcomer follows the hint: cd there, fix the machine Chinese, approve; nothing else set (the
+    # demo tree remembers its model in alphatree.env, so the approval makes the reading page)
+    assert "remembers its model in alphatree.env" in result.stdout
+    for name in [n for n in os.environ if n.startswith(("ALPHATREE_", "PREFECT_API"))]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.chdir(out)
+    draft = out / "catalog" / "drafts" / "2611.90003.yaml"
+    data = yaml.safe_load(draft.read_text())
+    data["title_zh"] = "TinyGAN：面向移动设备的轻量生成对抗网络"
+    data["abstract_zh"] = (
+        "我们提出 TinyGAN，一种在移动设备上生成图像的轻量生成对抗网络，其生成器比 BigGAN 小十倍。"
+    )
+    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+    capsys.readouterr()
+    assert main(["review", "approve", "2611.90003"]) == 0
+    approved = capsys.readouterr().out
+    reading = out / "catalog" / "reading" / "tinygan.md"
+    assert f"reading page {reading}" in approved, approved
+    assert reading.is_file()

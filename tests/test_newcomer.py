@@ -57,6 +57,7 @@ TRANSLATE = (
 )
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_translating_with_a_converted_model_never_imports_torch(
     home: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -74,6 +75,7 @@ def test_translating_with_a_converted_model_never_imports_torch(
     assert without.returncode == 0 and without.stderr == "", without.stderr[-2000:]
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_a_model_to_convert_without_torch_is_one_sentence_naming_the_extra(
     home: Path, tiny_model: Path, tmp_path: Path
 ) -> None:
@@ -132,42 +134,6 @@ def test_a_tree_remembers_its_model_and_the_environment_wins(tmp_path: Path) -> 
     (tree / "alphatree.env").write_text("ALPHATREE_ARXIV_API=http://evil.example/\n")
     with pytest.raises(SettingsError, match="alphatree.env line 1: a tree remembers only"):
         Settings.from_env({"ALPHATREE_HOME": str(tree)})
-
-
-@pytest.mark.slow
-def test_approving_in_the_demo_tree_makes_a_reading_page(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
-    tree = tmp_path / "demo"
-    exe = Path(sys.executable).with_name("alphatree")
-    made = subprocess.run(
-        [str(exe), "demo", "--out", str(tree)],
-        env=_env(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert made.returncode == 0, made.stderr[-3000:]
-
-    # the newcomer follows the hint: cd there, fix the machine Chinese, approve; nothing else set
-    for name in [n for n in os.environ if n.startswith(("ALPHATREE_", "PREFECT_API"))]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("HF_ENDPOINT", "http://127.0.0.1:9")
-    monkeypatch.chdir(tree)
-    draft = tree / "catalog" / "drafts" / "2611.90003.yaml"
-    data = yaml.safe_load(draft.read_text())
-    data["title_zh"] = "TinyGAN：面向移动设备的轻量生成对抗网络"
-    data["abstract_zh"] = (
-        "我们提出 TinyGAN，一种在移动设备上生成图像的轻量生成对抗网络，其生成器比 BigGAN 小十倍。"
-    )
-    draft.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
-
-    assert main(["review", "approve", "2611.90003"]) == 0
-    out = capsys.readouterr().out
-    reading = tree / "catalog" / "reading" / "tinygan.md"
-    assert f"reading page {reading}" in out, out
-    assert reading.is_file()
-    assert "remembers its model in alphatree.env" in made.stdout  # and the demo says so
 
 
 def test_no_reading_page_is_said_with_one_full_stop(home: Path, tmp_path: Path) -> None:

@@ -22,6 +22,9 @@ from tests.support import ArxivServer, FeedEntry, make_paper_pdf
 
 pytestmark = pytest.mark.slow
 BIN = Path(sys.executable).parent
+QUICK_POLLS = {"PREFECT_RUNNER_POLL_FREQUENCY": "1", "PREFECT_WORKER_QUERY_SECONDS": "1"}
+"""A runner and a worker that look for scheduled or resumed runs every second, not every 10 s
+(Prefect's default): the tests wait for the same states, only less long between looks."""
 
 
 def _free_port() -> int:
@@ -91,6 +94,7 @@ def _server(
         tiny_model,
         PREFECT_HOME=str(tmp_path / "prefect-home"),
         PREFECT_API_URL=api,
+        **QUICK_POLLS,
         **extra,
     )
     procs = Processes(home, env, tmp_path / "logs")
@@ -205,6 +209,8 @@ def test_nightly_deployment_runs_on_a_real_server(
         }
         _resume(api, run_id, answer)
         _wait(lambda: review_state("2611.00602") == "COMPLETED", 120, "FormGAN's approval")
+        # the refusal was said once, though the resumed run replayed the refused round
+        assert _run_logs(api, run_id).count("asking again") == 1, _run_logs(api, run_id)
         # the approval's reading-page task made the whole paper's Chinese page, section by section
         _wait(lambda: "reading page [1/" in _run_logs(api, run_id), 60, "the reading page's progress")
         page = (home / "catalog" / "reading" / "formgan.md").read_text()

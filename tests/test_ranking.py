@@ -91,6 +91,7 @@ def _tree_digest(root: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_dry_run_prints_the_json_contract_asks_only_arxiv_and_writes_nothing(home: Path) -> None:
     with ArxivServer() as server:
         for n, (title, abstract) in enumerate((DETECTOR, SURVEY, WRINKLES, STARS), start=1):
@@ -385,6 +386,7 @@ PHRASE_HEAD = (
 )
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_a_subtopic_paper_without_its_parent_topics_task_and_a_phrase_title_are_not_drafted(
     home: Path,
 ) -> None:
@@ -421,6 +423,7 @@ GAN_FOR_COMPRESSION = (
 )
 
 
+@pytest.mark.slow  # an alphatree child process
 def test_a_paper_that_uses_a_gan_for_another_task_is_not_drafted_as_a_gan_paper(home: Path) -> None:
     """ "GAN-Enhanced ... Compression": the title names a GAN as the means and compression as the task.
     Found on the real nights: a GAN-decoder image codec was drafted under gan/implementation."""

@@ -330,6 +330,10 @@ def test_a_rejection_needs_a_reason_and_then_is_filed(home: Path) -> None:
             f"/review/{ID}", data=form(html, decision="reject", reason="off topic"), follow_redirects=False
         )
         assert done.status_code == 303
+        queue = http.get("/").text
+    # the app says what the CLI says after a decision, the ranker's lesson included
+    assert f"Rejected {ID}: catalog/rejected/{ID}.yaml" in queue
+    assert "Ranker updated with this decision (catalog/ranker.json)." in queue
     rejected = yaml.safe_load((home / "catalog" / "rejected" / f"{ID}.yaml").read_text())
     assert rejected["provenance"]["rejected_reason"] == "off topic"
     assert rejected["provenance"]["reviewed_by"] == "Ada"

@@ -12,7 +12,16 @@ import requests
 import yaml
 
 from tests.conftest import cli_env
-from tests.test_prefect_server import BIN, Processes, _deployed, _free_port, _healthy, _run_logs, _wait
+from tests.test_prefect_server import (
+    BIN,
+    QUICK_POLLS,
+    Processes,
+    _deployed,
+    _free_port,
+    _healthy,
+    _run_logs,
+    _wait,
+)
 from tests.test_review_app import ID, form, write_draft
 from tests.test_review_app_browser import _up
 from tests.test_review_ui import _review_run
@@ -33,6 +42,7 @@ def test_an_approval_in_the_review_app_resumes_the_waiting_prefect_run(
         PREFECT_HOME=str(tmp_path / "prefect-home"),
         PREFECT_API_URL=api,
         ALPHATREE_REVIEWER="Ada",
+        **QUICK_POLLS,
     )
     procs = Processes(home, env, tmp_path / "logs")
     procs.spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))

@@ -18,7 +18,16 @@ import yaml
 
 from tests.conftest import cli_env
 from tests.support import needs_chromium, save_yaml
-from tests.test_prefect_server import BIN, Processes, _deployed, _free_port, _healthy, _run_logs, _wait
+from tests.test_prefect_server import (
+    BIN,
+    QUICK_POLLS,
+    Processes,
+    _deployed,
+    _free_port,
+    _healthy,
+    _run_logs,
+    _wait,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -75,7 +84,8 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
     save_yaml((drafts / "2611.03001.yaml"), draft)
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
-    env = cli_env(home, None, tiny_model, PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_API_URL=api)
+    prefect = {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": api, **QUICK_POLLS}
+    env = cli_env(home, None, tiny_model, **prefect)
     # `alphatree review serve` runs for this tree (its state file, naming a live process): the run's
     # artifact links to its page of the draft
     (home / "cache").mkdir()

@@ -559,17 +559,10 @@ class _Views:
         from starlette.background import BackgroundTask
         from starlette.responses import RedirectResponse
 
-        from .runs import resume_waiting_review
+        from .runs import settle
 
-        settings, state = self.state.settings, self.state
-        verb = "Approved" if outcome.decision == "approve" else "Rejected"
-        notes = [f"{verb} {arxiv_id}: {outcome.path.relative_to(settings.home)}"]
-        if outcome.learned:
-            notes.append(f"The translation memory learned {outcome.learned} reviewed sentence(s).")
-        resumed = resume_waiting_review(settings, arxiv_id, outcome.decision, answer.get("reason", ""))
-        if resumed:
-            notes.append(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
-        state.notices.extend(notes)
+        state = self.state
+        state.notices.extend(settle(state.settings, outcome, answer.get("reason", "")))
         task = None
         if outcome.decision == "approve" and state.read:
             task = BackgroundTask(_reading_page, state, outcome.path)

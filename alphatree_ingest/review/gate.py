@@ -182,6 +182,21 @@ class Decision:
     taught: bool = False
     """The ranker learned from the decision (its model file, catalog/ranker.json, was written)."""
 
+    def notes(self, home: Path) -> list[str]:
+        """What the reviewer is told the decision did, in the CLI and the review app alike."""
+        verb = "Approved" if self.decision == "approve" else "Rejected"
+        where = self.path.relative_to(home) if self.path.is_relative_to(home) else self.path
+        notes = [f"{verb} {self.arxiv_id}: {where}"]
+        if self.enriched:
+            notes.append(
+                f"Enriched the entry in its own file with: {', '.join(self.enriched)}; its own fields kept."
+            )
+        if self.learned:
+            notes.append(f"The translation memory learned {self.learned} reviewed sentence(s).")
+        if self.taught:
+            notes.append("Ranker updated with this decision (catalog/ranker.json).")
+        return notes
+
 
 def find_draft(catalog: Catalog, snapshot: CatalogSnapshot, arxiv_id: str) -> tuple[Path, CatalogEntry]:
     """The draft of a paper. Raises ReviewError when there is none or it does not validate."""

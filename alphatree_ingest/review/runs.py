@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ..config import Settings
+from .gate import Decision
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +25,16 @@ def start_review_run(settings: Settings, arxiv_id: str, name: str) -> bool:
         logger.info("no review run for %s (%s)", arxiv_id, type(err).__name__)
         return False
     return True
+
+
+def settle(settings: Settings, decision: Decision, reason: str = "") -> list[str]:
+    """After a decision, from the CLI or the review app: resume the Prefect review runs waiting on the
+    draft with the same decision, and say what was done (the decision's notes, then the runs)."""
+    notes = decision.notes(settings.home)
+    resumed = resume_waiting_review(settings, decision.arxiv_id, decision.decision, reason)
+    if resumed:
+        notes.append(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
+    return notes
 
 
 def resume_waiting_review(settings: Settings, arxiv_id: str, decision: str, reason: str = "") -> int:
