@@ -13,9 +13,10 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from pydantic import ValidationError
@@ -116,10 +117,13 @@ class _PlainLoader(yaml.SafeLoader):
     aliases in 5 KB expand into gigabytes once the entry is validated or written back."""
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        # types-PyYAML leaves Parser.peek_event unannotated; it returns the next parser event
+        event = cast("Callable[[], yaml.Event]", self.peek_event)()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            mark = event.start_mark  # the parser always sets it; the stub allows None
+            where = f"line {mark.line + 1}: " if mark else ""
             raise yaml.YAMLError(
-                f"line {event.start_mark.line + 1}: YAML anchors and aliases (&name, *name) are not "
+                f"{where}YAML anchors and aliases (&name, *name) are not "
                 "allowed in the catalog; write the value out"
             )
         return super().compose_node(parent, index)

@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect.cache_policies import NO_CACHE, CachePolicy
 from prefect.states import Failed
 from pydantic import ValidationError
 
@@ -58,15 +58,24 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
-NETWORK = {"cache_policy": NO_CACHE, "retries": 2, "retry_delay_seconds": [10, 60]}
+class _NetworkRetries(TypedDict):
+    """The retry options of a task that talks to the network, typed so that `@task(**NETWORK)` matches
+    Prefect's typed `task` overloads (a plain dict does not, and the task would lose its signature)."""
+
+    cache_policy: CachePolicy
+    retries: int
+    retry_delay_seconds: list[float]
 
 
-@task(name="discover", retry_condition_fn=_transient, **NETWORK)  # type: ignore[call-overload]
+NETWORK: _NetworkRetries = {"cache_policy": NO_CACHE, "retries": 2, "retry_delay_seconds": [10, 60]}
+
+
+@task(name="discover", retry_condition_fn=_transient, **NETWORK)
 def discover_task(settings: Settings, query: str, since: dt.datetime, max_papers: int | None) -> Discovery:
     return stages.discover(settings, query, since, max_papers)
 
 
-@task(name="fetch-pdf", retry_condition_fn=_transient, **NETWORK)  # type: ignore[call-overload]
+@task(name="fetch-pdf", retry_condition_fn=_transient, **NETWORK)
 def fetch_task(settings: Settings, paper: Paper) -> Path:
     return stages.fetch(settings, paper)
 
@@ -81,7 +90,7 @@ def translate_task(settings: Settings, paper: Paper, extraction: Extraction) -> 
     return stages.translate_paper(settings, paper, extraction)
 
 
-@task(name="find-code", retry_condition_fn=_transient, **NETWORK)  # type: ignore[call-overload]
+@task(name="find-code", retry_condition_fn=_transient, **NETWORK)
 def code_task(settings: Settings, paper: Paper, extraction: Extraction) -> list[Candidate]:
     return stages.find_code(settings, paper, extraction)
 

@@ -138,7 +138,7 @@ def _answered(slug: str, round_: int) -> bool:
     """Whether the form of that round was answered already. A resumed run runs this flow again from the
     start, and each earlier `suspend_flow_run` returns its stored answer at once, so a refusal whose
     next round holds an answer is one the reviewer was told about before."""
-    from prefect.input.run_input import keyset_from_paused_state, read_flow_run_input
+    from prefect.input import keyset_from_paused_state, read_flow_run_input
     from prefect.states import Suspended
 
     keyset = keyset_from_paused_state(Suspended(pause_key=f"decision-{slug}-{round_}"))

@@ -4,16 +4,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 logger = logging.getLogger(__name__)
 
 
 class ModelUnavailable(RuntimeError):
     """The translation model cannot be loaded; the message says how to point at a local one."""
+
+
+def quiet_transformers() -> None:
+    """Hide transformers' progress bars (loading a model prints none of its own). The one call into its
+    logging helpers, which transformers leaves unannotated."""
+    from transformers.utils import logging as hf_logging
+
+    cast("Callable[[], None]", hf_logging.disable_progress_bar)()
 
 
 def _hub_reachable(endpoint: str, name: str, timeout: float = 5.0) -> bool:
@@ -116,9 +124,8 @@ class MarianTranslator:
             # The tokenizer alone: transformers' config and model classes import torch when it is
             # installed, and running a converted model needs neither (config.json is read as JSON).
             from transformers import MarianTokenizer
-            from transformers.utils import logging as hf_logging
 
-            hf_logging.disable_progress_bar()
+            quiet_transformers()
             self._tokenizer = MarianTokenizer.from_pretrained(folder)
             config = _json(folder / "config.json")
             self.window = int(config.get("max_position_embeddings") or _MARIAN_POSITIONS)
@@ -147,7 +154,10 @@ class MarianTranslator:
             )
         from transformers import MarianMTModel
 
-        return MarianMTModel.from_pretrained(folder).eval()
+        model = MarianMTModel.from_pretrained(folder)
+        # inference mode; transformers 5 leaves PreTrainedModel.eval unannotated (it returns the model)
+        inference: Callable[[], Any] = model.eval
+        return inference()
 
     def _load_ct2(self, folder: Path) -> Any:
         import hashlib

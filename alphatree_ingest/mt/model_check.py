@@ -81,6 +81,10 @@ SENTENCES = (
 )
 
 
+def _percent(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "n/a"
+
+
 @dataclass
 class CheckReport:
     model: str
@@ -96,15 +100,14 @@ class CheckReport:
     seconds: float
 
     def lines(self) -> list[str]:
-        pct = lambda n, d: f"{100 * n / d:.0f}%" if d else "n/a"  # noqa: E731
         return [
             f"model: {self.model} (backend {self.backend})",
             f"sentences: {self.sentences}, of which {self.protected} carry protected spans "
             "(formulas, URLs, terms, numbers with units)",
             f"placeholders returned intact by the model: {self.intact} of {self.protected} "
-            f"({pct(self.intact, self.protected)})",
+            f"({_percent(self.intact, self.protected)})",
             f"recovery path (piece by piece) taken: {self.recovered} of {self.sentences} "
-            f"({pct(self.recovered, self.sentences)})",
+            f"({_percent(self.recovered, self.sentences)})",
             f"protected spans present in the final Chinese: {100 * self.spans_kept:.0f}%",
             f"untranslated English in the output: {100 * self.untranslated:.1f}% of its letters (mean)",
             f"outputs containing Chinese: {100 * self.chinese:.0f}%",

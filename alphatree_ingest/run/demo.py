@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..mt.marian import quiet_transformers
 from .demo_kit import ArxivServer, FeedEntry, build_tiny_marian, days_ago, make_paper_pdf
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -100,9 +101,7 @@ def run(tree: Path, say: Any = print) -> DemoResult:
     start = time.perf_counter()
     prepare_tree(tree)
     say(f"Building a tiny untrained MarianMT model in {tree / 'model'} ...")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
+    quiet_transformers()
     model = build_tiny_marian(tree / "model")
     remember_model(tree)
     with ArxivServer() as server:

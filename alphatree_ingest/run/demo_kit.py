@@ -252,7 +252,7 @@ def make_paper_pdf(
     refs = references or []
     text = "References\n" + "\n".join(f"[{i + 1}] {r}" for i, r in enumerate(refs))
     text_box(page, pymupdf.Rect(72, 72, 540, 720), text, fontsize=9)
-    data = doc.tobytes()
+    data: bytes = doc.tobytes()
     doc.close()
     return data
 
