@@ -475,7 +475,7 @@ def _decide(
         kept=_kept(settings),
         prompts_dir=settings.prompts_dir,
     )
-    print("\n".join(settle(settings, done, reason)))
+    settle(settings, done, lambda note: print(note, flush=True), reason)
     if action == "approve" and read:
         from .run.stages import reading_at_approval
 

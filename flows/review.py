@@ -142,7 +142,10 @@ def _answered(slug: str, round_: int) -> bool:
     from prefect.states import Suspended
 
     keyset = keyset_from_paused_state(Suspended(pause_key=f"decision-{slug}-{round_}"))
-    return read_flow_run_input(keyset["response"]) is not None
+    try:
+        return read_flow_run_input(keyset["response"]) is not None
+    except Exception:  # noqa: BLE001 (the server hiccuped: say the refusal again rather than fail the run)
+        return False
 
 
 def _decided_elsewhere(catalog: Catalog, arxiv_id: str) -> str:

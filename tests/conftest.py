@@ -207,7 +207,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if SLOW_FIXTURES.keys() & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-    items[:] = long_walks_first(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+class _LongWalksFirst:
+    """Orders the collection last, after `-m`, `-k` and `--deselect` dropped what does not run (the
+    marking above must come before them), so the shares are shares of what runs."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        items[:] = long_walks_first(items, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(_LongWalksFirst(), "long-walks-first")
 
 
 LONG_WALKS = (
@@ -227,8 +239,12 @@ def long_walks_first(items: list[pytest.Item], workers: int) -> list[pytest.Item
     second, and so on, and then balances by stealing. Put at the start of each share in turn, the long
     walks run side by side from the first second instead of one after another at the end."""
     longest = {name: rank for rank, name in enumerate(LONG_WALKS)}
-    walks = sorted((i for i in items if i.originalname in longest), key=lambda i: longest[i.originalname])
-    rest = [i for i in items if i.originalname not in longest]
+
+    def name(item: pytest.Item) -> str:
+        return str(getattr(item, "originalname", item.name))
+
+    walks = sorted((i for i in items if name(i) in longest), key=lambda i: longest[name(i)])
+    rest = [i for i in items if name(i) not in longest]
     workers = max(1, workers)
     sizes, left = [], len(items)
     for n in range(workers):  # as worksteal splits the collection

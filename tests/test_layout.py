@@ -182,6 +182,8 @@ def test_urllib_parse_and_pure_string_methods_are_not_io(tmp_path: Path) -> None
 STAGES = ("pdf", "mt", "discover", "drafting", "site", "review", "run")
 """The package's folders in the order a stage may use another: each uses only the folders before it
 (and the top-level `config`, `models`, `catalog`, `markdown`). README, "Layout"."""
+_LAYERED = [[name] for name in (*STAGES, "cli")]
+"""What an import may reach only from above: a folder, or the command's module (no module imports cli)."""
 FRONT_DOORS = {"alphatree_ingest/cli.py", "alphatree_ingest/review/app.py"}
 """The commands' own modules (`alphatree`, `alphatree review serve`): they wire every folder."""
 
@@ -192,6 +194,17 @@ def imported_folders(path: Path, where: str | None = None) -> list[tuple[int, st
     here = Path(where or path.relative_to(ROOT / "alphatree_ingest")).with_suffix("").parts
     found = []
     for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):  # import alphatree_ingest.run.stages [as stages]
+            names = [alias.name.split(".") for alias in node.names]
+            found += [(node.lineno, n[1]) for n in names if n[0] == "alphatree_ingest" and n[1:2] in _LAYERED]
+            continue
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) == (
+            "import_module"
+        ):
+            spelled = [a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)]
+            names = [name.split(".") for name in spelled]
+            found += [(node.lineno, n[1]) for n in names if n[0] == "alphatree_ingest" and n[1:2] in _LAYERED]
+            continue
         if not isinstance(node, ast.ImportFrom):
             continue
         module = (node.module or "").split(".") if node.module else []
@@ -203,7 +216,7 @@ def imported_folders(path: Path, where: str | None = None) -> list[tuple[int, st
         else:
             continue
         heads = [target] if target else [[alias.name] for alias in node.names]
-        found += [(node.lineno, head[0]) for head in heads if head[0] in STAGES]
+        found += [(node.lineno, head[0]) for head in heads if head[:1] in _LAYERED]
     return found
 
 
@@ -213,7 +226,7 @@ def imported_folders(path: Path, where: str | None = None) -> list[tuple[int, st
 def test_a_folder_uses_only_the_folders_before_it(module: str) -> None:
     parts = Path(module).parts
     folder = parts[1] if len(parts) > 2 else None
-    allowed = set(STAGES[: STAGES.index(folder) + 1]) if folder else set()
+    allowed = set(STAGES[: STAGES.index(folder) + 1]) if folder else set()  # cli: never
     wrong = [
         f"line {line}: {target}" for line, target in imported_folders(ROOT / module) if target not in allowed
     ]
@@ -232,3 +245,37 @@ def test_the_layering_check_sees_relative_and_absolute_imports(tmp_path: Path) -
     assert imported_folders(probe, "pdf/probe.py") == [(1, "run"), (3, "site"), (4, "review"), (5, "pdf")]
     probe.write_text("from .run import stages\nfrom .models import Paper\nfrom . import mt\n")
     assert imported_folders(probe, "cli.py") == [(1, "run"), (3, "mt")]
+    probe.write_text(
+        "import alphatree_ingest.run.stages as stages\nimport alphatree_ingest.models\n"
+        "from alphatree_ingest import cli\nfrom .. import cli\n"
+        "importlib.import_module('alphatree_ingest.review.gate')\n"
+    )
+    assert imported_folders(probe, "pdf/probe.py") == [(1, "run"), (3, "cli"), (4, "cli"), (5, "review")]
+
+
+def test_every_long_walk_the_suite_starts_first_is_a_test_of_the_suite() -> None:
+    """A renamed long test would silently lose its place at the start of a share (tests/conftest.py)."""
+    from tests.conftest import LONG_WALKS
+
+    defined = "".join(path.read_text() for path in (ROOT / "tests").glob("test_*.py"))
+    missing = [name for name in LONG_WALKS if f"def {name}(" not in defined]
+    assert not missing, f"LONG_WALKS names tests that do not exist: {missing}"
+
+
+def test_a_plain_install_ships_every_folder_and_data_file() -> None:
+    """`pip install .` installs the packages pyproject.toml lists by hand: a new folder or table not
+    listed would be missing from a user's install although every test here passes from the checkout."""
+    import tomllib
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    package = ROOT / "alphatree_ingest"
+    folders = {
+        ".".join(("alphatree_ingest", *init.parent.relative_to(package).parts))
+        for init in package.rglob("__init__.py")
+    }
+    assert folders <= set(setup["packages"]), (
+        f"not in [tool.setuptools] packages: {folders - set(setup['packages'])}"
+    )
+    for data in package.rglob("*.json"):
+        owner = ".".join(("alphatree_ingest", *data.parent.relative_to(package).parts))
+        assert data.name in setup["package-data"].get(owner, []), f"{data} is not in package-data of {owner}"

@@ -207,12 +207,16 @@ def test_the_runs_artifact_escapes_outside_text_as_the_pages_do() -> None:
 
     summary = RunSummary(
         topic="gan",
-        drafted=[Outcome(id="2611.00001", title="*Bold* GAN_s with `code`", draft="catalog/drafts/x.yaml")],
+        drafted=[
+            Outcome(id="2611.00001", title="*Bold* GAN_s with `code`", draft="catalog/drafts/a_b`c.yaml")
+        ],
         failed=[Outcome(id="2611.00002", reason="> quoted <b>html</b> [link](http://x)")],
     )
     html = MarkdownIt("commonmark").render(markdown(summary))
     assert "*Bold* GAN_s with `code`" in html and "<em>" not in html and "<code>code" not in html
     assert "&lt;b&gt;html&lt;/b&gt;" in html and 'href="http://x"' not in html
+    # a code span shows its text as typed: nothing escaped inside, and a backtick does not end it
+    assert "<code>catalog/drafts/a_b`c.yaml</code>" in html
 
 
 def test_feeds_parse_with_chinese_text_links_dates_and_ids_that_never_change(home: Path) -> None:

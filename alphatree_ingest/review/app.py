@@ -2,7 +2,7 @@
 
 Failing checks first; each English sentence above its Chinese box; the figures as images, the diagram
 picked by clicking one; code candidates with their evidence; parents, topic and level as choices from
-the tree. A decision goes through `review_edit.submit` (the Prefect review flow's path: the edits into
+the tree. A decision goes through `review.edit.submit` (the Prefect review flow's path: the edits into
 the draft, then `decide()` and its gate), resumes a waiting Prefect review run, and a refused approval
 comes back on the same page with its failing checks and the curator's edits kept.
 
@@ -339,7 +339,7 @@ class BadForm(ValueError):
 def parse_answer(
     fields: dict[str, list[str]], entry: CatalogEntry, snapshot: CatalogSnapshot
 ) -> dict[str, Any]:
-    """The answer `review_edit.submit` takes, from the posted form; every choice checked against what
+    """The answer `review.edit.submit` takes, from the posted form; every choice checked against what
     the page offered, so that no value outside them reaches the draft. Raises BadForm."""
 
     def one(name: str, default: str = "") -> str:
@@ -562,7 +562,7 @@ class _Views:
         from .runs import settle
 
         state = self.state
-        state.notices.extend(settle(state.settings, outcome, answer.get("reason", "")))
+        settle(state.settings, outcome, state.notices.append, answer.get("reason", ""))
         task = None
         if outcome.decision == "approve" and state.read:
             task = BackgroundTask(_reading_page, state, outcome.path)

@@ -10,7 +10,7 @@ import yaml
 
 from ..catalog import CatalogSnapshot, dump_yaml
 from ..drafting.draft import rewrite_block, split_blocks
-from ..markdown import inline
+from ..markdown import code, inline
 from ..models import CatalogEntry, EntryCode
 
 REVIEWABLE = ("title_zh", "abstract_zh", "topic", "level", "parents", "diagram", "code")
@@ -211,7 +211,7 @@ def context(
     lines += [
         "",
         f"**{inline(entry.title)}**  ",
-        f"{inline(authors)} · [{link}]({link}) · draft: `{draft_path}`",
+        f"{inline(authors)} · [{link}]({link}) · draft: {code(draft_path)}",
         "",
         *_enrichment_note(entry),
         f"**English:** {inline(entry.abstract)}",
@@ -259,8 +259,8 @@ def _enrichment_note(entry: CatalogEntry) -> list[str]:
         return []
     adds = ", ".join(found.get("adds") or []) or "nothing"
     return [
-        f"**Enrichment of the tree entry `{inline(str(found.get('entry')))}`** "
-        f"(`{inline(str(found.get('file')))}`): approval adds only {adds}; the entry's own fields "
+        f"**Enrichment of the tree entry {code(found.get('entry'))}** "
+        f"({code(found.get('file'))}): approval adds only {adds}; the entry's own fields "
         "(title_zh, parents, topic, level, ...) stay as they are.",
         "",
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from ..config import Settings
 from .gate import Decision
@@ -27,14 +28,15 @@ def start_review_run(settings: Settings, arxiv_id: str, name: str) -> bool:
     return True
 
 
-def settle(settings: Settings, decision: Decision, reason: str = "") -> list[str]:
-    """After a decision, from the CLI or the review app: resume the Prefect review runs waiting on the
-    draft with the same decision, and say what was done (the decision's notes, then the runs)."""
-    notes = decision.notes(settings.home)
+def settle(settings: Settings, decision: Decision, say: Callable[[str], object], reason: str = "") -> None:
+    """After a decision, from the CLI or the review app: say what the decision did, then resume the
+    Prefect review runs waiting on the draft with the same decision and say so. The decision is said
+    first: a Prefect server that is slow to answer never keeps the reviewer from knowing it stands."""
+    for note in decision.notes(settings.home):
+        say(note)
     resumed = resume_waiting_review(settings, decision.arxiv_id, decision.decision, reason)
     if resumed:
-        notes.append(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
-    return notes
+        say(f"Resumed {resumed} review run(s) waiting in Prefect with the same decision.")
 
 
 def resume_waiting_review(settings: Settings, arxiv_id: str, decision: str, reason: str = "") -> int:

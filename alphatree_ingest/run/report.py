@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..discover.harvest import MAX_ATTEMPTS
 from ..discover.planning import Plan
-from ..markdown import inline
+from ..markdown import code, inline
 from ..models import Outcome, Paper, Problem, RunSummary, TopicState
 
 STAGES = ("model_load", "fetch", "extract", "translate", "code", "draft")
@@ -83,17 +83,19 @@ def artifact_key(topic: str) -> str:
 def markdown(summary: RunSummary) -> str:
     """The run's report: drafts waiting for review with links, failures and unreadable files."""
     waiting = summary.drafted + summary.updated
-    lines = [f"# Ingest of topic `{summary.topic}`", "", f"## Waiting for review ({len(waiting)})"]
-    lines += [f"- [{d.id}](https://arxiv.org/abs/{d.id}) {inline(d.title)} — `{d.draft}`" for d in waiting]
+    lines = [f"# Ingest of topic {code(summary.topic)}", "", f"## Waiting for review ({len(waiting)})"]
+    lines += [
+        f"- [{d.id}](https://arxiv.org/abs/{d.id}) {inline(d.title)} — {code(d.draft)}" for d in waiting
+    ]
     lines += ["", f"## Failures ({len(summary.failed)})"]
-    lines += [f"- `{f.id}`: {inline(f.reason)}" for f in summary.failed]
+    lines += [f"- {code(f.id)}: {inline(f.reason)}" for f in summary.failed]
     if summary.run_fault:
         lines += ["", "## The run stopped", "", inline(summary.run_fault)]
     lines += ["", f"## Owed, retried by the next run ({len(summary.owed)})"]
-    lines += [f"- `{o.id}`: {inline(o.reason)}" for o in summary.owed]
+    lines += [f"- {code(o.id)}: {inline(o.reason)}" for o in summary.owed]
     if summary.problems:
         lines += ["", f"## Catalog files that do not parse ({len(summary.problems)})"]
-        lines += [f"- `{p.path}`: {inline(p.reason)}" for p in summary.problems]
+        lines += [f"- {code(p.path)}: {inline(p.reason)}" for p in summary.problems]
     return "\n".join(lines)
 
 
