@@ -124,12 +124,24 @@ def read_layout(page: Any, blocks: list[Block], furniture_ids: set[int] | None =
     bottom = min((b.box[1] for b in furniture if b.box[1] >= 0.9 * height and not b.vertical), default=height)
     body = [b for b in blocks if b not in furniture]
     try:
-        drawings = page.get_drawings()
+        drawings = _drawings(page)
     except Exception:  # a damaged content stream: no vector graphics
         drawings = []
     layout = PageLayout(width, height, body, [], top, bottom, furniture, drawings)
     layout.graphics = _graphics(page, layout)
     return layout
+
+
+def _drawings(page: Any) -> list[dict[str, Any]]:
+    """The page's vector paths as `get_drawings` gives them, for what this module reads (each path's
+    `rect` as a Rect, its items' commands, `fill`, `closePath`), without turning every point of every
+    item into a Point object: `get_drawings` spent most of a figure-heavy page's layout time on that."""
+    import pymupdf
+
+    paths: list[dict[str, Any]] = page.get_cdrawings()
+    for path in paths:
+        path["rect"] = pymupdf.Rect(path["rect"])
+    return paths
 
 
 def _graphics(page: Any, layout: PageLayout) -> list[Graphic]:
@@ -457,9 +469,7 @@ def kind_features(
     `filled`, `ticks` (short strokes on axes), `bars` (filled shapes on a shared baseline) (log
     counts). Text inside: `words`, `numeric` (tick-like numbers), `numeric_share`, `alpha` (words),
     `dims` (`572x572`), `sublabels` (`(a)`). Size and place: `width`, `height` (share of the page),
-    `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20). Pixels (read the
-    same for a raster and a vector figure): `px_axes`, `px_ticks`, `px_glyphs`, `px_white`, `px_ink`,
-    `px_colours`, `px_edges` (`alphatree_ingest.pdf.pixels`)."""
+    `aspect` (log), `top` (share of the page above it), `page` (number, capped at 20)."""
     import math
 
     ev = _evidence(page, region, layout)
@@ -517,25 +527,7 @@ def kind_features(
         "aspect": math.log(max(1.0, x1 - x0) / max(1.0, y1 - y0)),
         "top": y0 / max(1.0, layout.height),
         "page": float(min(number, 20)),
-        **_pixels(page, region.box),
     }
-
-
-def _pixels(page: Any, box: Box) -> dict[str, float]:
-    """The pixel features of one render of the region (all zero when MuPDF cannot draw it)."""
-    import numpy as np
-
-    from .pixels import PIXEL_FEATURES, dpi_for, pixel_features
-
-    dpi = dpi_for(box[2] - box[0], box[3] - box[1])
-    try:
-        pix = render(page, box, dpi, alpha=False)
-    except RuntimeError:
-        return dict.fromkeys(PIXEL_FEATURES, 0.0)
-    if pix.n < 3:
-        return dict.fromkeys(PIXEL_FEATURES, 0.0)
-    rgb = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width, pix.n)[:, :, :3]
-    return pixel_features(rgb, dpi)
 
 
 def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
@@ -594,14 +586,13 @@ def _raster_stats(page: Any, box: Box) -> tuple[float, float]:
     pixels = len(samples) // max(1, n)
     if pixels == 0 or n < 3:
         return -1.0, 0.0
-    colours: set[int] = set()
-    white = 0
-    for i in range(0, pixels * n, n * 2):  # every other pixel is plenty
-        r, g, b = samples[i], samples[i + 1], samples[i + 2]
-        if r > 235 and g > 235 and b > 235:
-            white += 1
-        colours.add((r >> 4) << 8 | (g >> 4) << 4 | (b >> 4))
-    return min(1.0, len(colours) / 100), white / max(1, (pixels + 1) // 2)
+    import numpy as np
+
+    every = np.frombuffer(samples, dtype=np.uint8)[: pixels * n].reshape(pixels, n)[::2, :3]  # every other
+    rgb = every.astype(np.int32)
+    white = int(np.count_nonzero((rgb > 235).all(axis=1)))
+    colours = np.unique((rgb[:, 0] >> 4) << 8 | (rgb[:, 1] >> 4) << 4 | (rgb[:, 2] >> 4)).size
+    return min(1.0, colours / 100), white / max(1, (pixels + 1) // 2)
 
 
 def caption_body(caption: str) -> str:

@@ -11,9 +11,10 @@ result on the `report` part, which the table never sees.
 Why a linear model: with a few hundred labelled figures it generalises better than trees, and each
 weight reads as a sentence ("a caption opening on `architecture` adds 2.1 to architecture"). The
 caption's own opening words are features of their own (`cap_arch`), so that a diagram labelled with
-feature-map sizes and channel counts stays an architecture when its caption says so. A figure pasted in
-as one image has no vector drawing to read: its pixels are read instead (`pixels.py`: axes meeting in
-an L with ticks, letters, white, ink, colours, edges), for a vector figure too.
+feature-map sizes and channel counts stays an architecture when its caption says so. Features read
+from a full render of each figure's pixels (axes in an L, ticks, glyph-sized marks, edges) were tried
+and left out: leaving one tune paper out they scored 0.817 against 0.821 without them, and rendering
+cost a quarter of extraction's time.
 """
 
 from __future__ import annotations
@@ -58,13 +59,6 @@ NUMERIC = (
     "aspect",
     "top",
     "page",
-    "px_axes",
-    "px_ticks",
-    "px_glyphs",
-    "px_white",
-    "px_ink",
-    "px_colours",
-    "px_edges",
 )
 """The numeric features, each described in `alphatree_ingest.pdf.figures.kind_features`."""
 
