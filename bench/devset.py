@@ -6,7 +6,8 @@ Papers: the twelve of `../shared/figure-devset/cv/` (`labels.json`, PDFs beside 
 `bench/devset2/labels-*.json` with PDFs in `cache/devset2/<arxiv id>.pdf` (git-ignored; rebuild it
 from `bench/devset2/manifest-*.json`: each PDF's source repository, path, blob id and sha256, see
 `python bench/devset_cache.py`). `bench/devset_split.json` assigns each paper to `tune` (rules and
-models are fitted on these) or `report` (numbers read only to report them). The split is fixed:
+models are fitted on these) or `report` (numbers read only to report them: that part prints its totals
+and no line per paper, with or without `--verbose`). The split is fixed:
 `--freeze` adds papers not yet in it, each to the part with fewer papers of its topic (ties by a hash
 of the arXiv id), and never moves a paper already there. The twelve `cv/` papers are all `tune`: the
 hand rules were tuned on them for weeks. Given a CV_DIR, only that folder is scored (no split).
@@ -140,7 +141,11 @@ def score_paper(
     totals: Totals,
     verbose: bool,
     topics: dict | None = None,  # type: ignore[type-arg]
+    *,
+    quiet: bool = False,
 ) -> None:
+    """Score one paper into `totals`; print its line (and with `verbose` its misses) unless `quiet`."""
+    verbose = verbose and not quiet
     result = extract(pdf)
     score_figures(result.figures, label, totals, verbose)
     paper = Paper(
@@ -187,6 +192,8 @@ def score_paper(
     ok_abstract = abstract_ok(result.abstract, label["abstract_first"], label["abstract_last"])
     totals.abstracts += ok_abstract
     totals.papers += 1
+    if quiet:
+        return
     print(
         f"{label['arxiv_id']}: diagram {diagram} (want {label['diagram']}); code {repo_key(first)} "
         f"(want {repo_key(label['code'])}){' FALSE OFFICIAL ' + str(official) if official else ''}; "
@@ -293,7 +300,10 @@ def run_split(
         print(f"--- {part}: {len(chosen)} papers", flush=True)
         for paper in chosen:
             try:
-                score_paper(paper.pdf, paper.label, catalog.entries, totals, verbose, catalog.topics)
+                # the report part prints its totals only: no line per paper to pick a rule from
+                quiet = part == "report"
+                entries, topics = catalog.entries, catalog.topics
+                score_paper(paper.pdf, paper.label, entries, totals, verbose, topics, quiet=quiet)
             except Exception as err:  # one broken label or PDF must not hide the others' numbers
                 print(f"error: {paper.arxiv_id}: {type(err).__name__}: {err}", file=sys.stderr)
         results[part] = totals.report()
