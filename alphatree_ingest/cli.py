@@ -47,7 +47,7 @@ EXPECTED_ERROR = 2
 CRON_HELP = "schedule of each topic (cron, UTC; default: %(default)s)"
 
 
-def _tree(settings: Settings) -> Catalog:
+def _catalog(settings: Settings) -> Catalog:
     """The tree's catalog. Raises CliError when the folder holds no tree (no catalog/topics.yaml)."""
     from .catalog import Catalog
 
@@ -156,10 +156,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args, settings, request)
     if request.topic is None:
-        _tree(settings).topics()
+        _catalog(settings).topics()
         # only a night with something to draft loads the model; arXiv is asked while the run starts
         return _run_ingest(settings, "every topic", ask_ahead=request, **request.model_dump())
-    _tree(settings).topic(request.topic)
+    _catalog(settings).topic(request.topic)
     return _run_ingest(settings, f"topic {request.topic}", **request.model_dump())
 
 
@@ -172,7 +172,7 @@ def _dry_run(args: argparse.Namespace, settings: Settings, request: IngestReques
     from .discover.harvest import start_of_harvest
     from .discover.night import as_json, as_table, budget_of, rank_night, ranker_for
 
-    catalog = _tree(settings)
+    catalog = _catalog(settings)
     try:
         topics = sorted(catalog.topics()) if request.topic is None else [catalog.topic(request.topic).id]
         snapshot = catalog.load()
@@ -219,7 +219,7 @@ def _ask_ahead(settings: Settings, request: IngestRequest) -> None:
     from .discover.harvest import start_of_harvest
     from .run import prefetch
 
-    catalog = _tree(settings)
+    catalog = _catalog(settings)
     try:
         topics = catalog.topics()
         now = dt.datetime.now(dt.UTC)
@@ -314,7 +314,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     else:
         raise CliError("give TEXT, --file F, or text on standard input")
     settings = _settings()
-    _tree(settings)  # its memory, glossary and model cache are the tree's, never the current folder's
+    _catalog(settings)  # its memory, glossary and model cache are the tree's, never the current folder's
     stage = TranslateStage.for_tree(get_translator(settings), settings)
     lines = text.splitlines()
     for line in stage.translate(lines):
@@ -326,7 +326,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     from .review.gate import ReviewError
 
     settings = _settings()
-    catalog = _tree(settings)
+    catalog = _catalog(settings)
     try:
         if args.action == "list" and args.held_back:
             _list_held(catalog)
@@ -429,7 +429,7 @@ def _recover(settings: Settings, arxiv_id: str) -> int:
     from .discover.night import held_paper
     from .run.stages import get_translator
 
-    if held_paper(_tree(settings), arxiv_id) is None:
+    if held_paper(_catalog(settings), arxiv_id) is None:
         raise CliError(
             f"{arxiv_id} is not among the held-back papers (see `alphatree review list --held-back`)"
         )
@@ -513,7 +513,7 @@ def cmd_enrich(args: argparse.Namespace) -> int:
     from .run.curate import run_enrich
 
     settings = _settings()
-    _tree(settings)
+    _catalog(settings)
     return _curated(lambda say, out: run_enrich(settings, args.entries, args.topic, say, out))
 
 
@@ -522,7 +522,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     from .run.curate import run_add
 
     settings = _settings()
-    _tree(settings)
+    _catalog(settings)
     return _curated(lambda say, out: run_add(settings, args.ids, args.topic, say, out))
 
 
@@ -552,7 +552,7 @@ def cmd_memory(args: argparse.Namespace) -> int:
     from .mt.memory import TranslationMemory
 
     settings = _settings()
-    _tree(settings)  # the memory is a tree's: outside one there is nothing to audit
+    _catalog(settings)  # the memory is a tree's: outside one there is nothing to audit
     path = settings.memory_path
     memory = TranslationMemory(path)
     wrong = memory.audit()
@@ -575,7 +575,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     from .run.stages import get_translator
 
     settings = _settings()
-    _tree(settings)  # the model's converted copy goes into the tree's cache/
+    _catalog(settings)  # the model's converted copy goes into the tree's cache/
     translator = get_translator(settings)
     print(f"Translating the bundled scientific sentences with {settings.mt_model} ...", file=sys.stderr)
     for line in run(translator, Glossary.load(settings.glossary_path)).lines():
@@ -646,7 +646,7 @@ def cmd_read(args: argparse.Namespace) -> int:
     from .run.stages import entry_pdf, make_reading
 
     settings = _settings()
-    catalog = _tree(settings)
+    catalog = _catalog(settings)
     entry = next((e for e in catalog.load().entries if args.entry in (e.id, e.arxiv)), None)
     if entry is None:
         raise CliError(f"no entry {args.entry!r} in the tree (give its id or arXiv id)")
@@ -671,10 +671,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     from .catalog import write_pages
     from .site.assets import AssetError, mermaid
-    from .site.publish import PublishError, render
+    from .site.publish import PublishError, render_site
 
     settings = _settings()
-    snapshot = _tree(settings).load()
+    snapshot = _catalog(settings).load()
     out = _out_folder(args.out or str(settings.site_dir))
     try:
         script = mermaid(settings, say=lambda line: print(line, file=sys.stderr))
@@ -687,7 +687,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         print(f"warning: {line}", file=sys.stderr)
 
     try:
-        pages = render(snapshot, out, settings.prompts_dir, settings.site_url, script.script, warn)
+        pages = render_site(snapshot, out, settings.prompts_dir, settings.site_url, script.script, warn)
     except PublishError as err:
         raise CliError(f"nothing published: {err}") from None
     try:
@@ -739,7 +739,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     from .site.titles import short_name, subtitle_zh
 
     settings = _settings()
-    snapshot = _tree(settings).load()
+    snapshot = _catalog(settings).load()
     entries = snapshot.entries
     known = _known(args.known, entries)
     steps = _path_steps(args, snapshot, known)
@@ -779,7 +779,7 @@ def _schedules(args: argparse.Namespace) -> list[Any]:
 
     settings = _settings()
     settings.check_arxiv_politeness()  # the schedules will ask arXiv every night
-    topics = list(_tree(settings).topics())
+    topics = list(_catalog(settings).topics())
     chosen = args.topic or topics
     unknown = [t for t in chosen if t not in topics]
     if unknown:

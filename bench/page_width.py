@@ -36,7 +36,7 @@ def page_of(pdf: Path) -> Path:
         id="paper", name="Paper", arxiv="1706.03762", title=found[0].text[:80] if found else "Paper",
         title_zh="论文", year=2017, topic="gan", status="approved",
     )  # fmt: skip
-    both, _ = reading.render(entry, found, "opus-mt-en-zh")
+    both, _ = reading.render_page(entry, found, "opus-mt-en-zh")
     out = Path(tempfile.mkdtemp()) / "read" / "paper.md"
     out.parent.mkdir(parents=True)
     html = out.with_suffix(".html")

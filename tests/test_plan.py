@@ -14,7 +14,7 @@ from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.models import CatalogEntry
 from alphatree_ingest.site.bibtex import bibtex, cite_key
 from alphatree_ingest.site.learning import next_reads, path_to, topic_plan
-from alphatree_ingest.site.publish import render
+from alphatree_ingest.site.publish import render_site
 from alphatree_ingest.site.titles import headline, subtitle_zh
 from tests.conftest import InProcessCli, cli_env
 
@@ -121,7 +121,7 @@ def test_every_page_says_a_name_once_and_has_no_empty_header(home: Path) -> None
         topic="gan/implementation",
     )
     catalog.save_entry(catalog.entry_path(entry), entry)
-    pages = write_pages(render(catalog.load(), home / "site", PROMPTS))
+    pages = write_pages(render_site(catalog.load(), home / "site", PROMPTS))
     for path in pages:
         if path.suffix in (".html", ".xml") or path.suffix == ".md":
             text = path.read_text()
@@ -176,7 +176,7 @@ def test_plan_page_has_one_box_and_option_per_entry_and_hostile_names_stay_data(
     )
     catalog.save_entry(catalog.entry_path(hostile), hostile)
     snapshot = catalog.load()
-    write_pages(render(snapshot, home / "site", PROMPTS))
+    write_pages(render_site(snapshot, home / "site", PROMPTS))
     text = (home / "site" / "plan.html").read_text()
     parsed = _Plan()
     parsed.feed(text)
@@ -210,7 +210,7 @@ def test_bibtex_beside_each_entry_page_is_escaped_for_tex(home: Path) -> None:
     assert cite_key(_entry("anon", [], 2026)) == "anon2026"
     catalog = Catalog(home / "catalog")
     catalog.save_entry(catalog.entry_path(entry), entry)
-    write_pages(render(catalog.load(), home / "site", PROMPTS))
+    write_pages(render_site(catalog.load(), home / "site", PROMPTS))
     assert (home / "site" / "entries" / "texnet.bib").read_text() == record
     page = (home / "site" / "entries" / "texnet.md").read_text()
     assert "](texnet.bib)" in page and record.strip() in page
@@ -222,7 +222,7 @@ def test_a_reading_page_keeps_hostile_text_as_text() -> None:
     from alphatree_ingest.models import EntryFigure
     from alphatree_ingest.site.html import to_html
     from alphatree_ingest.site.reading import Part
-    from alphatree_ingest.site.reading import render as render_reading
+    from alphatree_ingest.site.reading import render_page as render_reading
 
     evil = "<img src=x onerror=alert(1)> </div> ```"
     entry = _entry(

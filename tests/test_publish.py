@@ -15,7 +15,7 @@ import pytest
 from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.markdown import cell
 from alphatree_ingest.models import CatalogEntry, EntryCode
-from alphatree_ingest.site.publish import render
+from alphatree_ingest.site.publish import render_site
 from tests.conftest import InProcessCli
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -40,8 +40,8 @@ def test_pages_are_deterministic_and_escape_hostile_titles(home: Path) -> None:
         code=[EntryCode(url="https://github.com/x/evil", framework="pytorch")],
     )
     catalog.save_entry(catalog.entry_path(entry), entry)
-    first = {p: p.read_bytes() for p in write_pages(render(catalog.load(), home / "site", PROMPTS))}
-    second = {p: p.read_bytes() for p in write_pages(render(catalog.load(), home / "site", PROMPTS))}
+    first = {p: p.read_bytes() for p in write_pages(render_site(catalog.load(), home / "site", PROMPTS))}
+    second = {p: p.read_bytes() for p in write_pages(render_site(catalog.load(), home / "site", PROMPTS))}
     assert first == second
     page = (home / "site" / "gan-training.md").read_text()
     row = next(line for line in page.splitlines() if "Evil" in line)
@@ -51,7 +51,7 @@ def test_pages_are_deterministic_and_escape_hostile_titles(home: Path) -> None:
 
 
 def test_topic_page_matches_golden_file(home: Path) -> None:
-    write_pages(render(Catalog(home / "catalog").load(), home / "site", PROMPTS))
+    write_pages(render_site(Catalog(home / "catalog").load(), home / "site", PROMPTS))
     got = (home / "site" / "gan-training.md").read_text()
     golden = GOLDEN / "gan-training.md"
     if os.environ.get("ALPHATREE_REGENERATE_GOLDEN"):
@@ -114,7 +114,7 @@ def test_hostile_metadata_is_escaped_for_every_place_it_lands(home: Path) -> Non
         metrics={"layers": 152.0, "top5_error": 3.57},
     )
     catalog.save_entry(catalog.entry_path(entry), entry)
-    pages = {p: p.read_text() for p in write_pages(render(catalog.load(), home / "site", PROMPTS))}
+    pages = {p: p.read_text() for p in write_pages(render_site(catalog.load(), home / "site", PROMPTS))}
     for path, text in pages.items():
         if path.suffix == ".md":
             for token in _tokens(text):
@@ -161,7 +161,7 @@ def test_the_site_carries_its_diagrams_and_counts_what_it_has(home: Path) -> Non
     )
     catalog.save_entry(catalog.entry_path(entry), entry)
     site = home / "published"
-    write_pages(render(catalog.load(), site, PROMPTS))
+    write_pages(render_site(catalog.load(), site, PROMPTS))
     assert (site / "figures" / "2611.00097" / "fig-1.png").read_bytes() == figure.read_bytes()
     assert "](figures/2611.00097/fig-1.png)" in (site / "gan-training.md").read_text()
     assert "](../figures/2611.00097/fig-1.png)" in (site / "entries" / "withdiagram.md").read_text()
@@ -240,7 +240,7 @@ def test_feeds_parse_with_chinese_text_links_dates_and_ids_that_never_change(hom
         )
         catalog.save_entry(catalog.entry_path(entry), entry)
     site = home / "site"
-    write_pages(render(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
+    write_pages(render_site(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
     everything = feedparser.parse((site / "feed.xml").read_bytes())
     assert not everything.bozo, everything.bozo_exception
     first, second = everything.entries[0], everything.entries[1]
@@ -257,7 +257,7 @@ def test_feeds_parse_with_chinese_text_links_dates_and_ids_that_never_change(hom
     assert not gan.bozo and "urn:alphatree:fresh0" in [e.id for e in gan.entries]
     assert "urn:alphatree:fresh1" not in [e.id for e in gan.entries]
     again = {p.name: p.read_bytes() for p in site.glob("feed*.xml")}
-    write_pages(render(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
+    write_pages(render_site(catalog.load(), site, PROMPTS, site_url="https://alphatree.example/site"))
     assert again == {p.name: p.read_bytes() for p in site.glob("feed*.xml")}  # stable: never seen twice
 
 
@@ -348,7 +348,7 @@ def test_the_site_draws_its_graphs_with_its_own_verified_copy_of_mermaid(
         server.shutdown()
 
     site = tmp_path / "site"
-    pages = write_pages(render(Catalog(home / "catalog").load(), site, PROMPTS, mermaid=got.script))
+    pages = write_pages(render_site(Catalog(home / "catalog").load(), site, PROMPTS, mermaid=got.script))
     assert (site / "assets" / "mermaid.min.js").read_bytes() == script and pages
     topic = (site / "gan.html").read_text()
     assert '<script src="assets/mermaid.min.js"></script>' in topic and "cdn." not in topic

@@ -99,7 +99,7 @@ def test_read_of_an_unknown_entry_is_one_sentence(home: Path, cli: InProcessCli)
 def test_the_reading_page_shows_the_papers_own_figure_1_not_the_supplements() -> None:
     """Bug: a supplement that numbers its figures from 1 again (kept as fig-1-p14.png) replaced the
     paper's own Figure 1 on the reading page."""
-    from alphatree_ingest.site.reading import Part, render
+    from alphatree_ingest.site.reading import Part, render_page
 
     entry = CatalogEntry(
         id="suppnet",
@@ -116,6 +116,6 @@ def test_the_reading_page_shows_the_papers_own_figure_1_not_the_supplements() ->
             EntryFigure(file="figures/2611.00096/fig-1-p14.png", caption="Figure 1: More samples."),
         ],
     )
-    both, zh = render(entry, [Part("figure", number="1")], "opus-mt-en-zh")
+    both, zh = render_page(entry, [Part("figure", number="1")], "opus-mt-en-zh")
     for page in (both, zh):
         assert "fig-1.png" in page and "fig-1-p14.png" not in page

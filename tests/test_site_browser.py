@@ -11,7 +11,7 @@ import pytest
 
 from alphatree_ingest.catalog import Catalog, write_pages
 from alphatree_ingest.models import CatalogEntry, EntryCode, EntryFigure
-from alphatree_ingest.site.publish import render
+from alphatree_ingest.site.publish import render_site
 from tests.support import needs_chromium
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
     catalog.save_entry(catalog.entry_path(entry), entry)
     _reading_page(catalog, entry)
     site = tmp_path / "published"  # anywhere: the site carries its own figures
-    write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
+    write_pages(render_site(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
     shutil.rmtree(home / "catalog" / "figures")  # nothing may point back into the catalog
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
@@ -111,7 +111,7 @@ def test_a_topic_page_from_disk_shows_its_table_diagram_chinese_and_links(
 def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
     """The entry's reading page as `alphatree read` renders it (the translation itself is tested in
     test_reading.py)."""
-    from alphatree_ingest.site.reading import Part, render
+    from alphatree_ingest.site.reading import Part, render_page
 
     found = [
         Part("heading", "1 Introduction", sentences=["1 Introduction"], chinese=["1 引言"]),
@@ -123,7 +123,7 @@ def _reading_page(catalog: Catalog, entry: CatalogEntry) -> None:
         ),
         Part("figure", number="1"),
     ]
-    both, chinese = render(entry, found, "opus-mt-en-zh")
+    both, chinese = render_page(entry, found, "opus-mt-en-zh")
     catalog.save_reading(entry.id, both, chinese)
 
 
@@ -150,7 +150,7 @@ def test_hostile_metadata_is_drawn_as_text_and_never_runs(
     )
     catalog.save_entry(catalog.entry_path(hostile), hostile)
     site = tmp_path / "published"
-    write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
+    write_pages(render_site(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
     with browser.new_page() as page:
         dialogs: list[str] = []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
@@ -214,7 +214,7 @@ def _reader_site(home: Path, tmp_path: Path, mermaid_script: Path) -> Path:
     import pymupdf
 
     from alphatree_ingest.site.reading import Part
-    from alphatree_ingest.site.reading import render as render_reading
+    from alphatree_ingest.site.reading import render_page as render_reading
 
     catalog = Catalog(home / "catalog")
     figure = home / "catalog" / "figures" / "2611.00098" / "fig-1.png"
@@ -260,7 +260,7 @@ def _reader_site(home: Path, tmp_path: Path, mermaid_script: Path) -> Path:
     both, chinese = render_reading(entry, found, "opus-mt-en-zh")
     catalog.save_reading(entry.id, both, chinese)
     site = tmp_path / "published"
-    write_pages(render(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
+    write_pages(render_site(catalog.load(), site, PROMPTS, mermaid=mermaid_script))
     return site
 
 

@@ -70,7 +70,7 @@ BUILDS_ON = (
 )
 
 
-class Evidence(NamedTuple):
+class ParentEvidence(NamedTuple):
     entry_id: str
     what: str
     """What was found, as the reviewer reads it in provenance."""
@@ -85,7 +85,7 @@ def suggest_parents(
     """Tree entries the paper builds on, best first, with the evidence for each, and the runners-up
     (`also cited`, so a reviewer adds one with one edit).
 
-    Evidence: cited (by arXiv id, or by title for pre-arXiv papers; the more often the body cites it,
+    ParentEvidence: cited (by arXiv id, or by title for pre-arXiv papers; the more often the body cites it,
     the more it weighs), named in the body again and again (`ResNeXt` 10 times), named in the abstract,
     and named after "builds on", "extends". A parent is a step in the paper's own lineage: an entry of
     another branch of the tree than `topic` (a classification backbone of a detector) is a parent only
@@ -181,21 +181,21 @@ def _times(extraction: Extraction, entry: CatalogEntry) -> int:
     )
 
 
-def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
+def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[ParentEvidence]:
     """Tree entries the body names again and again (`ResNeXt`, `ResNet-50`, `ResNets`)."""
-    found: list[Evidence] = []
+    found: list[ParentEvidence] = []
     for entry in tree:
         times = _times(extraction, entry)
         if times >= 2:
-            found.append(Evidence(entry.id, f"the body names it {times} times", min(2.0, times / 5)))
+            found.append(ParentEvidence(entry.id, f"the body names it {times} times", min(2.0, times / 5)))
     return found
 
 
-def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
+def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[ParentEvidence]:
     """Tree entries in the reference list: by arXiv id, else by title (variants tolerated)."""
     by_arxiv = {e.arxiv: e for e in tree if e.arxiv}
     titled = [(_title_key(e.title), e) for e in tree if len(e.title.split()) >= 2]
-    found: list[Evidence] = []
+    found: list[ParentEvidence] = []
     seen: set[str] = set()
     for ref in extraction.references:
         entry = by_arxiv.get(ref.arxiv or "") or _by_title(ref, titled)
@@ -204,9 +204,13 @@ def _cited(extraction: Extraction, tree: list[CatalogEntry]) -> list[Evidence]:
         seen.add(entry.id)
         how = f"arXiv:{ref.arxiv}" if ref.arxiv and ref.arxiv in by_arxiv else f'"{entry.title}"'
         times = f", cited {ref.cited} times in the text" if ref.cited > 1 else ""
-        found.append(Evidence(entry.id, f"cites {how}{times}", 1.0 + min(2.0, max(0, ref.cited - 1) / 3)))
+        found.append(
+            ParentEvidence(entry.id, f"cites {how}{times}", 1.0 + min(2.0, max(0, ref.cited - 1) / 3))
+        )
         if ref.builds_on:
-            found.append(Evidence(entry.id, f"the paper builds on it: {ref.builds_on[:160]}", 1.0, True))
+            found.append(
+                ParentEvidence(entry.id, f"the paper builds on it: {ref.builds_on[:160]}", 1.0, True)
+            )
     return found
 
 
@@ -221,16 +225,16 @@ def _by_title(ref: Reference, titled: list[tuple[str, CatalogEntry]]) -> Catalog
     return None
 
 
-def _named(paper: Paper, tree: list[CatalogEntry]) -> list[Evidence]:
+def _named(paper: Paper, tree: list[CatalogEntry]) -> list[ParentEvidence]:
     """Tree entries the abstract names; named after "builds on", "extends" they weigh double more."""
-    found: list[Evidence] = []
+    found: list[ParentEvidence] = []
     for entry in tree:
         for name in {entry.name, entry.name.replace(" ", "")}:
             named = rf"(?<![\w-]){re.escape(name)}(?![\w-])"
             if len(name) >= 3 and re.search(named, paper.abstract):
-                found.append(Evidence(entry.id, f"abstract names {name}", 1.5))
+                found.append(ParentEvidence(entry.id, f"abstract names {name}", 1.5))
                 if re.search(rf"{BUILDS_ON}[^.]{{0,60}}{named}", paper.abstract, re.IGNORECASE):
-                    found.append(Evidence(entry.id, f"abstract: builds on / extends {name}", 2.0, True))
+                    found.append(ParentEvidence(entry.id, f"abstract: builds on / extends {name}", 2.0, True))
                 break
     return found
 
@@ -556,40 +560,40 @@ _KEY = re.compile(r"^([A-Za-z_][\w]*):(\s|$)")
 
 
 @dataclass
-class Block:
+class KeyBlock:
     key: str | None
     """The top-level key, or None for comment and blank lines."""
     lines: list[str] = field(default_factory=list)
 
 
-def split_blocks(text: str) -> list[Block]:
+def split_blocks(text: str) -> list[KeyBlock]:
     """Top-level key blocks (the key line and its indented or `- ` lines) and the lines between them.
 
     Blank and column-0 comment lines belong to the block they sit inside (a comment between two list
     items of `figures:`), or stand between blocks when the next line starts a new key."""
-    blocks: list[Block] = []
+    blocks: list[KeyBlock] = []
     pending: list[str] = []
     for line in text.splitlines(keepends=True):
         match = _KEY.match(line)
         if match:
             if pending:
-                blocks.append(Block(None, pending))
+                blocks.append(KeyBlock(None, pending))
                 pending = []
-            blocks.append(Block(match.group(1), [line]))
+            blocks.append(KeyBlock(match.group(1), [line]))
         elif not line.strip() or line.startswith("#"):
             pending.append(line)
         elif blocks and blocks[-1].key is not None and line[:1] in (" ", "-", "\t"):
             blocks[-1].lines += [*pending, line]
             pending = []
         else:
-            blocks.append(Block(None, [*pending, line]))
+            blocks.append(KeyBlock(None, [*pending, line]))
             pending = []
     if pending:
-        blocks.append(Block(None, pending))
+        blocks.append(KeyBlock(None, pending))
     return blocks
 
 
-def comments_in(block: Block, value: Any) -> tuple[list[str], bool]:
+def comments_in(block: KeyBlock, value: Any) -> tuple[list[str], bool]:
     """The comments a reviewer wrote inside a block whose value is `value`, as full-line comments
     (inline ones included), and whether the block was otherwise exactly the machine's rendering of
     that value. When it was not (the reviewer reformatted it), only full-line comments are found."""
@@ -619,7 +623,7 @@ def comments_in(block: Block, value: Any) -> tuple[list[str], bool]:
     return found, clean
 
 
-def rewrite_block(block: Block, value: Any, old_value: Any) -> str:
+def rewrite_block(block: KeyBlock, value: Any, old_value: Any) -> str:
     """The block with `value` in place of `old_value`; the reviewer's comments stay, above the key."""
     comments, _ = comments_in(block, old_value)
     return "".join(comments) + dump_yaml({block.key: value})
@@ -652,7 +656,7 @@ def update_draft(old_text: str, new: CatalogEntry) -> Update:
     present = {b.key for b in blocks}
     missing = [k for k in new_data if k not in present and k not in machine]
     at = next((i for i, b in enumerate(out) if b.key == "provenance"), len(out))
-    out[at:at] = [Block(key, [dump_yaml({key: new_data[key]})]) for key in missing]
+    out[at:at] = [KeyBlock(key, [dump_yaml({key: new_data[key]})]) for key in missing]
     refreshed += missing
     provenance: dict[str, Any] = dict(old_provenance)
     provenance.update(new.provenance)
@@ -663,8 +667,8 @@ def update_draft(old_text: str, new: CatalogEntry) -> Update:
         "refreshed": refreshed,
         "kept_reviewer_edits": kept,
     }
-    old_block = next((b for b in out if b.key == "provenance"), Block("provenance"))
-    provenance_block = Block("provenance", [rewrite_block(old_block, provenance, old_provenance)])
+    old_block = next((b for b in out if b.key == "provenance"), KeyBlock("provenance"))
+    provenance_block = KeyBlock("provenance", [rewrite_block(old_block, provenance, old_provenance)])
     out = [b for b in out if b.key != "provenance"] + [provenance_block]
     text = "".join("".join(b.lines) for b in out)
     if not text.endswith("\n"):
@@ -681,10 +685,10 @@ _HEADER = re.compile(
 
 
 def _refresh_blocks(
-    blocks: list[Block], current: dict[str, Any], new_data: dict[str, Any], untouched: Any
-) -> tuple[list[Block], list[str], list[str]]:
+    blocks: list[KeyBlock], current: dict[str, Any], new_data: dict[str, Any], untouched: Any
+) -> tuple[list[KeyBlock], list[str], list[str]]:
     """Each top-level block refreshed when the machine wrote it and nobody touched it, else kept."""
-    out: list[Block] = []
+    out: list[KeyBlock] = []
     refreshed: list[str] = []
     kept: list[str] = []
     for block in blocks:
@@ -694,9 +698,9 @@ def _refresh_blocks(
         elif untouched(key) and comments_in(block, current[key])[1]:
             comments = comments_in(block, current[key])[0]
             if key in new_data:
-                out.append(Block(key, [*comments, dump_yaml({key: new_data[key]})]))
+                out.append(KeyBlock(key, [*comments, dump_yaml({key: new_data[key]})]))
             elif comments:
-                out.append(Block(None, comments))  # the value goes, the reviewer's words stay
+                out.append(KeyBlock(None, comments))  # the value goes, the reviewer's words stay
             if key not in new_data or _jsonable(current[key]) != _jsonable(new_data[key]):
                 refreshed.append(key)  # a value the machine no longer suggests is dropped
         else:

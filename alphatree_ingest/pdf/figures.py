@@ -24,7 +24,7 @@ MAX_PIXELS = 16_000_000
 resolution instead of taking gigabytes, or failing in MuPDF's own limits."""
 
 
-def render(page: Any, box: Box, dpi: float, **options: Any) -> Any:
+def render_clip(page: Any, box: Box, dpi: float, **options: Any) -> Any:
     """A pixmap of `box` at `dpi`, or lower when that would exceed MAX_PIXELS.
     Raises RuntimeError when MuPDF cannot draw it (the caller drops that render, never the paper)."""
     import pymupdf
@@ -357,7 +357,7 @@ def _trim(page: Any, box: Box) -> Box:
     import pymupdf
 
     try:
-        pix = render(page, box, 48, colorspace=pymupdf.csGRAY)
+        pix = render_clip(page, box, 48, colorspace=pymupdf.csGRAY)
     except RuntimeError:
         return box
     return _content_box(pix, box)
@@ -403,7 +403,7 @@ def _content_box(pix: Any, box: Box) -> Box:
 
 
 @dataclass
-class Evidence:
+class RegionEvidence:
     """What the region holds, for telling an architecture diagram from a plot or a photo grid."""
 
     words: list[str]
@@ -530,7 +530,7 @@ def kind_features(
     }
 
 
-def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
+def _evidence(page: Any, region: Region, layout: PageLayout) -> RegionEvidence:
     x0, y0, x1, y1 = region.box
     words = [
         word
@@ -557,7 +557,7 @@ def _evidence(page: Any, region: Region, layout: PageLayout) -> Evidence:
         variety += shares[0] * weight
         white += shares[1] * weight
     covered = max(1.0, image_area)
-    return Evidence(
+    return RegionEvidence(
         words=words,
         image_share=share,
         boxes=boxes,
@@ -579,7 +579,7 @@ def _raster_stats(page: Any, box: Box) -> tuple[float, float]:
     cannot be drawn or has no colour."""
 
     try:
-        pix = render(page, box, 18)
+        pix = render_clip(page, box, 18)
     except RuntimeError:
         return -1.0, 0.0
     samples, n = pix.samples, pix.n
@@ -613,7 +613,7 @@ def architecture_words(caption: str) -> float:
     return 0.8 if WEAK_ARCH.search(opening) else 0.0
 
 
-def classify(caption: str, ev: Evidence) -> FigureKind:
+def classify(caption: str, ev: RegionEvidence) -> FigureKind:
     """The figure's kind from its content (boxes and labels, numeric ticks, photographs) and caption."""
     first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
     scores: dict[FigureKind, float] = {
@@ -735,7 +735,7 @@ def _figure(
         if (out_dir / file).exists():  # a second figure of that number (a supplement's own figure 1)
             file = f"{prefix}-{label}-p{number}.png"
         try:
-            pix = render(page, region.box, FIGURE_DPI)
+            pix = render_clip(page, region.box, FIGURE_DPI)
             box, pix = _trim_render(pix, region.box)
             pix.save(str(out_dir / file))
         except RuntimeError:

@@ -134,10 +134,12 @@ def run(tree: Path, say: Any = print) -> DemoResult:
         summary = state.result()
     from ..catalog import Catalog, write_pages
     from ..config import Settings
-    from ..site.publish import render
+    from ..site.publish import render_site
 
     settings = Settings.from_env()
     site = list(
-        write_pages(render(Catalog(settings.catalog_dir).load(), settings.site_dir, settings.prompts_dir))
+        write_pages(
+            render_site(Catalog(settings.catalog_dir).load(), settings.site_dir, settings.prompts_dir)
+        )
     )
     return DemoResult(tree, summary, site, time.perf_counter() - start)

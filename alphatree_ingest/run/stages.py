@@ -1,4 +1,4 @@
-"""The ingest stages as plain functions over the edges (arXiv source, MT backend, GitHub, store);
+"""The ingest stages as plain functions over the edges (arXiv source, MT backend, GitHub, catalog);
 `flows/ingest.py` wires each into one Prefect task. The decisions themselves are pure (`draft`)."""
 
 from __future__ import annotations
@@ -173,16 +173,16 @@ def write_draft(
 ) -> Written:
     """Write `catalog/drafts/<id>.yaml` with its figures: a new draft is created exclusively, a newer
     version refreshes the draft without touching a reviewer's edits; the same version is left alone."""
-    store = Catalog(settings.catalog_dir)
-    with store.paper_lock(paper.arxiv_id):  # an approval or rejection of this paper waits, or went first
-        path = store.draft_path(paper.arxiv_id)
+    catalog = Catalog(settings.catalog_dir)
+    with catalog.paper_lock(paper.arxiv_id):  # an approval or rejection of this paper waits, or went first
+        path = catalog.draft_path(paper.arxiv_id)
         known = snapshot.known.get(paper.arxiv_id)
         if known is not None and known.where == "draft" and not path.exists():
-            return _decided_meanwhile(store, paper, path)
+            return _decided_meanwhile(catalog, paper, path)
         existing = known is not None and known.where == "draft"
         if existing and not known.behind(paper.version):  # type: ignore[union-attr]
             return Written(path, "unchanged")
-        files = _save_figures(settings, store, paper, extraction, versioned=existing)
+        files = _save_figures(settings, catalog, paper, extraction, versioned=existing)
         entry = build_entry(
             paper,
             extraction,
@@ -201,13 +201,13 @@ def write_draft(
                 "evidence": relevance[2],
             }
         if not existing:
-            if not store.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
+            if not catalog.create_draft(paper.arxiv_id, render_draft(entry, settings.prompts_dir)):
                 return Written(path, "unchanged", "drafted meanwhile by another run")
             snapshot.add_draft(path, entry)
             return Written(path, "drafted", name=entry.name)
 
-        update = update_draft(store.read_text(path), entry)
-        store.replace_draft(paper.arxiv_id, update.text)
+        update = update_draft(catalog.read_text(path), entry)
+        catalog.replace_draft(paper.arxiv_id, update.text)
         snapshot.add_draft(path, entry)
         note = (
             f"v{known.version} -> v{paper.version}; "  # type: ignore[union-attr]
@@ -217,19 +217,19 @@ def write_draft(
         return Written(path, "updated", note)
 
 
-def _decided_meanwhile(store: Catalog, paper: Paper, path: Path) -> Written:
+def _decided_meanwhile(catalog: Catalog, paper: Paper, path: Path) -> Written:
     """The draft this run read was approved or rejected while the run worked: nothing is redrafted;
     a new version of what is now a tree entry is flagged for the reviewer, as planning would have."""
-    fresh = store.load()
+    fresh = catalog.load()
     where = fresh.known.get(paper.arxiv_id)
     if where is None or where.where != "tree":
         return Written(path, "unchanged", "decided by a reviewer while this run worked; left alone")
     if not where.behind(paper.version):
         return Written(where.path, "unchanged", "approved by a reviewer while this run worked")
-    store.flag(
+    catalog.flag(
         Flag(
             arxiv=paper.arxiv_id,
-            entry=str(where.path.relative_to(store.root)),
+            entry=str(where.path.relative_to(catalog.root)),
             approved_version=where.version or 0,
             new_version=paper.version,
             seen=dt.date.today(),
@@ -253,12 +253,12 @@ def write_enrichment(
     reviewer to see). Created exclusively; the tree is not touched until a reviewer approves."""
     from ..drafting import enrich
 
-    store = Catalog(settings.catalog_dir)
-    with store.paper_lock(paper.arxiv_id):  # as every write of a paper's files
-        path = store.draft_path(paper.arxiv_id)
+    catalog = Catalog(settings.catalog_dir)
+    with catalog.paper_lock(paper.arxiv_id):  # as every write of a paper's files
+        path = catalog.draft_path(paper.arxiv_id)
         # figures the entry already shows stay as they are: the offer's are saved beside them by version
-        in_use = (store.figures_dir / safe_filename(paper.arxiv_id)).is_dir()
-        files = _save_figures(settings, store, paper, extraction, versioned=in_use)
+        in_use = (catalog.figures_dir / safe_filename(paper.arxiv_id)).is_dir()
+        files = _save_figures(settings, catalog, paper, extraction, versioned=in_use)
         machine = build_entry(
             paper,
             extraction,
@@ -274,7 +274,7 @@ def write_enrichment(
             return Written(path, "unchanged", "its paper offers nothing the entry lacks; no draft written")
         entry.provenance["machine_fields"] = field_hashes(entry)
         text = enrich.header(stored, entry, snapshot.root) + render_draft(entry, settings.prompts_dir)
-        if not store.create_draft(paper.arxiv_id, text):
+        if not catalog.create_draft(paper.arxiv_id, text):
             return Written(path, "unchanged", "drafted meanwhile by another run")
         snapshot.add_draft(path, entry)
         adds = ", ".join(entry.provenance[ENRICHES]["adds"]) or "nothing"
@@ -282,7 +282,7 @@ def write_enrichment(
 
 
 def _save_figures(
-    settings: Settings, store: Catalog, paper: Paper, extraction: Extraction, *, versioned: bool
+    settings: Settings, catalog: Catalog, paper: Paper, extraction: Extraction, *, versioned: bool
 ) -> dict[str, str]:
     """Copy the extracted figure PNGs into `catalog/figures/<id>/`; figure key (its number; page and
     number in a supplement that restarts the numbering) -> stored path."""
@@ -292,7 +292,7 @@ def _save_figures(
         if not fig.file:
             continue
         name = f"v{paper.version}-{fig.file}" if versioned else fig.file
-        stored = store.save_figure(paper.arxiv_id, name, source / fig.file)
+        stored = catalog.save_figure(paper.arxiv_id, name, source / fig.file)
         if stored:
             files[fig.key] = stored
     return files
@@ -358,7 +358,7 @@ def make_reading(
     translator = get_translator(settings)
     stage = TranslateStage.for_tree(translator, settings)
     reading.translate(found, stage, progress=progress)
-    both, chinese = reading.render(entry, found, translator.name)
+    both, chinese = reading.render_page(entry, found, translator.name)
     paths = Catalog(settings.catalog_dir).save_reading(entry.id, both, chinese)
     sentences = [s for p in found for s in p.sentences]
     return Reading(

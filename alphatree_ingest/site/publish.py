@@ -163,7 +163,7 @@ def _copies(
     return pages
 
 
-def render(
+def render_site(
     snapshot: CatalogSnapshot,
     out: Path,
     prompts_dir: Path,

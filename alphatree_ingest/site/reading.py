@@ -3,7 +3,7 @@
 `parts` reads the PDF in reading order: section headings, paragraphs, and the figures where the paper
 puts them (running heads, page numbers, figure interiors and the reference list left out). `translate`
 turns every sentence into Chinese through the pipeline's stage (translation memory first, glossary,
-protected formulas, URLs and numbers), section by section with progress. `render` writes two pages: the
+protected formulas, URLs and numbers), section by section with progress. `render_page` writes two pages: the
 paper paragraph by paragraph in English beside Chinese, and the Chinese alone. A rerun translates only
 sentences the memory has not seen, so a changed paragraph costs only its own sentences.
 """
@@ -150,7 +150,7 @@ MACHINE = "机器翻译，未经人工校对"
 REVIEWED = "人工审校"
 
 
-def render(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str]:
+def render_page(entry: CatalogEntry, found: list[Part], model: str) -> tuple[str, str]:
     """(bilingual page, Chinese-only page), as Markdown for `site/read/`.
 
     The bilingual page is paragraph by paragraph, the English beside its Chinese (a `pair` of two equal
