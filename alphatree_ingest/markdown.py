@@ -49,7 +49,9 @@ def code(text: object) -> str:
     """Text as a Markdown code span, shown as typed: a fence of backticks longer than any run of
     backticks inside it (a backtick in a file name never ends the span), padded when the text starts
     or ends with one. Nothing inside a code span is escaped, so this is the only safe way to quote."""
-    value = " ".join(str(text or "").split())
+    value = " ".join(str(text if text is not None else "").split())
+    if not value:
+        return ""  # an empty code span would show its backticks
     longest = max((len(run) for run in re.findall(r"`+", value)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""

@@ -144,7 +144,8 @@ def _answered(slug: str, round_: int) -> bool:
     keyset = keyset_from_paused_state(Suspended(pause_key=f"decision-{slug}-{round_}"))
     try:
         return read_flow_run_input(keyset["response"]) is not None
-    except Exception:  # noqa: BLE001 (the server hiccuped: say the refusal again rather than fail the run)
+    except Exception as err:  # noqa: BLE001 (the server hiccuped: say the refusal again, not fail the run)
+        get_run_logger().debug("could not read the answer of round %d: %s", round_, err)
         return False
 
 

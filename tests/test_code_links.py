@@ -530,3 +530,46 @@ def test_a_numbered_footnote_on_another_works_open_implementation_is_not_the_pap
         " in a ReLU.\n2. https://github.com/someone/facenet"
     )
     assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_table_number_before_the_papers_url_is_not_a_footnote_mark(tmp_path: Path) -> None:
+    """ "listed in Table 2. https://..." is not a footnote numbered 2 (that would take "the L2 loss of
+    Smith et al. [3]" as the link's sentence): only a "2." that opens its line is one."""
+    text = (
+        HEAD + "We train with the L2 loss of Smith et al. [3] on ImageNet. The best settings are listed in "
+        "Table 2. https://github.com/me/cutnet holds our code and models."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/me/cutnet", True)]
+
+
+@pytest.mark.parametrize(
+    "shown, url",
+    [
+        ("https://github.com/me/\nin-context-net and", "https://github.com/me/in-context-net"),
+        ("https://lab.example.org/cutnet/\nThe network", "https://lab.example.org/cutnet/"),
+    ],
+)
+def test_a_url_broken_at_a_slash_is_rejoined_unless_the_sentence_goes_on(
+    tmp_path: Path, shown: str, url: str
+) -> None:
+    """A path segment that starts like an English word ("in-context-net") still continues the URL; a
+    capitalised sentence word ("The network") never does."""
+    text = HEAD + f"Our code and models are available at {shown} runs on one GPU."
+    assert _code(tmp_path, [(text, 200)]) == [(url, True)]
+
+
+def test_the_official_implementation_of_the_papers_own_method_or_a_framework_is_not_anothers() -> None:
+    from alphatree_ingest.pdf.references import _named_others_code
+
+    assert _named_others_code("a structure similar to the open FaceNet2 implementation", ("CCL",))
+    assert not _named_others_code("trained with the official YOLOv3 implementation", ("YOLOv3",))
+    assert not _named_others_code("the official PyTorch implementation of CutNet", ("CutNet",))
+
+
+def test_a_dotted_footnote_that_opens_with_words_is_read_as_its_mark(tmp_path: Path) -> None:
+    """ "2. Code: <url>" is footnote 2 as "2Code: <url>" is: its mark sits on another work's name."""
+    text = (
+        HEAD + "Its encoder has a structure similar to the open FaceNet2 implementation. Each layer ends"
+        " in a ReLU.\n2. Code: https://github.com/someone/facenet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []

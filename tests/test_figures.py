@@ -412,10 +412,10 @@ def _diagram_drawing(page: Any) -> None:
             page.draw_line((60, 60), (60, 110), color=(0, 0, 0), width=1)
 
 
-def test_a_plot_and_a_diagram_pasted_in_as_images_are_told_apart_by_their_pixels(tmp_path: Path) -> None:
+def test_a_plot_and_a_diagram_pasted_in_as_images_are_told_apart(tmp_path: Path) -> None:
     """Issue 23: most kind errors were raster plots against raster diagrams (one embedded image each,
     no vector drawing to read). The plot, under a caption naming no kind, is a plot; the diagram, whose
-    caption names a module, is an architecture (the caption's word is not outweighed by the pixels)."""
+    caption names a module, is an architecture (the caption's word is not outweighed by the rasters)."""
     import pymupdf
 
     doc, page = _page()

@@ -128,7 +128,7 @@ def _rejoin_urls(text: str) -> str:
     text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
     # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
     pattern = re.compile(
-        rf"(https?://[^\s]*?[/\-_])\s+(?!(?:{SENTENCE_WORDS})\b)(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))"
+        rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))"
     )
     text = pattern.sub(r"\1", text)
     # a break after a dot inside a repository's name (`pose.` + `pytorch`): the part that follows is
@@ -165,9 +165,13 @@ def sentence_around(block: str, anchor: str) -> str:
 
 def _footnote_context(text: str, start: int) -> str:
     """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
-    mark = re.search(r"(?:^|\s)(\d{1,2})\.?\s?$", text[max(0, start - 5) : start])  # "2 <url>", "2. <url>"
     line_start = text.rfind("\n", 0, start) + 1
-    opens = re.match(r"\s*(\d{1,2})\s?(?=[A-Z])", text[line_start:start])  # "3Official code: <url>"
+    mark = re.search(r"(?:^|\s)(\d{1,2})(\.?)\s?$", text[max(0, start - 5) : start])  # "2 <url>", "2. <url>"
+    if mark and mark.group(2):  # "2." is a footnote's mark only where it opens its line: not "Table 2. <url>"
+        digit_at = max(0, start - 5) + mark.start(1)
+        if text[text.rfind("\n", 0, digit_at) + 1 : digit_at].strip():
+            mark = None
+    opens = re.match(r"\s*(\d{1,2})\.?\s?(?=[A-Z])", text[line_start:start])  # "3Official code: <url>"
     if mark:
         digit, body = mark.group(1), text[: max(0, start - 5)]
     elif opens and start - line_start < 120:
@@ -401,15 +405,23 @@ def _says_code(sentence: str) -> bool:
 
 NAMED_CODE = re.compile(
     r"\b(?:the|an?)\s+(?:open|open-source|public|publicly available|official|original|released)\s+"
-    r"([A-Z][\w\-]*?)\d{0,2}\s+(?:implementation|code|model|release)s?\b"
+    r"([A-Z][\w\-]*?)(\d{0,2})\s+(?:implementation|code|model|release)s?\b"
 )
-"""`the open FaceNet² implementation`: a named work's code, spoken of as a thing the paper takes."""
+"""`the open FaceNet² implementation`: a named work's code, spoken of as a thing the paper takes (the
+digits may be the footnote's mark or the end of the name: `YOLOv3`)."""
+FRAMEWORK_NAMES = {*FRAMEWORKS, "caffe", "chainer", "theano", "paddlepaddle"}
+"""A framework's "official implementation" is the framework's code of the method, not another work's."""
 
 
 def _named_others_code(note: str, names: tuple[str, ...]) -> bool:
     """A footnote's sentence speaks of another work's released code by its name, not the paper's own
     method ("a structure similar to the open FaceNet² implementation")."""
-    return any(found.group(1) not in names for found in NAMED_CODE.finditer(note))
+    return any(
+        found.group(1) not in names
+        and found.group(1) + found.group(2) not in names
+        and found.group(1).lower() not in FRAMEWORK_NAMES
+        for found in NAMED_CODE.finditer(note)
+    )
 
 
 def _read_link(
