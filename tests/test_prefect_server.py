@@ -84,8 +84,9 @@ class Processes:
 
 
 def _server(
-    home: Path, tmp_path: Path, arxiv_server: ArxivServer, tiny_model: Path, **extra: str
+    home: Path, tmp_path: Path, arxiv_server: ArxivServer | None, tiny_model: Path, **extra: str
 ) -> tuple[str, Processes]:
+    """A real Prefect server on a free port, healthy, for this tree (its environment is `procs.env`)."""
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
     env = cli_env(

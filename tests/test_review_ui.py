@@ -16,18 +16,8 @@ import pytest
 import requests
 import yaml
 
-from tests.conftest import cli_env
 from tests.support import needs_chromium, save_yaml
-from tests.test_prefect_server import (
-    BIN,
-    QUICK_POLLS,
-    Processes,
-    _deployed,
-    _free_port,
-    _healthy,
-    _run_logs,
-    _wait,
-)
+from tests.test_prefect_server import BIN, Processes, _deployed, _run_logs, _server, _wait
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -72,6 +62,25 @@ def _review_run(api: str) -> dict[str, Any] | None:
     return next(iter(runs.json()), None)
 
 
+def _paused_review_run(procs: Processes, api: str, arxiv_id: str, title: str) -> dict[str, Any]:
+    """`alphatree serve` beside the server, then a `review/review` run of the draft, as ingest starts
+    one, waiting (suspended) for a decision."""
+    procs.spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
+    _wait(lambda: _deployed(api, "review/review"), 120, "review/review")
+    params = json.dumps({"arxiv_id": arxiv_id, "title": title})
+    started = subprocess.run(
+        [str(BIN / "prefect"), "deployment", "run", "review/review", "--params", params],
+        env=procs.env,
+        capture_output=True,
+        text=True,
+    )
+    assert started.returncode == 0, started.stderr
+    _wait(lambda: (_review_run(api) or {}).get("state", {}).get("type") == "PAUSED", 120, "the review run")
+    run = _review_run(api)
+    assert run is not None
+    return run
+
+
 def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
     home: Path, tmp_path: Path, tiny_model: Path, browser: Browser
 ) -> None:
@@ -82,36 +91,17 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
     drafts.mkdir(parents=True)
     draft = dict(DRAFT, provenance={"machine_fields": field_hashes(CatalogEntry.model_validate(DRAFT))})
     save_yaml((drafts / "2611.03001.yaml"), draft)
-    port = _free_port()
-    api = f"http://127.0.0.1:{port}/api"
-    prefect = {"PREFECT_HOME": str(tmp_path / "prefect-home"), "PREFECT_API_URL": api, **QUICK_POLLS}
-    env = cli_env(home, None, tiny_model, **prefect)
     # `alphatree review serve` runs for this tree (its state file, naming a live process): the run's
     # artifact links to its page of the draft
     (home / "cache").mkdir()
     app = {"url": "http://127.0.0.1:8765", "pid": os.getpid()}
     (home / "cache" / "review-app.json").write_text(json.dumps(app))
-    procs = Processes(home, env, tmp_path / "logs")
-    procs.spawn("server", str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port))
     shots = Path(os.environ.get("ALPHATREE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
+    api, procs = _server(home, tmp_path, None, tiny_model)
     try:
-        _wait(lambda: _healthy(api), 120, "the Prefect server")
-        procs.spawn("serve", str(BIN / "alphatree"), "serve", "--topic", "gan")
-        _wait(lambda: _deployed(api, "review/review"), 120, "review/review")
-        params = json.dumps({"arxiv_id": "2611.03001", "title": "UIGAN"})
-        started = subprocess.run(
-            [str(BIN / "prefect"), "deployment", "run", "review/review", "--params", params],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        assert started.returncode == 0, started.stderr
-        _wait(
-            lambda: (_review_run(api) or {}).get("state", {}).get("type") == "PAUSED", 120, "the review run"
-        )
-        run = _review_run(api)
-        assert run is not None and run["name"] == "review 2611.03001 UIGAN"
+        run = _paused_review_run(procs, api, "2611.03001", "UIGAN")
+        assert run["name"] == "review 2611.03001 UIGAN"
         found = requests.post(
             f"{api}/artifacts/filter",
             json={"artifacts": {"key": {"any_": ["review-2611-03001"]}}},
@@ -121,7 +111,7 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
 
         with browser.new_page(viewport={"width": 1400, "height": 1100}) as page:
             clock = time.monotonic()
-            page.goto(f"http://127.0.0.1:{port}/runs/flow-run/{run['id']}")
+            page.goto(f"{api.removesuffix('/api')}/runs/flow-run/{run['id']}")
             page.get_by_role("button", name="Resume").first.click()  # click 1
 
             form = page.locator(".p-modal")
