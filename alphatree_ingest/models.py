@@ -103,7 +103,7 @@ class Figure(_Strict):
         return self.number if not self.series else f"{self.number}-p{self.page}"
 
 
-LinkRole = Literal["own", "mention", "others", "dataset", "dependency", "reference"]
+LinkRole = Literal["own", "mention", "aside", "others", "dataset", "dependency", "reference"]
 
 
 class CodeLink(_Strict):
@@ -113,8 +113,9 @@ class CodeLink(_Strict):
     framework: str | None = None
     evidence: str = ""
     role: LinkRole = "mention"
-    """own (the paper's code, on its words), mention, others (code of a work it cites), dataset (data,
-    not code), dependency (code it uses, runs or deploys with), reference (cited)."""
+    """own (the paper's code, on its words), mention, aside (named in passing after the first page,
+    with nothing of the paper's title or name in its own), others (code of a work it cites), dataset
+    (data, not code), dependency (code it uses, runs or deploys with), reference (cited)."""
     official: bool = False
     """The paper states that this is its code (own, in first person or on its title page)."""
     page: int | None = None

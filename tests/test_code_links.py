@@ -573,3 +573,79 @@ def test_a_dotted_footnote_that_opens_with_words_is_read_as_its_mark(tmp_path: P
         " in a ReLU.\n2. Code: https://github.com/someone/facenet"
     )
     assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_footnote_mark_glued_to_our_still_reads_as_the_papers_voice(tmp_path: Path) -> None:
+    """Bug (issue 23): "8Our models and code are publicly available at <a framework's model zoo>" (a
+    footnote's mark glued to "Our") was not read as first person, so the framework rule made the
+    paper's own release a dependency."""
+    text = (
+        HEAD + "We train in Caffe.\n8Our models and code are publicly available at "
+        "https://github.com/BVLC/caffe/wiki/Model-Zoo#cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)])[0] == ("https://github.com/BVLC/caffe", True)
+
+
+@pytest.mark.parametrize(
+    "phrase",
+    [
+        "The source code of the segmentation algorithms is available at",  # what it is the code of
+        "The code and pre-trained mod- els are available at",  # a word hyphenated at a line end
+        "All code and hyperparameters may be found at:",
+    ],
+)
+def test_code_named_with_what_it_holds_is_the_papers(tmp_path: Path, phrase: str) -> None:
+    """Bug (issue 23): the paper's code given as "the source code of the <its algorithms>", with a
+    hyphenated word, or with what else comes with it, was read as code of others or a mere mention."""
+    text = (
+        HEAD
+        + f"Plots like those of https://github.com/x/plots are shown.\n3{phrase} https://github.com/zlab/cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)])[0][0] == "https://github.com/zlab/cutnet"
+
+
+def test_a_tool_the_paper_releases_by_name_with_its_address_in_a_footnote_is_its_code(
+    tmp_path: Path,
+) -> None:
+    """Bug (issue 23): "we release a feature extractor named CutFeat1" with the footnote
+    "1http://lab.example.edu/software:cutfeat" (a lab's software page) was not found at all."""
+    text = (
+        HEAD + 'Along with this paper, we release a feature extractor named "CutFeat" 1 for vision research.'
+        "\n1http://lab.example.edu/doku.php?id=software:cutfeat:start"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [
+        ("http://lab.example.edu/doku.php?id=software:cutfeat:start", True)
+    ]
+
+
+def test_a_repository_named_in_passing_deep_in_the_paper_is_not_offered_as_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23): a bare footnote link on a later page to a repository that has nothing of the
+    paper's name (a tool used for a demo) was offered as the paper's code; one named like the paper
+    still is (papers often give their code only as a bare footnote)."""
+    later = "We also generate videos with a pose-guided animator.\n1https://github.com/bigco/animate-anyone"
+    assert _code(tmp_path, [(HEAD + "Body.", 468), (later, 468)]) == []
+    own = "We study the gap during training.\n3https://github.com/zlab/cut-lines"
+    assert _code(tmp_path, [(HEAD + "Body.", 468), (own, 468)]) == [
+        ("https://github.com/zlab/cut-lines", False)
+    ]
+
+
+def test_a_footnotes_sentence_ends_at_its_mark_after_the_full_stop(tmp_path: Path) -> None:
+    """Bug: "... released in the T2T library.1 Because our implemen- tation is almost identical ..."
+    read the next sentence (the paper's "our implementation") into footnote 1's, and gave the library
+    as the paper's official code once the hyphenated word was read whole."""
+    text = (
+        HEAD + "The encoder follows Vaswani et al. (2017) and was released in the t2t library.1 Because "
+        "our implemen- tation is almost identical, we omit it.\n1https://github.com/bigco/t2t"
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_a_first_page_footnote_on_a_sentences_full_stop_gives_the_papers_code(tmp_path: Path) -> None:
+    """The mark after a full stop ("... neural networks.1") ends its sentence; the footnote "1The
+    source code and models are available at <url>" still reads as the paper's own, official code."""
+    text = (
+        HEAD + "We introduce an architecture based entirely on convolutions.1 It is fast.\n1The source "
+        "code and models are available at https://github.com/facebookresearch/fairseq."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/facebookresearch/fairseq", True)]

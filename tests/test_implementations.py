@@ -70,6 +70,31 @@ def test_candidates_are_verified_ranked_and_explained(github: GitHubServer) -> N
     assert "https://github.com/lab/deleted" not in urls and "https://github.com/other/empty" not in urls
 
 
+def test_a_repository_named_in_passing_is_offered_only_when_github_ties_it_to_the_paper(
+    github: GitHubServer,
+) -> None:
+    """A bare link on a later page to a repository named nothing like the paper is not offered as its
+    code offline (role `aside`); GitHub can show it is the paper's after all (its README cites it)."""
+    github.add_repo("bigco/animator", {"README.md": "An animation toolkit."})
+    github.add_repo("lab/trainer-x", {"README.md": "Code for arXiv:2611.00001."})
+    pages = [
+        "FooGAN: Stable Adversarial Training at Scale\nBody.",
+        "We also animate.\n2https://github.com/bigco/animator\n3https://github.com/lab/trainer-x\n"
+        "4https://github.com/lab/stable-gan",
+    ]
+    links = find_code_links(pages, title=PAPER.title)
+    assert [(link.url, link.role) for link in links] == [
+        ("https://github.com/bigco/animator", "aside"),
+        ("https://github.com/lab/trainer-x", "aside"),
+        ("https://github.com/lab/stable-gan", "mention"),  # "stable" is a word of the title
+    ]
+    offline = find_implementations(PAPER, links, GitHub("http://127.0.0.1:9"))
+    assert [c.role for c in offline] == ["mention", "aside", "aside"]
+    online = {c.url: c for c in find_implementations(PAPER, links, GitHub(github.url))}
+    assert online["https://github.com/lab/trainer-x"].role == "mention"  # its README cites the paper
+    assert online["https://github.com/bigco/animator"].role == "aside"
+
+
 def test_offline_everything_stays_unverified_and_nothing_fails() -> None:
     found = find_implementations(PAPER, [OFFICIAL], GitHub("http://127.0.0.1:9"))
     (only,) = found

@@ -296,8 +296,9 @@ def paper_links(paper: Paper, extraction: Extraction) -> list[CodeLink]:
     return merge_code_links(links + list(extraction.code_links))
 
 
-NOT_CODE = ("others", "dataset", "dependency", "reference")
-"""Roles of links that are not the paper's code (another work's code, data, code it uses or cites)."""
+NOT_CODE = ("aside", "others", "dataset", "dependency", "reference")
+"""Roles of links that are not the paper's code (named in passing, another work's code, data, code it
+uses or cites)."""
 
 
 def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str]]:

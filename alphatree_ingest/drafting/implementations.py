@@ -127,11 +127,21 @@ def candidates_from_paper(links: list[CodeLink]) -> list[Candidate]:
     ]
 
 
-ROLE_ORDER = {"own": 0, "mention": 1, "search": 2, "others": 3, "dataset": 3, "dependency": 3, "reference": 4}
+ROLE_ORDER = {
+    "own": 0,
+    "mention": 1,
+    "search": 2,
+    "aside": 3,
+    "others": 3,
+    "dataset": 3,
+    "dependency": 3,
+    "reference": 4,
+}
 """The paper's own words first; GitHub search next; code it only uses or cites last."""
 ROLE_CONFIDENCE = {
     "own": 0.5,
     "mention": 0.3,
+    "aside": 0.1,
     "search": 0.2,
     "others": 0.1,
     "dataset": 0.05,
@@ -209,6 +219,7 @@ def _paper_says(candidate: Candidate) -> None:
 ROLE_WORDS = {
     "own": "presents it as its code",
     "mention": "mentions it",
+    "aside": "names it in passing after its first page; nothing in its name is the paper's",
     "others": "names it beside a citation of another work (that work's code)",
     "dataset": "gives it for data, not code",
     "dependency": "uses or builds on it (not the paper's code)",
@@ -237,6 +248,11 @@ def verify(github: GitHub, candidate: Candidate, paper: Paper) -> Candidate:
         candidate.reasons.append("a fork")
     readme = github.text(f"/repos/{quote(name)}/readme") or ""
     _check_citation(candidate, paper, readme)
+    if candidate.role == "aside" and (
+        candidate.cites_paper or name.split("/")[0].lower() in _author_handles(paper)
+    ):
+        candidate.role = "mention"  # named in passing, but GitHub ties it to the paper: offered again
+        candidate.reasons.append("offered: GitHub ties the repository named in passing to the paper")
     _check_pytorch(github, candidate, name, readme)
     _check_official(candidate, paper, name)
     score = ROLE_CONFIDENCE.get(candidate.role, 0.1)

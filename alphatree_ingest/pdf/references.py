@@ -56,8 +56,15 @@ def _framework(text: str) -> str | None:
 _AVAILABLE = (
     r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+){0,2}"
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
-    r"released\s+(?:at|on)|can be (?:found|downloaded|obtained|accessed)|is at|are at|at:)"
+    r"released\s+(?:at|on)|(?:can|may|could) be (?:found|downloaded|obtained|accessed)|is at|are at|at:)"
 )
+_CODE_OF = (
+    r"(?:\s+(?:of|for)\s+(?:the|this|these|our|all)\s+"
+    r"(?-i:(?!(?:baselines?|competitors?|other|others|original|prior|previous|compared)\b)"
+    r"(?:[a-z][a-z\-]*\s+){0,3}?[a-z][a-z\-]*))?"
+)
+"""What the code is the code of, in lower-case words ("the source code of the segmentation
+algorithms"): the paper's own things. A capitalised name (another work) or a baseline is not."""
 _PAGE = r"project(?:\s+(?:page|web\s?page|website|homepage|site))?"
 CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its mark)
     rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
@@ -65,18 +72,22 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
     rf"(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
     rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code|data(?:sets?)?))?(?:\s*/\s*models?)?"
+    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code|data(?:sets?)?|"
+    rf"hyper-?parameters|weights|checkpoints|scripts|configs?|configurations))?(?:\s*/\s*models?)?"
+    rf"{_CODE_OF}"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
 )
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
-FIRST_PERSON = re.compile(
-    r"\bour\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
+FIRST_PERSON = re.compile(  # "(?<![A-Za-z])": a footnote's mark may be glued on ("8Our models")
+    r"(?<![A-Za-z])our\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
     r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
-    r"|\bwe\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
+    r"|(?<![A-Za-z])we\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
     r"(?:release|open[- ]?source|share|provide|publish)(?:d|s|ed)?\b[^.]{0,40}"
-    r"\b(?:code|implementation|models?)"
-    r"|\bwe\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
+    r"\b(?:code|implementation|models?|software|toolkit|toolbox|library)"
+    r"|(?<![A-Za-z])we\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
+    r"(?:release|open[- ]?source|publish)(?:d|s|ed)?\s+(?:[\w\-]+\s+){1,4}?(?:named|called|dubbed|termed)\b"
+    r"|(?<![A-Za-z])we\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
     r"|\b(?:code|implementation|models?)\b[^.]{0,30}\b(?:of|for) (?:this|our) (?:paper|work|method|approach)"
     r"|\bcodes?\s+(?:to|for)\s+(?:train|reproduce|run|replicate)\b[^.]{0,40}\bour\b",
     re.IGNORECASE,
@@ -101,12 +112,13 @@ OTHERS_VOICE = re.compile(
 )
 """Words that give the code to someone else: "their code", "we thank X for", "courtesy of", "we
 compare with", "the authors of"."""
-ROLE_RANK = {"own": 0, "mention": 1, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
+ROLE_RANK = {"own": 0, "mention": 1, "aside": 2, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
 OTHER_WORK = re.compile(
     r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"
     r"|\([A-Z][A-Za-z\-]+(?: and [A-Z][A-Za-z\-]+)?,? (?:19|20)\d\d"
+    r"|\((?:19|20)\d\d[a-z]?\)"
 )
-"""A citation of another work: `[12]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`."""
+"""A citation of another work: `[12]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`, `(2017)`."""
 DATA_WORDS = re.compile(
     r"\b(?:data ?sets?|benchmarks?|corpus|corpora|annotations?|leaderboards?|challenges?|"
     r"tasks can be found|(?:training|test|evaluation) data)\b",
@@ -147,7 +159,11 @@ def _sentence(text: str, start: int, end: int) -> str:
     before = text[max(0, start - 300) : start]
     # a sentence ends before a capital, a footnote's URL, or a footnote glued to its mark ("1The code")
     cut = [
-        m.end() for m in re.finditer(r"[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))", before)
+        m.end()
+        for m in re.finditer(
+            r"(?<!\bal)(?<!\bcf)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))",
+            before,
+        )
     ]
     head = before[cut[-1] :] if cut else before
     after = text[end : end + 300]
@@ -179,11 +195,16 @@ def _footnote_context(text: str, start: int) -> str:
     else:
         return ""
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
-    pattern = rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    # or a closing quote ("a feature extractor named “CutFeat” 1")
+    pattern = (
+        rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}(?![\w/\-)\]}}]|[.,]\w)"
+    )
     found = list(re.finditer(pattern, body))
     if not found:
         return ""
     hit = found[-1]
+    if body[hit.end() - len(digit) - 1] in ".!?":  # "... the X library.1 Because our ...": ends at its mark
+        return _sentence(body[: hit.end()], hit.start(), hit.end())
     return _sentence(body, hit.start(), hit.end())
 
 
@@ -235,7 +256,10 @@ def _flat(text: str) -> str:
     """Text with its line breaks as spaces ("can\nbe found" reads as "can be found"), except a line
     break before a footnote's mark ("\n1The code is at"), which starts a footnote."""
     kept = re.sub(r"\n(?=[\d*†‡§¶]{1,2}\s?[A-Za-z(])", "\x00", text)
-    return re.sub(r"\s+", " ", kept).replace("\x00", "\n").strip()
+    flat = re.sub(r"\s+", " ", kept).replace("\x00", "\n").strip()
+    # a word hyphenated at a line end ("mod- els"); not a compound's part ("out-of- vocabulary") nor
+    # a shared prefix ("pre- and post-training")
+    return re.sub(r"(?<![\w\-])([a-z]{2,})- (?!(?:and|or|to|nor)\b)(?=[a-z]{2,})", r"\1", flat)
 
 
 def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
@@ -357,7 +381,37 @@ def find_code_links(
                 if thanks and _inside(*thanks, i, at) and role in ("own", "mention"):
                     role, official = ("own", official) if FIRST_PERSON.search(around) else ("others", False)
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
-    return _repository_first(merge_code_links(found))[:50]
+    return [_aside(link, title, names) for link in _repository_first(merge_code_links(found))][:50]
+
+
+GENERIC_WORDS = frozenset(
+    "a an and the of for in on with via from to by as at is are towards toward using based beyond "
+    "learning deep neural network networks net nets model models image images data new large scale "
+    "efficient fast simple study analysis approach method methods training trained".split()
+)
+"""Title words too common to tie a repository to the paper."""
+
+
+def _name_words(text: str) -> set[str]:
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text)  # camelCase: "DualityGap" -> "Duality Gap"
+    words = {w for w in re.findall(r"[a-z0-9]+", spaced.lower()) if len(w) >= 3}
+    return words - GENERIC_WORDS
+
+
+def _aside(link: CodeLink, title: str, names: tuple[str, ...]) -> CodeLink:
+    """A link the paper only names (no sentence says whose it is), after its first page, to a
+    repository whose name shares nothing with the paper's title or method names: named in passing (a
+    tool used for a demo), not offered as the paper's code. One named like the paper stays a mention
+    (papers often give their code only as a bare footnote)."""
+    name = repo_name(link.url)
+    if link.role != "mention" or (link.page or 1) <= 1 or name is None:
+        return link
+    ours = _name_words(title) | {w for n in names for w in _name_words(n)}
+    squashed = {n.lower().replace(" ", "").replace("-", "") for n in names}
+    repo = name.split("/")[-1]
+    if _name_words(repo) & ours or any(n and n in repo.lower().replace("-", "") for n in squashed):
+        return link
+    return link.model_copy(update={"role": "aside"})
 
 
 def _locate(text: str, around: str) -> int:
@@ -441,7 +495,7 @@ def _read_link(
     sentence = _flat(_sentence(text, start, end))
     note = _flat(_footnote_context(text, start))
     head = sentence[: sentence.find(found)] if found in sentence else sentence
-    context = f"{note} {sentence}".strip()
+    context = f"{note}\n{sentence}".strip()  # a footnote that opens on its mark stays one ("\n1The code")
     if note and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
         # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
         # whatever the footnote says ("¹The pretrained model is available at <url>")
@@ -549,7 +603,7 @@ def _claims(context: str) -> bool:
 def _claims_as_ours(context: str) -> bool:
     """The sentence claims the code or models for the paper in its own voice ("Our models are in the
     model zoo at"): what lets a framework's repository or model zoo be the paper's code."""
-    return _claims(context) and bool(re.search(r"\b(?:our|we)\b", context, re.IGNORECASE))
+    return _claims(context) and bool(re.search(r"(?<![A-Za-z])(?:our|we)\b", context, re.IGNORECASE))
 
 
 TOOLKIT_REPOS = re.compile(
