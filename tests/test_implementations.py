@@ -137,6 +137,20 @@ def test_parents_from_references_and_abstract_and_topic_from_parents() -> None:
     assert suggest_topic("gan", ["resnet"], tree)[0] == "gan"
 
 
+def test_a_work_that_appeared_after_the_paper_is_never_its_parent() -> None:
+    """A paper's revised version cites newer works to compare with: they are not steps it built on.
+    WGAN-GP (1704) is named in the abstract of a paper of 1703 but not suggested; of the same month,
+    WGAN-GP stays (concurrent work, which a revision may build on)."""
+    tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
+    extraction = Extraction(references=[Reference(text="...", arxiv="1704.00028")])
+    abstract = "Our model builds on WGAN-GP."
+    early = PAPER.model_copy(update={"arxiv_id": "1703.01234", "abstract": abstract})
+    parents, evidence = suggest_parents(early, extraction, tree, "gan")
+    assert "wgan-gp" not in parents and "wgan-gp" not in evidence
+    same = PAPER.model_copy(update={"arxiv_id": "1704.09999", "abstract": abstract})
+    assert "wgan-gp" in suggest_parents(same, extraction, tree, "gan")[0]
+
+
 def _paper_pdf(tmp_path: Path, title: str, body: str, references: list[str]) -> Path:
     """A one-column paper drawn here: title, abstract, an introduction, a numbered reference list."""
     import pymupdf

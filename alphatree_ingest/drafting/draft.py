@@ -79,6 +79,23 @@ class ParentEvidence(NamedTuple):
     """The paper says it builds on the entry: enough for a parent of another branch of the tree."""
 
 
+def _month(arxiv_id: str | None) -> int | None:
+    """The year and month of a new-style arXiv id, as a number (`1409.4842` -> 1409)."""
+    found = re.fullmatch(r"(\d{4})\.\d{4,5}(?:v\d+)?", arxiv_id or "")
+    return int(found.group(1)) if found else None
+
+
+def _later(entry: CatalogEntry, paper: Paper) -> bool:
+    """The entry appeared in a later month or year than the paper: a paper's revised version cites
+    newer works to compare with, rarely as a step it built on. Works of the same month are concurrent
+    and stay (a revision may build on one)."""
+    theirs, ours = _month(entry.arxiv), _month(paper.arxiv_id)
+    if theirs and ours:
+        return theirs > ours
+    year = 2000 + ours // 100 if ours else paper.published.year
+    return entry.year > year
+
+
 def suggest_parents(
     paper: Paper, extraction: Extraction, tree: list[CatalogEntry], topic: str | None = None
 ) -> tuple[list[str], dict[str, list[str]]]:
@@ -101,7 +118,9 @@ def suggest_parents(
     tree = [
         e
         for e in tree
-        if (e.arxiv is None or e.arxiv != paper.arxiv_id) and (not title or _title_key(e.title) != title)
+        if (e.arxiv is None or e.arxiv != paper.arxiv_id)
+        and (not title or _title_key(e.title) != title)
+        and not _later(e, paper)
     ]
     evidence: dict[str, list[str]] = {}
     weight: dict[str, float] = {}
