@@ -428,3 +428,33 @@ def test_a_plot_and_a_diagram_pasted_in_as_images_are_told_apart(tmp_path: Path)
     prose(page, (72, 576, 540, 640), size=6)
     figs = _extract(tmp_path, doc)
     assert {n: f.kind for n, f in figs.items()} == {"1": "plot", "2": "architecture"}
+
+
+def test_a_short_caption_centred_under_a_full_width_figure_of_a_two_column_page(tmp_path: Path) -> None:
+    """Bug (issue 23): "Figure 2: Object detector." centred under a full-width figure of a
+    two-column page was taken for a left-column caption, and the figure was lost."""
+    doc, page = _page()
+    draw_diagram(page, (60, 60, 552, 250), labels=4)
+    _caption(page, (256, 258, 356, 280), "Figure 2: Detector.")
+    prose(page, (50, 290, 300, 740), size=9)  # two columns of prose below
+    prose(page, (312, 290, 562, 740), size=9)
+    figs = _extract(tmp_path, doc)
+    assert figs["2"].bbox == pytest.approx((64, 60, 548, 250), abs=3)
+
+
+def test_an_invisible_white_sheet_behind_a_drawing_does_not_swallow_its_caption(tmp_path: Path) -> None:
+    """Bug (issue 23): a white, unstroked background rectangle reaching past the drawing, over its
+    caption and below, made one graphic with it, which no longer fitted above the caption: lost."""
+    import pymupdf
+
+    doc, page = _page()
+    prose(page, (72, 60, 540, 150), size=9)
+    sheet = page.new_shape()
+    sheet.draw_rect(pymupdf.Rect(90, 160, 520, 330))
+    sheet.finish(fill=(1, 1, 1), color=None)
+    sheet.commit()
+    draw_diagram(page, (100, 170, 500, 262))
+    _caption(page, (72, 268, 540, 290), "Figure 1: Architecture of the network.")
+    prose(page, (72, 340, 540, 430), size=9)
+    figs = _extract(tmp_path, doc)
+    assert figs["1"].bbox == pytest.approx((104, 170, 496, 262), abs=3)

@@ -153,7 +153,9 @@ def _graphics(page: Any, layout: PageLayout) -> list[Graphic]:
         if area(box) > 4 and overlap(box, page_box) > 0.5 * area(box) and not _in_furniture(box, layout):
             items.append(Graphic(box, "image"))
     try:
-        clusters = page.cluster_drawings(drawings=layout.drawings) if layout.drawings else []
+        text = [b.box for b in layout.blocks if (len(b.text) > 100 and b.lines >= 2) or caption_number(b)]
+        kept = [d for d in layout.drawings if not _hidden_sheet(d, text)]
+        clusters = page.cluster_drawings(drawings=kept) if kept else []
     except Exception:  # a damaged content stream: no vector graphics
         clusters = []
     prose = [b.box for b in layout.blocks if len(b.text) > 60]
@@ -167,6 +169,17 @@ def _graphics(page: Any, layout: PageLayout) -> list[Graphic]:
             continue
         items.append(Graphic(box, "vector"))
     return items
+
+
+def _hidden_sheet(path: dict[str, Any], text: list[Box]) -> bool:
+    """A white fill with no stroke (a figure's background sheet, invisible on the page) that lies
+    over a caption or a paragraph (`text`): it reaches past the drawing and would take that text into
+    the figure. A sheet clear of the text stays: it spans the figure's axis labels and titles."""
+    fill = path.get("fill")
+    if path.get("color") is not None or fill is None or min(fill) < 0.99:
+        return False
+    rect = tuple(path["rect"])
+    return any(overlap(rect, box) > 0.2 * area(box) for box in text)
 
 
 def _in_furniture(box: Box, layout: PageLayout) -> bool:
@@ -194,6 +207,9 @@ def _column(cap: Block, layout: PageLayout, captions: list[Block], two_columns: 
         not two_columns
         or (cap.box[2] - cap.box[0]) > 0.55 * width
         or (cap.box[0] < width * 0.4 and cap.box[2] > width * 0.6)
+        # a short caption centred on the page ("Figure 2: Object detector.") is under a full-width
+        # figure: a column's caption is centred on its column, a quarter of the page away
+        or abs((cap.box[0] + cap.box[2]) / 2 - width / 2) < 0.04 * width
     )
     if full:
         left, right = 0.0, width
