@@ -3,14 +3,16 @@
 Usage: python bench/devset.py [CV_DIR] [--verbose] [--part tune|report|both] [--freeze]
 
 Papers: the twelve of `../shared/figure-devset/cv/` (`labels.json`, PDFs beside it) and devset2,
-`bench/devset2/labels-*.json` with PDFs in `cache/devset2/<arxiv id>.pdf` (git-ignored; rebuild it
-from `bench/devset2/manifest-*.json`: each PDF's source repository, path, blob id and sha256, see
-`python bench/devset_cache.py`). `bench/devset_split.json` assigns each paper to `tune` (rules and
-models are fitted on these) or `report` (numbers read only to report them: that part prints its totals
-and no line per paper, with or without `--verbose`). The split is fixed:
-`--freeze` adds papers not yet in it, each to the part with fewer papers of its topic (ties by a hash
-of the arXiv id), and never moves a paper already there. The twelve `cv/` papers are all `tune`: the
-hand rules were tuned on them for weeks. Given a CV_DIR, only that folder is scored (no split).
+`bench/devset2/labels-*.json` and the light labels `bench/devset2/light-*.json` (code, diagram, parents,
+topic and abstract; `figures` null: they count for everything but figures and kinds), with PDFs in
+`cache/devset2/<arxiv id>.pdf` (git-ignored; rebuild it from `bench/devset2/manifest-*.json`: each PDF's
+source repository, path, blob id and sha256, see `python bench/devset_cache.py`).
+`bench/devset_split.json` assigns each paper to `tune` (rules and models are fitted on these) or
+`report` (numbers read only to report them: that part prints its totals and no line per paper, with or
+without `--verbose`). The split is fixed: `--freeze` adds papers not yet in it, each to the part with
+fewer papers of its topic (ties by a hash of the arXiv id), and never moves a paper already there. The
+twelve `cv/` papers are all `tune`: the hand rules were tuned on them for weeks. Given a CV_DIR, only
+that folder is scored (no split).
 
 Each paper goes through the draft path of `alphatree ingest` offline (GitHub unreachable): extraction,
 code candidates from the paper, parents and topic from the tree, the diagram suggestion. Reported per
@@ -147,7 +149,8 @@ def score_paper(
     """Score one paper into `totals`; print its line (and with `verbose` its misses) unless `quiet`."""
     verbose = verbose and not quiet
     result = extract(pdf)
-    score_figures(result.figures, label, totals, verbose)
+    if label["figures"] is not None:  # a light label (code, diagram, parents, topic) has no boxes
+        score_figures(result.figures, label, totals, verbose)
     paper = Paper(
         arxiv_id=label["arxiv_id"],
         title=label["title"],
@@ -231,7 +234,8 @@ def labelled_papers(cv: Path = DEFAULT) -> list[Labelled]:
     named on stderr and left out); a paper labelled twice keeps its first label."""
     found: dict[str, Labelled] = {}
     sources = [(cv / "labels.json", cv, "cv")] + [
-        (f, CACHE2, f"devset2/{f.stem}") for f in sorted(DEVSET2.glob("labels-*.json"))
+        (f, CACHE2, f"devset2/{f.stem}")
+        for f in sorted(DEVSET2.glob("labels-*.json")) + sorted(DEVSET2.glob("light-*.json"))
     ]
     for labels, pdfs, source in sources:
         if not labels.is_file():

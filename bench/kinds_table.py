@@ -75,7 +75,9 @@ def cross_validate(rows: list[dict[str, Any]], folds: int | None = None) -> floa
 
 def main(argv: list[str]) -> int:
     split = read_split()
-    papers = [p for p in labelled_papers() if split.get(p.arxiv_id) == "tune"]
+    papers = [  # a light label has no figure boxes, so no kinds
+        p for p in labelled_papers() if split.get(p.arxiv_id) == "tune" and p.label["figures"] is not None
+    ]
     if not papers:
         print("error: no tune papers (run python bench/devset.py --freeze first)", file=sys.stderr)
         return 2
