@@ -649,3 +649,17 @@ def test_a_first_page_footnote_on_a_sentences_full_stop_gives_the_papers_code(tm
         "code and models are available at https://github.com/facebookresearch/fairseq."
     )
     assert _code(tmp_path, [(text, 468)]) == [("https://github.com/facebookresearch/fairseq", True)]
+
+
+@pytest.mark.parametrize(
+    "printed, url",
+    [
+        ("github.com/zlab/cutnet", "https://github.com/zlab/cutnet"),
+        ("code.google.com/p/cutnet", "https://code.google.com/p/cutnet"),
+    ],
+)
+def test_a_code_address_printed_without_its_scheme_is_found(tmp_path: Path, printed: str, url: str) -> None:
+    """Bug: "Our code is available at github.com/zlab/cutnet" (no `https://`, as many papers print it)
+    was not found at all."""
+    text = HEAD + f"Our code is available at {printed}. It runs on one GPU."
+    assert _code(tmp_path, [(text, 468)]) == [(url, True)]

@@ -134,10 +134,20 @@ SENTENCE_WORDS = (
 """English words that go on a sentence after a URL; a URL broken at a line end never continues with one."""
 
 
+BARE_HOSTS = re.compile(
+    r"(?<![\w./:@\-])((?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|gitee\.com|"
+    r"code\.google\.com|sourceforge\.net)/(?=\w))",
+    re.IGNORECASE,
+)
+"""A code host's address printed without its scheme ("Code: github.com/lab/net")."""
+
+
 def _rejoin_urls(text: str) -> str:
-    """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`."""
+    """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`; give
+    an address printed without its scheme (`github.com/lab/net`) its `https://`."""
     text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
     text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
+    text = BARE_HOSTS.sub(r"https://\1", text)
     # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
     pattern = re.compile(
         rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))"
