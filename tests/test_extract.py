@@ -306,3 +306,47 @@ def test_the_ingest_path_opens_each_pdf_once_per_check(
     other = paper.model_copy(update={"title": "Quantum Annealing of Spin Glasses in Cold Atoms"})
     with pytest.raises(ExtractError, match="^the PDF is a different paper: .*Quantum Annealing"):
         stages.extract_paper(settings, other, stages.fetch(settings, paper))
+
+
+def test_the_abstract_keeps_a_compounds_hyphens_and_leaves_keywords_and_marks_out(tmp_path: Path) -> None:
+    """Bug (issue 23): an abstract read "the stateof-the-art" (a compound broken at its own hyphen at
+    a line end lost it), ended with the footnote mark after its last full stop ("approach. 1"), or ran
+    on into "Keywords: ..." set in its last paragraph."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
+    body = (
+        "Our model is the state-\nof-the-art in speed and the state-of-the-\nart in accuracy, a recog-\n"
+        "nition win. It confirms the effectiveness of our approach. 1\nKeywords: cuts, networks"
+    )
+    page.insert_textbox(pymupdf.Rect(72, 132, 300, 260), body, fontsize=9.5)
+    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    abstract = extract(path).abstract
+    assert abstract == (
+        "Our model is the state-of-the-art in speed and the state-of-the-art in accuracy, a recognition "
+        "win. It confirms the effectiveness of our approach."
+    )
+
+
+def test_the_abstract_after_a_full_page_teaser_figure_is_read_from_page_two(tmp_path: Path) -> None:
+    """Bug (issue 23): a paper whose first page is its title over a full-page teaser figure, with the
+    abstract on page 2, had no abstract at all (nothing to translate for the reading page)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    first = doc.new_page(width=612, height=792)
+    first.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    first.draw_rect(pymupdf.Rect(100, 150, 500, 600), color=(0, 0, 0), fill=(0.8, 0.9, 1.0))
+    first.insert_textbox(pymupdf.Rect(72, 610, 540, 640), "Figure 1: What cuts look like.", fontsize=9)
+    second = doc.new_page(width=612, height=792)
+    second.insert_textbox(pymupdf.Rect(72, 60, 540, 80), "Abstract", fontsize=11, align=1)
+    second.insert_textbox(pymupdf.Rect(72, 90, 540, 140), "We cut networks into pieces.", fontsize=9.5)
+    second.insert_textbox(pymupdf.Rect(72, 160, 540, 180), "1 Introduction", fontsize=11)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "We cut networks into pieces."

@@ -92,6 +92,8 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
     if not any(blocks):
         logger.info("%s has no text layer (scanned?)", Path(doc.name or "the PDF").name)
     title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
+    if not abstract and len(blocks) > 1:  # a full-page teaser figure first: the abstract is on page 2
+        abstract = _title_and_abstract(blocks[1], {"title": title})[1]
     heights = [p.rect.height for p in pages]
     furniture = document_furniture(blocks, heights)
     figures = []
@@ -131,7 +133,7 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
         title = " ".join(b.text for b in top if b.size >= biggest - 0.5)
     abstract = ""
     for i, block in enumerate(first):
-        head = block.text.lstrip()
+        head = re.sub(r"^[^A-Za-z]+", "", block.text)  # a symbol font's blank (U+F020) may come first
         if re.match(r"^(Abstract|ABSTRACT)\b", head):
             body = re.sub(r"^(Abstract|ABSTRACT)\s*[.:—-]?\s*", "", head)
             parts = [body] if body else []
@@ -149,7 +151,15 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
                 parts.append(nxt.text)
             abstract = " ".join(parts)
             break
-    return " ".join(title.split())[:500], " ".join(abstract.split())[:6000]
+    return " ".join(title.split())[:500], _clean_abstract(" ".join(abstract.split()))[:6000]
+
+
+def _clean_abstract(text: str) -> str:
+    """The abstract without what runs on in its last block: the keywords or index terms, a footnote's
+    mark after the last full stop (`... of our approach. 1`)."""
+    keywords = r"(?<=[.!?])(?:\s*[\d*†‡§¶]{1,2})?\s+(?:Keywords|Key words|Index Terms|CCS Concepts)\b"
+    text = re.split(keywords, text, maxsplit=1)[0]
+    return re.sub(r"(?<=[.!?])\s*[\d*†‡§¶]{1,2}$", "", text).strip()
 
 
 def _sections(doc: Any, blocks: list[list[Block]]) -> list[Section]:

@@ -80,10 +80,15 @@ def grow(b: Box, by: float) -> Box:
 
 
 def join_lines(lines: list[str]) -> str:
+    """Lines as running text: a word hyphenated at a line end is joined (`recog-` + `nition`); a
+    compound broken at one of its own hyphens keeps it (`state-of-the-` + `art`, `state-` +
+    `of-the-art`)."""
     text = ""
     for line in lines:
         if text.endswith("-") and line[:1].islower():
-            text = text[:-1] + line
+            before, after = text.rsplit(" ", 1)[-1][:-1], line.split(" ", 1)[0]
+            compound = "-" in before or "-" in after.rstrip(".,;:)")
+            text = text + line if compound else text[:-1] + line
         else:
             text = f"{text} {line}" if text else line
     return text
