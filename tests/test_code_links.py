@@ -547,6 +547,8 @@ def test_a_table_number_before_the_papers_url_is_not_a_footnote_mark(tmp_path: P
     [
         ("https://github.com/me/\nin-context-net and", "https://github.com/me/in-context-net"),
         ("https://lab.example.org/cutnet/\nThe network", "https://lab.example.org/cutnet/"),
+        # broken after the host: the owner and the name follow on the next line (issue 23)
+        ("https://github.com/\nzlab/cut_lines_design.", "https://github.com/zlab/cut_lines_design"),
     ],
 )
 def test_a_url_broken_at_a_slash_is_rejoined_unless_the_sentence_goes_on(
@@ -663,3 +665,16 @@ def test_a_code_address_printed_without_its_scheme_is_found(tmp_path: Path, prin
     was not found at all."""
     text = HEAD + f"Our code is available at {printed}. It runs on one GPU."
     assert _code(tmp_path, [(text, 468)]) == [(url, True)]
+
+
+def test_a_first_page_footnote_beside_the_venue_line_gives_the_papers_code(tmp_path: Path) -> None:
+    """Bug (issue 23): "1Code and pretrained checkpoints are available at <url>" above "34th Conference
+    on Neural Information Processing Systems (NeurIPS 2020)" was read as another work's code: the
+    venue in parentheses looked like an author-year citation, and "pretrained checkpoints" was not
+    read as what the code comes with."""
+    text = (
+        HEAD + "We distill the model.1\nCorrespondence to: a@b.c\n1Code and pretrained checkpoints are "
+        "available at https://github.com/zlab/cutnet. 34th Conference on Neural Information Processing "
+        "Systems (NeurIPS 2020), Vancouver, Canada."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]

@@ -72,8 +72,8 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
     rf"(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
     rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?models?|(?:source\s+)?code|data(?:sets?)?|"
-    rf"hyper-?parameters|weights|checkpoints|scripts|configs?|configurations))?(?:\s*/\s*models?)?"
+    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?(?:models?|weights|checkpoints)|(?:source\s+)?code|"
+    rf"data(?:sets?)?|hyper-?parameters|scripts|configs?|configurations))?(?:\s*/\s*models?)?"
     rf"{_CODE_OF}"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
@@ -115,7 +115,7 @@ compare with", "the authors of"."""
 ROLE_RANK = {"own": 0, "mention": 1, "aside": 2, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
 OTHER_WORK = re.compile(
     r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"
-    r"|\([A-Z][A-Za-z\-]+(?: and [A-Z][A-Za-z\-]+)?,? (?:19|20)\d\d"
+    r"|\([A-Z][a-z\-]+(?: and [A-Z][a-z\-]+)?,? (?:19|20)\d\d"  # a surname, not a venue: "(NeurIPS 2020)"
     r"|\((?:19|20)\d\d[a-z]?\)"
 )
 """A citation of another work: `[12]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`, `(2017)`."""
@@ -150,7 +150,7 @@ def _rejoin_urls(text: str) -> str:
     text = BARE_HOSTS.sub(r"https://\1", text)
     # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
     pattern = re.compile(
-        rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-]*[\w/](?:[\s.,;)]|$))"
+        rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-/]*[\w/](?:[\s.,;)]|$))"
     )
     text = pattern.sub(r"\1", text)
     # a break after a dot inside a repository's name (`pose.` + `pytorch`): the part that follows is
@@ -171,7 +171,8 @@ def _sentence(text: str, start: int, end: int) -> str:
     cut = [
         m.end()
         for m in re.finditer(
-            r"(?<!\bal)(?<!\bcf)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))",
+            r"(?<!\bal)(?<!\bcf)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))"
+            r"|\n(?=[\d*†‡§¶]{1,2}[A-Z][a-z])",  # a footnote opening its line on its mark ("\n1Code is")
             before,
         )
     ]
