@@ -678,3 +678,29 @@ def test_a_first_page_footnote_beside_the_venue_line_gives_the_papers_code(tmp_p
         "Systems (NeurIPS 2020), Vancouver, Canada."
     )
     assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+def test_a_footnote_of_several_lines_on_a_compared_baseline_is_not_the_papers_code(tmp_path: Path) -> None:
+    """Bug (issue 23): footnote 3 on a baseline of the comparison ("... [SL06], vanilla policy gradient
+    with adaptive stepsize3") runs over two lines and ends "An implementation is available at <url>":
+    the URL's line does not open on the mark, so the footnote was read as the paper's own words."""
+    text = (
+        HEAD + "We compare against trust region policy optimization [Sch+15b], the cross-entropy method "
+        "[SL06], and vanilla policy gradient with adaptive stepsize3.\n3After each batch of data, the "
+        "stepsize is adjusted\nbased on the KL divergence. An implementation is available at "
+        "https://github.com/course/homework/tree/master/hw4."
+    )
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
+def test_our_code_that_can_be_found_at_an_address_is_ours_whatever_the_footnote_follows(
+    tmp_path: Path,
+) -> None:
+    """Bug (issue 23): "Following best practice, details are in our code repository10." with the
+    footnote "10... The code can be found at <url>" was a dependency: "Following" reads like code the
+    paper follows, and only "available" or "released" counted as giving the code out."""
+    text = (
+        HEAD + "Following best practice, the details can be found in our code repository10.\n10We also "
+        "make a public copy.\nIt almost compiles. The code can be found at https://github.com/zlab/cutnet."
+    )
+    assert _code(tmp_path, [(text, 468)])[0][0] == "https://github.com/zlab/cutnet"

@@ -114,11 +114,12 @@ OTHERS_VOICE = re.compile(
 compare with", "the authors of"."""
 ROLE_RANK = {"own": 0, "mention": 1, "aside": 2, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
 OTHER_WORK = re.compile(
-    r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\bet al\b"
+    r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\[[A-Z][A-Za-z+]{1,6}\d{2}[a-z]?\]|\bet al\b"
     r"|\([A-Z][a-z\-]+(?: and [A-Z][a-z\-]+)?,? (?:19|20)\d\d"  # a surname, not a venue: "(NeurIPS 2020)"
     r"|\((?:19|20)\d\d[a-z]?\)"
 )
-"""A citation of another work: `[12]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`, `(2017)`."""
+"""A citation of another work: `[12]`, `[SL06]`, `Zhang et al.`, `(Smith, 2016)`, `(Shi and Bai 2015)`,
+`(2017)`."""
 DATA_WORDS = re.compile(
     r"\b(?:data ?sets?|benchmarks?|corpus|corpora|annotations?|leaderboards?|challenges?|"
     r"tasks can be found|(?:training|test|evaluation) data)\b",
@@ -190,6 +191,21 @@ def sentence_around(block: str, anchor: str) -> str:
     return _sentence(block, at, at + len(anchor)) if at >= 0 else block
 
 
+def _footnote_opening(text: str, line_start: int) -> tuple[str, str] | None:
+    """A footnote of several lines whose URL is on a later line: the mark glued to the first word of
+    one of the three lines above (`3After each batch ...`), and the text before that line."""
+    at = line_start
+    for _ in range(3):
+        if at <= 0:
+            return None
+        above = text.rfind("\n", 0, at - 1) + 1
+        found = re.match(r"(\d{1,2})[A-Z][a-z]+\s", text[above:at])
+        if found:
+            return found.group(1), text[:above]
+        at = above
+    return None
+
+
 def _footnote_context(text: str, start: int) -> str:
     """For a URL in a footnote (`1https://...`, `1 https://...`), the sentence carrying the mark."""
     line_start = text.rfind("\n", 0, start) + 1
@@ -204,7 +220,10 @@ def _footnote_context(text: str, start: int) -> str:
     elif opens and start - line_start < 120:
         digit, body = opens.group(1), text[:line_start]
     else:
-        return ""
+        opened = _footnote_opening(text, line_start)
+        if opened is None:
+            return ""
+        digit, body = opened
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
     # or a closing quote ("a feature extractor named “CutFeat” 1")
     pattern = (
@@ -245,7 +264,8 @@ def classify_link(
     stated = bool(CODE_SUBJECT.search(sentence))
     code_subject = stated or _names_subject(sentence, names)
     leading = sentence if before is None else before  # what the paper says before the link
-    claimed = (first_person or code_subject) and re.search(r"availab|releas", sentence, re.I)
+    # "... is available at", "The code can be found at": the sentence gives the code out
+    claimed = (first_person or code_subject) and re.search(rf"availab|releas|{_AVAILABLE}", sentence, re.I)
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
     if OTHERS_VOICE.search(leading) and not first_person:
