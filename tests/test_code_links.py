@@ -594,6 +594,9 @@ def test_a_footnote_mark_glued_to_our_still_reads_as_the_papers_voice(tmp_path: 
         "The source code of the segmentation algorithms is available at",  # what it is the code of
         "The code and pre-trained mod- els are available at",  # a word hyphenated at a line end
         "All code and hyperparameters may be found at:",
+        "Code of these results are in",  # a project folder inside a framework's repository
+        "The code of the entire framework that accepts a graph as the input and yields the output RNN "
+        "mixture is available at the",
     ],
 )
 def test_code_named_with_what_it_holds_is_the_papers(tmp_path: Path, phrase: str) -> None:
@@ -704,3 +707,15 @@ def test_our_code_that_can_be_found_at_an_address_is_ours_whatever_the_footnote_
         "make a public copy.\nIt almost compiles. The code can be found at https://github.com/zlab/cutnet."
     )
     assert _code(tmp_path, [(text, 468)])[0][0] == "https://github.com/zlab/cutnet"
+
+
+def test_code_given_in_a_folder_of_a_frameworks_repository_is_the_papers(tmp_path: Path) -> None:
+    """Bug (issue 23): "Code of these results are in <Detectron>/blob/master/projects/GN" (the
+    paper's project folder inside a framework's repository, on a later page) was a dependency. One
+    link per repository: the paper's folder makes the framework's repository its code, unofficial."""
+    text = (
+        "The baselines use https://github.com/facebookresearch/detectron as their codebase [13]. Code of"
+        " these results are in https://github.com/facebookresearch/Detectron/blob/master/projects/GN."
+    )
+    code = _code(tmp_path, [(HEAD + "Body.", 468), (text, 468)])
+    assert code == [("https://github.com/facebookresearch/detectron", False)]

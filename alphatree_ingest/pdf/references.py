@@ -56,12 +56,14 @@ def _framework(text: str) -> str | None:
 _AVAILABLE = (
     r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+){0,2}"
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
-    r"released\s+(?:at|on)|(?:can|may|could) be (?:found|downloaded|obtained|accessed)|is at|are at|at:)"
+    r"released\s+(?:at|on)|(?:can|may|could) be (?:found|downloaded|obtained|accessed)|"
+    r"(?:is|are) (?:at|in|on)\b|at:)"
 )
 _CODE_OF = (
     r"(?:\s+(?:of|for)\s+(?:the|this|these|our|all)\s+"
     r"(?-i:(?!(?:baselines?|competitors?|other|others|original|prior|previous|compared)\b)"
-    r"(?:[a-z][a-z\-]*\s+){0,3}?[a-z][a-z\-]*))?"
+    r"(?:[a-z][a-z\-]*\s+){0,3}?[a-z][a-z\-]*)"
+    r"(?:\s+(?:that|which)\s[^.]{0,160}?)?)?"  # "... of the entire framework that accepts ... is available"
 )
 """What the code is the code of, in lower-case words ("the source code of the segmentation
 algorithms"): the paper's own things. A capitalised name (another work) or a baseline is not."""
@@ -385,7 +387,10 @@ def find_code_links(
                 text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names, thanks
             )
             url = _annotated(match.group(0), text[match.end() : match.end() + 1], uris)
-            found.append(_link(url, context, role, official, i + 1, _framework(sentence)))
+            folder = bool(
+                re.match(r"/(?:tree|blob|wiki)/|/[\w.\-]+/[\w.\-]", text[match.end() : match.end() + 40])
+            )
+            found.append(_link(url, context, role, official, i + 1, _framework(sentence), folder=folder))
         taken = [m.span() for m in REPO_URL.finditer(text)]
         found += _other_pages(text, i, front_end, refs, refs_end, taken, names, thanks)
         in_text = {link_key(link.url) for link in found if link.page == i + 1}
@@ -654,14 +659,24 @@ TOOLKIT_REPOS = re.compile(
 deploy its detector); it is not the paper's own code unless the paper says its code is there."""
 
 
-def _link(url: str, context: str, role: str, official: bool, page: int, framework: str | None) -> CodeLink:
+def _link(
+    url: str,
+    context: str,
+    role: str,
+    official: bool,
+    page: int,
+    framework: str | None,
+    *,
+    folder: bool = False,
+) -> CodeLink:
     # a framework's repository is a dependency, unless the paper says its own code is there (a model
-    # garden or zoo: "our models are available at github.com/tensorflow/models/...")
+    # garden or zoo: "our models are available at github.com/tensorflow/models/..."), or gives it as
+    # its code pointing into a folder of it (`folder`: ".../Detectron/blob/master/projects/GN")
     url = url.rstrip(".,;)")
     if (
         TOOLKIT_REPOS.search(url)
         and role != "reference"
-        and not (role == "own" and (official or _claims_as_ours(context)))
+        and not (role == "own" and (official or folder or _claims_as_ours(context)))
     ):
         role, official = "dependency", False
     return CodeLink(
