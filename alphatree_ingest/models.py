@@ -255,6 +255,9 @@ class Topic(_Strict):
     """arXiv API search query (`search_query` syntax)."""
     min_relevance: float | None = None
     """Papers scoring below this are held back ("skipped, low relevance"); None holds nothing back."""
+    keywords: str = ""
+    """Words a subtopic's papers use (what its name means), read with its name and query to place a
+    paper among its parent's subtopics (`drafting/subtopic.py`)."""
 
     _id = field_validator("id")(_check_topic_id)
 

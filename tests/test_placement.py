@@ -54,6 +54,23 @@ def test_an_image_translation_gan_is_an_application() -> None:
     assert topic == "gan/applications", evidence
 
 
+def test_a_subtopic_is_known_by_its_keywords_even_where_its_entries_use_other_words() -> None:
+    """Bug (issue 23): a compression paper built on AlexNet and VGG ended in `classification`: the
+    lightweight entries speak of mobile networks, not of pruning and quantization. Each subtopic's
+    `keywords` in topics.yaml say what its name means, and a curator can add to them."""
+    paper = _paper(
+        "Shrinking Networks: Pruning, Trained Quantization and Huffman Coding",
+        "Neural networks are both computationally intensive and memory intensive. We prune the "
+        "connections, quantize the weights and apply Huffman coding, reducing the storage of AlexNet "
+        "by 35x and of VGG-16 by 49x without loss of accuracy, with less energy.",
+    )
+    topic, evidence, _ = _topic(paper, "classification", ["alexnet", "vgg"])
+    assert topic == "classification/lightweight", evidence
+    bare = {t.id: t.model_copy(update={"keywords": ""}) for t in CATALOG.topics.values()}
+    without = suggest_topic("classification", ["alexnet", "vgg"], CATALOG.entries, paper=paper, topics=bare)
+    assert without[0] == "classification", without[1]  # what the tree's entries alone said
+
+
 def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
     paper = _paper(
         "Stable GAN Training for Super-Resolution",

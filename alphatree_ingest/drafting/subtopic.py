@@ -1,7 +1,8 @@
 """Pure: which subtopic a paper belongs to by what it says, not only by whom it cites.
 
 Each candidate (the queried topic and its subtopics) is described by its own words: its English name,
-the words of its arXiv query, and the titles and abstracts of the tree's entries filed exactly there.
+the words of its arXiv query and its `keywords` (topics.yaml), and the titles and abstracts of the
+tree's entries filed exactly there.
 The paper's title and abstract are compared with each description (TF-IDF over these descriptions,
 cosine to the description's centroid). A compact network ends in `classification/lightweight` because
 it speaks of mobile devices, FLOPs and efficiency as those entries do, even when its parents (ResNet)
@@ -71,7 +72,7 @@ def _documents(candidates: list[Topic], root: str, tree: list[CatalogEntry]) -> 
             if filed:
                 docs[topic.id] = [Counter(), *filed]
             continue
-        own = Counter(tokens(f"{topic.name_en} {_query_words(topic.query)}"))
+        own = Counter(tokens(f"{topic.name_en} {_query_words(topic.query)} {topic.keywords}"))
         docs[topic.id] = [own, own, *filed]  # the topic's own words: in the IDF twice, as two entries
     return docs
 
