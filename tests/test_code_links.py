@@ -719,3 +719,62 @@ def test_code_given_in_a_folder_of_a_frameworks_repository_is_the_papers(tmp_pat
     )
     code = _code(tmp_path, [(HEAD + "Body.", 468), (text, 468)])
     assert code == [("https://github.com/facebookresearch/detectron", False)]
+
+
+def test_a_repository_the_paper_says_it_uses_stays_a_dependency_when_named_bare_again(tmp_path: Path) -> None:
+    """Bug (issue 23): "we adopt the model Stable Diffusion1" with the footnote "1<url>", and the same
+    URL as a bare footnote two pages on, was offered as code: the bare mention won the merge."""
+    used = "In our implementation, we adopt the public model Diffuser1 as it is.\n1https://github.com/bigco/cut-diffuser"
+    again = "More samples are in the appendix.\n2https://github.com/bigco/cut-diffuser"
+    pages = [(HEAD + "Body.", 468), (used, 468), (again, 468)]
+    assert _code(tmp_path, pages) == []
+
+
+def test_a_project_page_is_not_code_because_a_caption_or_the_abstract_beside_it_speaks_of_models(
+    tmp_path: Path,
+) -> None:
+    """Bug (issue 23): "Project page: <url>" with the caption "Figure 1: ... a pre-trained model" run on
+    after it, or as a footnote on the abstract's "... than other models.1", was offered as official
+    code: "model" was read in the caption or in the sentence the mark sits on."""
+    caption = (
+        HEAD + "Project page: https://me.github.io/cutnet/\nFigure 1: CutNet is built on a pre-trained model."
+    )
+    assert _code(tmp_path, [(caption, 468)]) == []
+    footnote = HEAD + "It beats the other models.1\n1Project page: https://me.github.io/cutnet"
+    assert _code(tmp_path, [(footnote, 468)]) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # the subject of the sentence is a pronoun for the code of the sentence before
+        "We provide an open-source implementation of our method. It is available at https://github.com/zlab/cn.",
+        # the text order put the first-page footnote in the middle of a line
+        "To emphasize the 1Code is available at https://github.com/zlab/cn.\nMore text.",
+        # the code comes with something else, promised
+        "The code and generated avatars will be publicly available at https://github.com/zlab/cn.",
+    ],
+)
+def test_more_ways_the_papers_own_code_is_given(tmp_path: Path, body: str) -> None:
+    """Bugs (issue 23), each found in a tune paper: the paper's code was missed or not first."""
+    assert _code(tmp_path, [(HEAD + body, 468)])[0][0] == "https://github.com/zlab/cn"
+
+
+def test_a_footnote_on_the_abstracts_last_sentence_that_gives_code_is_the_papers(tmp_path: Path) -> None:
+    """Bug (issue 23): the mark after the abstract's last full stop ("... is used.1") made "used" read
+    as code the paper uses, so "1Code is available at <url>" was a dependency."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. A full labelled set is used.1\n\n1 Introduction\n"
+        "We study cuts.\n1Code is available at https://github.com/zlab/cn."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cn", True)]
+
+
+def test_a_repository_named_by_the_titles_acronym_is_not_named_in_passing(tmp_path: Path) -> None:
+    """A bare link late in the paper to `deit` for "Data-efficient Image Transformers": the name is the
+    title's acronym, so the link stays a mention of the paper's own code, not an aside."""
+    from alphatree_ingest.pdf.references import find_code_links
+
+    pages = ["Training Data-efficient Image Transformers\nBody.", "More.\n2https://github.com/lab/deit"]
+    (link,) = find_code_links(pages, title="Training data-efficient image transformers")
+    assert link.role == "mention"

@@ -74,8 +74,9 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
     rf"(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
     rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
-    rf"(?:\s+(?:and|&)\s+(?:(?:pre-?trained\s+)?(?:models?|weights|checkpoints)|(?:source\s+)?code|"
-    rf"data(?:sets?)?|hyper-?parameters|scripts|configs?|configurations))?(?:\s*/\s*models?)?"
+    rf"(?:\s+(?:and|&)\s+(?:the\s+)?(?:(?:pre-?trained\s+)?(?:models?|weights|checkpoints)|(?:source\s+)?code|"
+    rf"data(?:sets?)?|hyper-?parameters|scripts|configs?|configurations|[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?))?"
+    rf"(?:\s*/\s*models?)?"
     rf"{_CODE_OF}"
     rf"(?:\s+(?:to|for)\s+(?:train|reproduce|run|replicate)[^.:]{{0,60}}?)?\s*(?:{_AVAILABLE}|:)",
     re.IGNORECASE,
@@ -95,7 +96,8 @@ FIRST_PERSON = re.compile(  # "(?<![A-Za-z])": a footnote's mark may be glued on
     re.IGNORECASE,
 )
 DEPENDENCY = re.compile(
-    r"\b(?:uses?|using|used|borrow(?:ed|s)?|adapt(?:ed|s)? from|buil(?:t|ds?|ding) (?:up)?on|based on|"
+    r"\b(?:uses?|using|used|adopt(?:s|ed|ing)?|borrow(?:ed|s)?|adapt(?:ed|s)? from|"
+    r"buil(?:t|ds?|ding) (?:up)?on|based on|"
     r"on top of|initiali[sz](?:e|ed|es|ing|ation)\s+(?:\w+\s+)?(?:with|from|by)|"
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
@@ -114,7 +116,9 @@ OTHERS_VOICE = re.compile(
 )
 """Words that give the code to someone else: "their code", "we thank X for", "courtesy of", "we
 compare with", "the authors of"."""
-ROLE_RANK = {"own": 0, "mention": 1, "aside": 2, "others": 2, "dataset": 3, "dependency": 4, "reference": 5}
+ROLE_RANK = {"own": 0, "dependency": 1, "others": 2, "dataset": 3, "mention": 4, "aside": 5, "reference": 6}
+"""Which reading of a repository the paper gives more than once wins: its own code first, then what
+says whose code it is (used, another work's, data), before a bare mention that says nothing."""
 OTHER_WORK = re.compile(
     r"\[\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\]|\[[A-Z][A-Za-z+]{1,6}\d{2}[a-z]?\]|\bet al\b"
     r"|\([A-Z][a-z\-]+(?: and [A-Z][a-z\-]+)?,? (?:19|20)\d\d"  # a surname, not a venue: "(NeurIPS 2020)"
@@ -132,14 +136,14 @@ DATA_WORDS = re.compile(
 
 SENTENCE_WORDS = (
     "for|and|or|to|in|of|on|at|by|as|is|are|was|were|with|from|the|a|an|which|that|where|see|our|we|"
-    "it|this|these|its|their|can|will|has|have|under|via|using|including|provides?|contains?"
+    "it|this|these|its|their|can|will|has|have|under|via|using|including|provides?|contains?|figure|fig|table"
 )
 """English words that go on a sentence after a URL; a URL broken at a line end never continues with one."""
 
 
 BARE_HOSTS = re.compile(
     r"(?<![\w./:@\-])((?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|gitee\.com|"
-    r"code\.google\.com|sourceforge\.net)/(?=\w))",
+    r"code\.google\.com|sourceforge\.net|[\w\-]+\.github\.io)/(?=\w))",
     re.IGNORECASE,
 )
 """A code host's address printed without its scheme ("Code: github.com/lab/net")."""
@@ -175,7 +179,8 @@ def _sentence(text: str, start: int, end: int) -> str:
         m.end()
         for m in re.finditer(
             r"(?<!\bal)(?<!\bcf)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))"
-            r"|\n(?=[\d*†‡§¶]{1,2}[A-Z][a-z])",  # a footnote opening its line on its mark ("\n1Code is")
+            r"|\n(?=[\d*†‡§¶]{1,2}(?:[A-Z][a-z]|https?://|www\.|$))"  # a footnote opening its line
+            r"|(?<=[a-z,;]) (?=\d{1,2}[A-Z][a-z]+ )",  # one the text order put mid-line ("the 1Code is")
             before,
         )
     ]
@@ -409,7 +414,7 @@ def find_code_links(
                 if role == "own" and _says_code(around) and (not zoo or _claims_as_ours(around)):
                     found.append(_link(uri, around, role, official, i + 1, None))
                 continue
-            if REPO_URL.match(uri) and repo_name(uri) not in in_text:
+            if REPO_URL.match(uri) and link_key(uri) not in in_text:
                 refs_here = _inside(refs, refs_end, i, at if at <= len(text) else 0)
                 role, official = classify_link(
                     around, front=i == 0 and at <= front_end, in_references=refs_here, names=names
@@ -445,7 +450,11 @@ def _aside(link: CodeLink, title: str, names: tuple[str, ...]) -> CodeLink:
     ours = _name_words(title) | {w for n in names for w in _name_words(n)}
     squashed = {n.lower().replace(" ", "").replace("-", "") for n in names}
     repo = name.split("/")[-1]
-    if _name_words(repo) & ours or any(n and n in repo.lower().replace("-", "") for n in squashed):
+    flat = re.sub(r"[\-_.]", "", repo.lower())
+    initials = "".join(w[0] for w in re.findall(r"[A-Za-z]+", title.lower()))  # "Data-efficient Image
+    # Transformers" -> "deit": a repository named by the title's acronym
+    acronym = len(flat) >= 3 and flat.isalpha() and flat in initials
+    if _name_words(repo) & ours or any(n and n in flat for n in squashed) or acronym:
         return link
     return link.model_copy(update={"role": "aside"})
 
@@ -528,11 +537,21 @@ def _read_link(
 ) -> tuple[str, str, str, bool]:
     """How the paper gives the link `found` at `start:end` of page `page` (0-based): its sentence, the
     context it is judged on (a footnote's text, then the sentence), and its role and officialness."""
-    sentence = _flat(_sentence(text, start, end))
+    raw = _sentence(text, start, end)
+    sentence = _flat(raw)
+    if re.match(r"(?:It|This|They|These)\s+(?:is|are|was|were|will|can|has|have)\b", sentence):
+        # "We provide an open-source implementation of our method. It is available at <url>"
+        at = text.rfind(raw[:30], 0, start + 1)
+        previous = _flat(_sentence(text, at - 2, at - 1)) if at > 1 else ""
+        if FIRST_PERSON.search(previous) and _says_code(previous):
+            sentence = f"{previous} {sentence}"
     note = _flat(_footnote_context(text, start))
     head = sentence[: sentence.find(found)] if found in sentence else sentence
     context = f"{note}\n{sentence}".strip()  # a footnote that opens on its mark stays one ("\n1The code")
-    if note and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
+    # a mark after a full stop ("... is used.1") hangs the footnote on the whole sentence, not on a work
+    # it names: a footnote that says "Code is available at" is then the paper's own
+    whole = bool(re.search(r"[.!?][\d*†‡§¶]{1,2}$", note)) and bool(CODE_SUBJECT.search(sentence))
+    if note and not whole and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
         # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
         # whatever the footnote says ("¹The pretrained model is available at <url>")
         if DEPENDENCY.search(note):
@@ -612,13 +631,29 @@ def _other_pages(
         if (
             role == "own"
             and first_person
-            and _says_code(context)
+            and _page_says_code(sentence, url, context)
             and (not framework_page or _claims_as_ours(context))
         ):
             if not url.lower().startswith("http"):
                 url = f"http://{url}"
             found.append(_link(url, context, role, official, page + 1, _framework(sentence)))
     return found
+
+
+def _page_says_code(sentence: str, url: str, context: str) -> bool:
+    """A page outside the code hosts holds code when the words that give it say so: before it and
+    after it up to the sentence's end ("See <url> for our code"), not a figure caption the text runs
+    on into ("Project page: <url> Figure 1: ... a pre-trained model"); a bare address in a footnote
+    is judged on the sentence its mark sits on (the rest of `context`)."""
+    at = sentence.find(url[:25])
+    head = sentence[:at] if at >= 0 else sentence
+    tail = sentence[at + len(url) :] if at >= 0 else ""
+    tail = re.split(r"\b(?:Figure|Fig\.|Table)\s*\d|[.!?](?:\s|$)", tail, maxsplit=1)[0]
+    if _says_code(f"{head} {url} {tail}"):  # the address's own words count ("/software/", "/code/")
+        return True
+    bare = not re.sub(r"^[\d*†‡§¶\s]+", "", head).strip()
+    note = context[: -len(sentence)] if context.endswith(sentence) else ""
+    return bare and _says_code(note)
 
 
 MODEL_ZOO = re.compile(r"model[ _\-]?(?:zoo|garden|hub)|/models?(?:[/._#?]|$)", re.IGNORECASE)
