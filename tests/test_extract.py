@@ -350,3 +350,49 @@ def test_the_abstract_after_a_full_page_teaser_figure_is_read_from_page_two(tmp_
     path = tmp_path / "paper.pdf"
     doc.save(path)
     assert extract(path).abstract == "We cut networks into pieces."
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "https://github.com/zlab/cutnet",
+        "Links: Web",
+        "Technical Report, September 2023",
+        "1 arXiv:2611.01234v1 [cs.CV] 22 Nov 2026",
+    ],
+)
+def test_a_short_unfinished_line_after_the_abstracts_last_sentence_is_left_out(
+    tmp_path: Path, tail: str
+) -> None:
+    """Bug (issue 23): a bare URL, a "Links:" line, a report's date or the arXiv stamp set under the
+    abstract ran on into it (the reading page translated them as its last sentence)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
+    page.insert_textbox(
+        pymupdf.Rect(72, 132, 400, 200), f"We cut networks. It works well.\n{tail}", fontsize=9.5
+    )
+    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "We cut networks. It works well."
+
+
+def test_the_abstracts_last_sentence_that_gives_its_code_stays(tmp_path: Path) -> None:
+    """The abstract's own last sentence may end on a URL without a full stop ("Source code:
+    https://..."): it is part of the abstract, unlike a lone URL or a date line."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
+    body = "We cut networks. It works well. Source code: https://github.com/zlab/cutnet"
+    page.insert_textbox(pymupdf.Rect(72, 132, 400, 200), body, fontsize=9.5)
+    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == body

@@ -155,11 +155,19 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
 
 
 def _clean_abstract(text: str) -> str:
-    """The abstract without what runs on in its last block: the keywords or index terms, a footnote's
-    mark after the last full stop (`... of our approach. 1`)."""
+    """The abstract without what runs on in its last block: the keywords or index terms, the arXiv
+    stamp, and a short unfinished line after the last full stop (a footnote's mark, a bare URL,
+    `Links: Web`, `Technical Report, September 2023`)."""
     keywords = r"(?<=[.!?])(?:\s*[\d*†‡§¶]{1,2})?\s+(?:Keywords|Key words|Index Terms|CCS Concepts)\b"
     text = re.split(keywords, text, maxsplit=1)[0]
-    return re.sub(r"(?<=[.!?])\s*[\d*†‡§¶]{1,2}$", "", text).strip()
+    text = re.sub(r"\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s*\[[\w.\-]+\]\s*\d{1,2}\s+\w{3}\s+\d{4}", "", text)
+    last = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
+    tail = text[last + 1 :].strip() if last > 0 else ""
+    url = re.search(r"https?://|www\.|github\.com", tail)
+    lone_url = bool(url) and not re.sub(r"\S*(?:https?://|www\.|github\.com)\S*", "", tail).strip()
+    if tail and text[-1:] not in ".!?" and len(tail) < 80 and (lone_url or not url):
+        text = text[: last + 1]  # "Source code: <url>" stays: it is the abstract's own last sentence
+    return text.strip()
 
 
 def _sections(doc: Any, blocks: list[list[Block]]) -> list[Section]:
