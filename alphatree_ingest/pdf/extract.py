@@ -15,7 +15,7 @@ from typing import Any
 
 from ..models import Extraction, Section
 from .figures import dedupe, find_figures, name_files
-from .layout import Block, Box, area, document_furniture, overlap, page_blocks
+from .layout import Block, Box, document_furniture, page_blocks
 from .references import find_code_links, read_citations, sentence_around
 
 logger = logging.getLogger(__name__)
@@ -202,7 +202,11 @@ def _page_links(page: Any) -> list[tuple[str, str]]:
     blocks = [(pymupdf.Rect(b[:4]), b[4]) for b in page.get_text("blocks", textpage=textpage) if b[6] == 0]
     # the words the link is set on, from the page's words read once: `page.get_textbox` per link walks
     # every character of the page in Python and took two thirds of extraction on linked papers
-    words = [(tuple(w[:4]), w[4]) for w in page.get_text("words", textpage=textpage)]
+    import numpy as np
+
+    words = page.get_text("words", textpage=textpage)
+    boxes = np.array([w[:4] for w in words], dtype=float).reshape(-1, 4)
+    texts = [str(w[4]) for w in words]
     found = []
     for link in links:
         uri = link.get("uri")
@@ -212,16 +216,22 @@ def _page_links(page: Any) -> list[tuple[str, str]]:
         around = " ".join(next((text for rect, text in blocks if rect.intersects(where)), "").split())
         box = (where.x0, where.y0, where.x1, where.y1)
         # a word's box holds its punctuation ("code."), which belongs to the sentence, not the link
-        anchor = " ".join(text for rect, text in words if _mostly_inside(rect, box)).rstrip(".,;:!?")
+        anchor = " ".join(_words_inside(boxes, texts, box)).rstrip(".,;:!?")
         found.append((uri, sentence_around(around, anchor)))
     return found
 
 
-def _mostly_inside(word: Box, link: Box) -> bool:
-    """A word the link is set on: at least half of the word's box lies in the link's box (the layout's
-    plain-float geometry: PyMuPDF's Rect arithmetic costs microseconds a call, and a page has thousands)."""
-    shared = overlap(word, link)
-    return shared > 0 and shared >= 0.5 * area(word)
+def _words_inside(boxes: Any, texts: list[str], link: Box) -> list[str]:
+    """The words the link is set on: at least half of a word's box lies in the link's box (numpy over
+    the page's word boxes at once: a page has thousands, and box arithmetic per word and link in
+    Python took a tenth of extraction)."""
+    import numpy as np
+
+    wide = np.clip(np.minimum(boxes[:, 2], link[2]) - np.maximum(boxes[:, 0], link[0]), 0, None)
+    high = np.clip(np.minimum(boxes[:, 3], link[3]) - np.maximum(boxes[:, 1], link[1]), 0, None)
+    shared = wide * high
+    own = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    return [texts[i] for i in np.flatnonzero((shared > 0) & (shared >= 0.5 * own))]
 
 
 def _words(text: str) -> set[str]:
