@@ -467,6 +467,13 @@ def test_words_broken_across_lines_are_read_as_one_sentence(tmp_path: Path) -> N
     assert all("other/base" not in url for url, _ in code)
 
 
+def test_an_implementation_on_top_of_another_repository_does_not_make_it_the_papers(tmp_path: Path) -> None:
+    """ "Code of these results are in <url>" gives code out; "The implementation is on top of <url>"
+    names what the code is built on, not where it is."""
+    text = HEAD + "The implementation is on top of https://github.com/other/base for the encoder."
+    assert _code(tmp_path, [(text, 468)]) == []
+
+
 def test_code_the_paper_compares_with_is_not_its_code(tmp_path: Path) -> None:
     """Bug (issue 23): "We compare against the detector (<url>)" and "the authors of X provide code at
     <url>" offered another work's code to a paper that releases none."""

@@ -57,7 +57,7 @@ _AVAILABLE = (
     r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+){0,2}"
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
     r"released\s+(?:at|on)|(?:can|may|could) be (?:found|downloaded|obtained|accessed)|"
-    r"(?:is|are) (?:at|in|on)\b|at:)"
+    r"(?:is|are) (?:at|in|on)\b(?! top of)|at:)"
 )
 _CODE_OF = (
     r"(?:\s+(?:of|for)\s+(?:the|this|these|our|all)\s+"
