@@ -754,8 +754,6 @@ def test_a_project_page_is_not_code_because_a_caption_or_the_abstract_beside_it_
 @pytest.mark.parametrize(
     "body",
     [
-        # the subject of the sentence is a pronoun for the code of the sentence before
-        "We provide an open-source implementation of our method. It is available at https://github.com/zlab/cn.",
         # the text order put the first-page footnote in the middle of a line
         "To emphasize the 1Code is available at https://github.com/zlab/cn.\nMore text.",
         # the code comes with something else, promised
@@ -765,6 +763,39 @@ def test_a_project_page_is_not_code_because_a_caption_or_the_abstract_beside_it_
 def test_more_ways_the_papers_own_code_is_given(tmp_path: Path, body: str) -> None:
     """Bugs (issue 23), each found in a tune paper: the paper's code was missed or not first."""
     assert _code(tmp_path, [(HEAD + body, 468)])[0][0] == "https://github.com/zlab/cn"
+
+
+def test_it_is_available_at_after_our_implementation_is_the_papers_official_code(tmp_path: Path) -> None:
+    """The pronoun's sentence is read with the one before it (a review found the rule never fired)."""
+    body = "We provide an open-source implementation of our method. It is available at https://github.com/zlab/cn."
+    assert _code(tmp_path, [(HEAD + body, 468)]) == [("https://github.com/zlab/cn", True)]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Our implementation is based on https://github.com/open-mmlab/mmdetection which is in PyTorch.",
+        "We provide baselines trained with the timm library available at https://github.com/rw/timm.",
+        "Code for the detection baselines is available at https://github.com/other/baselines.",
+        "For our implementation we use the detector of Ren et al. It is available at https://github.com/rbg/frcnn.",
+    ],
+)
+def test_code_the_paper_builds_on_or_compares_with_is_never_its_official_code(
+    tmp_path: Path, body: str
+) -> None:
+    """Review of the day's rules: what the paper is based on, a library it trains with, the baselines'
+    code, and a work "of Ren et al." it uses stay out of the paper's official code."""
+    assert all(not official for _, official in _code(tmp_path, [(HEAD + body, 468)]))
+
+
+def test_a_sentence_after_et_al_that_gives_the_code_is_its_own(tmp_path: Path) -> None:
+    """ "... the detector of Smith et al. Code is available at <url>": "et al." ends that sentence when a
+    capitalised word follows (not "et al. (2016)")."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe improve the detector of Smith et al. Code is available at "
+        "https://github.com/zlab/cn.\n\n1 Introduction\nBody."
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cn", True)]
 
 
 def test_a_footnote_on_the_abstracts_last_sentence_that_gives_code_is_the_papers(tmp_path: Path) -> None:

@@ -381,16 +381,24 @@ def test_a_short_unfinished_line_after_the_abstracts_last_sentence_is_left_out(
     assert extract(path).abstract == "We cut networks. It works well."
 
 
-def test_the_abstracts_last_sentence_that_gives_its_code_stays(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "body",
+    [
+        "We cut networks. It works well. Source code: https://github.com/zlab/cutnet",
+        'We cut networks. We call this task "visual chat."',
+        "We cut networks. It runs on one GPU (e.g. a V100)",
+    ],
+)
+def test_the_abstracts_own_last_sentence_stays(tmp_path: Path, body: str) -> None:
     """The abstract's own last sentence may end on a URL without a full stop ("Source code:
-    https://..."): it is part of the abstract, unlike a lone URL or a date line."""
+    https://..."), a closing quote, or an abbreviation's dot inside it: it is part of the abstract,
+    unlike a lone URL or a date line (review of issue 23's abstract rule)."""
     import pymupdf
 
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
     page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
-    body = "We cut networks. It works well. Source code: https://github.com/zlab/cutnet"
     page.insert_textbox(pymupdf.Rect(72, 132, 400, 200), body, fontsize=9.5)
     page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
     path = tmp_path / "paper.pdf"

@@ -161,12 +161,17 @@ def _clean_abstract(text: str) -> str:
     keywords = r"(?<=[.!?])(?:\s*[\d*†‡§¶]{1,2})?\s+(?:Keywords|Key words|Index Terms|CCS Concepts)\b"
     text = re.split(keywords, text, maxsplit=1)[0]
     text = re.sub(r"\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s*\[[\w.\-]+\]\s*\d{1,2}\s+\w{3}\s+\d{4}", "", text)
-    last = max(text.rfind(". "), text.rfind("! "), text.rfind("? "))
-    tail = text[last + 1 :].strip() if last > 0 else ""
+    text = re.sub(r"([.!?][\"'”’)\]]*)\s*[\d*†‡§¶]{1,2}$", r"\1", text.strip())  # "... on COCO.1"
+    ends = [
+        m.end() for m in re.finditer(r"[.!?][\"'”’)\]]*\s+(?=[A-Z]|https?://|www\.)", text)
+    ]  # not "e.g. a"
+    last = ends[-1] if ends else 0
+    tail = text[last:]
     url = re.search(r"https?://|www\.|github\.com", tail)
     lone_url = bool(url) and not re.sub(r"\S*(?:https?://|www\.|github\.com)\S*", "", tail).strip()
-    if tail and text[-1:] not in ".!?" and len(tail) < 80 and (lone_url or not url):
-        text = text[: last + 1]  # "Source code: <url>" stays: it is the abstract's own last sentence
+    ended = re.search(r"[.!?][\"'”’)\]]*$", text)
+    if last and not ended and (lone_url or (not url and len(tail.split()) <= 5)):
+        text = text[:last]  # "Source code: <url>" stays: it is the abstract's own last sentence
     return text.strip()
 
 

@@ -176,7 +176,7 @@ def _hidden_sheet(path: dict[str, Any], text: list[Box]) -> bool:
     over a caption or a paragraph (`text`): it reaches past the drawing and would take that text into
     the figure. A sheet clear of the text stays: it spans the figure's axis labels and titles."""
     fill = path.get("fill")
-    if path.get("color") is not None or fill is None or min(fill) < 0.99:
+    if path.get("color") is not None or not fill or min(fill) < 0.99:
         return False
     rect = tuple(path["rect"])
     return any(overlap(rect, box) > 0.2 * area(box) for box in text)

@@ -59,10 +59,13 @@ _AVAILABLE = (
     r"released\s+(?:at|on)|(?:can|may|could) be (?:found|downloaded|obtained|accessed)|"
     r"(?:is|are) (?:at|in|on)\b(?! top of)|at:)"
 )
+_NOT_OURS = (
+    r"(?!(?:baselines?|competitors?|other|others|original|prior|previous|compared|existing|backbones?|"
+    r"state-of-the-art|we|they)\b)"
+)
 _CODE_OF = (
     r"(?:\s+(?:of|for)\s+(?:the|this|these|our|all)\s+"
-    r"(?-i:(?!(?:baselines?|competitors?|other|others|original|prior|previous|compared)\b)"
-    r"(?:[a-z][a-z\-]*\s+){0,3}?[a-z][a-z\-]*)"
+    rf"(?-i:(?:{_NOT_OURS}[a-z][a-z\-]*\s+){{0,3}}?{_NOT_OURS}[a-z][a-z\-]*)"
     r"(?:\s+(?:that|which)\s[^.]{0,160}?)?)?"  # "... of the entire framework that accepts ... is available"
 )
 """What the code is the code of, in lower-case words ("the source code of the segmentation
@@ -87,7 +90,7 @@ FIRST_PERSON = re.compile(  # "(?<![A-Za-z])": a footnote's mark may be glued on
     r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
     r"|(?<![A-Za-z])we\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
     r"(?:release|open[- ]?source|share|provide|publish)(?:d|s|ed)?\b[^.]{0,40}"
-    r"\b(?:code|implementation|models?|software|toolkit|toolbox|library)"
+    r"\b(?:code|implementation|models?)"
     r"|(?<![A-Za-z])we\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
     r"(?:release|open[- ]?source|publish)(?:d|s|ed)?\s+(?:[\w\-]+\s+){1,4}?(?:named|called|dubbed|termed)\b"
     r"|(?<![A-Za-z])we\s+(?:will\s+)?make\b[^.]{0,90}\b(?:available|public)"
@@ -179,6 +182,7 @@ def _sentence(text: str, start: int, end: int) -> str:
         m.end()
         for m in re.finditer(
             r"(?<!\bal)(?<!\bcf)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))"
+            r"|(?<=\bal)\.\s+(?=[A-Z][a-z])"  # "... of Smith et al. Code is": "et al. (2016)" goes on
             r"|\n(?=[\d*†‡§¶]{1,2}(?:[A-Z][a-z]|https?://|www\.|$))"  # a footnote opening its line
             r"|(?<=[a-z,;]) (?=\d{1,2}[A-Z][a-z]+ )",  # one the text order put mid-line ("the 1Code is")
             before,
@@ -271,8 +275,14 @@ def classify_link(
     stated = bool(CODE_SUBJECT.search(sentence))
     code_subject = stated or _names_subject(sentence, names)
     leading = sentence if before is None else before  # what the paper says before the link
-    # "... is available at", "The code can be found at": the sentence gives the code out
-    claimed = (first_person or code_subject) and re.search(rf"availab|releas|{_AVAILABLE}", sentence, re.I)
+    # "... is available at", "The code can be found at": the sentence gives the code out (the code as
+    # its subject, or the paper's voice with "available", "released", "can be found")
+    claimed = code_subject or (
+        first_person
+        and re.search(
+            r"availab|releas|(?:can|may|could) be (?:found|downloaded|obtained|accessed)", sentence, re.I
+        )
+    )
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
     if OTHERS_VOICE.search(leading) and not first_person:
@@ -541,9 +551,10 @@ def _read_link(
     sentence = _flat(raw)
     if re.match(r"(?:It|This|They|These)\s+(?:is|are|was|were|will|can|has|have)\b", sentence):
         # "We provide an open-source implementation of our method. It is available at <url>"
-        at = text.rfind(raw[:30], 0, start + 1)
+        at = text.rfind(raw[:30], 0, start + 30)
         previous = _flat(_sentence(text, at - 2, at - 1)) if at > 1 else ""
-        if FIRST_PERSON.search(previous) and _says_code(previous):
+        theirs = DEPENDENCY.search(previous) or OTHER_WORK.search(previous)  # "we use the X of Ren et al."
+        if FIRST_PERSON.search(previous) and _says_code(previous) and not theirs:
             sentence = f"{previous} {sentence}"
     note = _flat(_footnote_context(text, start))
     head = sentence[: sentence.find(found)] if found in sentence else sentence
