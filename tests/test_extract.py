@@ -308,25 +308,31 @@ def test_the_ingest_path_opens_each_pdf_once_per_check(
         stages.extract_paper(settings, other, stages.fetch(settings, paper))
 
 
-def test_the_abstract_keeps_a_compounds_hyphens_and_leaves_keywords_and_marks_out(tmp_path: Path) -> None:
-    """Bug (issue 23): an abstract read "the stateof-the-art" (a compound broken at its own hyphen at
-    a line end lost it), ended with the footnote mark after its last full stop ("approach. 1"), or ran
-    on into "Keywords: ..." set in its last paragraph."""
+def _abstract_page(tmp_path: Path, body: str, *, width: float = 328) -> Path:
+    """A one-page paper: its title, an "Abstract" heading, `body` set in a column `width` points wide,
+    and the Introduction's heading below."""
     import pymupdf
 
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
     page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
+    page.insert_textbox(pymupdf.Rect(72, 132, 72 + width, 260), body, fontsize=9.5)
+    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    return path
+
+
+def test_the_abstract_keeps_a_compounds_hyphens_and_leaves_keywords_and_marks_out(tmp_path: Path) -> None:
+    """Bug (issue 23): an abstract read "the stateof-the-art" (a compound broken at its own hyphen at
+    a line end lost it), ended with the footnote mark after its last full stop ("approach. 1"), or ran
+    on into "Keywords: ..." set in its last paragraph."""
     body = (
         "Our model is the state-\nof-the-art in speed and the state-of-the-\nart in accuracy, a recog-\n"
         "nition win. It confirms the effectiveness of our approach. 1\nKeywords: cuts, networks"
     )
-    page.insert_textbox(pymupdf.Rect(72, 132, 300, 260), body, fontsize=9.5)
-    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
-    path = tmp_path / "paper.pdf"
-    doc.save(path)
-    abstract = extract(path).abstract
+    abstract = extract(_abstract_page(tmp_path, body, width=228)).abstract
     assert abstract == (
         "Our model is the state-of-the-art in speed and the state-of-the-art in accuracy, a recognition "
         "win. It confirms the effectiveness of our approach."
@@ -366,18 +372,7 @@ def test_a_short_unfinished_line_after_the_abstracts_last_sentence_is_left_out(
 ) -> None:
     """Bug (issue 23): a bare URL, a "Links:" line, a report's date or the arXiv stamp set under the
     abstract ran on into it (the reading page translated them as its last sentence)."""
-    import pymupdf
-
-    doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
-    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
-    page.insert_textbox(
-        pymupdf.Rect(72, 132, 400, 200), f"We cut networks. It works well.\n{tail}", fontsize=9.5
-    )
-    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
-    path = tmp_path / "paper.pdf"
-    doc.save(path)
+    path = _abstract_page(tmp_path, f"We cut networks. It works well.\n{tail}")
     assert extract(path).abstract == "We cut networks. It works well."
 
 
@@ -393,14 +388,4 @@ def test_the_abstracts_own_last_sentence_stays(tmp_path: Path, body: str) -> Non
     """The abstract's own last sentence may end on a URL without a full stop ("Source code:
     https://..."), a closing quote, or an abbreviation's dot inside it: it is part of the abstract,
     unlike a lone URL or a date line (review of issue 23's abstract rule)."""
-    import pymupdf
-
-    doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
-    page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
-    page.insert_textbox(pymupdf.Rect(72, 132, 400, 200), body, fontsize=9.5)
-    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
-    path = tmp_path / "paper.pdf"
-    doc.save(path)
-    assert extract(path).abstract == body
+    assert extract(_abstract_page(tmp_path, body)).abstract == body
