@@ -53,10 +53,11 @@ def _framework(text: str) -> str | None:
 
 # --- code links ----------------------------------------------------------------------------------
 
+_FOUND = r"(?:can|may|could) be (?:found|downloaded|obtained|accessed)"
 _AVAILABLE = (
     r"(?:(?:is|are|will be|has been|have been|was|were)\s+(?:publicly\s+|made\s+|freely\s+){0,2}"
     r"(?:available|released|open[- ]?sourced?|accessible|hosted)|available\s+(?:at|from|on)|"
-    r"released\s+(?:at|on)|(?:can|may|could) be (?:found|downloaded|obtained|accessed)|"
+    rf"released\s+(?:at|on)|{_FOUND}|"
     r"(?:is|are) (?:at|in|on)\b(?! top of)|at:)"
 )
 _NOT_OURS = (
@@ -277,12 +278,7 @@ def classify_link(
     leading = sentence if before is None else before  # what the paper says before the link
     # "... is available at", "The code can be found at": the sentence gives the code out (the code as
     # its subject, or the paper's voice with "available", "released", "can be found")
-    claimed = code_subject or (
-        first_person
-        and re.search(
-            r"availab|releas|(?:can|may|could) be (?:found|downloaded|obtained|accessed)", sentence, re.I
-        )
-    )
+    claimed = code_subject or (first_person and re.search(rf"availab|releas|{_FOUND}", sentence, re.I))
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
     if OTHERS_VOICE.search(leading) and not first_person:
