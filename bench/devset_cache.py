@@ -4,9 +4,10 @@ Usage: python bench/devset_cache.py [--mirrors DIR] [--download]
 
 Each manifest row names a PDF by its public GitHub repository, path, git blob id and sha256. A PDF is
 taken, in this order, from: the cache itself when its sha256 already matches; a local git mirror of
-the repository (`DIR/<owner>+<name>/repo` or `DIR/<owner>+<name>`, as bare git directories) by its
-blob id; with `--download`, GitHub's blob API (`/repos/<owner>/<name>/git/blobs/<blob>`). Every file
-is checked against its sha256; a mismatch is never written. Exits 1 when some PDF is still missing.
+the repository by its blob id (`DIR/<owner>+<name>/repo`, `.../repo/.git` or `DIR/<owner>+<name>`,
+the layouts `fetch` leaves); with `--download`, GitHub's blob API
+(`/repos/<owner>/<name>/git/blobs/<blob>`). Every file is checked against its sha256; a mismatch is
+never written. Exits 1 when some PDF is still missing.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ CACHE = REPO / "cache" / "devset2"
 
 def _from_mirror(mirrors: Path, row: dict[str, str]) -> bytes | None:
     name = row["repo"].replace("/", "+")
-    for git_dir in (mirrors / name / "repo", mirrors / name):
+    for git_dir in (mirrors / name / "repo", mirrors / name / "repo" / ".git", mirrors / name):
         if git_dir.is_dir():
             done = subprocess.run(
                 ["git", "--git-dir", str(git_dir), "cat-file", "blob", row["blob"]],
