@@ -370,6 +370,14 @@ def test_a_url_the_line_break_cut_or_hyphenated_takes_the_link_annotations_addre
         assert _drafted(pdf) == [("https://github.com/zlab/deeplines", True)]
 
 
+def test_an_underscore_the_text_lost_is_taken_from_the_link_annotation(tmp_path: Path) -> None:
+    """PyMuPDF reads some fonts' `_` as a blank (`github.com/zlab/bert score`); the link annotation set
+    on the address carries `bert_score`, which is the paper's repository, not `zlab/bert`."""
+    text = HEAD + "Our code is available at https://github.com/zlab/bert score for all to use."
+    pdf = _linked(tmp_path, text, [("https://github.com/zlab/bert", "https://github.com/zlab/bert_score")])
+    assert _drafted(pdf) == [("https://github.com/zlab/bert_score", True)]
+
+
 def test_a_link_only_in_an_annotation_is_judged_on_its_own_sentence(tmp_path: Path) -> None:
     """Links set on words ("their code", "here") carry no address in the text: each is judged on the
     sentence its words sit in, not on the whole paragraph (where another sentence says "our code")."""

@@ -397,7 +397,7 @@ def find_code_links(
             sentence, context, role, official = _read_link(
                 text, i, match.group(0), match.start(), match.end(), front_end, refs, refs_end, names, thanks
             )
-            url = _annotated(match.group(0), text[match.end() : match.end() + 1], uris)
+            url = _annotated(match.group(0), text[match.end() : match.end() + 60], uris)
             folder = bool(
                 re.match(r"/(?:tree|blob|wiki)/|/[\w.\-]+/[\w.\-]", text[match.end() : match.end() + 40])
             )
@@ -477,15 +477,19 @@ def _locate(text: str, around: str) -> int:
 
 def _annotated(url: str, after: str, uris: list[str]) -> str:
     """The link annotation's exact address for a URL the text shows broken: cut at a line's end
-    (`github.com/lab/cut` + newline + `net`) or hyphenated by the line break (`deep-` + `lines`)."""
+    (`github.com/lab/cut` + newline + `net`), hyphenated by the line break (`deep-` + `lines`), or with
+    an underscore the text lost (`Tiiiger/bert score` for `Tiiiger/bert_score`). `after`: the text
+    that follows the URL on the page."""
     bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.rstrip(".,;:)")).lower().rstrip("/")
     for uri in uris:
         match = REPO_URL.match(uri)
         if not match or link_key(uri) == link_key(url):
             continue
         other = re.sub(r"^(?:https?://)?(?:www\.)?", "", match.group(0)).lower().rstrip("/")
-        cut = after in ("\n", "") and other.startswith(bare) and len(bare.split("/")) >= 2
-        if cut or other.replace("-", "") == bare.replace("-", ""):
+        cut = after[:1] in ("\n", "") and other.startswith(bare) and len(bare.split("/")) >= 2
+        rest = other[len(bare) :] if other.startswith(bare) and len(bare.split("/")) >= 2 else ""
+        lost = re.fullmatch(r"_[\w.\-]+", rest) and after.lower().startswith(" " + rest[1:])
+        if cut or lost or other.replace("-", "") == bare.replace("-", ""):
             return match.group(0)
     return url
 
