@@ -378,6 +378,18 @@ def test_an_underscore_the_text_lost_is_taken_from_the_link_annotation(tmp_path:
     assert _drafted(pdf) == [("https://github.com/zlab/bert_score", True)]
 
 
+def test_a_repository_named_as_the_method_is_the_papers_code_beside_a_citation(tmp_path: Path) -> None:
+    """The paper ("Cut Lines: A Paper") gives its code next to a citation or a "based on": the repository
+    named as its method is still its code (offered, not marked official); the library it is based on
+    stays unoffered."""
+    body = (
+        "4 Experiments\nOur encoder follows the line cutting of [12] "
+        "(https://github.com/zlab/cut-lines), and the training is based on "
+        "https://github.com/open-mmlab/mmcv for all runs. We train for ten epochs on four GPUs.\n"
+    )
+    assert _code(tmp_path, [(HEAD, 468), (body, 468)]) == [("https://github.com/zlab/cut-lines", False)]
+
+
 def test_a_link_only_in_an_annotation_is_judged_on_its_own_sentence(tmp_path: Path) -> None:
     """Links set on words ("their code", "here") carry no address in the text: each is judged on the
     sentence its words sit in, not on the whole paragraph (where another sentence says "our code")."""

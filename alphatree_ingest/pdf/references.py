@@ -428,7 +428,8 @@ def find_code_links(
                 if thanks and _inside(*thanks, i, at) and role in ("own", "mention"):
                     role, official = ("own", official) if FIRST_PERSON.search(around) else ("others", False)
                 found.append(_link(uri, around or f"link on page {i + 1}", role, official, i + 1, None))
-    return [_aside(link, title, names) for link in _repository_first(merge_code_links(found))][:50]
+    links = _repository_first(merge_code_links(found))
+    return [_named_as_method(_aside(link, title, names), names) for link in links][:50]
 
 
 GENERIC_WORDS = frozenset(
@@ -463,6 +464,22 @@ def _aside(link: CodeLink, title: str, names: tuple[str, ...]) -> CodeLink:
     if _name_words(repo) & ours or any(n and n in flat for n in squashed) or acronym:
         return link
     return link.model_copy(update={"role": "aside"})
+
+
+def _squashed(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def _named_as_method(link: CodeLink, names: tuple[str, ...]) -> CodeLink:
+    """A repository named exactly as the paper's method (`Swin-Unet: ...` and `github.com/lab/Swin-Unet`)
+    is the paper's code, whatever the sentence around it reads like: a citation or "based on" beside
+    it says whose ideas the method uses, not whose code that is. Left unofficial: the paper's words
+    did not say so."""
+    name = repo_name(link.url) if link.role in ("others", "dependency") else None
+    wanted = {_squashed(n) for n in names if len(_squashed(n)) >= 3}
+    if name is None or _squashed(name.split("/")[-1]) not in wanted:
+        return link
+    return link.model_copy(update={"role": "own", "official": False})
 
 
 def _locate(text: str, around: str) -> int:
