@@ -1,16 +1,18 @@
 """What a curator receives, scored on the hand-labelled devsets, on a fixed tune / report split.
 
-Usage: python bench/devset.py [CV_DIR] [--verbose] [--part tune|report|both] [--freeze]
+Usage: python bench/devset.py [CV_DIR] [--verbose] [--part tune|report|fresh|both|all]
+       python bench/devset.py --freeze [--into tune|report|fresh]
 
 Papers: the twelve of `../shared/figure-devset/cv/` (`labels.json`, PDFs beside it) and devset2,
 `bench/devset2/labels-*.json` and the light labels `bench/devset2/light-*.json` (code, diagram, parents,
 topic and abstract; `figures` null: they count for everything but figures and kinds), with PDFs in
 `cache/devset2/<arxiv id>.pdf` (git-ignored; rebuild it from `bench/devset2/manifest-*.json`: each PDF's
 source repository, path, blob id and sha256, see `python bench/devset_cache.py`).
-`bench/devset_split.json` assigns each paper to `tune` (rules and models are fitted on these) or
-`report` (numbers read only to report them: that part prints its totals and no line per paper, with or
-without `--verbose`). The split is fixed: `--freeze` adds papers not yet in it, each to the part with
-fewer papers of its topic (ties by a hash of the arXiv id), and never moves a paper already there. The
+`bench/devset_split.json` assigns each paper to `tune` (rules and models are fitted on these),
+`report` or `fresh` (numbers read only to report them: those parts print their totals and no line per
+paper, with or without `--verbose`; `fresh` is a batch labelled later and kept whole). The split is
+fixed: `--freeze` adds papers not yet in it, each to the part with fewer papers of its topic (ties by
+a hash of the arXiv id), or all to one part with `--into`, and never moves a paper already there. The
 twelve `cv/` papers are all `tune`: the hand rules were tuned on them for weeks. Given a CV_DIR, only
 that folder is scored (no split).
 
@@ -258,6 +260,11 @@ def labelled_papers(cv: Path = DEFAULT) -> list[Labelled]:
     return list(found.values())
 
 
+PARTS = ("tune", "report", "fresh")
+"""tune: rules and models are fitted on it; report: read only as totals; fresh: a batch labelled later
+and kept whole, read only as totals, for a measure that no count of the report part's misses touched."""
+
+
 def _hash(arxiv_id: str) -> str:
     return hashlib.sha256(arxiv_id.encode()).hexdigest()
 
@@ -266,12 +273,16 @@ def read_split() -> dict[str, str]:
     return json.loads(SPLIT.read_text()) if SPLIT.is_file() else {}
 
 
-def freeze(papers: list[Labelled]) -> dict[str, str]:
+def freeze(papers: list[Labelled], into: str | None = None) -> dict[str, str]:
     """The split with every new paper added: `cv/` papers to tune; each devset2 paper to the part with
-    fewer papers of its topic so far, ties by the hash of its arXiv id. Papers already split stay."""
+    fewer papers of its topic so far, ties by the hash of its arXiv id; with `into`, every new paper to
+    that part (a batch kept whole as a fresh unseen part). Papers already split stay."""
     split = read_split()
     for paper in sorted(papers, key=lambda p: _hash(p.arxiv_id)):
         if paper.arxiv_id in split:
+            continue
+        if into is not None:
+            split[paper.arxiv_id] = into
             continue
         if paper.source == "cv":
             split[paper.arxiv_id] = "tune"
@@ -304,8 +315,8 @@ def run_split(
         print(f"--- {part}: {len(chosen)} papers", flush=True)
         for paper in chosen:
             try:
-                # the report part prints its totals only: no line per paper to pick a rule from
-                quiet = part == "report"
+                # the unseen parts print their totals only: no line per paper to pick a rule from
+                quiet = part != "tune"
                 entries, topics = catalog.entries, catalog.topics
                 score_paper(paper.pdf, paper.label, entries, totals, verbose, topics, quiet=quiet)
             except Exception as err:  # one broken label or PDF must not hide the others' numbers
@@ -316,13 +327,21 @@ def run_split(
 
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
-    part = "both"
+    part = "all"
+    into = None
     if "--part" in argv:
         at = argv.index("--part")
         part = argv[at + 1] if at + 1 < len(argv) else ""
         argv = argv[:at] + argv[at + 2 :]
-        if part not in ("tune", "report", "both"):
-            print("error: --part takes tune, report or both", file=sys.stderr)
+        if part not in (*PARTS, "both", "all"):
+            print("error: --part takes tune, report, fresh, both (tune and report) or all", file=sys.stderr)
+            return 2
+    if "--into" in argv:
+        at = argv.index("--into")
+        into = argv[at + 1] if at + 1 < len(argv) else ""
+        argv = argv[:at] + argv[at + 2 :]
+        if into not in PARTS or "--freeze" not in argv:
+            print("error: --into takes tune, report or fresh, with --freeze", file=sys.stderr)
             return 2
     fit_only(p for p, where in read_split().items() if where == "tune")  # the report part stays unseen
     args = [a for a in argv if not a.startswith("--")]
@@ -338,13 +357,14 @@ def main(argv: list[str]) -> int:
         return 2
     papers = labelled_papers()
     if "--freeze" in argv:
-        split = freeze(papers)
+        split = freeze(papers, into)
         SPLIT.write_text(json.dumps(split, indent=1) + "\n")
-        counts = {k: list(split.values()).count(k) for k in ("tune", "report")}
+        counts = {k: list(split.values()).count(k) for k in PARTS}
         print(f"split written to {SPLIT}: {counts}")
         return 0
     split = read_split()
-    parts = ["tune", "report"] if part == "both" else [part]
+    present = [p for p in PARTS if p in split.values()]
+    parts = {"both": ["tune", "report"], "all": present}.get(part, [part])
     print(json.dumps(run_split(papers, split, parts, verbose=verbose), indent=1))
     return 0
 

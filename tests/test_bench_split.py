@@ -1,0 +1,35 @@
+"""The devset's split (bench/devset.py): papers once split never move, and a batch kept whole."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+
+def _papers(ids: list[str]) -> list[object]:
+    from devset import Labelled
+
+    return [Labelled(i, "gan", Path(f"{i}.pdf"), {}, "devset2/light-x") for i in ids]
+
+
+def test_a_new_batch_frozen_into_one_part_stays_whole_and_old_papers_stay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import devset
+
+    split_file = tmp_path / "split.json"
+    split_file.write_text(json.dumps({"0001.00001": "tune", "0001.00002": "report"}))
+    monkeypatch.setattr(devset, "SPLIT", split_file)
+    old = ["0001.00001", "0001.00002"]
+    new = [f"0002.0000{n}" for n in range(6)]
+    fresh = devset.freeze(_papers(old + new), "fresh")
+    assert {k: fresh[k] for k in old} == {"0001.00001": "tune", "0001.00002": "report"}
+    assert {fresh[k] for k in new} == {"fresh"}
+    balanced = devset.freeze(_papers(old + new))  # by topic: the new papers go half to each part
+    assert [balanced[k] for k in old] == ["tune", "report"]
+    assert sorted(balanced[k] for k in new) == ["report"] * 3 + ["tune"] * 3
