@@ -4,9 +4,11 @@ The reader picks a goal (`select#goal`, option values are entry ids) and ticks w
 `input[type=checkbox][value=<entry id>]` per entry); the plan (`ol#plan > li[data-id=<entry id>]`)
 skips what they know and whatever was needed only for it, parents before children, the goal last:
 the rules of `learning.path_to`, run offline by the page's own script (no server; it works from
-`file://`). The choices are kept in the browser (localStorage). The tree reaches the script as JSON in
-a `<script type="application/json">` with `<`, `>` and `&` escaped, never spliced into HTML or code;
-every name in the markup is escaped for the attribute or text it lands in.
+`file://`). The choices are kept in the browser (localStorage) and in the page's address
+(`plan.html#goal=<id>&known=<id>,<id>`), so a reload, a bookmark or a shared link opens the same
+plan; an entry page's `plan.html#goal=<id>` keeps what the reader ticked before. The tree reaches
+the script as JSON in a `<script type="application/json">` with `<`, `>` and `&` escaped, never
+spliced into HTML or code; every name in the markup is escaped for the attribute or text it lands in.
 """
 
 from __future__ import annotations
@@ -111,15 +113,24 @@ PLAN_JS = r"""
     document.getElementById("summary").textContent = "共 " + steps.length + " 篇" + note;
     var choice = JSON.stringify({ goal: goal.value, known: Object.keys(knows) });
     try { localStorage.setItem(key, choice); } catch (e) {}
+    // the plan is also its address: a reload, a bookmark or a shared link opens the same plan
+    var address = "#goal=" + encodeURIComponent(goal.value) +
+      "&known=" + Object.keys(knows).map(encodeURIComponent).join(",");
+    try { history.replaceState(null, "", address); } catch (e) {}
   }
 
   var saved = {};
   try { saved = JSON.parse(localStorage.getItem(key) || "{}") || {}; } catch (e) { saved = {}; }
-  var asked = /^#goal=(.+)$/.exec(location.hash);
-  var wanted = asked ? decodeURIComponent(asked[1]) : saved.goal;
+  // "#goal=<id>" (an entry page's link) or "#goal=<id>&known=<id>,<id>" (a plan's own address)
+  function decoded(text) { try { return decodeURIComponent(text); } catch (e) { return ""; } }
+  var asked = /^#goal=([^&]+)(?:&known=(.*))?$/.exec(location.hash);
+  var wanted = asked ? decoded(asked[1]) : saved.goal;
   if (wanted && byId[wanted]) goal.value = wanted;
+  var knownIds = asked && asked[2] !== undefined
+    ? asked[2].split(",").map(decoded)
+    : (Array.isArray(saved.known) ? saved.known : []);
   var remembered = {};
-  (Array.isArray(saved.known) ? saved.known : []).forEach(function (id) { remembered[id] = true; });
+  knownIds.forEach(function (id) { remembered[id] = true; });
   boxes.forEach(function (b) { b.checked = !!remembered[b.value]; b.addEventListener("change", update); });
   goal.addEventListener("change", update);
   update();
