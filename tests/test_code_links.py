@@ -836,3 +836,76 @@ def test_a_repository_named_by_the_titles_acronym_is_not_named_in_passing(tmp_pa
     pages = ["Training Data-efficient Image Transformers\nBody.", "More.\n2https://github.com/lab/deit"]
     (link,) = find_code_links(pages, title="Training data-efficient image transformers")
     assert link.role == "mention"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # further into the sentence, after the framework it is written in (a citation of the framework)
+        (
+            "The detector was implemented in C++ within the Caffe toolbox [30], and source code is "
+            "available at https://github.com/zlab/cutnet. All times are on one core.",
+            ("https://github.com/zlab/cutnet", "own"),
+        ),
+        # "the code we used" is the paper's when the sentence gives it out
+        (
+            "The code we used to train and evaluate our models is available at "
+            "https://github.com/zlab/cutlib. We thank our colleagues.",
+            ("https://github.com/zlab/cutlib", "own"),
+        ),
+        # a framework cited by name before "implementation:"
+        (
+            "Mindspore implementation is coming. Pytorch [43] implementation: "
+            "https://github.com/zlab/cutnet.pytorch. We train for ten epochs.",
+            ("https://github.com/zlab/cutnet.pytorch", "own"),
+        ),
+        # footnote marks glued to words: the mark's sentence says the code is available
+        (
+            "Videos of all experiments2 and example source code3 are available online.\n"
+            "2https://sites.google.com/view/cutlines/home\n3https://github.com/zlab/cutlines",
+            ("https://github.com/zlab/cutlines", "own"),
+        ),
+        (
+            "We based our experiments on the PyTorch implementation of BERT 3 and open-source our code4.\n"
+            "3https://github.com/huggingface/pytorch-pretrained-BERT\n4https://github.com/zlab/cut-n-pals",
+            ("https://github.com/zlab/cut-n-pals", "own"),
+        ),
+    ],
+)
+def test_code_given_further_into_the_sentence_or_by_a_glued_mark_is_the_papers(
+    tmp_path: Path, text: str, want: tuple[str, str]
+) -> None:
+    """Bugs (issue 23, tune batch k and j): each of these was read as a dependency, another work's code
+    or a bare mention, and the paper got no code link."""
+    roles = _roles(tmp_path, HEAD + text)
+    assert [(url, role) for url, role, _ in roles if role == "own"] == [want], roles
+
+
+def test_a_footnote_with_a_space_after_its_mark_is_its_own_sentence(tmp_path: Path) -> None:
+    """Bug (issue 23): "3 Code is available in <url>" at the foot of page 1 ran on into the body's
+    sentence above it ("Bai et al. [1] introduced ..."), whose citation made it another work's code."""
+    text = (
+        HEAD + "For example, Bai et al. [1] introduced a self-training method for cardiac MR\n"
+        "3 Code is available in https://github.com/zlab/cutnet"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", True)]
+
+
+@pytest.mark.parametrize(
+    ("shown", "url"),
+    [
+        ("https: // github. com/ zlab/ cutnet .", "https://github.com/zlab/cutnet"),
+        ("http://www.cs.example.edu/˜me/cutnet.", "http://www.cs.example.edu/~me/cutnet"),
+        ("http://www.cs.example.edu/ ˜me/cutnet.html.", "http://www.cs.example.edu/~me/cutnet.html"),
+    ],
+)
+def test_an_address_printed_with_spaces_or_an_accent_tilde_is_read_whole(shown: str, url: str) -> None:
+    """Bugs (issue 23): a title page's "https: // github. com/ lab/ net" gave `https://github` first; a
+    home page's `˜` (a spacing accent, often after a break) cut the address at the host. (The page's
+    text as PyMuPDF gives it: the test fonts have no `˜` glyph to draw.)"""
+    front = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Source code is available at "
+        f"{shown}\n\n1 Introduction\nBody."
+    )
+    links = find_code_links([front], title="Cut Lines: A Paper")
+    assert [(link.url, link.official) for link in links][:1] == [(url, True)]

@@ -72,6 +72,22 @@ _CODE_OF = (
 """What the code is the code of, in lower-case words ("the source code of the segmentation
 algorithms"): the paper's own things. A capitalised name (another work) or a baseline is not."""
 _PAGE = r"project(?:\s+(?:page|web\s?page|website|homepage|site))?"
+CODE_AVAILABLE = re.compile(
+    r"\b(?:source\s+)?codes?(?:\s[\d*†‡§¶]{1,2})?\s(?![^.;]*\b(?:their|his|her)\b)[^.;]{0,60}?\b(?:is|are)\s+"
+    r"(?:now\s+)?(?:publicly\s+|freely\s+)?(?:available|released)\b",
+    re.IGNORECASE,
+)
+"""The code said to be available further into the sentence ("..., and source code is available at",
+"Videos of all experiments and example source code are available online", "The code we used to train
+our models is available at"); whose it is, the words before it say (a citation: another work's)."""
+FRAMEWORK_CITED = re.compile(
+    r"\b((?:py-?\s?torch|tensor-?\s?flow|caffe2?|theano|lasagne|mxnet|chainer|keras|jax|paddle(?:paddle)?|"
+    r"mindspore|torch)(?:\s+(?:toolbox|library|framework|platform))?)"
+    r"\s*(?:\[\d{1,3}(?:\s*,\s*\d{1,3})*\]|\([^()]{0,60}?(?:19|20)\d\d[a-z]?\))",
+    re.IGNORECASE,
+)
+"""A framework cited by name ("the Caffe toolbox [30]", "PyTorch [43] implementation", "Lasagne
+(Dieleman et al., 2015)"): the tool the code is written in, not another work whose code it is."""
 CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its mark)
     rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
     rf"(?:the\s+|our\s+|all\s+|an?\s+)?(?:(?:pre-?)?trained\s+)?"
@@ -154,16 +170,22 @@ BARE_HOSTS = re.compile(
 
 
 def _rejoin_urls(text: str) -> str:
-    """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`; give
-    an address printed without its scheme (`github.com/lab/net`) its `https://`."""
+    """Undo line breaks inside URLs: `github. com/a`, `github.com/a/ b-c`, `pytorch- image-models`,
+    `https: // github. com/ lab/ net`; read a tilde set as an accent (`edu/˜me`) as `~`; give an address
+    printed without its scheme (`github.com/lab/net`) its `https://`."""
+    text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)  # "https: // github. com/ lab/ net"
     text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
-    text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)
+    # a home page's tilde set as a spacing accent ("edu/˜rbg", "edu/ ˜xgwang"): the address has "~"
+    text = re.sub(r"(https?://[^\s]*/)\s?[˜∼]", r"\1~", text)
     text = BARE_HOSTS.sub(r"https://\1", text)
     # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
     pattern = re.compile(
         rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-/]*[\w/](?:[\s.,;)]|$))"
     )
-    text = pattern.sub(r"\1", text)
+    for _ in range(3):  # one break per pass: "github.com/ lab/ net" takes two
+        text, joined = pattern.subn(r"\1", text)
+        if not joined:
+            break
     # a break after a dot inside a repository's name (`pose.` + `pytorch`): the part that follows is
     # one of the usual name endings (a framework, a language), not the next sentence
     dotted = re.compile(
@@ -184,7 +206,7 @@ def _sentence(text: str, start: int, end: int) -> str:
         for m in re.finditer(
             r"(?<!\bal)(?<!\bcf)(?<!\be\.g)(?<!\bi\.e)(?<!\bvs)[.!?]\s+(?=[A-Z(]|\d{1,2}(?:\s?(?:https?://|www\.|$)|[A-Z]))"
             r"|(?<=\bal)\.\s+(?=[A-Z][a-z])"  # "... of Smith et al. Code is": "et al. (2016)" goes on
-            r"|\n(?=[\d*†‡§¶]{1,2}(?:[A-Z][a-z]|https?://|www\.|$))"  # a footnote opening its line
+            r"|\n(?=[\d*†‡§¶]{1,2}\s?(?:[A-Z][a-z]|https?://|www\.|$))"  # a footnote opening its line
             r"|(?<=[a-z,;]) (?=\d{1,2}[A-Z][a-z]+ )",  # one the text order put mid-line ("the 1Code is")
             before,
         )
@@ -272,13 +294,17 @@ def classify_link(
     if in_references:
         return "reference", False
     sentence, before = _flat(sentence), None if before is None else _flat(before)
+    # a citation of the framework the code is written in is not another work's: read without it
+    sentence = FRAMEWORK_CITED.sub(r"\1", sentence)
+    before = None if before is None else FRAMEWORK_CITED.sub(r"\1", before)
     first_person = bool(FIRST_PERSON.search(sentence))
-    stated = bool(CODE_SUBJECT.search(sentence))
+    stated = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
     code_subject = stated or _names_subject(sentence, names)
     leading = sentence if before is None else before  # what the paper says before the link
     # "... is available at", "The code can be found at": the sentence gives the code out (the code as
-    # its subject, or the paper's voice with "available", "released", "can be found")
-    claimed = code_subject or (first_person and re.search(rf"availab|releas|{_FOUND}", sentence, re.I))
+    # its subject, or the paper's voice with "available", "released", "open-source", "can be found")
+    says = rf"availab|releas|open[- ]?sourc|{_FOUND}"
+    claimed = code_subject or (first_person and re.search(says, sentence, re.I))
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
     if OTHERS_VOICE.search(leading) and not first_person:
@@ -301,6 +327,9 @@ def _flat(text: str) -> str:
     break before a footnote's mark ("\n1The code is at"), which starts a footnote."""
     kept = re.sub(r"\n(?=[\d*†‡§¶]{1,2}\s?[A-Za-z(])", "\x00", text)
     flat = re.sub(r"\s+", " ", kept).replace("\x00", "\n").strip()
+    # a footnote's mark glued to a word ("source code3 are available", "open-source our code4."): a
+    # word of its own, so "code" reads as code; not inside an address (`github.com/lab/net2`)
+    flat = re.sub(r"(?<![/\w.\-])([a-z]{3,})(\d{1,2})(?=[\s.,;:)]|$)", r"\1 \2", flat)
     # a word hyphenated at a line end ("mod- els"); not a compound's part ("out-of- vocabulary") nor
     # a shared prefix ("pre- and post-training")
     return re.sub(r"(?<![\w\-])([a-z]{2,})- (?!(?:and|or|to|nor)\b)(?=[a-z]{2,})", r"\1", flat)
