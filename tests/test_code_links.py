@@ -909,3 +909,16 @@ def test_an_address_printed_with_spaces_or_an_accent_tilde_is_read_whole(shown: 
     )
     links = find_code_links([front], title="Cut Lines: A Paper")
     assert [(link.url, link.official) for link in links][:1] == [(url, True)]
+
+
+def test_an_organisation_the_paper_gives_as_its_code_is_offered(tmp_path: Path) -> None:
+    """Bug (issue 23): "Code is available at https://github.com/HRNet" (an organisation holding the
+    paper's repositories, no repository named) was dropped as a bare owner; an owner cut inside its
+    name by a line break still joins the repository that continues it."""
+    text = HEAD + "The code and models are publicly available at https://github.com/CutLines."
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/CutLines", False)]
+    cut = HEAD + "Code is at https://github.com/YihengZha\nng-CV/CutNet for all to use."
+    pdf = _linked(
+        tmp_path, cut, [("https://github.com/YihengZha", "https://github.com/YihengZhang-CV/CutNet")]
+    )
+    assert _drafted(pdf) == [("https://github.com/YihengZhang-CV/CutNet", False)]

@@ -807,12 +807,16 @@ def link_key(url: str) -> str | None:
 def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     """One link per repository, in first-seen order; the strongest role, official mark and framework
     hint of its mentions win. A bare owner (`github.com/lab`) or a URL cut at a hyphen joins the full
-    repository link of the paper that continues it, else it is dropped."""
+    repository link of the paper that continues it, else it is dropped, unless the paper gives it as
+    its code (an organisation holding the paper's repositories: "Code is available at
+    github.com/HRNet")."""
     urls = [link.url for link in links]
     merged: dict[str, CodeLink] = {}
     for link in links:
         url = _complete(link.url, urls)
         key = link_key(url)
+        if key is None and link.role == "own":  # "Code is available at github.com/HRNet": the lab's page
+            key = re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").lower()
         if key is None:
             continue
         if url != link.url:
@@ -822,11 +826,14 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
 
 
 def _complete(url: str, urls: list[str]) -> str:
-    """The paper's full URL for one cut short: a bare owner, or a name cut at `-`, `_` or `.`."""
+    """The paper's full URL for one cut short: a bare owner (or one cut inside its name), or a name
+    cut at `-`, `_` or `.`."""
     if not REPO_URL.match(url) or (repo_name(url) is not None and url[-1:] not in "-_."):
         return url
     stem = url.lower() if url[-1:] in "-_./" else url.lower() + "/"
     longer = [u for u in urls if u.lower().startswith(stem) and len(u) > len(stem) and repo_name(u)]
+    if not longer and repo_name(url) is None:  # an owner cut inside its name: `github.com/YihengZha`
+        longer = [u for u in urls if u.lower().startswith(url.lower()) and repo_name(u)]
     return longer[0] if longer else url
 
 
