@@ -287,15 +287,20 @@ def classify_link(
     abstract that no other subject claims, a sentence whose subject is the paper's method, one of
     `names`: "CutNet is available at"); dependency: code the work uses, builds on, runs or deploys
     with; dataset: a sentence about data, not code; others: a link beside a citation of another work;
-    reference: a link in the reference list; mention: any other. Only own links on the paper's words
-    are official: in first person, or a sentence whose subject is the code on the title page (`front`)
-    or in a footnote of the first page (`title_note`).
+    reference: a link in the reference list (not the paper's own voice in an appendix after it);
+    mention: any other. Only own links on the paper's words are official: in first person, or a
+    sentence whose subject is the code on the title page (`front`) or in a footnote of the first page
+    (`title_note`).
     """
-    if in_references:
-        return "reference", False
     sentence, before = _flat(sentence), None if before is None else _flat(before)
     # a citation of the framework the code is written in is not another work's: read without it
     sentence = FRAMEWORK_CITED.sub(r"\1", sentence)
+    # past the References heading, an entry of the list, unless it is the paper's own voice with no
+    # citation or year in it (an appendix the heading search missed: "Our implementation ... is
+    # available at")
+    voice = FIRST_PERSON.search(sentence) and not OTHER_WORK.search(sentence)
+    if in_references and not (voice and not re.search(r"\b(?:19|20)\d\d\b", sentence)):
+        return "reference", False
     before = None if before is None else FRAMEWORK_CITED.sub(r"\1", before)
     first_person = bool(FIRST_PERSON.search(sentence))
     stated = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
@@ -542,10 +547,17 @@ def _annotated(url: str, after: str, uris: list[str]) -> str:
 
 def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
     """When the paper names its own repository on a code host (official), that repository is its code;
-    a lab or project page it also gives stays listed, after it and not official."""
-    if not any(link.official and REPO_URL.match(link.url) for link in links):
+    a lab or project page it also gives, or a framework's repository that also carries its models
+    ("also available at HuggingFace Transformers"), stays listed, after it and not official."""
+    if not any(
+        link.official and REPO_URL.match(link.url) and not TOOLKIT_REPOS.search(link.url) for link in links
+    ):
         return links
-    pages = [link for link in links if link.role == "own" and not REPO_URL.match(link.url)]
+    pages = [
+        link
+        for link in links
+        if link.role == "own" and (not REPO_URL.match(link.url) or TOOLKIT_REPOS.search(link.url))
+    ]
     rest = [link for link in links if link not in pages]
     return rest + [link.model_copy(update={"official": False}) for link in pages]
 
@@ -813,7 +825,7 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     urls = [link.url for link in links]
     merged: dict[str, CodeLink] = {}
     for link in links:
-        url = _complete(link.url, urls)
+        url = _unmarked(_complete(link.url, urls), urls)
         key = link_key(url)
         if key is None and link.role == "own":  # "Code is available at github.com/HRNet": the lab's page
             key = re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").lower()
@@ -835,6 +847,16 @@ def _complete(url: str, urls: list[str]) -> str:
     if not longer and repo_name(url) is None:  # an owner cut inside its name: `github.com/YihengZha`
         longer = [u for u in urls if u.lower().startswith(url.lower()) and repo_name(u)]
     return longer[0] if longer else url
+
+
+def _unmarked(url: str, urls: list[str]) -> str:
+    """A repository URL with a footnote's mark glued on (`github.com/microsoft/DeBERTa1`) when the
+    paper also gives it without the digits."""
+    mark = re.search(r"(?<=[A-Za-z])\d{1,2}$", url)
+    if mark is None or repo_name(url) is None:
+        return url
+    bare = url[: mark.start()].lower()
+    return next((u for u in urls if u.lower().rstrip("/") == bare), url)
 
 
 def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:
