@@ -389,3 +389,30 @@ def test_the_abstracts_own_last_sentence_stays(tmp_path: Path, body: str) -> Non
     https://..."), a closing quote, or an abbreviation's dot inside it: it is part of the abstract,
     unlike a lone URL or a date line (review of issue 23's abstract rule)."""
     assert extract(_abstract_page(tmp_path, body)).abstract == body
+
+
+def test_an_abstract_broken_off_at_the_columns_foot_goes_on_in_the_next_column(tmp_path: Path) -> None:
+    """Bug (issue 23, PSENet and PVT): the abstract's last sentence runs from the left column's foot
+    ("outperforms state-"), past the footnotes and a teaser figure's caption, to the top of the right
+    column; the reading page translated it cut off."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(50, 110, 290, 130), "Abstract", fontsize=11)
+    left = "We cut networks into parts. Our best model outperforms state-"
+    page.insert_textbox(pymupdf.Rect(50, 132, 290, 600), left, fontsize=10)
+    page.insert_textbox(pymupdf.Rect(50, 640, 290, 700), "∗Authors contributed equally.", fontsize=7)
+    page.insert_textbox(pymupdf.Rect(310, 120, 550, 140), "(a)", fontsize=8)
+    page.insert_textbox(pymupdf.Rect(310, 150, 550, 200), "Figure 1. The results of cuts.", fontsize=9)
+    right = "of-the-art cuts by 6.6%. The code will be released."
+    page.insert_textbox(pymupdf.Rect(310, 220, 550, 260), right, fontsize=10)
+    page.insert_textbox(pymupdf.Rect(310, 300, 550, 320), "1. Introduction", fontsize=11)
+    page.insert_textbox(pymupdf.Rect(310, 330, 550, 400), "Networks are cut daily.", fontsize=10)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == (
+        "We cut networks into parts. Our best model outperforms state-of-the-art cuts by 6.6%. "
+        "The code will be released."
+    )

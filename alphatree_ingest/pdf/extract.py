@@ -15,7 +15,7 @@ from typing import Any
 
 from ..models import Extraction, Section
 from .figures import dedupe, find_figures, name_files
-from .layout import Block, Box, document_furniture, page_blocks
+from .layout import Block, Box, document_furniture, join_lines, page_blocks
 from .references import find_code_links, read_citations, sentence_around
 
 logger = logging.getLogger(__name__)
@@ -146,12 +146,31 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
                     re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
                 ):
                     break
-                if nxt.size < size - (0.8 if not body else 2.5):  # footnotes, a smaller "Code:" line
+                # a last sentence broken off at the column's foot ("outperforms state-") goes on in
+                # the next column, past the footnotes and a teaser figure's caption and labels
+                unfinished = bool(parts) and _broken_off(parts[-1])
+                small = nxt.size < size - (0.8 if not body else 2.5)  # footnotes, a smaller "Code:" line
+                aside = (
+                    small or re.match(r"^(?:Figure|Fig\.|Table)\s*\d", nxt.text) or len(nxt.text.split()) < 4
+                )
+                if aside and unfinished:
+                    continue
+                if small:
                     break
                 parts.append(nxt.text)
-            abstract = " ".join(parts)
+            abstract = join_lines(parts)  # a word hyphenated across columns joins too
             break
     return " ".join(title.split())[:500], _clean_abstract(" ".join(abstract.split()))[:6000]
+
+
+def _broken_off(text: str) -> bool:
+    """A paragraph that stops mid-sentence: on a hyphen, a comma or a lower-case word (not an address)."""
+    words = text.split()
+    return (
+        bool(words)
+        and not re.search(r"://|www\.|\.(?:com|org|io)\b", words[-1])
+        and bool(re.search(r"[a-z,\-]$", words[-1]))
+    )
 
 
 def _clean_abstract(text: str) -> str:
