@@ -959,3 +959,30 @@ def test_a_glued_footnote_mark_and_a_framework_port_do_not_make_more_official_co
         ("https://github.com/zlab/CutNet", True),
         ("https://github.com/huggingface/transformers", False),
     ]
+
+
+def test_the_method_named_in_a_title_set_in_capitals_gives_its_code() -> None:
+    """Bug (issue 23, TabNet): the title read from the PDF is in capitals ("CUTNET: LEARNING TO CUT"),
+    so "CutNet source code can be found at <url>" on page 6 was not the method's own sentence and the
+    link, named like nothing in the title, was set aside."""
+    pages = [
+        "CUTNET: LEARNING TO CUT\n\nAbstract\nWe cut.\n\n1 Introduction\nWe study cuts.",
+        "We train with Adam.\nCutNet source code can be found at:\n"
+        "https://github.com/google-research/google-research/tree/master/cutnet.",
+    ]
+    links = find_code_links(pages, title="CUTNET: LEARNING TO CUT")
+    assert [(link.url, link.role) for link in links] == [
+        ("https://github.com/google-research/google-research", "own")
+    ]
+
+
+def test_a_footnote_mark_set_apart_from_its_word_is_found_past_a_formulas_digits(tmp_path: Path) -> None:
+    """Bug (issue 23, CRF-RNN): the mark of "will be made publicly available 1." stands apart from its
+    word, and "G1 and G2" below it took the footnote, so the paper's code read as a bare mention."""
+    body = (
+        "4 Training\nThe full source code and the trained models of our approach will be made publicly "
+        "available 1. The gating functions G1 and G2 are fixed as described in the text.\n"
+        "1https://github.com/zlab/crfascut/."
+    )
+    roles = _roles(tmp_path, HEAD + body)
+    assert [(url, role) for url, role, _ in roles] == [("https://github.com/zlab/crfascut", "own")]

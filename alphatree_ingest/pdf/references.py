@@ -258,18 +258,33 @@ def _footnote_context(text: str, start: int) -> str:
         if opened is None:
             return ""
         digit, body = opened
+    return _mark_sentence(body, digit)
+
+
+def _mark_sentence(body: str, digit: str) -> str:
+    """The sentence of `body` that carries the footnote mark `digit`: of the places the digit could be
+    the mark, the last whose sentence gives code ("G1 and G2" in a formula below it is not); else the
+    last one glued to its word."""
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
     # or a closing quote ("a feature extractor named “CutFeat” 1")
     pattern = (
         rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}(?![\w/\-)\]}}]|[.,]\w)"
     )
     found = list(re.finditer(pattern, body))
-    if not found:
-        return ""
-    hit = found[-1]
-    if body[hit.end() - len(digit) - 1] in ".!?":  # "... the X library.1 Because our ...": ends at its mark
-        return _sentence(body[: hit.end()], hit.start(), hit.end())
-    return _sentence(body, hit.start(), hit.end())
+    spaced = list(re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;]\s)", body))  # "... publicly available 1."
+
+    def sentence_of(hit: re.Match[str]) -> str:
+        if (
+            body[hit.end() - len(digit) - 1] in ".!?"
+        ):  # "... the X library.1 Because our ...": ends at its mark
+            return _sentence(body[: hit.end()], hit.start(), hit.end())
+        return _sentence(body, hit.start(), hit.end())
+
+    for hit in sorted(found + spaced, key=lambda m: m.start(), reverse=True):
+        said = sentence_of(hit)
+        if _says_code(said) and (FIRST_PERSON.search(said) or CODE_AVAILABLE.search(said)):
+            return said
+    return sentence_of(found[-1]) if found else ""
 
 
 def classify_link(
@@ -345,7 +360,7 @@ def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
     ("CutNet is implemented in C++ and is available at ...")."""
     for name in names:
         subject = rf"(?:^|[.:;]\s|\n\d{{1,2}})(?:the\s+)?{re.escape(name)}(?:'s)?\s"
-        start = re.search(subject, sentence)
+        start = re.search(subject, sentence, re.IGNORECASE)  # a title set in capitals: "TABNET:"
         if start and re.search(_AVAILABLE, sentence[start.end() :], re.IGNORECASE):
             return True
     return False
