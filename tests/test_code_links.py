@@ -924,26 +924,6 @@ def test_an_organisation_the_paper_gives_as_its_code_is_offered(tmp_path: Path) 
     assert _drafted(pdf) == [("https://github.com/YihengZhang-CV/CutNet", False)]
 
 
-def test_own_code_in_an_appendix_after_the_references_is_the_papers(tmp_path: Path) -> None:
-    """Bug (issue 23): an appendix without an "Appendix" heading reads as part of the reference list;
-    there, "Our implementation is written in Python using Theano (Theano Development Team, 2016) ...
-    and is available at <url>" is the paper's voice, not an entry of the list, while an entry that
-    gives a repository stays a reference."""
-    refs = (
-        "References\n[1] F. Chollet. Keras. Our code base, available at https://github.com/keras-team/keras, "
-        "2015.\n[2] A. Author. Things. 2020.\n\n"
-    )
-    appendix = (
-        "Implementation\nOur implementation is written in Python using Theano (Theano Development Team, "
-        "2016) and Lasagne (Dieleman et al., 2015), and is available at https://github.com/zlab/cutlines."
-    )
-    roles = _roles(tmp_path, HEAD + "We train.\n\n" + refs + appendix)
-    assert roles == [
-        ("https://github.com/keras-team/keras", "reference", False),
-        ("https://github.com/zlab/cutlines", "own", True),
-    ]
-
-
 def test_a_glued_footnote_mark_and_a_framework_port_do_not_make_more_official_code(tmp_path: Path) -> None:
     """Bug (issue 23, DeBERTa): `github.com/zlab/CutNet1` (its footnote's mark glued on) was a second
     repository, and "Our code and models are also available at HuggingFace Transformers" made the

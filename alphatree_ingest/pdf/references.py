@@ -302,20 +302,16 @@ def classify_link(
     abstract that no other subject claims, a sentence whose subject is the paper's method, one of
     `names`: "CutNet is available at"); dependency: code the work uses, builds on, runs or deploys
     with; dataset: a sentence about data, not code; others: a link beside a citation of another work;
-    reference: a link in the reference list (not the paper's own voice in an appendix after it);
-    mention: any other. Only own links on the paper's words are official: in first person, or a
-    sentence whose subject is the code on the title page (`front`) or in a footnote of the first page
-    (`title_note`).
+    reference: a link in the reference list; mention: any other. Only own links on the paper's words
+    are official: in first person, or a sentence whose subject is the code on the title page (`front`)
+    or in a footnote of the first page (`title_note`).
     """
+    if in_references:
+        return "reference", False
     sentence, before = _flat(sentence), None if before is None else _flat(before)
     # a citation of the framework the code is written in is not another work's: read without it
     sentence = FRAMEWORK_CITED.sub(r"\1", sentence)
-    # past the References heading, an entry of the list, unless it is the paper's own voice with no
-    # citation or year in it (an appendix the heading search missed: "Our implementation ... is
-    # available at")
-    voice = FIRST_PERSON.search(sentence) and not OTHER_WORK.search(sentence)
-    if in_references and not (voice and not re.search(r"\b(?:19|20)\d\d\b", sentence)):
-        return "reference", False
+
     before = None if before is None else FRAMEWORK_CITED.sub(r"\1", before)
     first_person = bool(FIRST_PERSON.search(sentence))
     stated = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
