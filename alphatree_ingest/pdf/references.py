@@ -311,7 +311,6 @@ def classify_link(
     sentence, before = _flat(sentence), None if before is None else _flat(before)
     # a citation of the framework the code is written in is not another work's: read without it
     sentence = FRAMEWORK_CITED.sub(r"\1", sentence)
-
     before = None if before is None else FRAMEWORK_CITED.sub(r"\1", before)
     first_person = bool(FIRST_PERSON.search(sentence))
     stated = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
