@@ -226,6 +226,21 @@ def test_the_one_backbone_a_paper_is_built_from_is_its_parent(tmp_path: Path) ->
     assert any("the paper's one backbone" in e for e in evidence["resnet"])
 
 
+def test_a_network_only_compared_with_in_tables_is_not_a_parent(tmp_path: Path) -> None:
+    """Bug (issue 23, tune batches j and k: Swin, PVT, ResMLP, HorNet and nine more): a new backbone
+    compared with ResNet-50 row after row of its tables got `resnet` as parent, because the rows named
+    it again and again. Names are counted in running text only; the one sentence here is not enough."""
+    body = (
+        "Our network is a new backbone made of attention blocks and nothing else. We compare it with "
+        "ResNet [1] on ImageNet at the same size.\nTable 1. Results on ImageNet.\n"
+        "ResNet-50 [1] 25.6M 4.1G 76.2\nResNet-101 [1] 44.7M 7.9G 77.4\nResNet-152 [1] 60.2M 11.6G 78.3\n"
+        "ResNet-200 [1] 64.7M 15.0G 78.9\nOurs-S 22.1M 4.0G 79.8\n"
+        "Our network is more accurate than every other model of its size in this table."
+    )
+    parents, _ = _parents_of(_paper_pdf(tmp_path, "A Vision Backbone", body, [RESNET_REF]), "classification")
+    assert parents == []
+
+
 def test_a_work_of_another_branch_the_paper_says_it_builds_on_is_a_parent(tmp_path: Path) -> None:
     body = (
         "Pose estimation has a long history. We base the architecture of our regressor on the work by "

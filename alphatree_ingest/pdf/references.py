@@ -908,11 +908,21 @@ def name_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def _prose(line: str) -> bool:
+    """A line of running text, not a table's row or cell nor a figure's label: five words at least,
+    fewer than two in five of them numbers (`ResNet-50 25.6M 4.1G 76.2`)."""
+    words = line.split()
+    numbers = sum(1 for w in words if re.fullmatch(r"[\d.,%±×x+\-()/MGKB]+", w) and re.search(r"\d", w))
+    return len(words) >= 5 and numbers * 5 < len(words) * 2
+
+
 def name_counts(body: str) -> dict[str, int]:
-    """Model-like words of the body (a capital after the first letter, or letters with digits:
-    `AlexNet`, `GAN`, `VGG-16`, `Inception-v3`) and how often each appears, by `name_key`."""
+    """Model-like words of the body's running text (a capital after the first letter, or letters with
+    digits: `AlexNet`, `GAN`, `VGG-16`, `Inception-v3`) and how often each appears, by `name_key`.
+    Tables are left out: a paper that compares with ResNet-50 row after row does not build on it."""
     counts: dict[str, int] = {}
-    for match in _NAME.finditer(body):
+    prose = "\n".join(line for line in body.splitlines() if _prose(line))
+    for match in _NAME.finditer(prose):
         word = match.group(0)
         if len(word) < 3 or not (re.search(r".[A-Z]", word) or re.search(r"\d", word)):
             continue
