@@ -865,6 +865,14 @@ def test_a_repository_named_by_the_titles_acronym_is_not_named_in_passing(tmp_pa
             "2https://sites.google.com/view/cutlines/home\n3https://github.com/zlab/cutlines",
             ("https://github.com/zlab/cutlines", "own"),
         ),
+        # the mark on "our method", in a sentence that also cites the works compared with
+        (
+            "We use the Torch7 framework [2] to implement our method2, and use existing open source "
+            "implementations of prior works [16, 21, 30] for comparison.\n"
+            "2Code available at https://github.com/zlab/style-cut\nContent Image\n"
+            "Gatys et al. with random initializations",
+            ("https://github.com/zlab/style-cut", "own"),
+        ),
         (
             "We based our experiments on the PyTorch implementation of BERT 3 and open-source our code4.\n"
             "3https://github.com/huggingface/pytorch-pretrained-BERT\n4https://github.com/zlab/cut-n-pals",
@@ -895,6 +903,7 @@ def test_a_footnote_with_a_space_after_its_mark_is_its_own_sentence(tmp_path: Pa
     ("shown", "url"),
     [
         ("https: // github. com/ zlab/ cutnet .", "https://github.com/zlab/cutnet"),
+        ("https://zlab. github.io/CutNet/ 1.", "https://zlab.github.io/CutNet/"),
         ("http://www.cs.example.edu/˜me/cutnet.", "http://www.cs.example.edu/~me/cutnet"),
         ("http://www.cs.example.edu/ ˜me/cutnet.html.", "http://www.cs.example.edu/~me/cutnet.html"),
     ],

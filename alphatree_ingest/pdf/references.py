@@ -80,9 +80,15 @@ CODE_AVAILABLE = re.compile(
 """The code said to be available further into the sentence ("..., and source code is available at",
 "Videos of all experiments and example source code are available online", "The code we used to train
 our models is available at"); whose it is, the words before it say (a citation: another work's)."""
+OUR_THING_MARKED = re.compile(
+    r"\bour\s+(?:[\w\-]+\s+)?(?:method|approach|model|framework|system|network|algorithm|implementation)s?"
+    r"\s?[\d*†‡§¶]{1,2}(?:[\s.,;:]|$)",
+    re.IGNORECASE,
+)
+"""A footnote's mark right on the paper's own method ("we implement our method 2, ...")."""
 FRAMEWORK_CITED = re.compile(
     r"\b((?:py-?\s?torch|tensor-?\s?flow|caffe2?|theano|lasagne|mxnet|chainer|keras|jax|paddle(?:paddle)?|"
-    r"mindspore|torch)(?:\s+(?:toolbox|library|framework|platform))?)"
+    r"mindspore|torch\d?)(?:\s+(?:toolbox|library|framework|platform))?)"
     r"\s*(?:\[\d{1,3}(?:\s*,\s*\d{1,3})*\]|\([^()]{0,60}?(?:19|20)\d\d[a-z]?\))",
     re.IGNORECASE,
 )
@@ -175,6 +181,8 @@ def _rejoin_urls(text: str) -> str:
     printed without its scheme (`github.com/lab/net`) its `https://`."""
     text = re.sub(r"(https?:)\s*(//)\s*", r"\1\2", text)  # "https: // github. com/ lab/ net"
     text = re.sub(r"(https?://(?:www\.)?(?:github|gitlab|huggingface))\.\s+(com|co)\b", r"\1.\2", text)
+    # a host broken after a dot: "https://peterl1n. github.io/Net/" (the rest goes on to a path)
+    text = re.sub(r"(https?://[\w\-]+(?:\.[\w\-]+)*)\.\s+((?:[a-z0-9\-]+\.)*[a-z]{2,6}/)", r"\1.\2", text)
     # a home page's tilde set as a spacing accent ("edu/˜rbg", "edu/ ˜xgwang"): the address has "~"
     text = re.sub(r"(https?://[^\s]*/)\s?[˜∼]", r"\1~", text)
     text = BARE_HOSTS.sub(r"https://\1", text)
@@ -630,6 +638,8 @@ def _read_link(
     # a mark after a full stop ("... is used.1") hangs the footnote on the whole sentence, not on a work
     # it names: a footnote that says "Code is available at" is then the paper's own
     whole = bool(re.search(r"[.!?][\d*†‡§¶]{1,2}$", note)) and bool(CODE_SUBJECT.search(sentence))
+    # ... and a mark on the paper's own method ("to implement our method 2,") hangs it on that method
+    whole = whole or bool(OUR_THING_MARKED.search(note) and CODE_SUBJECT.search(sentence))
     if note and not whole and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
         # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
         # whatever the footnote says ("¹The pretrained model is available at <url>")
@@ -649,7 +659,7 @@ def _read_link(
         context,
         front=page == 0 and start <= front_end,
         in_references=_inside(refs, refs_end, page, start),
-        before=f"{note} {head}",
+        before=head if whole else f"{note} {head}",  # a footnote hung on the whole sentence: its own words
         names=names,
         title_note=page == 0 and bool(re.match(r"[\d*†‡§¶]{1,2}\s?\S", sentence)),
     )
