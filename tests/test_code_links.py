@@ -865,6 +865,19 @@ def test_a_repository_named_by_the_titles_acronym_is_not_named_in_passing(tmp_pa
             "2https://sites.google.com/view/cutlines/home\n3https://github.com/zlab/cutlines",
             ("https://github.com/zlab/cutlines", "own"),
         ),
+        # "our patches ... are available online" with the footnote
+        (
+            "Our implementation is based on the RetinaNet implementation from Tensorflow1. Our patches for "
+            "this implementation that we used to perform the experiments are available online2.\n"
+            "1 https://github.com/tensorflow/models\n2 https://github.com/zlab/cutnms/tree/eccv2020",
+            ("https://github.com/zlab/cutnms", "own"),
+        ),
+        # a footnote after the sentence's full stop: "Github: <url>"
+        (
+            "It declines gracefully on highly compressed videos.1\n1Github: https://github.com/zlab/cutnet\n"
+            "Barack Obama [24] and others were imitated.",
+            ("https://github.com/zlab/cutnet", "own"),
+        ),
         # the mark on "our method", in a sentence that also cites the works compared with
         (
             "We use the Torch7 framework [2] to implement our method2, and use existing open source "
@@ -975,3 +988,14 @@ def test_a_footnote_mark_set_apart_from_its_word_is_found_past_a_formulas_digits
     )
     roles = _roles(tmp_path, HEAD + body)
     assert [(url, role) for url, role, _ in roles] == [("https://github.com/zlab/crfascut", "own")]
+
+
+def test_a_method_open_sourced_at_its_site_gives_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23, MediaPipe Hands): "<Method> is open sourced at https://<its site>" under the
+    abstract was not read as code, the site not being a code host."""
+    front = (
+        "CutNet: Cutting Lines on Device\n\nAbstract\nWe propose CutNet. CutNet is open\nsourced at "
+        "https://cutnet.dev.\n\n1 Introduction\nBody."
+    )
+    paper = _paper().model_copy(update={"title": "CutNet: Cutting Lines on Device"})
+    assert _code(tmp_path, [(front, 468)], paper) == [("https://cutnet.dev", True)]

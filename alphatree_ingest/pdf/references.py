@@ -98,7 +98,7 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
     rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
     rf"(?:the\s+|our\s+|all\s+|an?\s+)?(?:(?:pre-?)?trained\s+)?"
     rf"(?:source\s+|pytorch\s+|official\s+)?"
-    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
+    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|github(?=\s*:)|"
     rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
     rf"(?:\s+(?:and|&)\s+(?:the\s+)?(?:(?:pre-?trained\s+)?(?:models?|weights|checkpoints)|(?:source\s+)?code|"
     rf"data(?:sets?)?|hyper-?parameters|scripts|configs?|configurations|[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?))?"
@@ -110,7 +110,7 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
 FIRST_PERSON = re.compile(  # "(?<![A-Za-z])": a footnote's mark may be glued on ("8Our models")
     r"(?<![A-Za-z])our\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
-    r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
+    r"(?:code|codes|implementation|patch(?:es)?|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
     r"|(?<![A-Za-z])we\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
     r"(?:release|open[- ]?source|share|provide|publish)(?:d|s|ed)?\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
@@ -279,7 +279,8 @@ def _mark_sentence(body: str, digit: str) -> str:
         rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}(?![\w/\-)\]}}]|[.,]\w)"
     )
     found = list(re.finditer(pattern, body))
-    spaced = list(re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;]\s)", body))  # "... publicly available 1."
+    # set apart: "... publicly available 1.", "(in both Theano framework 1 and Torch framework 2)"
+    spaced = list(re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;)]\s|\s+(?:and|or)\b)", body))
 
     def sentence_of(hit: re.Match[str]) -> str:
         if (
@@ -311,8 +312,8 @@ def classify_link(
     `names`: "CutNet is available at"); dependency: code the work uses, builds on, runs or deploys
     with; dataset: a sentence about data, not code; others: a link beside a citation of another work;
     reference: a link in the reference list; mention: any other. Only own links on the paper's words
-    are official: in first person, or a sentence whose subject is the code on the title page (`front`)
-    or in a footnote of the first page (`title_note`).
+    are official: in first person, or a sentence whose subject is the code (or the method, by name) on
+    the title page (`front`) or in a footnote of the first page (`title_note`).
     """
     if in_references:
         return "reference", False
@@ -321,8 +322,8 @@ def classify_link(
     sentence = FRAMEWORK_CITED.sub(r"\1", sentence)
     before = None if before is None else FRAMEWORK_CITED.sub(r"\1", before)
     first_person = bool(FIRST_PERSON.search(sentence))
-    stated = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
-    code_subject = stated or _names_subject(sentence, names)
+    code_subject = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
+    code_subject = code_subject or _names_subject(sentence, names)
     leading = sentence if before is None else before  # what the paper says before the link
     # "... is available at", "The code can be found at": the sentence gives the code out (the code as
     # its subject, or the paper's voice with "available", "released", "open-source", "can be found")
@@ -339,7 +340,7 @@ def classify_link(
     if first_person or code_subject:
         # a method named like another's is not official; "Code is available at" is on the title page
         # (above the Introduction, or in a first-page footnote)
-        return "own", first_person or ((front or title_note) and stated)
+        return "own", first_person or ((front or title_note) and code_subject)
     if OTHER_WORK.search(sentence):
         return "others", False  # a link next to a citation of another work: that work's code
     return ("own", True) if front else ("mention", False)
@@ -584,7 +585,12 @@ def _says_code(sentence: str) -> bool:
     """The sentence names code or models (not only a project page, a dataset or a page: a project
     page that does not say it holds code is not code)."""
     return bool(
-        re.search(r"\b(?:codes?|implementations?|models?|software|repository|source)\b", sentence, re.I)
+        re.search(
+            r"\b(?:codes?|implementations?|models?|software|repository|source|open[- ]?sourced?|"
+            r"patch(?:es)?)\b",
+            sentence,
+            re.I,
+        )
     )
 
 
