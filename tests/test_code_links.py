@@ -872,12 +872,6 @@ def test_a_repository_named_by_the_titles_acronym_is_not_named_in_passing(tmp_pa
             "1 https://github.com/tensorflow/models\n2 https://github.com/zlab/cutnms/tree/eccv2020",
             ("https://github.com/zlab/cutnms", "own"),
         ),
-        # a footnote after the sentence's full stop: "Github: <url>"
-        (
-            "It declines gracefully on highly compressed videos.1\n1Github: https://github.com/zlab/cutnet\n"
-            "Barack Obama [24] and others were imitated.",
-            ("https://github.com/zlab/cutnet", "own"),
-        ),
         # the mark on "our method", in a sentence that also cites the works compared with
         (
             "We use the Torch7 framework [2] to implement our method2, and use existing open source "
@@ -946,16 +940,14 @@ def test_an_organisation_the_paper_gives_as_its_code_is_offered(tmp_path: Path) 
     assert _drafted(pdf) == [("https://github.com/YihengZhang-CV/CutNet", False)]
 
 
-def test_a_glued_footnote_mark_and_a_framework_port_do_not_make_more_official_code(tmp_path: Path) -> None:
-    """Bug (issue 23, DeBERTa): `github.com/zlab/CutNet1` (its footnote's mark glued on) was a second
-    repository, and "Our code and models are also available at HuggingFace Transformers" made the
-    framework official beside the paper's own repository. Now: the paper's repository, official; the
-    framework's, listed after it, not official."""
+def test_a_framework_the_paper_also_puts_its_models_in_is_not_more_official_code(tmp_path: Path) -> None:
+    """Bug (issue 23, DeBERTa): "Our code and models are also available at HuggingFace Transformers"
+    made the framework official beside the paper's own repository. Now: the paper's repository,
+    official; the framework's, listed after it, not official."""
     front = (
         "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. The models and the source code were released "
-        "at: https://github.com/zlab/CutNet.\n\n1 Introduction\nWe cut lines, as released at "
-        "https://github.com/zlab/CutNet1.\n1Our code and models are also available at HuggingFace "
-        "Transformers: https://github.com/huggingface/transformers"
+        "at: https://github.com/zlab/CutNet.\n\n1 Introduction\nWe cut lines.\n1Our code and models are "
+        "also available at HuggingFace Transformers: https://github.com/huggingface/transformers"
     )
     assert _code(tmp_path, [(front, 468)]) == [
         ("https://github.com/zlab/CutNet", True),
@@ -999,3 +991,128 @@ def test_a_method_open_sourced_at_its_site_gives_its_code(tmp_path: Path) -> Non
     )
     paper = _paper().model_copy(update={"title": "CutNet: Cutting Lines on Device"})
     assert _code(tmp_path, [(front, 468)], paper) == [("https://cutnet.dev", True)]
+
+
+P1 = "Title\nAbstract\nWe do things.\n1 Introduction\nText."
+
+
+@pytest.mark.parametrize(
+    ("sentence", "extra"),
+    [
+        ("The code of the baseline is available at https://github.com/other/baseline.", {}),
+        ("Code for DeepLab is available at https://github.com/other/deeplab.", {}),
+        ("The PyTorch code released by the authors is available at https://github.com/other/x.", {}),
+        ("We start from ResNet, whose code is publicly available at https://github.com/other/x.", {}),
+        ("1 The code of the baseline is available at https://github.com/other/x.", {"title_note": True}),
+        ("Our image patches are cropped as in prior work (https://github.com/other/crop).", {}),
+        ("Pretrained models and code of MoCo are available at https://github.com/facebookresearch/moco.", {}),
+    ],
+)
+def test_code_said_available_of_someone_else_stays_theirs(sentence: str, extra: dict[str, bool]) -> None:
+    """Review of issue 23's readings: "code ... is available" further into a sentence and "our
+    patches" are the paper's only when nothing says whose else the code is."""
+    role, official = classify_link(sentence, front=False, in_references=False, **extra)
+    assert role != "own" and not official, (role, official)
+
+
+@pytest.mark.parametrize(
+    ("title", "pages", "theirs"),
+    [
+        (
+            "",
+            [
+                P1,
+                "Our detector follows the design of DETR [5].3\n3Official implementation: "
+                "https://github.com/facebookresearch/detr",
+            ],
+            "facebookresearch/detr",
+        ),
+        (
+            "",
+            [
+                P1,
+                "We use the features of Tran et al.3 for all clips.\n3Code is available at "
+                "https://github.com/tran/c3d",
+            ],
+            "tran/c3d",
+        ),
+        (
+            "",
+            [
+                P1,
+                "We run our model 3 times with the public detector of Chen [12]2 and report the mean.\n"
+                "2 Code is available at https://github.com/chen/detector",
+            ],
+            "chen/detector",
+        ),
+        (
+            "",
+            [
+                P1,
+                "Our implementation is summarized in Algorithm 1. We train the classifier with the CIFAR "
+                "code of Liu1 for 200 epochs.\n1https://github.com/kuangliu/pytorch-cifar",
+            ],
+            "kuangliu/pytorch-cifar",
+        ),
+        (
+            "Analyzing and Improving the Image Quality of StyleGAN",
+            [
+                "Analyzing and Improving the Image Quality of StyleGAN\nAbstract\nWe fix things. Code is "
+                "available at https://github.com/NVlabs/stylegan2\n1. Introduction\nText.",
+                "We start from StyleGAN [24] (https://github.com/NVlabs/stylegan) and improve it.",
+            ],
+            "NVlabs/stylegan",
+        ),
+        (
+            "UNet++: A Nested U-Net Architecture",
+            [
+                "UNet++: A Nested U-Net Architecture\nAbstract\nWe nest U-Nets.\n1 Introduction\nText.",
+                "We compare with U-Net [24], using the implementation at "
+                "https://github.com/zhixuhao/unet for all runs.",
+            ],
+            "zhixuhao/unet",
+        ),
+        (
+            "Mask R-CNN",
+            [
+                "Mask R-CNN\nAbstract\nWe do things.\n1 Introduction\nText.",
+                "A Keras port by others [40] is at https://github.com/matterport/Mask_RCNN.",
+            ],
+            "matterport/Mask_RCNN",
+        ),
+        (
+            "",
+            [
+                "Some Title\nAbstract\nCode will be released at https://github.com/google.\n1 Introduction\n"
+                "We use BERT [4] from https://github.com/google-research/bert for features."
+            ],
+            "google-research/bert",
+        ),
+        (
+            "",
+            [
+                "Some Title\nJohn Smith\nhttps://github.com/jsmith\nAbstract\nWe do things.\n1 Introduction\n"
+                "Text."
+            ],
+            "jsmith",
+        ),
+    ],
+)
+def test_other_peoples_code_near_the_new_readings_stays_theirs(
+    title: str, pages: list[str], theirs: str
+) -> None:
+    """Review of issue 23's readings: a footnote on "DETR [5].3" or "Tran et al.3", a count after "our
+    model", "Algorithm 1." before another mark, a predecessor's repository (`stylegan` beside
+    `stylegan2`, U-Net under a UNet++ title), a port by others, another owner that shares a prefix,
+    an author's profile under the title: none of them is the paper's code."""
+    links = find_code_links(pages, title=title)
+    mine = [link for link in links if link.url.endswith(theirs)]
+    assert all(link.role != "own" and not link.official for link in mine), [(x.url, x.role) for x in links]
+
+
+def test_the_code_of_the_method_named_in_the_title_is_the_papers() -> None:
+    """Review fix kept: "code of <Name>" is another work's code, unless the name is the paper's own
+    method ("Codes and models of CutNet are available at", nnFormer)."""
+    sentence = "Codes and models of CutNet are available at https://git.io/JSf3i."
+    assert classify_link(sentence, front=True, in_references=False, names=("CutNet",)) == ("own", True)
+    assert classify_link(sentence, front=True, in_references=False, names=("Other",))[0] != "own"

@@ -416,3 +416,26 @@ def test_an_abstract_broken_off_at_the_columns_foot_goes_on_in_the_next_column(t
         "We cut networks into parts. Our best model outperforms state-of-the-art cuts by 6.6%. "
         "The code will be released."
     )
+
+
+@pytest.mark.parametrize("heading", ["1 Background", "1 Motivation"])
+def test_an_abstract_ending_on_a_bare_address_does_not_run_into_the_next_column(
+    tmp_path: Path, heading: str
+) -> None:
+    """Review of the column rule: an abstract whose last line is a bare address (`zlab.ai/cutnet`) is
+    finished, and a numbered heading ends the abstract whatever it is called."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(50, 110, 290, 130), "Abstract", fontsize=11)
+    left = "We cut networks into parts. It works well.\nCode: zlab.ai/cutnet"
+    page.insert_textbox(pymupdf.Rect(50, 132, 290, 600), left, fontsize=10)
+    page.insert_textbox(pymupdf.Rect(50, 640, 290, 700), "∗Authors contributed equally.", fontsize=7)
+    page.insert_textbox(pymupdf.Rect(310, 120, 550, 140), heading, fontsize=11)
+    body = "Networks are cut daily in many labs across the world, and we study why."
+    page.insert_textbox(pymupdf.Rect(310, 150, 550, 220), body, fontsize=10)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "We cut networks into parts. It works well."

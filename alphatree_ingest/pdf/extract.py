@@ -142,6 +142,8 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
             # (a large "Abstract" heading must not make the body look like a footnote)
             size = block.size if body or not following else following[0].size
             for nxt in following:
+                if re.match(r"^(?:\d+\.?|[IVX]+\.)\s+[A-Z][a-z]", nxt.text):
+                    break  # a numbered heading ("1 Introduction", "1 Background") ends the abstract
                 if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
                     re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
                 ):
@@ -168,7 +170,7 @@ def _broken_off(text: str) -> bool:
     words = text.split()
     return (
         bool(words)
-        and not re.search(r"://|www\.|\.(?:com|org|io)\b", words[-1])
+        and not re.search(r"://|www\.|\w\.\w+/", words[-1])
         and bool(re.search(r"[a-z,\-]$", words[-1]))
     )
 

@@ -73,19 +73,27 @@ _CODE_OF = (
 algorithms"): the paper's own things. A capitalised name (another work) or a baseline is not."""
 _PAGE = r"project(?:\s+(?:page|web\s?page|website|homepage|site))?"
 CODE_AVAILABLE = re.compile(
-    r"\b(?:source\s+)?codes?(?:\s[\d*†‡§¶]{1,2})?\s(?![^.;]*\b(?:their|his|her)\b)[^.;]{0,60}?\b(?:is|are)\s+"
-    r"(?:now\s+)?(?:publicly\s+|freely\s+)?(?:available|released)\b",
+    r"(?<!\bwhose )(?<!\btheir )(?<!\bits )(?<!\bhis )(?<!\bher )"
+    r"\b(?:source\s+)?codes?(?:\s[\d*†‡§¶]{1,2})?"
+    r"(?:\s+(?!(?:of|for|by|from|released|provided|written|whose|which|that|their|his|her|its)\b)"
+    r"(?-i:[a-z][\w\-]*)){0,10}?"
+    r"\s+(?:is|are)\s+(?:now\s+)?(?:publicly\s+|freely\s+)?(?:available|released)\b",
     re.IGNORECASE,
 )
 """The code said to be available further into the sentence ("..., and source code is available at",
 "Videos of all experiments and example source code are available online", "The code we used to train
-our models is available at"); whose it is, the words before it say (a citation: another work's)."""
-OUR_THING_MARKED = re.compile(
-    r"\bour\s+(?:[\w\-]+\s+)?(?:method|approach|model|framework|system|network|algorithm|implementation)s?"
-    r"\s?[\d*†‡§¶]{1,2}(?:[\s.,;:]|$)",
-    re.IGNORECASE,
-)
-"""A footnote's mark right on the paper's own method ("we implement our method 2, ...")."""
+our models is available at"), with only lower-case words between: not the code "of", "for", "released
+by" or "provided by" someone, nor "whose" or "their" code; a citation before it still makes it another
+work's."""
+
+
+def _our_thing_marked(note: str, mark: str) -> bool:
+    """The footnote's `mark` sits right on the paper's own method ("we implement our method2, ...")."""
+    thing = r"(?:method|approach|model|framework|system|network|algorithm|implementation)s?"
+    pattern = rf"\bour\s+(?:[\w\-]+\s+)?{thing}\s?{re.escape(mark)}(?:[\s.,;:]|$)"
+    return bool(re.search(pattern, note, re.IGNORECASE))
+
+
 FRAMEWORK_CITED = re.compile(
     r"\b((?:py-?\s?torch|tensor-?\s?flow|caffe2?|theano|lasagne|mxnet|chainer|keras|jax|paddle(?:paddle)?|"
     r"mindspore|torch\d?)(?:\s+(?:toolbox|library|framework|platform))?)"
@@ -98,7 +106,7 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
     rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
     rf"(?:the\s+|our\s+|all\s+|an?\s+)?(?:(?:pre-?)?trained\s+)?"
     rf"(?:source\s+|pytorch\s+|official\s+)?"
-    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|github(?=\s*:)|"
+    rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"
     rf"code\s+(?:and|&)\s+(?:pre-?trained\s+)?models?)"
     rf"(?:\s+(?:and|&)\s+(?:the\s+)?(?:(?:pre-?trained\s+)?(?:models?|weights|checkpoints)|(?:source\s+)?code|"
     rf"data(?:sets?)?|hyper-?parameters|scripts|configs?|configurations|[a-z][\w\-]*(?:\s+[a-z][\w\-]*)?))?"
@@ -110,7 +118,8 @@ CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its m
 """A sentence whose subject is the code itself: "Code is available at", "Code:", "Source code is at"."""
 FIRST_PERSON = re.compile(  # "(?<![A-Za-z])": a footnote's mark may be glued on ("8Our models")
     r"(?<![A-Za-z])our\s+(?:(?:pre-?)?trained\s+)?(?:models?\s+and\s+)?(?:[\w\-]+\s+){0,2}"
-    r"(?:code|codes|implementation|patch(?:es)?|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
+    r"(?:code|codes|implementation|project\s+(?:page|web\s?page|website|homepage|site)|repository)\b"
+    r"|(?<![A-Za-z])our\s+patch(?:es)?\s+(?:for|to)\s+(?:this|the|our)\s+(?:implementation|code(?:base)?)\b"
     r"|(?<![A-Za-z])we\s+(?:will\s+|have\s+)?(?:publicly\s+)?"
     r"(?:release|open[- ]?source|share|provide|publish)(?:d|s|ed)?\b[^.]{0,40}"
     r"\b(?:code|implementation|models?)"
@@ -189,6 +198,13 @@ def _rejoin_urls(text: str) -> str:
     # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
     pattern = re.compile(
         rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-/]*[\w/](?:[\s.,;)]|$))"
+    )
+    # an owner cut inside its name, the rest with its repository after the break: "github.com/YihengZha
+    # ng-CV/LPS-Net" (a bare owner is never followed by an "x/y" word of its own)
+    text = re.sub(
+        r"(https?://(?:www\.)?(?:github|gitlab)\.com/[\w\-]+)\s+(?!(?:and|or)/)([\w\-]+/[\w.\-]*\w)",
+        r"\1\2",
+        text,
     )
     for _ in range(3):  # one break per pass: "github.com/ lab/ net" takes two
         text, joined = pattern.subn(r"\1", text)
@@ -270,17 +286,23 @@ def _footnote_context(text: str, start: int) -> str:
 
 
 def _mark_sentence(body: str, digit: str) -> str:
-    """The sentence of `body` that carries the footnote mark `digit`: of the places the digit could be
-    the mark, the last whose sentence gives code ("G1 and G2" in a formula below it is not); else the
-    last one glued to its word."""
+    """The sentence of `body` that carries the footnote mark `digit`: the last place the digit is set
+    apart after a word that gives code out ("publicly available 1.": "G1 and G2" in a formula below it
+    is not the mark); else the last one glued to its word."""
     # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
     # or a closing quote ("a feature extractor named “CutFeat” 1")
     pattern = (
         rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}(?![\w/\-)\]}}]|[.,]\w)"
     )
     found = list(re.finditer(pattern, body))
-    # set apart: "... publicly available 1.", "(in both Theano framework 1 and Torch framework 2)"
-    spaced = list(re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;)]\s|\s+(?:and|or)\b)", body))
+    # set apart from a word that gives code out: "... will be made publicly available 1."
+    spaced = [
+        hit
+        for hit in re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;)]\s)", body)
+        if re.search(
+            r"\b(?:available|online|released|code|implementation|repository)$", _flat(body[: hit.start()])
+        )
+    ]
 
     def sentence_of(hit: re.Match[str]) -> str:
         if (
@@ -289,10 +311,8 @@ def _mark_sentence(body: str, digit: str) -> str:
             return _sentence(body[: hit.end()], hit.start(), hit.end())
         return _sentence(body, hit.start(), hit.end())
 
-    for hit in sorted(found + spaced, key=lambda m: m.start(), reverse=True):
-        said = sentence_of(hit)
-        if _says_code(said) and (FIRST_PERSON.search(said) or CODE_AVAILABLE.search(said)):
-            return said
+    if spaced:
+        return sentence_of(spaced[-1])
     return sentence_of(found[-1]) if found else ""
 
 
@@ -353,17 +373,18 @@ def _flat(text: str) -> str:
     flat = re.sub(r"\s+", " ", kept).replace("\x00", "\n").strip()
     # a footnote's mark glued to a word ("source code3 are available", "open-source our code4."): a
     # word of its own, so "code" reads as code; not inside an address (`github.com/lab/net2`)
-    flat = re.sub(r"(?<![/\w.\-])([a-z]{3,})(\d{1,2})(?=[\s.,;:)]|$)", r"\1 \2", flat)
+    flat = re.sub(r"(?<![/\w.\-=~#?&])([a-z]{3,})(\d)(?=[\s.,;:)]|$)", r"\1 \2", flat)
     # a word hyphenated at a line end ("mod- els"); not a compound's part ("out-of- vocabulary") nor
     # a shared prefix ("pre- and post-training")
     return re.sub(r"(?<![\w\-])([a-z]{2,})- (?!(?:and|or|to|nor)\b)(?=[a-z]{2,})", r"\1", flat)
 
 
 def _names_subject(sentence: str, names: tuple[str, ...]) -> bool:
-    """The sentence's subject is the paper's method, and it says the method is available or released
-    ("CutNet is implemented in C++ and is available at ...")."""
+    """The sentence's subject is the paper's method (or its code: "Codes and models of CutNet"), and it
+    says the method is available or released ("CutNet is implemented in C++ and is available at ...")."""
+    code_of = r"(?:the\s+)?(?:source\s+)?codes?(?:\s+and\s+(?:pre-?trained\s+)?models)?\s+of\s+"
     for name in names:
-        subject = rf"(?:^|[.:;]\s|\n\d{{1,2}})(?:the\s+)?{re.escape(name)}(?:'s)?\s"
+        subject = rf"(?:^|[.:;]\s|\n\d{{1,2}})(?:the\s+)?(?:{code_of})?{re.escape(name)}(?:'s)?\s"
         start = re.search(subject, sentence, re.IGNORECASE)  # a title set in capitals: "TABNET:"
         if start and re.search(_AVAILABLE, sentence[start.end() :], re.IGNORECASE):
             return True
@@ -520,7 +541,7 @@ def _aside(link: CodeLink, title: str, names: tuple[str, ...]) -> CodeLink:
 
 
 def _squashed(name: str) -> str:
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return re.sub(r"[^a-z0-9+]", "", name.lower())  # "UNet++" is not "unet"
 
 
 def _named_as_method(link: CodeLink, names: tuple[str, ...]) -> CodeLink:
@@ -528,7 +549,10 @@ def _named_as_method(link: CodeLink, names: tuple[str, ...]) -> CodeLink:
     is the paper's code, whatever the sentence around it reads like: a citation or "based on" beside
     it says whose ideas the method uses, not whose code that is. Left unofficial: the paper's words
     did not say so."""
-    name = repo_name(link.url) if link.role in ("others", "dependency") else None
+    port = re.search(
+        r"\b(?:port(?:ed)?|re-?implementation|unofficial|third[- ]party|by others)\b", link.evidence, re.I
+    )
+    name = repo_name(link.url) if link.role in ("others", "dependency") and not port else None
     wanted = {_squashed(n) for n in names if len(_squashed(n)) >= 3}
     if name is None or _squashed(name.split("/")[-1]) not in wanted:
         return link
@@ -586,8 +610,7 @@ def _says_code(sentence: str) -> bool:
     page that does not say it holds code is not code)."""
     return bool(
         re.search(
-            r"\b(?:codes?|implementations?|models?|software|repository|source|open[- ]?sourced?|"
-            r"patch(?:es)?)\b",
+            r"\b(?:codes?|implementations?|models?|software|repository|source|open[- ]?sourced?)\b",
             sentence,
             re.I,
         )
@@ -644,9 +667,11 @@ def _read_link(
     # a mark after a full stop ("... is used.1") hangs the footnote on the whole sentence, not on a work
     # it names: a footnote that says "Code is available at" is then the paper's own
     whole = bool(re.search(r"[.!?][\d*†‡§¶]{1,2}$", note)) and bool(CODE_SUBJECT.search(sentence))
-    # ... and a mark on the paper's own method ("to implement our method 2,") hangs it on that method
-    whole = whole or bool(OUR_THING_MARKED.search(note) and CODE_SUBJECT.search(sentence))
-    if note and not whole and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
+    # a mark on the paper's own method ("to implement our method2, and use ... [16]") hangs the footnote
+    # on that method: the footnote is judged on its own words, not on the works the note also cites
+    digit = re.match(r"\s*([\d*†‡§¶]{1,2})", sentence)
+    ours = bool(digit and CODE_SUBJECT.search(sentence) and _our_thing_marked(note, digit.group(1)))
+    if note and not whole and not ours and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
         # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
         # whatever the footnote says ("¹The pretrained model is available at <url>")
         if DEPENDENCY.search(note):
@@ -665,7 +690,7 @@ def _read_link(
         context,
         front=page == 0 and start <= front_end,
         in_references=_inside(refs, refs_end, page, start),
-        before=head if whole else f"{note} {head}",  # a footnote hung on the whole sentence: its own words
+        before=head if ours else f"{note} {head}",
         names=names,
         title_note=page == 0 and bool(re.match(r"[\d*†‡§¶]{1,2}\s?\S", sentence)),
     )
@@ -851,9 +876,9 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     urls = [link.url for link in links]
     merged: dict[str, CodeLink] = {}
     for link in links:
-        url = _unmarked(_complete(link.url, urls), urls)
+        url = _complete(link.url, urls)
         key = link_key(url)
-        if key is None and link.role == "own":  # "Code is available at github.com/HRNet": the lab's page
+        if key is None and link.role == "own" and _says_code(link.evidence):  # "Code is at github.com/HRNet"
             key = re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").lower()
         if key is None:
             continue
@@ -864,25 +889,12 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
 
 
 def _complete(url: str, urls: list[str]) -> str:
-    """The paper's full URL for one cut short: a bare owner (or one cut inside its name), or a name
-    cut at `-`, `_` or `.`."""
+    """The paper's full URL for one cut short: a bare owner, or a name cut at `-`, `_` or `.`."""
     if not REPO_URL.match(url) or (repo_name(url) is not None and url[-1:] not in "-_."):
         return url
     stem = url.lower() if url[-1:] in "-_./" else url.lower() + "/"
     longer = [u for u in urls if u.lower().startswith(stem) and len(u) > len(stem) and repo_name(u)]
-    if not longer and repo_name(url) is None:  # an owner cut inside its name: `github.com/YihengZha`
-        longer = [u for u in urls if u.lower().startswith(url.lower()) and repo_name(u)]
     return longer[0] if longer else url
-
-
-def _unmarked(url: str, urls: list[str]) -> str:
-    """A repository URL with a footnote's mark glued on (`github.com/microsoft/DeBERTa1`) when the
-    paper also gives it without the digits."""
-    mark = re.search(r"(?<=[A-Za-z])\d{1,2}$", url)
-    if mark is None or repo_name(url) is None:
-        return url
-    bare = url[: mark.start()].lower()
-    return next((u for u in urls if u.lower().rstrip("/") == bare), url)
 
 
 def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:

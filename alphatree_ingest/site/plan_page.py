@@ -125,7 +125,7 @@ PLAN_JS = r"""
   function decoded(text) { try { return decodeURIComponent(text); } catch (e) { return ""; } }
   var asked = /^#goal=([^&]+)(?:&known=(.*))?$/.exec(location.hash);
   var wanted = asked ? decoded(asked[1]) : saved.goal;
-  if (wanted && byId[wanted]) goal.value = wanted;
+  if (wanted && Object.prototype.hasOwnProperty.call(byId, wanted)) goal.value = wanted;
   var knownIds = asked && asked[2] !== undefined
     ? asked[2].split(",").map(decoded)
     : (Array.isArray(saved.known) ? saved.known : []);
