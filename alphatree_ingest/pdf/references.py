@@ -305,11 +305,9 @@ def _mark_sentence(body: str, digit: str) -> str:
     ]
 
     def sentence_of(hit: re.Match[str]) -> str:
-        if (
-            body[hit.end() - len(digit) - 1] in ".!?"
-        ):  # "... the X library.1 Because our ...": ends at its mark
-            return _sentence(body[: hit.end()], hit.start(), hit.end())
-        return _sentence(body, hit.start(), hit.end())
+        # "... the X library.1 Because our ...": the sentence ends at its mark
+        ends = body[hit.end() - len(digit) - 1] in ".!?"
+        return _sentence(body[: hit.end()] if ends else body, hit.start(), hit.end())
 
     if spaced:
         return sentence_of(spaced[-1])
@@ -342,8 +340,9 @@ def classify_link(
     sentence = FRAMEWORK_CITED.sub(r"\1", sentence)
     before = None if before is None else FRAMEWORK_CITED.sub(r"\1", before)
     first_person = bool(FIRST_PERSON.search(sentence))
-    code_subject = bool(CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence))
-    code_subject = code_subject or _names_subject(sentence, names)
+    code_subject = bool(
+        CODE_SUBJECT.search(sentence) or CODE_AVAILABLE.search(sentence) or _names_subject(sentence, names)
+    )
     leading = sentence if before is None else before  # what the paper says before the link
     # "... is available at", "The code can be found at": the sentence gives the code out (the code as
     # its subject, or the paper's voice with "available", "released", "open-source", "can be found")
