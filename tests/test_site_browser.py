@@ -410,6 +410,18 @@ def test_plan_page_follows_the_reader_clicks_and_remembers_them(
         page.locator("a", has_text="按你已掌握的定制学习计划").click()
         page.wait_for_load_state()
         assert page.input_value("select#goal") == "stylemixgan"
+        # someone else's link shows their plan, and leaves the reader's saved choices alone
+        plain = address.split("#")[0]
+
+        def opened(url: str) -> str:
+            page.goto("about:blank")  # a new load, not a jump within the page
+            page.goto(url)
+            return page.input_value("select#goal")
+
+        own = opened(plain)
+        assert own != "gan"
+        assert opened(plain + "#goal=gan&known=") == "gan"
+        assert opened(plain) == own
         assert dialogs == []
     # the address sent to a friend (a browser that never saw the page) opens the same plan
     with browser.new_context() as context, context.new_page() as friend:

@@ -6,7 +6,8 @@ skips what they know and whatever was needed only for it, parents before childre
 the rules of `learning.path_to`, run offline by the page's own script (no server; it works from
 `file://`). The choices are kept in the browser (localStorage) and in the page's address
 (`plan.html#goal=<id>&known=<id>,<id>`), so a reload, a bookmark or a shared link opens the same
-plan; an entry page's `plan.html#goal=<id>` keeps what the reader ticked before. The tree reaches
+plan; an entry page's `plan.html#goal=<id>` keeps what the reader ticked before, and opening someone
+else's link does not overwrite the reader's own saved choices until they change something. The tree reaches
 the script as JSON in a `<script type="application/json">` with `<`, `>` and `&` escaped, never
 spliced into HTML or code; every name in the markup is escaped for the attribute or text it lands in.
 """
@@ -103,7 +104,8 @@ PLAN_JS = r"""
     }
     return li;
   }
-  function update() {
+  // save is false only for the first drawing: a shared link's plan is not the reader's own yet
+  function update(save) {
     var knows = known();
     var steps = order(reach(goal.value, knows));
     plan.textContent = "";
@@ -112,7 +114,7 @@ PLAN_JS = r"""
     var note = skipped > 0 ? "（已跳过 " + skipped + " 篇：你已掌握的，和只为它们才要读的）" : "";
     document.getElementById("summary").textContent = "共 " + steps.length + " 篇" + note;
     var choice = JSON.stringify({ goal: goal.value, known: Object.keys(knows) });
-    try { localStorage.setItem(key, choice); } catch (e) {}
+    if (save !== false) { try { localStorage.setItem(key, choice); } catch (e) {} }
     // the plan is also its address: a reload, a bookmark or a shared link opens the same plan
     var address = "#goal=" + encodeURIComponent(goal.value) +
       "&known=" + Object.keys(knows).map(encodeURIComponent).join(",");
@@ -133,7 +135,7 @@ PLAN_JS = r"""
   knownIds.forEach(function (id) { remembered[id] = true; });
   boxes.forEach(function (b) { b.checked = !!remembered[b.value]; b.addEventListener("change", update); });
   goal.addEventListener("change", update);
-  update();
+  update(false);
 })();
 """
 
