@@ -391,28 +391,37 @@ def test_the_abstracts_own_last_sentence_stays(tmp_path: Path, body: str) -> Non
     assert extract(_abstract_page(tmp_path, body)).abstract == body
 
 
-def test_an_abstract_broken_off_at_the_columns_foot_goes_on_in_the_next_column(tmp_path: Path) -> None:
-    """Bug (issue 23, PSENet and PVT): the abstract's last sentence runs from the left column's foot
-    ("outperforms state-"), past the footnotes and a teaser figure's caption, to the top of the right
-    column; the reading page translated it cut off."""
+def _two_column_abstract(tmp_path: Path, left: str, right: list[tuple[float, float, str, float]]) -> Path:
+    """A first page: the title, "Abstract" and `left` in the left column with a footnote at its foot,
+    and `right`'s blocks (top, bottom, text, font size) in the right column."""
     import pymupdf
 
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
     page.insert_textbox(pymupdf.Rect(50, 110, 290, 130), "Abstract", fontsize=11)
-    left = "We cut networks into parts. Our best model outperforms state-"
     page.insert_textbox(pymupdf.Rect(50, 132, 290, 600), left, fontsize=10)
     page.insert_textbox(pymupdf.Rect(50, 640, 290, 700), "∗Authors contributed equally.", fontsize=7)
-    page.insert_textbox(pymupdf.Rect(310, 120, 550, 140), "(a)", fontsize=8)
-    page.insert_textbox(pymupdf.Rect(310, 150, 550, 200), "Figure 1. The results of cuts.", fontsize=9)
-    right = "of-the-art cuts by 6.6%. The code will be released."
-    page.insert_textbox(pymupdf.Rect(310, 220, 550, 260), right, fontsize=10)
-    page.insert_textbox(pymupdf.Rect(310, 300, 550, 320), "1. Introduction", fontsize=11)
-    page.insert_textbox(pymupdf.Rect(310, 330, 550, 400), "Networks are cut daily.", fontsize=10)
+    for top, bottom, text, size in right:
+        page.insert_textbox(pymupdf.Rect(310, top, 550, bottom), text, fontsize=size)
     path = tmp_path / "paper.pdf"
     doc.save(path)
-    assert extract(path).abstract == (
+    return path
+
+
+def test_an_abstract_broken_off_at_the_columns_foot_goes_on_in_the_next_column(tmp_path: Path) -> None:
+    """Bug (issue 23, PSENet and PVT): the abstract's last sentence runs from the left column's foot
+    ("outperforms state-"), past the footnotes and a teaser figure's caption, to the top of the right
+    column; the reading page translated it cut off."""
+    left = "We cut networks into parts. Our best model outperforms state-"
+    right = [
+        (120, 140, "(a)", 8),
+        (150, 200, "Figure 1. The results of cuts.", 9),
+        (220, 260, "of-the-art cuts by 6.6%. The code will be released.", 10),
+        (300, 320, "1. Introduction", 11),
+        (330, 400, "Networks are cut daily.", 10),
+    ]
+    assert extract(_two_column_abstract(tmp_path, left, right)).abstract == (
         "We cut networks into parts. Our best model outperforms state-of-the-art cuts by 6.6%. "
         "The code will be released."
     )
@@ -424,18 +433,9 @@ def test_an_abstract_ending_on_a_bare_address_does_not_run_into_the_next_column(
 ) -> None:
     """Review of the column rule: an abstract whose last line is a bare address (`zlab.ai/cutnet`) is
     finished, and a numbered heading ends the abstract whatever it is called."""
-    import pymupdf
-
-    doc = pymupdf.open()
-    page = doc.new_page(width=612, height=792)
-    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
-    page.insert_textbox(pymupdf.Rect(50, 110, 290, 130), "Abstract", fontsize=11)
     left = "We cut networks into parts. It works well.\nCode: zlab.ai/cutnet"
-    page.insert_textbox(pymupdf.Rect(50, 132, 290, 600), left, fontsize=10)
-    page.insert_textbox(pymupdf.Rect(50, 640, 290, 700), "∗Authors contributed equally.", fontsize=7)
-    page.insert_textbox(pymupdf.Rect(310, 120, 550, 140), heading, fontsize=11)
     body = "Networks are cut daily in many labs across the world, and we study why."
-    page.insert_textbox(pymupdf.Rect(310, 150, 550, 220), body, fontsize=10)
-    path = tmp_path / "paper.pdf"
-    doc.save(path)
-    assert extract(path).abstract == "We cut networks into parts. It works well."
+    right = [(120, 140, heading, 11), (150, 220, body, 10)]
+    assert extract(_two_column_abstract(tmp_path, left, right)).abstract == (
+        "We cut networks into parts. It works well."
+    )
