@@ -299,8 +299,10 @@ def _mark_sentence(body: str, digit: str) -> str:
     spaced = [
         hit
         for hit in re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;)]\s)", body)
+        # the word before it, read on the last few lines only ("avail-\nable 1."), not the whole page
         if re.search(
-            r"\b(?:available|online|released|code|implementation|repository)$", _flat(body[: hit.start()])
+            r"\b(?:available|online|released|code|implementation|repository)$",
+            _flat(body[max(0, hit.start() - 200) : hit.start()]),
         )
     ]
 
