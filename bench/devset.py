@@ -325,24 +325,25 @@ def run_split(
     return results
 
 
+def _option(argv: list[str], flag: str) -> tuple[str | None, list[str]]:
+    """The value after `flag` ("" when it is last; None when absent) and the arguments without both."""
+    if flag not in argv:
+        return None, argv
+    at = argv.index(flag)
+    return (argv[at + 1] if at + 1 < len(argv) else ""), argv[:at] + argv[at + 2 :]
+
+
 def main(argv: list[str]) -> int:
     verbose = "--verbose" in argv
-    part = "all"
-    into = None
-    if "--part" in argv:
-        at = argv.index("--part")
-        part = argv[at + 1] if at + 1 < len(argv) else ""
-        argv = argv[:at] + argv[at + 2 :]
-        if part not in (*PARTS, "both", "all"):
-            print("error: --part takes tune, report, fresh, both (tune and report) or all", file=sys.stderr)
-            return 2
-    if "--into" in argv:
-        at = argv.index("--into")
-        into = argv[at + 1] if at + 1 < len(argv) else ""
-        argv = argv[:at] + argv[at + 2 :]
-        if into not in PARTS or "--freeze" not in argv:
-            print("error: --into takes tune, report or fresh, with --freeze", file=sys.stderr)
-            return 2
+    part, argv = _option(argv, "--part")
+    part = "all" if part is None else part
+    if part not in (*PARTS, "both", "all"):
+        print("error: --part takes tune, report, fresh, both (tune and report) or all", file=sys.stderr)
+        return 2
+    into, argv = _option(argv, "--into")
+    if into is not None and (into not in PARTS or "--freeze" not in argv):
+        print("error: --into takes tune, report or fresh, with --freeze", file=sys.stderr)
+        return 2
     fit_only(p for p, where in read_split().items() if where == "tune")  # the report part stays unseen
     args = [a for a in argv if not a.startswith("--")]
     if args:
