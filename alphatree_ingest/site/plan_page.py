@@ -7,9 +7,10 @@ the rules of `learning.path_to`, run offline by the page's own script (no server
 `file://`). The choices are kept in the browser (localStorage) and in the page's address
 (`plan.html#goal=<id>&known=<id>,<id>`), so a reload, a bookmark or a shared link opens the same
 plan; an entry page's `plan.html#goal=<id>` keeps what the reader ticked before, and opening someone
-else's link does not overwrite the reader's own saved choices until they change something. The tree reaches
-the script as JSON in a `<script type="application/json">` with `<`, `>` and `&` escaped, never
-spliced into HTML or code; every name in the markup is escaped for the attribute or text it lands in.
+else's link does not overwrite the reader's own saved choices until they change something. The tree
+reaches the script as JSON in a `<script type="application/json">` with `<`, `>` and `&` escaped,
+never spliced into HTML or code; every name in the markup is escaped for the attribute or text it
+lands in.
 """
 
 from __future__ import annotations
