@@ -33,3 +33,34 @@ def test_a_new_batch_frozen_into_one_part_stays_whole_and_old_papers_stay(
     balanced = devset.freeze(_papers(old + new))  # by topic: the new papers go half to each part
     assert [balanced[k] for k in old] == ["tune", "report"]
     assert sorted(balanced[k] for k in new) == ["report"] * 3 + ["tune"] * 3
+
+
+def test_kinds_labelled_by_eye_are_read_for_tune_papers_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The kinds given by eye on extraction's crops (`bench/devset2/kinds-*.json`) train the kinds
+    model: they are read by page and number, a `skip` never becomes a kind, and every committed
+    label belongs to a tune paper (a report or fresh paper's figures must never train it)."""
+    import devset
+    import kinds_table
+
+    labels = tmp_path / "kinds-x.json"
+    labels.write_text(
+        json.dumps(
+            [{"arxiv_id": "0001.00001", "figures": [{"page": 2, "number": "1", "kind": "architecture"}]}]
+            + [{"arxiv_id": "0001.00001", "figures": [{"page": 2, "number": "1", "kind": "plot"}]}]
+            + [{"arxiv_id": "0001.00002", "figures": [{"page": 5, "number": "3", "kind": "skip"}]}]
+        )
+    )
+    monkeypatch.setattr(kinds_table, "DEVSET2", tmp_path)
+    eye = kinds_table.eye_kinds()
+    assert eye == {"0001.00001": {(2, "1"): "architecture"}, "0001.00002": {(5, "3"): "skip"}}
+
+    split = devset.read_split()
+    committed = sorted(devset.DEVSET2.glob("kinds-*.json"))
+    assert committed
+    for path in committed:
+        for paper in json.loads(path.read_text()):
+            assert split.get(paper["arxiv_id"]) == "tune", paper["arxiv_id"]
+            kinds = {fig["kind"] for fig in paper["figures"]}
+            assert kinds <= {"architecture", "plot", "images", "other", "skip"}, paper["arxiv_id"]
