@@ -24,7 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alphatree_ingest.drafting.diagram import TABLE, Ranker, figure_features  # noqa: E402
+from alphatree_ingest.drafting.diagram import TABLE, Ranker, end_page, figure_features  # noqa: E402
 from alphatree_ingest.drafting.draft import method_names, suggest_diagram  # noqa: E402
 from alphatree_ingest.models import Paper  # noqa: E402
 from alphatree_ingest.pdf.extract import extract  # noqa: E402
@@ -68,7 +68,8 @@ def paper_rows(paper: Any, got: dict[str, Any], kinds: KindModel) -> dict[str, A
         pdf_url=f"https://arxiv.org/pdf/{paper.arxiv_id}",
     )
     names = method_names(meta)
-    rows = figure_features(result.figures, names, probs)
+    end = end_page(result.sections)
+    rows = figure_features(result.figures, names, probs, end=end)
     want = paper.label["diagram"]
     marked = False
     for fig, row in zip(result.figures, rows, strict=True):
@@ -83,6 +84,7 @@ def paper_rows(paper: Any, got: dict[str, Any], kinds: KindModel) -> dict[str, A
         "_figs": result.figures,
         "_probs": probs,
         "_names": names,
+        "_end": end,
     }
 
 
@@ -97,7 +99,7 @@ def hand_choice(paper: dict[str, Any]) -> str | None:
         kind = max(probs, key=lambda k: probs[k]) if probs else "other"
         figs.append(fig.model_copy(update={"kind": kind}))
     files = {f.number: f"fig-{f.number}" for f in figs}
-    chosen, _ = suggest_diagram(figs, files, paper["_names"], learned=False)
+    chosen, _ = suggest_diagram(figs, files, paper["_names"], learned=False, end=paper["_end"])
     return None if chosen == "none" else str(chosen).removeprefix("fig-")
 
 

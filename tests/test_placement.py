@@ -116,10 +116,10 @@ def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_revie
     assert any(line.startswith("alexnet: cites") for line in evidence["also cited (not suggested)"])
 
 
-def _draft_diagram(figures: list) -> str | None:
+def _draft_diagram(figures: list, sections: list | None = None) -> str | None:
     entry = build_entry(
         _paper("IdeaGAN: A Margin for Generators", "We enforce a margin between real and fake samples."),
-        Extraction(figures=figures),
+        Extraction(figures=figures, sections=sections or []),
         Translation(title_zh="", abstract_zh="", model="m", backend="b"),
         topic="gan",
         tree=CATALOG.entries,
@@ -169,6 +169,32 @@ def test_the_diagram_ranker_trusts_an_overview_caption_over_an_unsure_kind() -> 
     )
     assert _draft_diagram([overview, results]) == "figures/2611.00001/fig-1.png"
     assert _draft_diagram([results]) == "none"
+
+
+def test_the_diagram_is_the_whole_network_not_one_of_its_modules_nor_an_appendix_figure() -> None:
+    """Bug (issue 23): of several architecture figures the ranker chose a module ("Inception module")
+    or an appendix's detail over the paper's overall schema: the caption saying the whole, one naming a
+    part, and a figure after the conclusion are now features of their own."""
+    from alphatree_ingest.models import Figure, Section
+
+    def arch(number: str, page: int, caption: str) -> Figure:
+        probs = {"architecture": 0.97, "plot": 0.01, "images": 0.01, "other": 0.01}
+        return Figure(
+            number=number,
+            page=page,
+            bbox=(90, 100, 520, 360),
+            caption=caption,
+            kind="architecture",
+            kind_probs=probs,
+        )
+
+    module = arch("2", 3, "Figure 2: The attention module of IdeaGAN.")
+    whole = arch("3", 4, "Figure 3: The overall schema of IdeaGAN. For the modules, see Figure 2.")
+    assert _draft_diagram([module, whole]) == "figures/2611.00001/fig-3.png"
+    appendix = arch("6", 14, "Figure 6: Architecture of the generator used for CelebA-HQ.")
+    body = arch("2", 3, "Figure 2: Architecture of the generator.")
+    sections = [Section(title="1 Introduction", page=1), Section(title="6 Conclusion", page=9)]
+    assert _draft_diagram([body, appendix], sections) == "figures/2611.00001/fig-2.png"
 
 
 def test_the_diagram_ranker_ships_fitted_on_every_labelled_paper_and_the_bench_fits_the_tune_part() -> None:

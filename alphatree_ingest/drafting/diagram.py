@@ -46,6 +46,9 @@ FEATURES = (
     "arch_first",
     "arch_early",
     "idea_first",
+    "overall",
+    "part",
+    "late",
 )
 """`p_arch`, `p_other`: the kinds model's probability of architecture and of other (an illustration);
 `p_shown` of plot or images (results, samples); `surest_arch`: the figure is the paper's most likely
@@ -54,17 +57,39 @@ the paper's method or says "our" / "proposed"; `first`: the paper's first figure
 first three; `order`: its place among the figures (0 first, 1 last); `page`: 1 / page number; `size`:
 its share of a page (capped at one half); `arch_first`, `arch_early`, `idea_first`: `p_arch` when
 the figure is the first, `p_arch` when among the first three, `p_other` when the first (an early
-figure counts for a diagram only when it looks like one)."""
+figure counts for a diagram only when it looks like one); `overall`: the caption's opening words say
+the whole ("Overview of", "The overall schema", "full network"); `part`: they name a part and not the
+whole ("Inception module", "The attention mechanism", "Multi-resolution block"); `late`: the figure
+comes after the page of the conclusion (an appendix's detail, not the paper's diagram)."""
+
+OVERALL = re.compile(r"\b(overview|overall|whole|entire|full|complete|end-to-end|general)\b", re.IGNORECASE)
+PART = re.compile(
+    r"\b(modules?|blocks?|layers?|units?|cells?|stem|operations?|operators?|mechanisms?|loss(es)?|"
+    r"heads?|components?|sub-?networks?|stages?|branch(es)?|kernels?)\b",
+    re.IGNORECASE,
+)
+CONCLUSION = re.compile(r"conclusion", re.IGNORECASE)
+
+
+def end_page(sections: Iterable[Any]) -> int | None:
+    """The page of the paper's (last) conclusion heading; None when no heading says conclusion."""
+    pages = [s.page for s in sections if CONCLUSION.search(s.title)]
+    return max(pages) if pages else None
+
 
 NONE = "none"
 """The candidate "no diagram": a score of its own (a learned constant) against every figure."""
 
 
 def figure_features(
-    figures: Sequence[Any], names: Sequence[str], probs: Sequence[dict[str, float]]
+    figures: Sequence[Any],
+    names: Sequence[str],
+    probs: Sequence[dict[str, float]],
+    *,
+    end: int | None = None,
 ) -> list[dict[str, float]]:
     """The ranker's features of each figure of one paper (`figures`: objects with `caption`, `page`,
-    `bbox`; `probs`: each figure's kind probabilities)."""
+    `bbox`; `probs`: each figure's kind probabilities; `end`: the conclusion's page, `end_page`)."""
     from ..pdf.figures import architecture_words, caption_body
 
     archs = [p.get("architecture", 0.0) for p in probs]
@@ -73,6 +98,7 @@ def figure_features(
     n = len(figures)
     for i, (fig, p) in enumerate(zip(figures, probs, strict=True)):
         body = caption_body(fig.caption)
+        opening = " ".join(re.split(r"(?<=[.!?])\s", body[:300], maxsplit=1)[0].split()[:8])
         own = bool(re.search(r"\b(our|ours|proposed)\b", body, re.IGNORECASE)) or any(
             name.lower() in body.lower() for name in names
         )
@@ -90,6 +116,9 @@ def figure_features(
                 "order": i / max(1, n - 1),
                 "page": 1.0 / max(1, fig.page),
                 "size": min(0.5, max(0.0, (x1 - x0) * (y1 - y0)) / (612 * 792)),
+                "overall": float(bool(OVERALL.search(opening))),
+                "part": float(bool(PART.search(opening)) and not OVERALL.search(opening)),
+                "late": float(end is not None and fig.page > end),
             }
         )
         row = rows[-1]

@@ -28,6 +28,7 @@ from ..models import (
     Translation,
 )
 from ..pdf.references import find_code_links, merge_code_links, name_key
+from .diagram import end_page
 from .implementations import Candidate, find_implementations
 
 VENUE = re.compile(
@@ -361,19 +362,25 @@ def diagram_score(fig: Figure, names: list[str]) -> float:
 
 
 def suggest_diagram(
-    figures: list[Figure], files: dict[str, str], names: list[str], *, learned: bool = True
+    figures: list[Figure],
+    files: dict[str, str],
+    names: list[str],
+    *,
+    learned: bool = True,
+    end: int | None = None,
 ) -> tuple[str | None, dict[str, Any]]:
     """The diagram's file and the evidence, with the runners-up so that a reviewer switches with one
     edit. The learned ranker (`diagram.py`) chooses among the figures and "no diagram" (`none`); without
     it (or with `learned=False`), the hand-weighted `diagram_score`: the best-ranked architecture
     figure, else the best-ranked illustration of the idea (kind `other`), else `none` (plots and photos
-    are never the diagram)."""
+    are never the diagram). `end`: the page of the paper's conclusion (`diagram.end_page`)."""
     from .diagram import figure_features, ranker
 
     fitted = ranker() if learned else None
     shown = [f for f in figures if f.key in files]
     if fitted is not None and shown:
-        rows = figure_features(shown, names, [f.kind_probs or {f.kind: 1.0} for f in shown])
+        probs = [f.kind_probs or {f.kind: 1.0} for f in shown]
+        rows = figure_features(shown, names, probs, end=end)
         scores, none = fitted.scores(rows)
         order = sorted(range(len(shown)), key=lambda i: -scores[i])
         runners = [
@@ -485,7 +492,9 @@ def build_entry(
                     diagram=fig.is_diagram,
                 )
             )
-    diagram, diagram_evidence = suggest_diagram(extraction.figures, figure_files, method_names(paper))
+    diagram, diagram_evidence = suggest_diagram(
+        extraction.figures, figure_files, method_names(paper), end=end_page(extraction.sections)
+    )
     level = "beginner" if BEGINNER.search(paper.title) else "advanced"
     machine = {"tool": f"alphatree-ingest {__version__}", "at": now.isoformat()}
     provenance: dict[str, Any] = {
