@@ -458,3 +458,34 @@ def test_an_invisible_white_sheet_behind_a_drawing_does_not_swallow_its_caption(
     prose(page, (72, 340, 540, 430), size=9)
     figs = _extract(tmp_path, doc)
     assert figs["1"].bbox == pytest.approx((104, 170, 496, 262), abs=3)
+
+
+def test_a_caption_run_into_the_drawings_last_label_is_still_a_caption(tmp_path: Path) -> None:
+    """Bug (issue 23): PyMuPDF ran a sub-figure's label ("(b) Results of RRD") or a diagram's last node
+    ("x") and the caption below it into one block, which then did not start with "Figure 2", so the
+    figure was lost (55 of the 88 figures missing on the tune part). Running text that wraps onto
+    "Fig. 3. This process ..." stays running text: no figure is made of it."""
+    import pymupdf
+
+    doc, page = _page()
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (100, 170, 500, 250))
+    text_box(
+        page,
+        pymupdf.Rect(72, 254, 540, 300),
+        "(b) Results of RRD\nFigure 2: Architecture of RRD. The regression branch reads rotated features.",
+        fontsize=8,
+    )
+    wrapped = (
+        "The encoder and the decoder are trained together, as illustrated in the top row of the next\n"
+        "Fig. 3. This whole process is repeated for every scale of the feature pyramid, and the outputs\n"
+        "are merged by a learned weight for each scale before the final prediction is made here."
+    )
+    text_box(page, pymupdf.Rect(72, 320, 540, 380), wrapped, fontsize=9)
+    from alphatree_ingest.pdf.layout import page_blocks
+
+    assert not [b for b in page_blocks(page) if b.text.startswith("Fig. 3.")]
+    figs = _extract(tmp_path, doc)
+    assert sorted(figs) == ["2"]
+    assert figs["2"].caption.startswith("Figure 2: Architecture of RRD")
+    assert figs["2"].bbox[1] == pytest.approx(170, abs=3) and figs["2"].bbox[3] <= 266

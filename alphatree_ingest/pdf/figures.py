@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from ..models import Figure, FigureKind
-from .layout import Block, Box, area, grow, is_furniture, overlap, union
+from .layout import CAPTION, Block, Box, area, grow, is_furniture, overlap, union
 
 FIGURE_DPI = 150
 MAX_PIXELS = 16_000_000
@@ -37,9 +37,6 @@ def render_clip(page: Any, box: Box, dpi: float, **options: Any) -> Any:
         raise RuntimeError(f"page {page.number + 1} cannot be drawn: {err}") from None
 
 
-CAPTION = re.compile(
-    r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)?\d+(?:\.\d+)?)\s*(?:[:.|]|\s[-–—]\s)",
-)
 LOOSE_CAPTION = re.compile(r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)?\d+(?:\.\d+)?)\s+(?=[A-Z(])")
 """`Fig. 3 Overview of ...` without punctuation: a caption when its label is bold (Springer style)."""
 TABLE_CAPTION = re.compile(r"^\s*(?:Table|TABLE|Tab\.)\s*(?:[A-Z]\.?)?\d+")

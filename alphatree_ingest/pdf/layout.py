@@ -102,14 +102,50 @@ def _mark(span: dict[str, Any]) -> bool:
     return bool(span["flags"] & 1) and bool(_MARK.match(span["text"].strip()))
 
 
+CAPTION = re.compile(
+    r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*((?:[A-Z]\.?)?\d+(?:\.\d+)?)\s*(?:[:.|]|\s[-–—]\s)",
+)
+"""A figure caption's opening: `Figure 3:`, `Fig. 3.`, `FIG. 3 -`; the group is the figure's number."""
+
+
 def page_blocks(page: Any) -> list[Block]:
     """The page's text blocks, in reading order as PyMuPDF gives them. Lines that sit side by side
-    in one PyMuPDF block (two captions on one baseline) become separate blocks."""
+    in one PyMuPDF block (two captions on one baseline) become separate blocks, and so do a drawing's
+    labels and the caption PyMuPDF ran them into (`_caption_apart`)."""
     result = []
     for block in page.get_text("dict", flags=0)["blocks"]:
         if block.get("type") == 0:
-            result += [_block(lines) for lines in _side_by_side(block["lines"])]
+            for lines in _side_by_side(block["lines"]):
+                result += [_block(part) for part in _caption_apart(lines)]
     return [b for b in result if b is not None]
+
+
+def _caption_apart(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The lines, cut before a line that opens a caption when the line above is not running text
+    leading into it: a sub-figure's label ("(b) Results of RRD"), a node of a diagram ("x"), a word of a
+    legend, told apart by a font size of its own, a width well short of the block's, or a gap. Body
+    text that wraps onto "Fig. 3. This process ..." (same size, full width, usual spacing) stays one."""
+    shown = [line for line in lines if _text(line)]
+    if len(shown) < 2:
+        return [lines]
+    width = max(line["bbox"][2] for line in shown) - min(line["bbox"][0] for line in shown)
+    parts: list[list[dict[str, Any]]] = [[shown[0]]]
+    for above, line in zip(shown, shown[1:], strict=False):
+        height = max(1.0, line["bbox"][3] - line["bbox"][1])
+        apart = CAPTION.match(_text(line)) is not None and (
+            abs(_size(above) - _size(line)) > 0.5
+            or above["bbox"][2] - above["bbox"][0] < 0.6 * width
+            or line["bbox"][1] - above["bbox"][3] > 0.5 * height
+        )
+        if apart:
+            parts.append([line])
+        else:
+            parts[-1].append(line)
+    return parts
+
+
+def _size(line: dict[str, Any]) -> float:
+    return max((span["size"] for span in line["spans"] if span["text"].strip()), default=0.0)
 
 
 def _side_by_side(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
