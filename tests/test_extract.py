@@ -439,3 +439,25 @@ def test_an_abstract_ending_on_a_bare_address_does_not_run_into_the_next_column(
     assert extract(_two_column_abstract(tmp_path, left, right)).abstract == (
         "We cut networks into parts. It works well."
     )
+
+
+def test_an_outline_that_lost_its_pages_gives_way_to_the_headings_on_the_pages(tmp_path: Path) -> None:
+    """Bug (issue 23, review): a PDF outline whose destinations did not resolve sends every section to
+    page 1, so the conclusion seemed to be on page 1 and every later figure read as an appendix's.
+    Such an outline is set aside for the numbered headings found on the pages."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for heading in ("1 Introduction", "2 Method", "5 Conclusion", "References"):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((72, 80), heading, fontsize=12)
+        page.insert_text((72, 120), "Some running text of the section.", fontsize=10)
+    doc.set_toc([[1, "Introduction", 1], [1, "Method", 1], [1, "Conclusion", 1]])
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    sections = extract(path).sections
+    assert [(s.title, s.page) for s in sections][:3] == [
+        ("1 Introduction", 1),
+        ("2 Method", 2),
+        ("5 Conclusion", 3),
+    ]

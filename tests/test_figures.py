@@ -482,10 +482,76 @@ def test_a_caption_run_into_the_drawings_last_label_is_still_a_caption(tmp_path:
         "are merged by a learned weight for each scale before the final prediction is made here."
     )
     text_box(page, pymupdf.Rect(72, 320, 540, 380), wrapped, fontsize=9)
+    text_box(
+        page,
+        pymupdf.Rect(72, 400, 540, 440),
+        "Figure 5: Baseline results.\nFig. 4. gives the same results for our model on the test set.",
+        fontsize=8,
+    )
     from alphatree_ingest.pdf.layout import page_blocks
 
-    assert not [b for b in page_blocks(page) if b.text.startswith("Fig. 3.")]
+    assert not [b for b in page_blocks(page) if b.text.startswith(("Fig. 3.", "Fig. 4."))]
     figs = _extract(tmp_path, doc)
     assert sorted(figs) == ["2"]
     assert figs["2"].caption.startswith("Figure 2: Architecture of RRD")
     assert figs["2"].bbox[1] == pytest.approx(170, abs=3) and figs["2"].bbox[3] <= 266
+
+
+def test_a_caption_set_beside_its_figure_finds_it_and_leaves_other_figures_theirs(tmp_path: Path) -> None:
+    """Bug (issue 23): a caption set to the right of its figure (a wrapped figure, as ICML papers set
+    them) found nothing above or below it, so the figure was lost. Its figure is now the drawing level
+    with it, two panels a gutter apart included; a caption with no drawing beside it gets no figure."""
+    doc, page = _page()
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (72, 170, 190, 300), labels=2)
+    draw_diagram(page, (204, 170, 322, 300), labels=2)
+    _caption(page, (340, 200, 540, 250), "Figure 2. Architecture of the adapter module and its integration.")
+    prose(page, (72, 320, 540, 400), size=9)
+    draw_diagram(page, (100, 420, 500, 500))
+    _caption(page, (72, 506, 540, 520), "Figure 3: The training loop.")
+    _caption(page, (340, 560, 540, 580), "Figure 4. Accuracy of each variant.")
+    prose(page, (72, 600, 540, 700), size=9)
+    figs = _extract(tmp_path, doc)
+    assert sorted(figs) == ["2", "3"]
+    assert figs["2"].bbox == pytest.approx((76, 170, 318, 300), abs=3)
+    assert figs["3"].bbox == pytest.approx((104, 420, 496, 500), abs=3)
+
+
+def test_a_side_caption_never_takes_another_figures_drawing_nor_a_tables_rules(tmp_path: Path) -> None:
+    """What a caption set beside a figure must not take (review of the fix above): the drawing of the
+    next column's figure, which has its own caption below it; the drawing level with another wrapped
+    figure's caption; the rules of a table in the other column."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)  # two columns: figure 3 is the left column's
+    prose(page, (54, 30, 300, 160), size=9)
+    draw_diagram(page, (60, 175, 295, 260))
+    _caption(page, (54, 266, 300, 296), "Figure 3: The training loop of the model, with its two losses.")
+    prose(page, (54, 300, 300, 520), size=9)
+    prose(page, (312, 30, 558, 160), size=9)
+    _caption(page, (312, 240, 558, 270), "Figure 4: An example prompt given to the model, with the question.")
+    prose(page, (312, 300, 558, 520), size=9)
+    page = doc.new_page(width=612, height=792)  # two wrapped figures, one above the other
+    prose(page, (54, 30, 558, 160), size=9)
+    draw_diagram(page, (60, 200, 240, 260), labels=2)
+    _caption(page, (250, 210, 400, 250), "Figure 5. The encoder of the model.")
+    draw_diagram(page, (60, 270, 240, 330), labels=2)
+    _caption(page, (250, 280, 400, 320), "Figure 6. The decoder of the model.")
+    prose(page, (54, 360, 558, 500), size=9)
+    page = doc.new_page(width=612, height=792)  # a prompt box's caption level with a table's rules
+    prose(page, (54, 30, 300, 250), size=9)
+    _caption(page, (54, 262, 300, 300), "Figure 7: A prompt of the benchmark, with the passages it reads.")
+    prose(page, (54, 320, 300, 600), size=9)
+    prose(page, (312, 30, 558, 230), size=9)
+    _caption(page, (312, 240, 558, 256), "Table 2: Accuracy of each variant on the benchmarks.")
+    shape = page.new_shape()
+    for y in (262, 278, 294, 310):
+        shape.draw_line((312, y), (558, y))
+    shape.finish(color=(0, 0, 0), width=0.6)
+    shape.commit()
+    prose(page, (312, 330, 558, 600), size=9)
+    figs = _extract(tmp_path, doc)
+    assert sorted(figs) == ["3", "5", "6"]
+    assert figs["5"].bbox == pytest.approx((64, 200, 236, 260), abs=3)
+    assert figs["6"].bbox == pytest.approx((64, 270, 236, 330), abs=3)

@@ -197,6 +197,45 @@ def test_the_diagram_is_the_whole_network_not_one_of_its_modules_nor_an_appendix
     assert _draft_diagram([body, appendix], sections) == "figures/2611.00001/fig-2.png"
 
 
+def test_the_rankers_new_features_read_the_caption_and_the_place_a_curator_reads() -> None:
+    """`overall`: the caption's opening says the whole; `part`: it names a part and not the whole;
+    `late`: the figure comes after the conclusion's page ("Concluding remarks" too). An appendix
+    overview after the conclusion loses to the body's architecture figure."""
+    from alphatree_ingest.drafting.diagram import end_page, figure_features
+    from alphatree_ingest.models import Figure, Section
+
+    def fig(number: str, page: int, caption: str) -> Figure:
+        return Figure(number=number, page=page, bbox=(90, 100, 520, 360), caption=caption)
+
+    figures = [
+        fig("1", 2, "Figure 1: Overview of the proposed framework."),
+        fig("2", 3, "Figure 2: The attention module of our network."),
+        fig("3", 14, "Figure 3: The overall pipeline used for the ablations."),
+        fig("4", 4, "Figure 4: A fully-connected head on each level."),
+    ]
+    sections = [
+        Section(title="1 Introduction", page=1),
+        Section(title="6 Concluding remarks", page=9),
+        Section(title="A Proofs", page=11),
+    ]
+    assert end_page(sections) == 9 and end_page(sections[:1]) is None
+    rows = figure_features(figures, [], [{}] * 4, end=end_page(sections))
+    assert [r["overall"] for r in rows] == [1.0, 0.0, 1.0, 0.0]
+    assert [r["part"] for r in rows] == [0.0, 1.0, 0.0, 1.0]
+    assert [r["late"] for r in rows] == [0.0, 0.0, 1.0, 0.0]
+    assert figure_features(figures, [], [{}] * 4)[2]["late"] == 0.0  # no conclusion heading: unknown
+
+    from alphatree_ingest.models import Figure as F
+
+    probs = {"architecture": 0.9, "plot": 0.04, "images": 0.03, "other": 0.03}
+    body = F(number="2", page=3, bbox=(90, 100, 520, 360), caption="Figure 2: Architecture of IdeaGAN.")
+    appendix = F(number="7", page=13, bbox=(90, 100, 520, 360), caption="Figure 7: Architecture of IdeaGAN.")
+    body, appendix = (
+        f.model_copy(update={"kind": "architecture", "kind_probs": probs}) for f in (body, appendix)
+    )
+    assert _draft_diagram([appendix, body], sections) == "figures/2611.00001/fig-2.png"
+
+
 def test_the_diagram_ranker_ships_fitted_on_every_labelled_paper_and_the_bench_fits_the_tune_part() -> None:
     """The ranker is fitted from `diagram_table.json`, which holds every labelled paper of the split
     (tune and report: more papers serve unseen ones); the devset bench fits it on the tune part alone

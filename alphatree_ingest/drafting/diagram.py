@@ -68,11 +68,12 @@ PART = re.compile(
     r"heads?|components?|sub-?networks?|stages?|branch(es)?|kernels?)\b",
     re.IGNORECASE,
 )
-CONCLUSION = re.compile(r"conclusion", re.IGNORECASE)
+CONCLUSION = re.compile(r"\bconclu(?:sions?|ding)\b", re.IGNORECASE)
 
 
 def end_page(sections: Iterable[Any]) -> int | None:
-    """The page of the paper's (last) conclusion heading; None when no heading says conclusion."""
+    """The page of the paper's (last) conclusion heading ("Conclusion", "Concluding remarks"); None when
+    no heading says so."""
     pages = [s.page for s in sections if CONCLUSION.search(s.title)]
     return max(pages) if pages else None
 

@@ -197,9 +197,11 @@ def _clean_abstract(text: str) -> str:
 
 
 def _sections(doc: Any, blocks: list[list[Block]]) -> list[Section]:
-    toc = doc.get_toc(simple=True)
-    if toc:
-        return [Section(title=" ".join(str(t).split()), page=max(1, int(p))) for _, t, p in toc][:300]
+    toc = [(t, int(p)) for _, t, p in doc.get_toc(simple=True) if int(p) >= 1]  # < 1: unresolved
+    # an outline whose every entry points to one page of a longer paper lost its destinations: the
+    # headings on the pages say more
+    if toc and not (len(toc) > 2 and len({p for _, p in toc}) == 1 and doc.page_count > 2):
+        return [Section(title=" ".join(str(t).split()), page=p) for t, p in toc][:300]
     sections: list[Section] = []
     for number, on_page in enumerate(blocks, start=1):
         sections += [Section(title=b.text, page=number) for b in on_page if is_heading(b)]

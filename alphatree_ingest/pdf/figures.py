@@ -687,16 +687,86 @@ def find_figures(
     layout = read_layout(page, blocks, furniture_ids)
     two_columns = _two_columns(layout.blocks, layout.width)
     stops = [b for b in layout.blocks if TABLE_CAPTION.match(b.text)] + captions
-    figures = []
-    for cap in captions:
+    regions: dict[int, Region] = {}
+    for i, cap in enumerate(captions):
         col = _column(cap, layout, captions, two_columns)
         near = _siblings(cap, captions, col)
         region = _region(cap, layout, col, stops, above=True, siblings=near) or _region(
             cap, layout, col, stops, above=False, siblings=near
         )
         if region is not None:
-            figures.append(_figure(page, number, cap, region, layout, out_dir, prefix, sink))
-    return figures
+            regions[i] = region
+    for i, cap in enumerate(captions):  # a caption set beside its figure, once the others are placed
+        if i not in regions:
+            side = _beside(cap, layout, captions, [r.box for r in regions.values()])
+            if side is not None:
+                regions[i] = side
+    return [
+        _figure(page, number, cap, regions[i], layout, out_dir, prefix, sink)
+        for i, cap in enumerate(captions)
+        if i in regions
+    ]
+
+
+def _beside(cap: Block, layout: PageLayout, captions: list[Block], taken: list[Box]) -> Region | None:
+    """The figure of a caption set beside it (a wrapped figure, a side caption): the graphics left or
+    right of the caption, level with most of its lines and at most 40 pt away, with those that join
+    them on that side, when no running text lies among them, no other figure has them, they are not
+    a table's rules and no table caption sits on them. A drawing level with another caption is that
+    caption's. The side with the larger drawing wins."""
+    x0, y0, x1, y1 = cap.box
+    others = [c.box for c in captions if c is not cap]
+
+    def level(a: Box, b: Box) -> float:
+        return min(a[3], b[3]) - max(a[1], b[1])
+
+    free = [
+        g
+        for g in layout.graphics
+        if not any(overlap(g.box, t) > 0.5 * area(g.box) for t in taken) and not _only_rules(g.box, layout)
+    ]
+    prose = [b for b in layout.blocks if b is not cap and _is_prose(b, 0.5 * layout.width)]
+    tables = [b.box for b in layout.blocks + layout.furniture if TABLE_CAPTION.match(b.text)]
+    best: Region | None = None
+    for left in (True, False):
+
+        def on_side(b: Box, left: bool = left) -> bool:
+            return b[2] <= x0 + 2 if left else b[0] >= x1 - 2
+
+        picked = [
+            g
+            for g in free
+            if on_side(g.box)
+            and level(g.box, cap.box) > 0
+            and (x0 - g.box[2] if left else g.box[0] - x1) < 40
+        ]
+        if not picked:
+            continue
+        core = union([g.box for g in picked])
+        for _ in range(3):  # a figure taller than its caption, or panels a gutter apart
+            reach = grow(core, 30)
+            more = [
+                g
+                for g in free
+                if g not in picked
+                and on_side(g.box)
+                and overlap(g.box, reach) > 0
+                and not any(level(g.box, o) > 0 for o in others)
+            ]
+            if not more:
+                break
+            picked += more
+            core = union([g.box for g in picked])
+        if level(core, cap.box) < 0.6 * (y1 - y0) or any(overlap(b.box, core) > 0 for b in prose):
+            continue
+        if any(min(t[2], core[2]) > max(t[0], core[0]) and level(grow(t, 20), core) > 0 for t in tables):
+            continue
+        band = (max(layout.top, core[1] - 14), min(layout.bottom, core[3] + 14))
+        labels = _labels(layout, cap, prose, band, on_side, core)
+        box = union([core] + [b.box for b in labels])
+        if area(box) >= 400 and (best is None or area(box) > area(best.box)):
+            best = Region(box, picked, labels)
+    return best
 
 
 def learned_kind(

@@ -132,11 +132,14 @@ def _caption_apart(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     parts: list[list[dict[str, Any]]] = [[shown[0]]]
     for above, line in zip(shown, shown[1:], strict=False):
         height = max(1.0, line["bbox"][3] - line["bbox"][1])
-        apart = CAPTION.match(_text(line)) is not None and (
-            abs(_size(above) - _size(line)) > 0.5
-            or above["bbox"][2] - above["bbox"][0] < 0.6 * width
-            or line["bbox"][1] - above["bbox"][3] > 0.5 * height
-        )
+        opening = CAPTION.match(_text(line))
+        strong = abs(_size(above) - _size(line)) > 0.5 or line["bbox"][1] - above["bbox"][3] > 0.5 * height
+        # a short line alone is weaker evidence: not for "Fig. 3. gives the same ..." (a reference, in
+        # lower case), nor inside a caption, whose short last line may be followed by such a reference
+        short = above["bbox"][2] - above["bbox"][0] < 0.6 * width
+        lower = opening is not None and _text(line)[opening.end() :].lstrip()[:1].islower()
+        in_caption = CAPTION.match(_text(parts[-1][0])) is not None
+        apart = opening is not None and (strong or (short and not lower and not in_caption))
         if apart:
             parts.append([line])
         else:
