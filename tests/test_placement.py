@@ -225,13 +225,12 @@ def test_the_rankers_new_features_read_the_caption_and_the_place_a_curator_reads
     assert [r["late"] for r in rows] == [0.0, 0.0, 1.0, 0.0]
     assert figure_features(figures, [], [{}] * 4)[2]["late"] == 0.0  # no conclusion heading: unknown
 
-    from alphatree_ingest.models import Figure as F
-
     probs = {"architecture": 0.9, "plot": 0.04, "images": 0.03, "other": 0.03}
-    body = F(number="2", page=3, bbox=(90, 100, 520, 360), caption="Figure 2: Architecture of IdeaGAN.")
-    appendix = F(number="7", page=13, bbox=(90, 100, 520, 360), caption="Figure 7: Architecture of IdeaGAN.")
     body, appendix = (
-        f.model_copy(update={"kind": "architecture", "kind_probs": probs}) for f in (body, appendix)
+        fig(n, page, f"Figure {n}: Architecture of IdeaGAN.").model_copy(
+            update={"kind": "architecture", "kind_probs": probs}
+        )
+        for n, page in (("2", 3), ("7", 13))
     )
     assert _draft_diagram([appendix, body], sections) == "figures/2611.00001/fig-2.png"
 

@@ -123,24 +123,27 @@ def page_blocks(page: Any) -> list[Block]:
 def _caption_apart(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The lines, cut before a line that opens a caption when the line above is not running text
     leading into it: a sub-figure's label ("(b) Results of RRD"), a node of a diagram ("x"), a word of a
-    legend, told apart by a font size of its own, a width well short of the block's, or a gap. Body
-    text that wraps onto "Fig. 3. This process ..." (same size, full width, usual spacing) stays one."""
+    legend, told apart by a font size of its own, a gap, or a width well short of the block's (that one
+    not inside a caption, nor before "Fig. 3. gives ...", a reference in lower case). Body text that
+    wraps onto "Fig. 3. This process ..." (same size, full width, usual spacing) stays one."""
     shown = [line for line in lines if _text(line)]
     if len(shown) < 2:
         return [lines]
     width = max(line["bbox"][2] for line in shown) - min(line["bbox"][0] for line in shown)
     parts: list[list[dict[str, Any]]] = [[shown[0]]]
     for above, line in zip(shown, shown[1:], strict=False):
-        height = max(1.0, line["bbox"][3] - line["bbox"][1])
         opening = CAPTION.match(_text(line))
+        if opening is None:
+            parts[-1].append(line)
+            continue
+        height = max(1.0, line["bbox"][3] - line["bbox"][1])
         strong = abs(_size(above) - _size(line)) > 0.5 or line["bbox"][1] - above["bbox"][3] > 0.5 * height
         # a short line alone is weaker evidence: not for "Fig. 3. gives the same ..." (a reference, in
         # lower case), nor inside a caption, whose short last line may be followed by such a reference
         short = above["bbox"][2] - above["bbox"][0] < 0.6 * width
-        lower = opening is not None and _text(line)[opening.end() :].lstrip()[:1].islower()
+        lower = _text(line)[opening.end() :].lstrip()[:1].islower()
         in_caption = CAPTION.match(_text(parts[-1][0])) is not None
-        apart = opening is not None and (strong or (short and not lower and not in_caption))
-        if apart:
+        if strong or (short and not lower and not in_caption):
             parts.append([line])
         else:
             parts[-1].append(line)
