@@ -64,3 +64,25 @@ def test_kinds_labelled_by_eye_are_read_for_tune_papers_only(
             assert split.get(paper["arxiv_id"]) == "tune", paper["arxiv_id"]
             kinds = {fig["kind"] for fig in paper["figures"]}
             assert kinds <= {"architecture", "plot", "images", "other", "skip"}, paper["arxiv_id"]
+
+
+def test_a_figure_labelled_skip_by_eye_never_becomes_a_row_of_the_kinds_table(tmp_path: Path) -> None:
+    """`skip` (a crop that is no figure) is read from the labels but never trains a kind; a figure
+    labelled by eye gives one row with its kind and extraction's features."""
+    import kinds_table
+    import pymupdf
+    from devset import Labelled
+
+    from tests.support import draw_diagram, prose, text_box
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    prose(page, (72, 60, 540, 150), size=9)
+    draw_diagram(page, (100, 170, 500, 260))
+    text_box(page, pymupdf.Rect(72, 266, 540, 290), "Figure 1: Architecture of the network.", fontsize=8)
+    pdf = tmp_path / "0001.00001.pdf"
+    doc.save(pdf)
+    paper = Labelled("0001.00001", "gan", pdf, {"figures": None}, "devset2/light-x")
+    assert kinds_table.rows_of(paper, {(1, "1"): "skip"}) == []
+    rows = kinds_table.rows_of(paper, {(1, "1"): "architecture"})
+    assert [(r["figure"], r["kind"]) for r in rows] == [("1", "architecture")] and rows[0]["features"]
