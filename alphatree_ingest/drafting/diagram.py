@@ -91,7 +91,7 @@ def figure_features(
 ) -> list[dict[str, float]]:
     """The ranker's features of each figure of one paper (`figures`: objects with `caption`, `page`,
     `bbox`; `probs`: each figure's kind probabilities; `end`: the conclusion's page, `end_page`)."""
-    from ..pdf.figures import architecture_words, caption_body
+    from ..pdf.figures import architecture_words, caption_body, opening_words
 
     archs = [p.get("architecture", 0.0) for p in probs]
     surest = max(archs, default=0.0)
@@ -99,7 +99,7 @@ def figure_features(
     n = len(figures)
     for i, (fig, p) in enumerate(zip(figures, probs, strict=True)):
         body = caption_body(fig.caption)
-        opening = " ".join(re.split(r"(?<=[.!?])\s", body[:300], maxsplit=1)[0].split()[:8])
+        opening = opening_words(fig.caption)
         own = bool(re.search(r"\b(our|ours|proposed)\b", body, re.IGNORECASE)) or any(
             name.lower() in body.lower() for name in names
         )

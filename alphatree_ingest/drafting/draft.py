@@ -28,7 +28,7 @@ from ..models import (
     Translation,
 )
 from ..pdf.references import find_code_links, merge_code_links, name_key
-from .diagram import end_page
+from .diagram import end_page, figure_features, ranker
 from .implementations import Candidate, find_implementations
 
 VENUE = re.compile(
@@ -374,8 +374,6 @@ def suggest_diagram(
     it (or with `learned=False`), the hand-weighted `diagram_score`: the best-ranked architecture
     figure, else the best-ranked illustration of the idea (kind `other`), else `none` (plots and photos
     are never the diagram). `end`: the page of the paper's conclusion (`diagram.end_page`)."""
-    from .diagram import figure_features, ranker
-
     fitted = ranker() if learned else None
     shown = [f for f in figures if f.key in files]
     if fitted is not None and shown:

@@ -486,7 +486,7 @@ def kind_features(
     import math
 
     ev = _evidence(page, region, layout)
-    first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+    first = first_sentence(caption)
     x0, y0, x1, y1 = region.box
     paths = curves = arrows = filled = ticks = 0
     bases: Counter[int] = Counter()
@@ -613,12 +613,20 @@ def caption_body(caption: str) -> str:
     return re.sub(r"^\s*(?:Figure|FIGURE|Fig\.?|FIG\.?)\s*\S+?[:.|]?\s+", "", caption, count=1)
 
 
+def first_sentence(caption: str) -> str:
+    """The caption's first sentence, without its label (what its kind and the diagram are read from)."""
+    return re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+
+
+def opening_words(caption: str) -> str:
+    """The first eight words of the caption's first sentence ("Overview of the pipeline")."""
+    return " ".join(first_sentence(caption).split()[:8])
+
+
 def architecture_words(caption: str) -> float:
     """How plainly the caption says it shows an architecture: a strong word among its first eight
     words counts most ("Overview of the pipeline", "Network architecture"), later ones less."""
-    body = caption_body(caption)
-    first = re.split(r"(?<=[.!?])\s", body[:300], maxsplit=1)[0]
-    opening = " ".join(first.split()[:8])
+    first, opening = first_sentence(caption), opening_words(caption)
     if STRONG_ARCH.search(opening):
         return 2.5
     if STRONG_ARCH.search(first):
@@ -628,7 +636,7 @@ def architecture_words(caption: str) -> float:
 
 def classify(caption: str, ev: RegionEvidence) -> FigureKind:
     """The figure's kind from its content (boxes and labels, numeric ticks, photographs) and caption."""
-    first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+    first = first_sentence(caption)
     scores: dict[FigureKind, float] = {
         "architecture": architecture_words(caption),
         "plot": 0.0,
@@ -782,7 +790,7 @@ def learned_kind(
         kind = classify(caption, _evidence(page, region, layout))
         return kind, {kind: 1.0}
     features = kind_features(page, region, layout, caption, number)
-    first = re.split(r"(?<=[.!?])\s", caption_body(caption)[:300], maxsplit=1)[0]
+    first = first_sentence(caption)
     if sink is not None:
         sink.append({"page": number, "caption": caption_words(first), "features": features})
     if fitted is None:

@@ -126,13 +126,14 @@ def _caption_apart(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     legend, told apart by a font size of its own, a gap, or a width well short of the block's (that one
     not inside a caption, nor before "Fig. 3. gives ...", a reference in lower case). Body text that
     wraps onto "Fig. 3. This process ..." (same size, full width, usual spacing) stays one."""
-    shown = [line for line in lines if _text(line)]
+    shown = [(line, text) for line in lines if (text := _text(line))]
     if len(shown) < 2:
         return [lines]
-    width = max(line["bbox"][2] for line in shown) - min(line["bbox"][0] for line in shown)
-    parts: list[list[dict[str, Any]]] = [[shown[0]]]
-    for above, line in zip(shown, shown[1:], strict=False):
-        opening = CAPTION.match(_text(line))
+    width = max(line["bbox"][2] for line, _ in shown) - min(line["bbox"][0] for line, _ in shown)
+    parts: list[list[dict[str, Any]]] = [[shown[0][0]]]
+    in_caption = CAPTION.match(shown[0][1]) is not None  # the part being built opens with a caption
+    for (above, _), (line, text) in zip(shown, shown[1:], strict=False):
+        opening = CAPTION.match(text)
         if opening is None:
             parts[-1].append(line)
             continue
@@ -141,10 +142,10 @@ def _caption_apart(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
         # a short line alone is weaker evidence: not for "Fig. 3. gives the same ..." (a reference, in
         # lower case), nor inside a caption, whose short last line may be followed by such a reference
         short = above["bbox"][2] - above["bbox"][0] < 0.6 * width
-        lower = _text(line)[opening.end() :].lstrip()[:1].islower()
-        in_caption = CAPTION.match(_text(parts[-1][0])) is not None
+        lower = text[opening.end() :].lstrip()[:1].islower()
         if strong or (short and not lower and not in_caption):
             parts.append([line])
+            in_caption = True
         else:
             parts[-1].append(line)
     return parts

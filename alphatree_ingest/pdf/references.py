@@ -859,10 +859,14 @@ def repo_name(url: str) -> str | None:
     return f"{match.group(1)}/{match.group(2).removesuffix('.git')}".lower()
 
 
+def _bare(url: str) -> str:
+    """The address without scheme, `www.` and a closing slash, in lower case (`lab.example.edu/~me/net`)."""
+    return re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip()).rstrip("/").lower()
+
+
 def link_key(url: str) -> str | None:
-    """What identifies a code link: `owner/name` on a code host; elsewhere the address itself, without
-    scheme, `www.` and a closing slash (`lab.example.edu/~me/net`)."""
-    bare = re.sub(r"^(?:https?://)?(?:www\.)?", "", url.strip()).rstrip("/").lower()
+    """What identifies a code link: `owner/name` on a code host; elsewhere the address itself, bare."""
+    bare = _bare(url)
     if bare.split("/")[0] in CODE_HOSTS:
         return repo_name(url)
     return bare or None
@@ -880,7 +884,7 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
         url = _complete(link.url, urls)
         key = link_key(url)
         if key is None and link.role == "own" and _says_code(link.evidence):  # "Code is at github.com/HRNet"
-            key = re.sub(r"^https?://(?:www\.)?", "", url).rstrip("/").lower()
+            key = _bare(url)
         if key is None:
             continue
         if url != link.url:
