@@ -88,7 +88,8 @@ def extract(
 
 def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] | None) -> Extraction:
     pages = [doc[i] for i in range(min(doc.page_count, MAX_PAGES))]
-    blocks = [page_blocks(p) for p in pages]
+    textpages = [p.get_textpage(flags=0) for p in pages]  # read once for the blocks and the links
+    blocks = [page_blocks(p, t) for p, t in zip(pages, textpages, strict=True)]
     if not any(blocks):
         logger.info("%s has no text layer (scanned?)", Path(doc.name or "the PDF").name)
     title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
@@ -119,7 +120,9 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
         pages=doc.page_count,
         sections=_sections(doc, blocks),
         figures=kept,
-        code_links=find_code_links(full_text, [_page_links(p) for p in pages], title=title),
+        code_links=find_code_links(
+            full_text, [_page_links(p, t) for p, t in zip(pages, textpages, strict=True)], title=title
+        ),
         references=references,
         names=names,
     )
@@ -219,14 +222,14 @@ def is_heading(block: Block) -> bool:
 # --- links and references ------------------------------------------------------------------------
 
 
-def _page_links(page: Any) -> list[tuple[str, str]]:
-    """The page's link annotations: (URI, the text of the block the link sits in)."""
+def _page_links(page: Any, textpage: Any) -> list[tuple[str, str]]:
+    """The page's link annotations: (URI, the text of the block the link sits in), read from the
+    page's `textpage`."""
     import pymupdf
 
     links = [link for link in page.get_links() if link.get("uri")]
     if not links:
         return []
-    textpage = page.get_textpage()  # read once for the blocks and the words
     blocks = [(pymupdf.Rect(b[:4]), b[4]) for b in page.get_text("blocks", textpage=textpage) if b[6] == 0]
     # the words the link is set on, from the page's words read once: `page.get_textbox` per link walks
     # every character of the page in Python and took two thirds of extraction on linked papers

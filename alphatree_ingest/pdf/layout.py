@@ -108,12 +108,15 @@ CAPTION = re.compile(
 """A figure caption's opening: `Figure 3:`, `Fig. 3.`, `FIG. 3 -`; the group is the figure's number."""
 
 
-def page_blocks(page: Any) -> list[Block]:
+def page_blocks(page: Any, textpage: Any = None) -> list[Block]:
     """The page's text blocks, in reading order as PyMuPDF gives them. Lines that sit side by side
     in one PyMuPDF block (two captions on one baseline) become separate blocks, and so do a drawing's
-    labels and the caption PyMuPDF ran them into (`_caption_apart`)."""
+    labels and the caption PyMuPDF ran them into (`_caption_apart`). `textpage`: the page's text
+    already read with `get_textpage(flags=0)`, or None to read it here."""
     result = []
-    for block in page.get_text("dict", flags=0)["blocks"]:
+    if textpage is None:
+        textpage = page.get_textpage(flags=0)
+    for block in page.get_text("dict", textpage=textpage)["blocks"]:
         if block.get("type") == 0:
             for lines in _side_by_side(block["lines"]):
                 result += [_block(part) for part in _caption_apart(lines)]
