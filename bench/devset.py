@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.drafting.diagram import fit_only  # noqa: E402
 from alphatree_ingest.drafting.draft import build_entry  # noqa: E402
+from alphatree_ingest.drafting.parents import fit_only as parents_fit_only  # noqa: E402
 from alphatree_ingest.models import Paper, Translation  # noqa: E402
 from alphatree_ingest.pdf.extract import extract  # noqa: E402
 from bench.figure_quality import iou  # noqa: E402
@@ -344,7 +345,9 @@ def main(argv: list[str]) -> int:
     if into is not None and (into not in PARTS or "--freeze" not in argv):
         print("error: --into takes tune, report or fresh, with --freeze", file=sys.stderr)
         return 2
-    fit_only(p for p, where in read_split().items() if where == "tune")  # the report part stays unseen
+    tune = [p for p, where in read_split().items() if where == "tune"]
+    fit_only(tune)  # the diagram ranker and the parents model: the report part stays unseen
+    parents_fit_only(tune)
     args = [a for a in argv if not a.startswith("--")]
     if args:
         folder = Path(args[0])

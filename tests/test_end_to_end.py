@@ -215,7 +215,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     end = at + 1
     while end < len(lines) and lines[end].startswith("- "):
         end += 1
-    lines[at:end] = ["# 审稿人：只保留 WGAN-GP\nparents:\n- wgan-gp\n"]
+    lines[at:end] = ["# 审稿人：加上 ProGAN\nparents:\n- wgan-gp\n- progan\n"]
     edited = "".join(lines)
     draft.write_text(edited)
 
@@ -238,7 +238,7 @@ def test_reviewer_edits_survive_reruns_and_new_versions_then_the_tree_learns(
     )
     text = draft.read_text()
     assert "title_zh: FooGAN：大规模稳定对抗训练  # 已校对\n" in text
-    assert "# 审稿人：只保留 WGAN-GP\nparents:\n- wgan-gp\n" in text
+    assert "# 审稿人：加上 ProGAN\nparents:\n- wgan-gp\n- progan\n" in text
     data = yaml.safe_load(text)
     assert data["version"] == 2 and data["abstract"] == v2
     assert "new version v2" in cli(["review", "list"], env).stdout

@@ -209,12 +209,13 @@ def test_backbones_a_method_runs_on_in_turn_are_not_parents_however_often_used(t
     assert any(line.startswith("resnet: cites") for line in evidence["also cited (not suggested)"])
 
 
-def test_the_one_backbone_a_paper_is_built_from_is_its_parent(tmp_path: Path) -> None:
-    """Issue 23: the labels of 37 new papers count the network a model is made from as its parent
-    (VGG under FCN, ResNet under a pose network that is ResNet with a head). When the paper has no
-    parent in its own branch and one network of another branch holds most of the body's mentions of
-    other branches' networks, that network is suggested, and the evidence says why. Before, it was
-    never suggested without "builds on" words."""
+def test_the_one_backbone_a_paper_runs_on_is_listed_for_the_reviewer_not_suggested(tmp_path: Path) -> None:
+    """Issue 23, settled in session 8: a network of another branch that holds most of the body's
+    mentions (ResNet under a pose network that is ResNet with a head) was suggested as the paper's one
+    backbone. Under the labels' convention, re-checked on every labelled parent (the project owner's
+    `cv/` labels: RefineDet and Grid R-CNN, each on its backbones throughout, have none), that held for
+    7 of the 58 tune candidates it fired on. It is now listed first for the reviewer, with what the body
+    says of it, and adding it is one edit."""
     body = (
         "Our pose network is simple. ResNet [1] is the most common network for image features. We add "
         "a few deconvolution layers after the last stage of ResNet [1]. ResNet-50 [1] gives 70.4 AP and "
@@ -222,8 +223,9 @@ def test_the_one_backbone_a_paper_is_built_from_is_its_parent(tmp_path: Path) ->
     )
     pdf = _paper_pdf(tmp_path, "Simple Baselines for Pose", body, [RESNET_REF, ALEXNET_REF])
     parents, evidence = _parents_of(pdf, "pose")
-    assert parents == ["resnet"]
-    assert any("the paper's one backbone" in e for e in evidence["resnet"])
+    assert parents == []
+    listed = evidence["also cited (not suggested)"]
+    assert listed[0].startswith("resnet: cites") and "the body names it" in listed[0], listed
 
 
 def test_a_network_only_compared_with_in_tables_is_not_a_parent(tmp_path: Path) -> None:

@@ -93,11 +93,9 @@ def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
     assert "close between" in shown["evidence"]
 
 
-def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_reviewer() -> None:
-    """Bug (issue 23): parents were padded with much-cited entries the paper does not build on. A
-    work cited seven times but never named nor built on (AlexNet in a classification paper) is
-    background; one cited and built on (NIN), or cited and named again and again (VGG), is a parent."""
-    from alphatree_ingest.drafting.draft import suggest_parents
+def _deep_net(builds_on: bool) -> tuple[Paper, Extraction]:
+    """A classification paper that cites AlexNet seven times and never names it, cites VGG and names it
+    again and again, and cites and names NIN (saying it builds on it when `builds_on`)."""
     from alphatree_ingest.models import Reference
 
     paper = _paper("DeepNet: Going Deeper", "We propose a deep convolutional network for classification.")
@@ -106,14 +104,77 @@ def test_parents_need_evidence_of_two_kinds_and_the_rest_is_listed_for_the_revie
             Reference(
                 text="...", title="ImageNet classification with deep convolutional neural networks", cited=7
             ),
-            Reference(text="...", title="Network In Network", cited=3, builds_on="We build on NIN [2]."),
+            Reference(
+                text="...",
+                title="Network In Network",
+                cited=3,
+                builds_on="We build on NIN [2]." if builds_on else None,
+            ),
             Reference(text="...", arxiv="1409.1556", cited=4),
         ],
-        names={"vgg": 9, "vgg16": 3},
+        names={"vgg": 9, "vgg16": 3, "nin": 4},
     )
-    parents, evidence = suggest_parents(paper, extraction, CATALOG.entries, "classification")
-    assert sorted(parents) == ["nin", "vgg"], evidence
+    return paper, extraction
+
+
+def test_parents_are_what_the_paper_builds_on_and_the_rest_is_listed_for_the_reviewer() -> None:
+    """Bug (issue 23): parents were padded with much-cited entries the paper does not build on. A
+    work cited seven times but never named (AlexNet in a classification paper) is background; one
+    cited and named again and again (VGG) is a parent; NIN, cited and named, is one when the paper says
+    it builds on it, and is listed for the reviewer when it does not. Each with its likelihood."""
+    from alphatree_ingest.drafting.draft import suggest_parents
+
+    parents, evidence = suggest_parents(*_deep_net(builds_on=True), CATALOG.entries, "classification")
+    assert parents == ["vgg", "nin"], evidence
+    assert any(line.startswith("likely a parent: 0.") for line in evidence["nin"])
     assert any(line.startswith("alexnet: cites") for line in evidence["also cited (not suggested)"])
+    parents, evidence = suggest_parents(*_deep_net(builds_on=False), CATALOG.entries, "classification")
+    assert parents == ["vgg"], evidence
+    listed = evidence["also cited (not suggested)"]
+    assert [line.split(":")[0] for line in listed] == ["nin", "alexnet"], listed  # most likely first
+
+
+def test_without_the_parents_table_the_hand_rule_chooses() -> None:
+    """No table to fit the model on (or no parent in it): the hand rule suggests what has evidence of
+    two kinds (cited and built on, cited and named again and again), so a draft still gets parents."""
+    from alphatree_ingest.drafting.draft import suggest_parents
+    from alphatree_ingest.drafting.parents import fit_only, model
+
+    try:
+        fit_only([])  # a table without a single paper
+        assert model() is None
+        parents, evidence = suggest_parents(*_deep_net(builds_on=True), CATALOG.entries, "classification")
+        assert sorted(parents) == ["nin", "vgg"], evidence
+        assert not any("likely a parent" in line for line in evidence["vgg"])
+    finally:
+        fit_only(None)
+    assert model() is not None
+
+
+def test_the_parents_model_ships_fitted_on_every_labelled_paper_and_the_bench_fits_the_tune_part() -> None:
+    """Like the diagram ranker: `parents_table.json` holds the candidates of every labelled paper of the
+    split (tune and report), the bench fits the tune part alone. Both fits' weights say what a curator
+    would: naming an entry again and again and citing it often count for it; being under many of the
+    tree's entries already (ResNet, GAN: cited by papers that do not build on them) counts against."""
+    import json
+
+    from alphatree_ingest.drafting.parents import TABLE, ParentModel, fit_only, model
+
+    split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
+    papers = json.loads(TABLE.read_text())["papers"]
+    assert {p["paper"] for p in papers} <= set(split)
+    assert {split[p["paper"]] for p in papers} == {"tune", "report"}
+    tune = [p for p in papers if split[p["paper"]] == "tune"]
+    try:
+        fit_only(p["paper"] for p in tune)
+        bench = model()
+        assert bench is not None and bench.weights() == ParentModel(tune).weights()
+    finally:
+        fit_only(None)
+    shipped = model()
+    assert shipped is not None and shipped.weights() == ParentModel(papers).weights() != bench.weights()
+    for weights in (bench.weights(), shipped.weights()):
+        assert weights["named"] > 0 and weights["cited_more"] > 0 and weights["popular"] < 0
 
 
 def _draft_diagram(figures: list, sections: list | None = None) -> str | None:

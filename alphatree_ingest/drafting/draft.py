@@ -28,6 +28,7 @@ from ..models import (
     Translation,
 )
 from ..pdf.references import find_code_links, merge_code_links, name_key
+from . import parents as learned_parents
 from .diagram import end_page, figure_features, ranker
 from .implementations import Candidate, find_implementations
 
@@ -103,18 +104,38 @@ def suggest_parents(
     """Tree entries the paper builds on, best first, with the evidence for each, and the runners-up
     (`also cited`, so a reviewer adds one with one edit).
 
-    ParentEvidence: cited (by arXiv id, or by title for pre-arXiv papers; the more often the body cites it,
-    the more it weighs), named in the body again and again (`ResNeXt` 10 times), named in the abstract,
-    and named after "builds on", "extends". A parent is a step in the paper's own lineage: an entry of
-    another branch of the tree than `topic` (a classification backbone of a detector) is a parent only
-    when the paper says it builds on it, in its abstract or in a sentence of its own voice ("We base
-    the architecture on the work by Krizhevsky et al. [14]"), or, when the paper has no parent in its
-    own branch, when it is the paper's one backbone (`_single_backbone`: FCN made from VGG); not when
-    it is one of several backbones the method is run on.
-    Of the rest, those at least 0.6 as strong as the strongest are suggested, up to three: a work
-    cited among many in the related work is background, not a parent. When no candidate has more than
-    one plain citation (a citation style whose marks the body cannot be searched for), nothing ranks
-    them, and the first three of the paper's own branch are suggested."""
+    Candidates: the entries the paper cites (by arXiv id, or by title for pre-arXiv papers; the more
+    often the body cites it, the more it weighs), names in its abstract, names in its body again and
+    again (`ResNeXt` 10 times), or says it builds on ("builds on", "extends", "We base the
+    architecture on the work by Krizhevsky et al. [14]"). Never an entry that appeared later.
+    The learned model (`parents.py`) chooses among them; without its table, the hand rule
+    (`_rule_parents`) does."""
+    found = parent_candidates(paper, extraction, tree, topic)
+    evidence = {c.entry_id: what for c, what in found}
+    candidates = [c for c, _ in found]
+    fitted = learned_parents.model()
+    if fitted is None:
+        chosen = _rule_parents(extraction, tree, candidates, evidence, topic)
+        ranked = sorted(candidates, key=lambda c: -c.points)
+    else:
+        rows = learned_parents.features(candidates)
+        probs = fitted.probabilities(rows)
+        chosen = fitted.choose(rows)
+        for c in candidates:
+            evidence[c.entry_id] = [*evidence[c.entry_id], f"likely a parent: {probs[c.entry_id]:.2f}"]
+        ranked = sorted(candidates, key=lambda c: -probs[c.entry_id])
+    shown = {k: evidence[k] for k in chosen}
+    others = [c.entry_id for c in ranked if c.entry_id not in chosen][:5]
+    if others:
+        shown["also cited (not suggested)"] = [f"{k}: {'; '.join(evidence[k])}" for k in others]
+    return chosen, shown
+
+
+def parent_candidates(
+    paper: Paper, extraction: Extraction, tree: list[CatalogEntry], topic: str | None = None
+) -> list[tuple[learned_parents.Candidate, list[str]]]:
+    """Every tree entry the paper cites, names or builds on, with what it shows of each (in the order
+    found: citations first) and the evidence as the reviewer reads it."""
     title = _title_key(paper.title)
     tree = [
         e
@@ -124,41 +145,88 @@ def suggest_parents(
         and not _later(e, paper)
     ]
     evidence: dict[str, list[str]] = {}
-    weight: dict[str, float] = {}
+    points: dict[str, dict[str, float]] = {}
     builds_on: set[str] = set()
-    kinds: dict[str, set[str]] = {}
     for how, items in (
         ("cited", _cited(extraction, tree)),
         ("abstract", _named(paper, tree)),
         ("named", _mentioned(extraction, tree)),
     ):
-        for found in items:
-            evidence.setdefault(found.entry_id, []).append(found.what)
-            weight[found.entry_id] = weight.get(found.entry_id, 0) + found.points
-            kinds.setdefault(found.entry_id, set()).add("builds on" if found.builds_on else how)
-            if found.builds_on:
-                builds_on.add(found.entry_id)
+        for item in items:
+            evidence.setdefault(item.entry_id, []).append(item.what)
+            kind = "builds on" if item.builds_on else how
+            points.setdefault(item.entry_id, {})[kind] = (
+                points.get(item.entry_id, {}).get(kind, 0) + item.points
+            )
+            if item.builds_on:
+                builds_on.add(item.entry_id)
     root = (topic or "").split("/")[0]
-    branch = {e.id: e.topic.split("/")[0] for e in tree}
-    order = {entry_id: n for n, entry_id in enumerate(evidence)}
-    ranked = sorted(evidence, key=lambda k: (-weight[k], order[k]))
-    lineage = [k for k in ranked if not root or branch.get(k) == root or k in builds_on]
-    top = weight[lineage[0]] if lineage else 0.0
+    children: dict[str, int] = {}
+    for e in tree:
+        for parent in e.parents:
+            children[parent] = children.get(parent, 0) + 1
+    by_id = {e.id: e for e in tree}
+    found = []
+    for entry_id, what in evidence.items():
+        entry = by_id[entry_id]
+        named = rf"(?<![\w-]){re.escape(entry.name)}(?![\w-])"
+        found.append(
+            (
+                learned_parents.Candidate(
+                    entry_id=entry_id,
+                    points=sum(points[entry_id].values()),
+                    cited=points[entry_id].get("cited", 0.0),
+                    abstract="abstract" in points[entry_id],
+                    named=_times(extraction, entry),
+                    builds_on=entry_id in builds_on,
+                    same_branch=not root or entry.topic.split("/")[0] == root,
+                    children=children.get(entry_id, 0),
+                    in_title=bool(re.search(named, paper.title, re.IGNORECASE)),
+                ),
+                what,
+            )
+        )
+    return found
+
+
+def _rule_parents(
+    extraction: Extraction,
+    tree: list[CatalogEntry],
+    candidates: list[learned_parents.Candidate],
+    evidence: dict[str, list[str]],
+    topic: str | None,
+) -> list[str]:
+    """The hand rule: an entry of another branch of the tree than `topic` (a classification backbone
+    of a detector) is a parent only when the paper says it builds on it, or, when the paper has no
+    parent in its own branch, when it is the paper's one backbone (`_single_backbone`: FCN made from
+    VGG). Of the rest, those at least 0.6 as strong as the strongest with evidence of two kinds are
+    suggested, up to three: a work cited among many in the related work is background, not a parent.
+    When no candidate has more than one plain citation (a citation style whose marks the body cannot be
+    searched for), nothing ranks them, and the first three of the paper's own branch are suggested.
+    Adds the backbone's evidence to `evidence`."""
+    ranked = sorted(candidates, key=lambda c: -c.points)  # stable: the order found breaks ties
+    lineage = [c for c in ranked if c.same_branch or c.builds_on]
+    top = lineage[0].points if lineage else 0.0
     # evidence of two kinds at least (cited and named again and again, cited and built on, named in
     # the abstract and in the body): one kind alone is how a paper treats its background
-    chosen = [k for k in lineage if weight[k] >= max(1.5, 0.6 * top) and len(kinds[k]) >= 2][:3]
+    chosen = [c.entry_id for c in lineage if c.points >= max(1.5, 0.6 * top) and _kinds(c) >= 2][:3]
     uncounted = not any(r.cited > 1 for r in extraction.references)
     if top <= 1.0 and uncounted:  # the body's citations cannot be counted: nothing ranks them
-        chosen = lineage[:3]
-    backbone = _single_backbone(extraction, tree, evidence, root, branch) if not chosen else None
-    if backbone is not None:
-        chosen = [backbone[0]]
-        evidence[backbone[0]] = [*evidence[backbone[0]], backbone[1]]
-    shown = {k: evidence[k] for k in chosen}
-    others = [k for k in ranked if k not in chosen][:5]
-    if others:
-        shown["also cited (not suggested)"] = [f"{k}: {'; '.join(evidence[k])}" for k in others]
-    return chosen, shown
+        chosen = [c.entry_id for c in lineage[:3]]
+    if not chosen and topic:
+        root = topic.split("/")[0]
+        branch = {e.id: e.topic.split("/")[0] for e in tree}
+        backbone = _single_backbone(extraction, tree, evidence, root, branch)
+        if backbone is not None:
+            chosen = [backbone[0]]
+            evidence[backbone[0]] = [*evidence[backbone[0]], backbone[1]]
+    return chosen
+
+
+def _kinds(c: learned_parents.Candidate) -> int:
+    """How many kinds of evidence the candidate has (cited, named in the abstract, named in the body,
+    built on)."""
+    return (c.cited > 0) + c.abstract + (c.named >= 2) + c.builds_on
 
 
 SOLE_BACKBONE = 0.75
