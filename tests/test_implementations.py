@@ -228,6 +228,26 @@ def test_the_one_backbone_a_paper_runs_on_is_listed_for_the_reviewer_not_suggest
     assert listed[0].startswith("resnet: cites") and "the body names it" in listed[0], listed
 
 
+def test_the_hand_rule_without_the_parents_table_still_takes_the_one_backbone(tmp_path: Path) -> None:
+    """Without the parents table (a broken install) the hand rule chooses, as before the learned model:
+    the network of another branch that holds most of the body's mentions is the paper's one backbone."""
+    from alphatree_ingest.drafting.parents import fit_only
+
+    body = (
+        "Our pose network is simple. ResNet [1] is the most common network for image features. We add "
+        "a few deconvolution layers after the last stage of ResNet [1]. ResNet-50 [1] gives 70.4 AP and "
+        "ResNet-152 [1] gives 72.0 AP. AlexNet [2] was the first deep network."
+    )
+    pdf = _paper_pdf(tmp_path, "Simple Baselines for Pose", body, [RESNET_REF, ALEXNET_REF])
+    try:
+        fit_only([])
+        parents, evidence = _parents_of(pdf, "pose")
+    finally:
+        fit_only(None)
+    assert parents == ["resnet"]
+    assert any("the paper's one backbone" in e for e in evidence["resnet"])
+
+
 def test_a_network_only_compared_with_in_tables_is_not_a_parent(tmp_path: Path) -> None:
     """Bug (issue 23, tune batches j and k: Swin, PVT, ResMLP, HorNet and nine more): a new backbone
     compared with ResNet-50 row after row of its tables got `resnet` as parent, because the rows named
@@ -264,13 +284,18 @@ def test_a_work_the_body_names_again_and_again_outranks_works_cited_in_passing(t
         "In ICLR, 2015.",
     ]
     body = (
-        "Convolutional networks [1, 2, 3, 4] rule image classification. We start from ResNeXt [3]. "
+        "Convolutional networks [1, 2, 3, 4] rule image classification. We build on ResNeXt [3]. "
         "ResNeXt groups its convolutions; our ResNeXt-50 variant widens them. ResNeXt-101 gains 1%. "
         "Unlike ResNeXt, we drop the bottleneck, and ResNeXt with our change trains faster."
     )
     parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Better Backbone", body, refs), "classification")
     assert parents == ["resnext"]
     assert "the body names it 6 times" in evidence["resnext"]
+    mine = float(next(e for e in evidence["resnext"] if e.startswith("likely a parent")).split(": ")[1])
+    others = [
+        float(line.rsplit("likely a parent: ", 1)[1]) for line in evidence["also cited (not suggested)"]
+    ]
+    assert len(others) == 3 and max(others) < mine  # cited once each, in passing
 
 
 def test_a_springer_reference_list_numbered_with_dots_is_read_and_counted(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from alphatree_ingest.catalog import Catalog
 from alphatree_ingest.drafting.draft import build_entry, suggest_topic
@@ -134,21 +135,37 @@ def test_parents_are_what_the_paper_builds_on_and_the_rest_is_listed_for_the_rev
     assert [line.split(":")[0] for line in listed] == ["nin", "alexnet"], listed  # most likely first
 
 
-def test_without_the_parents_table_the_hand_rule_chooses() -> None:
-    """No table to fit the model on (or no parent in it): the hand rule suggests what has evidence of
-    two kinds (cited and built on, cited and named again and again), so a draft still gets parents."""
-    from alphatree_ingest.drafting.draft import suggest_parents
-    from alphatree_ingest.drafting.parents import fit_only, model
+def test_a_likelihood_shown_at_the_threshold_is_always_a_suggested_one() -> None:
+    """The draft shows likelihoods with two decimals, rounded down: a candidate at 0.1497 (not
+    suggested at 0.15) reads 0.14, never 0.15."""
+    from alphatree_ingest.drafting.parents import shown
 
+    assert shown(0.1497) == "0.14" and shown(0.15) == "0.15" and shown(0.1503) == "0.15"
+    assert shown(0.999) == "0.99" and shown(0.0) == "0.00" and shown(0.29) == "0.29"
+
+
+def test_without_the_parents_table_the_hand_rule_chooses(tmp_path: Path, monkeypatch: Any) -> None:
+    """No table (a broken install), a broken one, or one without a single paper: the hand rule suggests
+    what has evidence of two kinds (cited and built on, cited and named again and again), so a draft
+    still gets parents, and never fails for the table."""
+    from alphatree_ingest.drafting import parents as learned
+    from alphatree_ingest.drafting.draft import suggest_parents
+
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"papers": [{"paper": "2611.00001", "candidates": [{"entry": "vgg"}]}]}')
+    cases = [(learned.TABLE, []), (tmp_path / "missing.json", None), (broken, None), (tmp_path, None)]
     try:
-        fit_only([])  # a table without a single paper
-        assert model() is None
-        parents, evidence = suggest_parents(*_deep_net(builds_on=True), CATALOG.entries, "classification")
-        assert sorted(parents) == ["nin", "vgg"], evidence
-        assert not any("likely a parent" in line for line in evidence["vgg"])
+        for table, only in cases:
+            monkeypatch.setattr(learned, "TABLE", table)
+            learned.fit_only(only)
+            assert learned.model() is None, table
+            parents, evidence = suggest_parents(*_deep_net(builds_on=True), CATALOG.entries, "classification")
+            assert sorted(parents) == ["nin", "vgg"], evidence
+            assert not any("likely a parent" in line for line in evidence["vgg"])
     finally:
-        fit_only(None)
-    assert model() is not None
+        monkeypatch.undo()
+        learned.fit_only(None)
+    assert learned.model() is not None
 
 
 def test_the_parents_model_ships_fitted_on_every_labelled_paper_and_the_bench_fits_the_tune_part() -> None:

@@ -122,8 +122,13 @@ def suggest_parents(
         probs = fitted.probabilities(rows)
         chosen = fitted.choose(rows)
         for c in candidates:
-            evidence[c.entry_id] = [*evidence[c.entry_id], f"likely a parent: {probs[c.entry_id]:.2f}"]
-        ranked = sorted(candidates, key=lambda c: -probs[c.entry_id])
+            evidence[c.entry_id] = [
+                *evidence[c.entry_id],
+                f"likely a parent: {learned_parents.shown(probs[c.entry_id])}",
+            ]
+            if c.entry_id in chosen and probs[c.entry_id] < learned_parents.THRESHOLD:
+                evidence[c.entry_id].append("suggested because the paper says it builds on it")
+        ranked = sorted(candidates, key=lambda c: -probs[c.entry_id])  # as `choose` ranks
     shown = {k: evidence[k] for k in chosen}
     others = [c.entry_id for c in ranked if c.entry_id not in chosen][:5]
     if others:
@@ -200,10 +205,12 @@ def _rule_parents(
     of a detector) is a parent only when the paper says it builds on it, or, when the paper has no
     parent in its own branch, when it is the paper's one backbone (`_single_backbone`: FCN made from
     VGG). Of the rest, those at least 0.6 as strong as the strongest with evidence of two kinds are
-    suggested, up to three: a work cited among many in the related work is background, not a parent.
-    When no candidate has more than one plain citation (a citation style whose marks the body cannot be
-    searched for), nothing ranks them, and the first three of the paper's own branch are suggested.
-    Adds the backbone's evidence to `evidence`."""
+    suggested (and at least 1.5 points), up to three: a work cited among many in the related work is
+    background, not a parent. When no candidate has more than one plain citation (a citation style
+    whose marks the body cannot be searched for), nothing ranks them, and the first three of the
+    paper's own branch are suggested.
+    Adds the backbone's evidence to `evidence`. `tree` may hold entries that are no candidates (later
+    ones): only the candidates' entries are read."""
     ranked = sorted(candidates, key=lambda c: -c.points)  # stable: the order found breaks ties
     lineage = [c for c in ranked if c.same_branch or c.builds_on]
     top = lineage[0].points if lineage else 0.0

@@ -173,7 +173,8 @@ def cluster_rects(rects: list[Any], page_box: Box, tolerance: float = 3.0) -> li
     within `tolerance` of the growing box, keeping boxes wider and taller than `tolerance`. The same
     clusters as PyMuPDF's `Page.cluster_drawings`, whose pairwise loop in Python took a tenth of
     extraction and grows with the square of a page's paths (a scatter plot has thousands); here each
-    growing step tests all paths at once."""
+    growing step tests all paths at once. Rects are normalised first (`get_cdrawings` gives them so;
+    PyMuPDF would drop one with its corners swapped)."""
     import numpy as np
 
     if not rects:

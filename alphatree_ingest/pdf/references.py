@@ -970,11 +970,10 @@ _DESIGN = r"(?:\w+ ){0,3}(?:architecture|design|network|framework)"
 BUILDS_ON_WORDS = re.compile(
     r"\b(?:we|our)\b[^.;]{0,80}?(?<![\w-])(?:base[sd]?\b[^.;]{0,40}?\bon|build(?:s|ing)? (?:up)?on|"
     rf"built (?:up)?on|extend(?:s|ed|ing)?|follow(?:s|ed|ing)? (?:the )?{_DESIGN}|inspired by|"
-    rf"adopt(?:s|ed)? the {_DESIGN}|modif(?:y|ies|ied)|start(?:s|ed|ing)? from\b(?![^.;]*\bpre-?train))\b",
+    rf"adopt(?:s|ed)? the {_DESIGN}|modif(?:y|ies|ied))\b",
     re.IGNORECASE,
 )
-"""The paper, in its own voice, building on a cited work: not "we use X as the backbone", nor "we
-start from an ImageNet-pretrained X" (weights it begins training from, not a design it changes)."""
+"""The paper, in its own voice, building on a cited work: not "we use X as the backbone"."""
 _SENTENCE_END = re.compile(r"(?<!\bal)(?<!\be\.g)(?<!\bi\.e)(?<!\bFig)(?<!\bEq)(?<!\bvs)\.\s+(?=[A-Z])")
 
 
