@@ -23,9 +23,9 @@ PAPERS = [
     (
         "2611.90001",
         "LatentBridgeGAN: Stable Adversarial Training through a Shared Latent Bridge",
-        "We propose LatentBridgeGAN, a generative adversarial network whose generator and discriminator "
-        "share a latent bridge. It improves the stability of adversarial training and the quality of "
-        "generated images on ImageNet.",
+        "We propose LatentBridgeGAN, a generative adversarial network (GAN) that builds on DCGAN: its "
+        "generator and discriminator share a latent bridge. It improves the stability of adversarial "
+        "training and the quality of generated images on ImageNet.",
         "https://github.com/alphatree-demo/latentbridgegan",
         [
             "I. Goodfellow et al. Generative Adversarial Nets. NeurIPS 2014. arXiv:1406.2661",
