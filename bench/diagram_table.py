@@ -50,6 +50,27 @@ def extracted(papers: list[Any]) -> dict[str, Any]:
     return cache
 
 
+def labelled_parts(split: dict[str, str]) -> list[Any] | None:
+    """The labelled papers of the tune and report parts; None (and a message) without tune papers."""
+    papers = [p for p in labelled_papers() if split.get(p.arxiv_id) in ("tune", "report")]
+    if not any(split[p.arxiv_id] == "tune" for p in papers):
+        print("error: no tune papers (run python bench/devset.py --freeze first)", file=sys.stderr)
+        return None
+    return papers
+
+
+def public(papers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The papers' rows without the bench's own keys (those starting with `_`), as the table holds them."""
+    return [{k: v for k, v in p.items() if not k.startswith("_")} for p in papers]
+
+
+def write_table(path: Path, about: str, papers: list[dict[str, Any]]) -> None:
+    """The table as committed: its `about`, then one paper per line (diffs stay readable)."""
+    rows = ",\n".join(json.dumps(p, sort_keys=True) for p in papers)
+    path.write_text(json.dumps({"about": about})[:-1] + ', "papers": [\n' + rows + "\n]}\n")
+    print(f"written {path}")
+
+
 def paper_rows(paper: Any, got: dict[str, Any], kinds: KindModel) -> dict[str, Any]:
     result = got["result"]
     features = {}
@@ -105,9 +126,8 @@ def hand_choice(paper: dict[str, Any]) -> str | None:
 
 def main(argv: list[str]) -> int:
     split = read_split()
-    papers = [p for p in labelled_papers() if split.get(p.arxiv_id) in ("tune", "report")]
-    if not any(split[p.arxiv_id] == "tune" for p in papers):
-        print("error: no tune papers (run python bench/devset.py --freeze first)", file=sys.stderr)
+    papers = labelled_parts(split)
+    if papers is None:
         return 2
     got = extracted(papers)
     kind_rows = read_table()
@@ -117,7 +137,7 @@ def main(argv: list[str]) -> int:
         every.append(paper_rows(paper, got[paper.arxiv_id], held_out))
     # only the tune part is cross-validated and printed; the report part only joins the shipped fit
     table = [p for p in every if split[p["paper"]] == "tune"]
-    clean = [{k: v for k, v in p.items() if not k.startswith("_")} for p in table]
+    clean = public(table)
     hand = sum(hand_choice(p) == p["want"] for p in table)
     print(f"hand-weighted score, held-out kinds: {hand}/{len(table)} = {hand / len(table):.3f}")
     for l2 in (0.1, 0.3, 1.0, 3.0, 10.0):
@@ -133,16 +153,14 @@ def main(argv: list[str]) -> int:
         for miss in misses:
             print(f"  {miss}")
     print("weights (tune papers, what bench/devset.py scores with):", Ranker(clean).weights())
-    shipped = [{k: v for k, v in p.items() if not k.startswith("_")} for p in every]
+    shipped = public(every)
     print(f"weights (all {len(shipped)} labelled papers, what ships):", Ranker(shipped).weights())
     if "--check" not in argv:
-        head = {
-            "about": "Diagram ranker features of the labelled papers' figures, tune and report parts "
+        about = (
+            "Diagram ranker features of the labelled papers' figures, tune and report parts "
             "(bench/diagram_table.py); bench/devset.py fits on the tune part alone."
-        }
-        rows = ",\n".join(json.dumps(p, sort_keys=True) for p in shipped)
-        TABLE.write_text(json.dumps(head)[:-1] + ', "papers": [\n' + rows + "\n]}\n")
-        print(f"written {TABLE}")
+        )
+        write_table(TABLE, about, shipped)
     return 0
 
 

@@ -16,7 +16,6 @@ Extractions are cached with the diagram table's (`cache/diagram_table.pickle`).
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,8 +26,8 @@ from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.drafting.draft import _rule_parents, parent_candidates  # noqa: E402
 from alphatree_ingest.drafting.parents import TABLE, THRESHOLD, ParentModel, features  # noqa: E402
 from alphatree_ingest.models import Paper  # noqa: E402
-from bench.devset import REPO, labelled_papers, read_split  # noqa: E402
-from bench.diagram_table import extracted  # noqa: E402
+from bench.devset import REPO, read_split  # noqa: E402
+from bench.diagram_table import extracted, labelled_parts, public, write_table  # noqa: E402
 
 
 def paper_rows(paper: Any, result: Any, tree: list[Any]) -> dict[str, Any]:
@@ -83,16 +82,15 @@ def line(name: str, counts: tuple[int, int, int, int]) -> str:
 
 def main(argv: list[str]) -> int:
     split = read_split()
-    papers = [p for p in labelled_papers() if split.get(p.arxiv_id) in ("tune", "report")]
-    if not any(split[p.arxiv_id] == "tune" for p in papers):
-        print("error: no tune papers (run python bench/devset.py --freeze first)", file=sys.stderr)
+    papers = labelled_parts(split)
+    if papers is None:
         return 2
     got = extracted(papers)
     tree = Catalog(REPO / "catalog").load().entries
     every = [paper_rows(p, got[p.arxiv_id]["result"], tree) for p in papers]
     # only the tune part is cross-validated and printed; the report part only joins the shipped fit
     table = [p for p in every if split[p["paper"]] == "tune"]
-    clean = [{k: v for k, v in p.items() if not k.startswith("_")} for p in table]
+    clean = public(table)
     print(line("hand rule", measure([p["_rule"] for p in table], table)))
     for c in (0.3, 1.0, 3.0):
         held_out = [ParentModel(clean[:i] + clean[i + 1 :], c=c) for i in range(len(clean))]
@@ -106,16 +104,14 @@ def main(argv: list[str]) -> int:
                 line(f"model c={c} threshold {threshold}{mark}, leave one paper out", measure(picks, table))
             )
     print("weights (tune papers, what bench/devset.py scores with):", ParentModel(clean).weights())
-    shipped = [{k: v for k, v in p.items() if not k.startswith("_")} for p in every]
+    shipped = public(every)
     print(f"weights (all {len(shipped)} labelled papers, what ships):", ParentModel(shipped).weights())
     if "--check" not in argv:
-        head = {
-            "about": "Parent candidates of the labelled papers, tune and report parts, with the parents "
+        about = (
+            "Parent candidates of the labelled papers, tune and report parts, with the parents "
             "model's features (bench/parents_table.py); bench/devset.py fits on the tune part alone."
-        }
-        rows = ",\n".join(json.dumps(p, sort_keys=True) for p in shipped)
-        TABLE.write_text(json.dumps(head)[:-1] + ', "papers": [\n' + rows + "\n]}\n")
-        print(f"written {TABLE}")
+        )
+        write_table(TABLE, about, shipped)
     return 0
 
 

@@ -173,25 +173,34 @@ def test_the_parents_model_ships_fitted_on_every_labelled_paper_and_the_bench_fi
     split (tune and report), the bench fits the tune part alone. Both fits' weights say what a curator
     would: naming an entry again and again and citing it often count for it; being under many of the
     tree's entries already (ResNet, GAN: cited by papers that do not build on them) counts against."""
+    from alphatree_ingest.drafting import parents
+
+    for weights in _bench_and_shipped_weights(
+        parents.TABLE, parents.fit_only, parents.model, parents.ParentModel
+    ):
+        assert weights["named"] > 0 and weights["cited_more"] > 0 and weights["popular"] < 0
+
+
+def _bench_and_shipped_weights(table: Path, fit_only: Any, fitted: Any, cls: Any) -> list[dict[str, float]]:
+    """A learned table's papers are the split's tune and report parts; `fitted()` after `fit_only` of the
+    tune part is the bench's fit (`cls` on the tune papers), and without it the shipped fit (`cls` on
+    all), the two different. Returns both fits' weights."""
     import json
 
-    from alphatree_ingest.drafting.parents import TABLE, ParentModel, fit_only, model
-
     split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
-    papers = json.loads(TABLE.read_text())["papers"]
+    papers = json.loads(table.read_text())["papers"]
     assert {p["paper"] for p in papers} <= set(split)
     assert {split[p["paper"]] for p in papers} == {"tune", "report"}
     tune = [p for p in papers if split[p["paper"]] == "tune"]
     try:
         fit_only(p["paper"] for p in tune)
-        bench = model()
-        assert bench is not None and bench.weights() == ParentModel(tune).weights()
+        bench = fitted()
+        assert bench is not None and bench.weights() == cls(tune).weights()
     finally:
         fit_only(None)
-    shipped = model()
-    assert shipped is not None and shipped.weights() == ParentModel(papers).weights() != bench.weights()
-    for weights in (bench.weights(), shipped.weights()):
-        assert weights["named"] > 0 and weights["cited_more"] > 0 and weights["popular"] < 0
+    shipped = fitted()
+    assert shipped is not None and shipped.weights() == cls(papers).weights() != bench.weights()
+    return [bench.weights(), shipped.weights()]
 
 
 def _draft_diagram(figures: list, sections: list | None = None) -> str | None:
@@ -319,24 +328,11 @@ def test_the_diagram_ranker_ships_fitted_on_every_labelled_paper_and_the_bench_f
     (`fit_only`), so the report part it scores stays unseen. Both fits' weights say what a curator
     would: an architecture-like figure, a caption that says so, an early figure count for; plots and
     photos count against."""
-    import json
+    from alphatree_ingest.drafting import diagram
 
-    from alphatree_ingest.drafting.diagram import TABLE, Ranker, fit_only, ranker
-
-    split = json.loads((Path(__file__).resolve().parent.parent / "bench" / "devset_split.json").read_text())
-    papers = json.loads(TABLE.read_text())["papers"]
-    assert {p["paper"] for p in papers} <= set(split)
-    assert {split[p["paper"]] for p in papers} == {"tune", "report"}
-    tune = [p for p in papers if split[p["paper"]] == "tune"]
-    try:
-        fit_only(p["paper"] for p in tune)
-        bench = ranker()
-        assert bench is not None and bench.weights() == Ranker(tune).weights()
-    finally:
-        fit_only(None)
-    shipped = ranker()
-    assert shipped is not None and shipped.weights() == Ranker(papers).weights() != bench.weights()
-    for weights in (bench.weights(), shipped.weights()):
+    for weights in _bench_and_shipped_weights(
+        diagram.TABLE, diagram.fit_only, diagram.ranker, diagram.Ranker
+    ):
         assert weights["p_arch"] > 0 and weights["cap_arch"] > 0 and weights["arch_early"] > 0
         assert weights["p_shown"] < 0
 
