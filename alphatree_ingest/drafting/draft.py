@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import hashlib
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -166,10 +167,7 @@ def parent_candidates(
             if item.builds_on:
                 builds_on.add(item.entry_id)
     root = (topic or "").split("/")[0]
-    children: dict[str, int] = {}
-    for e in tree:
-        for parent in e.parents:
-            children[parent] = children.get(parent, 0) + 1
+    children = Counter(p for e in tree for p in e.parents)  # as `subtopic.place` counts them
     by_id = {e.id: e for e in tree}
     found = []
     for entry_id, what in evidence.items():
@@ -185,7 +183,7 @@ def parent_candidates(
                     named=_times(extraction, entry),
                     builds_on=entry_id in builds_on,
                     same_branch=not root or entry.topic.split("/")[0] == root,
-                    children=children.get(entry_id, 0),
+                    children=children[entry_id],
                     in_title=bool(re.search(named, paper.title, re.IGNORECASE)),
                 ),
                 what,
