@@ -443,6 +443,86 @@ def test_an_abstract_ending_on_a_bare_address_does_not_run_into_the_next_column(
     )
 
 
+def test_an_abstract_written_late_in_the_pages_stream_is_read_from_under_its_heading(tmp_path: Path) -> None:
+    """Bug (issue 23, Adam, T5, Longformer): in an edited or annotated PDF the abstract's body comes
+    after the introduction in the page's stream. The block after "Abstract" in the stream was
+    "1 Introduction", so the abstract came out empty; it is now read from right under its heading."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(270, 108, 340, 128), "Abstract", fontsize=11)
+    page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
+    page.insert_textbox(pymupdf.Rect(72, 330, 540, 400), "Networks are cut daily in many labs.", fontsize=10)
+    page.insert_textbox(
+        pymupdf.Rect(140, 132, 470, 260), "We cut networks into parts. It works.", fontsize=10
+    )
+    page.insert_textbox(pymupdf.Rect(400, 420, 560, 440), "A reader's note here", fontsize=8)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "We cut networks into parts. It works."
+
+
+def test_a_small_capitals_abstract_heading_is_an_abstract_heading(tmp_path: Path) -> None:
+    """Bug (issue 23, Megatron-LM): "ABSTRACT" in small capitals comes out of PyMuPDF as "A BSTRACT",
+    which no heading rule matched: the paper had no abstract."""
+    path = _abstract_page(tmp_path, "We cut networks. It works well.")
+    import pymupdf
+
+    doc = pymupdf.open(path)
+    doc[0].add_redact_annot(pymupdf.Rect(72, 110, 540, 130))
+    doc[0].apply_redactions()
+    doc[0].insert_textbox(pymupdf.Rect(72, 110, 540, 130), "A BSTRACT", fontsize=11)
+    doc.save(tmp_path / "caps.pdf")
+    assert extract(tmp_path / "caps.pdf").abstract == "We cut networks. It works well."
+
+
+def test_an_abstract_broken_off_at_the_pages_foot_goes_on_on_page_two(tmp_path: Path) -> None:
+    """Bug (issue 23): a long abstract set in one column ran past the foot of page 1 and was cut
+    mid-sentence ("... with the Fréchet Inception Distance (FID),"); it goes on at the top of page 2,
+    past that page's running head."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    first = doc.new_page(width=612, height=792)
+    first.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    first.insert_textbox(pymupdf.Rect(72, 596, 540, 618), "Abstract", fontsize=11)
+    first.insert_textbox(
+        pymupdf.Rect(72, 620, 540, 720), "We cut networks into parts, and measure them", fontsize=10
+    )
+    second = doc.new_page(width=612, height=792)
+    second.insert_textbox(pymupdf.Rect(72, 30, 540, 45), "A Cut Network, preprint", fontsize=10)
+    second.insert_textbox(pymupdf.Rect(72, 80, 540, 130), "with the cut distance. It works.", fontsize=10)
+    second.insert_textbox(pymupdf.Rect(72, 150, 540, 170), "1 Introduction", fontsize=11)
+    second.insert_textbox(
+        pymupdf.Rect(72, 180, 540, 260), "Networks are cut daily in many labs.", fontsize=10
+    )
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert (
+        extract(path).abstract
+        == "We cut networks into parts, and measure them with the cut distance. It works."
+    )
+
+
+def test_an_address_and_a_name_broken_at_a_line_end_are_joined_and_a_run_in_heading_left_out(
+    tmp_path: Path,
+) -> None:
+    """Bug (issue 23): an address broken at a line's end came out as "https://github.com/YihengZha
+    ng-CV/LPS-Net", a name broken at its own hyphen as "Faster R- CNN", and "1. Introduction", set in
+    the abstract's last block, ran on into it."""
+    body = (
+        "We improve Faster R-\nCNN by cuts. Code is available at https://github.com/zlab/cut\n"
+        "net-v2/tree and https://zlab.\ngithub.io/cutnet/\n1. Introduction"
+    )
+    abstract = extract(_abstract_page(tmp_path, body, width=300)).abstract
+    assert abstract == (
+        "We improve Faster R-CNN by cuts. Code is available at https://github.com/zlab/cutnet-v2/tree "
+        "and https://zlab.github.io/cutnet/"
+    )
+
+
 def test_an_outline_that_lost_its_pages_gives_way_to_the_headings_on_the_pages(tmp_path: Path) -> None:
     """Bug (issue 23, review): a PDF outline whose destinations did not resolve sends every section to
     page 1, so the conclusion seemed to be on page 1 and every later figure read as an appendix's.

@@ -92,11 +92,14 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
     blocks = [page_blocks(p, t) for p, t in zip(pages, textpages, strict=True)]
     if not any(blocks):
         logger.info("%s has no text layer (scanned?)", Path(doc.name or "the PDF").name)
-    title, abstract = _title_and_abstract(blocks[0], doc.metadata or {})
-    if not abstract and len(blocks) > 1:  # a full-page teaser figure first: the abstract is on page 2
-        abstract = _title_and_abstract(blocks[1], {"title": title})[1]
     heights = [p.rect.height for p in pages]
     furniture = document_furniture(blocks, heights)
+    # an abstract broken off at the foot of page 1 goes on at the top of page 2 (its running head and
+    # page number left out)
+    second = [b for b in blocks[1] if id(b) not in furniture[1]] if len(blocks) > 1 else []
+    title, abstract = _title_and_abstract(blocks[0], doc.metadata or {}, second)
+    if not abstract and len(blocks) > 1:  # a full-page teaser figure first: the abstract is on page 2
+        abstract = _title_and_abstract(blocks[1], {"title": title})[1]
     figures = []
     for number, page in enumerate(pages, start=1):
         figures.extend(
@@ -128,7 +131,17 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
     )
 
 
-def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[str, str]:
+ABSTRACT_HEAD = re.compile(r"^(?:Abstract|ABSTRACT|A\s+BSTRACT)\b")
+"""The abstract's heading, set in small capitals too (`A BSTRACT`: PyMuPDF parts the larger first letter)."""
+
+
+def _title_and_abstract(
+    first: list[Block], metadata: dict[str, str], then: list[Block] | None = None
+) -> tuple[str, str]:
+    """The title (the PDF's metadata, else the largest type at the top of `first`) and the abstract:
+    the text after an "Abstract" heading on the page `first`, up to the introduction, a numbered
+    heading, the keywords or the footnotes. `then`: the next page's blocks without its running head,
+    where an abstract broken off at the page's foot goes on."""
     title = (metadata.get("title") or "").strip()
     top = [b for b in first if b.box[1] < 400 and len(b.text) > 3 and not b.text.startswith("arXiv:")]
     if not title and top:
@@ -137,35 +150,64 @@ def _title_and_abstract(first: list[Block], metadata: dict[str, str]) -> tuple[s
     abstract = ""
     for i, block in enumerate(first):
         head = re.sub(r"^[^A-Za-z]+", "", block.text)  # a symbol font's blank (U+F020) may come first
-        if re.match(r"^(Abstract|ABSTRACT)\b", head):
-            body = re.sub(r"^(Abstract|ABSTRACT)\s*[.:—-]?\s*", "", head)
+        if ABSTRACT_HEAD.match(head):
+            body = ABSTRACT_HEAD.sub("", head)
+            body = re.sub(r"^\s*[.:—-]?\s*", "", body)
             parts = [body] if body else []
-            following = first[i + 1 :]
+            following = first[i + 1 :] if body else _from_below(block, first, i)
             # the body's font size: the heading's own line when it runs on, else the first paragraph's
             # (a large "Abstract" heading must not make the body look like a footnote)
             size = block.size if body or not following else following[0].size
-            for nxt in following:
-                if re.match(r"^(?:\d+\.?|[IVX]+\.)\s+[A-Z][a-z]", nxt.text):
-                    break  # a numbered heading ("1 Introduction", "1 Background") ends the abstract
-                if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
-                    re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
-                ):
-                    break
-                # a last sentence broken off at the column's foot ("outperforms state-") goes on in
-                # the next column, past the footnotes and a teaser figure's caption and labels
-                unfinished = bool(parts) and _broken_off(parts[-1])
-                small = nxt.size < size - (0.8 if not body else 2.5)  # footnotes, a smaller "Code:" line
-                aside = (
-                    small or re.match(r"^(?:Figure|Fig\.|Table)\s*\d", nxt.text) or len(nxt.text.split()) < 4
-                )
-                if aside and unfinished:
-                    continue
-                if small:
-                    break
-                parts.append(nxt.text)
+            tolerance = 2.5 if body else 0.8
+            ended = _abstract_body(parts, following, size, tolerance)
+            if not ended and then and parts and _broken_off(parts[-1]):
+                _abstract_body(parts, then, size, tolerance)
             abstract = join_lines(parts)  # a word hyphenated across columns joins too
             break
     return " ".join(title.split())[:500], _clean_abstract(" ".join(abstract.split()))[:6000]
+
+
+def _from_below(head: Block, blocks: list[Block], i: int) -> list[Block]:
+    """The blocks after a bare "Abstract" heading, from its body on. A PDF may write the body later in
+    the page's stream than the introduction (an edited or annotated PDF): when the next block in the
+    stream is not the one right under the heading, the stream is taken up again at that one."""
+    x0, _, x1, y1 = head.box
+    gap = 3 * max(1.0, head.box[3] - head.box[1])
+
+    def under(b: Block) -> bool:
+        return min(x1, b.box[2]) - max(x0, b.box[0]) > 0 and y1 - 2 <= b.box[1] <= y1 + gap
+
+    following = blocks[i + 1 :]
+    if following and under(following[0]):
+        return following
+    below = [j for j, b in enumerate(blocks) if j != i and under(b) and len(b.text.split()) >= 4]
+    if not below:
+        return following
+    j = min(below, key=lambda k: blocks[k].box[1])
+    return blocks[j:]
+
+
+def _abstract_body(parts: list[str], following: list[Block], size: float, tolerance: float) -> bool:
+    """Add the abstract's paragraphs among `following` to `parts`; True when something ended it (the
+    introduction, a numbered heading, the keywords, type `tolerance` points smaller than `size`)."""
+    for nxt in following:
+        if re.match(r"^(?:\d+\.?|[IVX]+\.)\s+[A-Z][a-z]", nxt.text):
+            return True  # a numbered heading ("1 Introduction", "1 Background") ends the abstract
+        if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
+            re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
+        ):
+            return True
+        # a last sentence broken off at the column's foot ("outperforms state-") goes on in
+        # the next column, past the footnotes and a teaser figure's caption and labels
+        unfinished = bool(parts) and _broken_off(parts[-1])
+        small = nxt.size < size - tolerance  # footnotes, a smaller "Code:" line
+        aside = small or re.match(r"^(?:Figure|Fig\.|Table)\s*\d", nxt.text) or len(nxt.text.split()) < 4
+        if aside and unfinished:
+            continue
+        if small:
+            return True
+        parts.append(nxt.text)
+    return False
 
 
 def _broken_off(text: str) -> bool:
@@ -179,11 +221,12 @@ def _broken_off(text: str) -> bool:
 
 
 def _clean_abstract(text: str) -> str:
-    """The abstract without what runs on in its last block: the keywords or index terms, the arXiv
-    stamp, and a short unfinished line after the last full stop (a footnote's mark, a bare URL,
-    `Links: Web`, `Technical Report, September 2023`)."""
+    """The abstract without what runs on in its last block: the keywords or index terms, the
+    introduction's heading, the arXiv stamp, and a short unfinished line after the last full stop (a
+    footnote's mark, a bare URL, `Links: Web`, `Technical Report, September 2023`)."""
     keywords = r"(?<=[.!?])(?:\s*[\d*†‡§¶]{1,2})?\s+(?:Keywords|Key words|Index Terms|CCS Concepts)\b"
     text = re.split(keywords, text, maxsplit=1)[0]
+    text = re.split(r"\s(?:1\.?|I\.)\s+(?:Introduction|INTRODUCTION)\b", text, maxsplit=1)[0]  # run in
     text = re.sub(r"\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s*\[[\w.\-]+\]\s*\d{1,2}\s+\w{3}\s+\d{4}", "", text)
     text = re.sub(r"([.!?][\"'”’)\]]*)\s*[\d*†‡§¶]{1,2}$", r"\1", text.strip())  # "... on COCO.1"
     ends = [

@@ -79,16 +79,25 @@ def grow(b: Box, by: float) -> Box:
     return (b[0] - by, b[1] - by, b[2] + by, b[3] + by)
 
 
+_URL_END = re.compile(r"(?:https?://|www\.)[^\s)\]]*$")
+_URL_GOES_ON = re.compile(r"[\w.\-~%#?=&]+/")
+
+
 def join_lines(lines: list[str]) -> str:
     """Lines as running text: a word hyphenated at a line end is joined (`recog-` + `nition`); a
     compound broken at one of its own hyphens keeps it (`state-of-the-` + `art`, `state-` +
-    `of-the-art`)."""
+    `of-the-art`, `R-` + `CNN`); a web address broken at the line's end is joined when the next line
+    goes on with its path (`https://github.com/YihengZha` + `ng-CV/LPS-Net`)."""
     text = ""
     for line in lines:
-        if text.endswith("-") and line[:1].islower():
+        if _URL_END.search(text) and _URL_GOES_ON.match(line):
+            text += line  # a web address broken at the line's end (`https://peterl1n.` + `github.io/x`)
+        elif text.endswith("-") and line[:1].islower():
             before, after = text.rsplit(" ", 1)[-1][:-1], line.split(" ", 1)[0]
             compound = "-" in before or "-" in after.rstrip(".,;:)")
             text = text + line if compound else text[:-1] + line
+        elif text.endswith("-") and text[-2:-1].isalnum() and line[:1].isupper():
+            text += line  # a name broken at its own hyphen: `Faster R-` + `CNN`
         else:
             text = f"{text} {line}" if text else line
     return text
