@@ -85,6 +85,55 @@ def test_the_papers_own_repository_comes_first_and_references_last(tmp_path: Pat
         assert any(line.startswith(f"not offered as code: https://github.com/{url}") for line in shown)
 
 
+@pytest.mark.parametrize(
+    "heading", ["Appendix\nA Details", "A\nNETWORK ARCHITECTURE, TEST SETUP", "A.1 Setup"]
+)
+def test_code_given_in_an_appendix_after_the_references_is_the_papers(tmp_path: Path, heading: str) -> None:
+    """Bug (issue 23, temporal ensembling): the appendix set after the reference list, under a lettered
+    heading ("A" over "NETWORK ARCHITECTURE, ...") or an "Appendix" heading at the top of its page, was
+    read as part of the reference list, so "Our implementation ... is available at <url>" there was
+    only a reference. The reference list before it stays one, author initials included."""
+    front = "Cut Lines: A Paper\n\nAbstract\nWe study cuts.\n\n1 Introduction\nBody text."
+    refs = (
+        "References\n[1] A. Author and\nB.\nCutter. Axial things. https://github.com/aaa/axial, 2020.\n"
+        "[2] C. Author. Other things, 2019."
+    )
+    appendix = f"{heading}\nOur implementation is written in PyTorch and is available at\nhttps://github.com/zlab/cutnet."
+    extraction = extract(_pdf(tmp_path, [(front, 468), (refs, 468), (appendix, 468)]))
+    roles = {c.url: c.role for c in extraction.code_links}
+    assert roles == {"https://github.com/aaa/axial": "reference", "https://github.com/zlab/cutnet": "own"}
+
+
+def test_a_footnote_ending_on_its_address_is_not_read_with_the_text_set_below_it(tmp_path: Path) -> None:
+    """Bug (issue 23, LRNet): the first page's footnote "1Github: <url>" sits in the text's order
+    between two lines of the introduction; its sentence ran on into "Barack Obama [24] and ...", and
+    the citation there made the paper's own repository another work's code."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe cut lines. It degrades gracefully on compressed videos.1\n\n"
+        "1 Introduction\nSynthetic videos are vivid. The advent of the forged speech of\n"
+        "1Github: https://github.com/zlab/cutnet\nBarack Obama [24] and manipulated clips is a menace."
+    )
+    extraction = extract(_pdf(tmp_path, [(text, 468)]))
+    assert [(c.url, c.role) for c in extraction.code_links] == [("https://github.com/zlab/cutnet", "mention")]
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", False)]
+
+
+def test_a_work_built_on_that_the_sentence_calls_available_is_not_the_papers_code(tmp_path: Path) -> None:
+    """Bug (issue 23, Decision Transformer): "We build our implementation ... off of minGPT (<url>), a
+    publicly available re-implementation of GPT" made minGPT the paper's official code: "available"
+    was read as the paper giving its code out, though it is said after the link, of the linked work."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe cut lines.1\n1Our code is at https://zlab.ai/cutlines/code\n\n"
+        "1 Introduction\nWe build our implementation for Atari games off of minGPT "
+        "(https://github.com/karpathy/minGPT), a publicly available re-implementation of GPT. We use "
+        "https://github.com/bigco/tools and https://github.com/bigco/more, both publicly available."
+    )
+    roles = {c.url: (c.role, c.official) for c in extract(_pdf(tmp_path, [(text, 468)])).code_links}
+    assert roles["https://github.com/karpathy/minGPT"] == ("dependency", False)
+    assert roles["https://github.com/bigco/tools"] == ("dependency", False)
+    assert _code(tmp_path, [(text, 468)]) == [("https://zlab.ai/cutlines/code", True)]
+
+
 def test_a_paper_that_releases_no_code_gets_no_code_link(tmp_path: Path) -> None:
     text = (
         "Cut Lines: A Paper\n\nAbstract\nWe study things.\n\n1 Introduction\nWe implement the scorer as a "

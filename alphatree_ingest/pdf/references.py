@@ -133,7 +133,7 @@ FIRST_PERSON = re.compile(  # "(?<![A-Za-z])": a footnote's mark may be glued on
 DEPENDENCY = re.compile(
     r"\b(?:uses?|using|used|adopt(?:s|ed|ing)?|borrow(?:ed|s)?|adapt(?:ed|s)? from|"
     r"buil(?:t|ds?|ding) (?:up)?on|based on|"
-    r"on top of|initiali[sz](?:e|ed|es|ing|ation)\s+(?:\w+\s+)?(?:with|from|by)|"
+    r"on top of|off of|initiali[sz](?:e|ed|es|ing|ation)\s+(?:\w+\s+)?(?:with|from|by)|"
     r"follow(?:s|ing|ed)?|implemented (?:with|in|using|by)|provided by|released by|from the official|"
     r"third[- ]party|toolbox|codebase of|[a-z]+'s (?:code|implementation)|deploy(?:ed|ing|s|ment)?|"
     r"inference (?:engine|library|framework|runtime)|accelerat(?:ed|e|ing) (?:with|by|using)|"
@@ -239,6 +239,8 @@ def _sentence(text: str, start: int, end: int) -> str:
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
     tail = after[: stop.start() + 1] if stop else after
+    if cut and before[cut[-1] - 1 : cut[-1]] == "\n" and after.startswith("\n"):
+        tail = ""  # a footnote ending on its address: the text after it is the page's, set below it
     return f"{head}{text[start:end]}{tail}".strip()
 
 
@@ -349,7 +351,9 @@ def classify_link(
     # "... is available at", "The code can be found at": the sentence gives the code out (the code as
     # its subject, or the paper's voice with "available", "released", "open-source", "can be found")
     says = rf"availab|releas|open[- ]?sourc|{_FOUND}"
-    claimed = code_subject or (first_person and re.search(says, sentence, re.I))
+    # ... said before the link: "our implementation off of minGPT (<url>), a publicly available
+    # re-implementation of GPT" says the linked work is available, not the paper's code
+    claimed = code_subject or (first_person and re.search(says, leading, re.I))
     if DEPENDENCY.search(leading) and not claimed:
         return "dependency", False
     if OTHERS_VOICE.search(leading) and not first_person:
@@ -428,8 +432,20 @@ def _thanks_span(
     return (last, end) if last else None
 
 
+APPENDIX = re.compile(
+    r"(?:^|\n)\s*(?:[A-Z]\.?\s+)?(?:Appendix|APPENDIX|Supplementary)"
+    # or a lettered heading: the letter on a line of its own ("B" over "Experimental setup"), or
+    # "A.1 Setup"; a reference's author initial is followed by a name and a comma, not by a heading
+    r"|(?:^|\n)\s*[A-H](?:\.\d+)?\.?\s*\n\s*[A-Z][A-Za-z\- ,]{3,80}[A-Za-z]\s*\n"
+    r"|(?:^|\n)\s*[A-H]\.\d+\.?\s+[A-Z][a-z]+(?: [a-z]+){0,8}\s*\n"
+)
+"""Where an appendix set after the reference list begins: an "Appendix" or "Supplementary" heading, or
+a lettered section heading."""
+
+
 def _appendix_start(page_texts: list[str], after: tuple[int, int]) -> tuple[int, int]:
-    appendix = re.compile(r"\n\s*(?:[A-Z]\.?\s+)?(?:Appendix|APPENDIX|Supplementary)")
+    """(page index, offset) where the body goes on after the reference list (`after`: its start)."""
+    appendix = APPENDIX
     for i in range(after[0], len(page_texts)):
         offset = after[1] if i == after[0] else 0
         match = appendix.search(page_texts[i], offset)
