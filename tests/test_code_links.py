@@ -134,6 +134,33 @@ def test_a_work_built_on_that_the_sentence_calls_available_is_not_the_papers_cod
     assert _code(tmp_path, [(text, 468)]) == [("https://zlab.ai/cutlines/code", True)]
 
 
+def test_a_footnote_mark_set_right_after_an_address_is_not_part_of_it(tmp_path: Path) -> None:
+    """Bug (issue 23, DeBERTa): "released at: https://github.com/microsoft/DeBERTa¹." gave the
+    repository `DeBERTa1`, marked official: the superscript mark was read as the name's last letter."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    writer = pymupdf.TextWriter(page.rect)
+    font = pymupdf.Font("helv")
+    writer.append((72, 80), "Cut Lines: A Paper", font=font, fontsize=16)
+    writer.append((72, 120), "Abstract", font=font, fontsize=11)
+    writer.append(
+        (72, 140), "We cut lines. The code was released at: https://github.com/zlab/CutNet", font=font
+    )
+    writer.append((writer.last_point.x, 136), "1", font=font, fontsize=7)
+    writer.append((writer.last_point.x, 140), ".", font=font)
+    writer.append((72, 180), "1 Introduction", font=font, fontsize=11)
+    writer.append((72, 200), "Lines are cut daily.", font=font)
+    writer.append((72, 700), "1Our models are also at https://zlab.ai/cutnet/models", font=font, fontsize=8)
+    writer.write_text(page)
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    links = [(c.url, c.role, c.official) for c in extract(path).code_links]
+    assert links[0] == ("https://github.com/zlab/CutNet", "own", True)
+    assert all("CutNet1" not in url for url, _, _ in links)
+
+
 def test_a_paper_that_releases_no_code_gets_no_code_link(tmp_path: Path) -> None:
     text = (
         "Cut Lines: A Paper\n\nAbstract\nWe study things.\n\n1 Introduction\nWe implement the scorer as a "

@@ -297,13 +297,14 @@ def _mark_sentence(body: str, digit: str) -> str:
         rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}(?![\w/\-)\]}}]|[.,]\w)"
     )
     found = list(re.finditer(pattern, body))
-    # set apart from a word that gives code out: "... will be made publicly available 1."
+    # set apart from a word that gives code out: "... will be made publicly available 1.", or from the
+    # address the sentence gives ("released at: https://github.com/lab/net 1.")
     spaced = [
         hit
-        for hit in re.finditer(rf"(?<=[a-z]) {digit}(?=[.,;)]\s)", body)
+        for hit in re.finditer(rf"(?<=[\w/]) {digit}(?=[.,;)]\s)", body)
         # the word before it, read on the last few lines only ("avail-\nable 1."), not the whole page
         if re.search(
-            r"\b(?:available|online|released|code|implementation|repository)$",
+            r"(?:\b(?:available|online|released|code|implementation|repository)|(?:https?://|www\.)\S+)$",
             _flat(body[max(0, hit.start() - 200) : hit.start()]),
         )
     ]
