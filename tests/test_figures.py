@@ -251,6 +251,50 @@ def test_a_giant_page_is_drawn_within_the_pixel_cap_and_never_fails_the_paper(
     assert png.width > 2000  # drawn at a lower resolution, not to nothing
 
 
+def test_renders_share_a_pages_display_list_and_draw_what_get_pixmap_draws(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Speed: each render of a page (each figure at 150 dpi, each raster's colours at 18 dpi) read the
+    page's contents again; they now share one display list per page, and draw the same pixels as
+    `page.get_pixmap` did. After the document, the list is let go."""
+    import pymupdf
+
+    from alphatree_ingest.pdf import figures
+
+    doc, page = _page()
+    prose(page, (36, 36, 576, 120))
+    draw_diagram(page, (36, 150, 576, 300), labels=4)
+    _caption(page, (36, 310, 576, 340), "Figure 1: The whole architecture.")
+    draw_diagram(page, (36, 400, 576, 560), labels=3)
+    _caption(page, (36, 570, 576, 600), "Figure 2: Its block.")
+    pdf = tmp_path / "two.pdf"
+    doc.save(pdf)
+    box = (36.0, 150.0, 576.0, 300.0)
+    for dpi, space in ((150, None), (48, pymupdf.csGRAY), (18, None)):
+        ours = figures.render_clip(page, box, dpi, colorspace=space)
+        theirs = page.get_pixmap(
+            clip=pymupdf.Rect(box), dpi=dpi, annots=False, colorspace=space or pymupdf.csRGB
+        )
+        assert (ours.width, ours.height, ours.n, ours.samples) == (
+            theirs.width,
+            theirs.height,
+            theirs.n,
+            theirs.samples,
+        )
+    lists: list[int] = []
+    real = pymupdf.Page.get_displaylist
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> Any:
+        lists.append(self.number)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pymupdf.Page, "get_displaylist", counted)
+    result = extract(pdf, tmp_path / "figures")
+    assert [f.number for f in result.figures] == ["1", "2"] and all(f.file for f in result.figures)
+    assert lists == [0]  # one list for the page's two figures
+    assert figures._DRAWN is None
+
+
 def _unet_page(page: Any, caption: str) -> None:
     """A U-Net-like diagram: stacks of thin feature-map bars labelled with sizes and channel counts
     (572x572, 64, 128 ...) joined by arrows: more numbers than words, as in the real ones."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ..models import Extraction, Section
-from .figures import dedupe, find_figures, name_files
+from .figures import dedupe, find_figures, forget_drawn, name_files
 from .layout import Block, Box, document_furniture, join_lines, page_blocks
 from .references import find_code_links, read_citations, sentence_around
 
@@ -83,7 +83,10 @@ def extract(
         if out_dir is not None:
             for stale in out_dir.glob(f"{prefix}-*.png"):
                 stale.unlink()
-        return _read(doc, out_dir, prefix, kind_features)
+        try:
+            return _read(doc, out_dir, prefix, kind_features)
+        finally:
+            forget_drawn()  # the last page's display list goes with its document
 
 
 def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] | None) -> Extraction:

@@ -24,15 +24,44 @@ MAX_PIXELS = 16_000_000
 resolution instead of taking gigabytes, or failing in MuPDF's own limits."""
 
 
-def render_clip(page: Any, box: Box, dpi: float, **options: Any) -> Any:
-    """A pixmap of `box` at `dpi`, or lower when that would exceed MAX_PIXELS.
+_DRAWN: tuple[Any, Any] | None = None
+"""The page last drawn and its display list: a page's renders (each figure at 150 dpi, each raster's
+colours at 18 dpi) share one list instead of reading the page's contents again for each."""
+
+
+def _display_list(page: Any) -> Any:
+    global _DRAWN
+    drawn = _DRAWN
+    if drawn is not None and drawn[0] is page:
+        return drawn[1]
+    listed = page.get_displaylist(annots=False)
+    _DRAWN = (page, listed)
+    return listed
+
+
+def forget_drawn() -> None:
+    """Let the last page's display list go (at the end of a document)."""
+    global _DRAWN
+    _DRAWN = None
+
+
+def render_clip(page: Any, box: Box, dpi: float, *, colorspace: Any = None) -> Any:
+    """A pixmap of `box` at `dpi`, or lower when that would exceed MAX_PIXELS, drawn as
+    `page.get_pixmap(clip=..., dpi=..., annots=False)` draws it, from the page's display list.
     Raises RuntimeError when MuPDF cannot draw it (the caller drops that render, never the paper)."""
     import pymupdf
 
     inches = max(1e-6, (box[2] - box[0]) / 72) * max(1e-6, (box[3] - box[1]) / 72)
-    dpi = min(dpi, (MAX_PIXELS / inches) ** 0.5)
+    dpi = max(1, int(min(dpi, (MAX_PIXELS / inches) ** 0.5)))
     try:
-        return page.get_pixmap(clip=pymupdf.Rect(box), dpi=max(1, int(dpi)), annots=False, **options)
+        pix = _display_list(page).get_pixmap(
+            matrix=pymupdf.Matrix(dpi / 72, dpi / 72),
+            colorspace=colorspace or pymupdf.csRGB,
+            alpha=False,
+            clip=pymupdf.Rect(box),
+        )
+        pix.set_dpi(dpi, dpi)
+        return pix
     except Exception as err:  # MuPDF's limits (FzErrorLimit) and broken content alike
         raise RuntimeError(f"page {page.number + 1} cannot be drawn: {err}") from None
 
