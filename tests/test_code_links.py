@@ -116,6 +116,12 @@ def test_a_footnote_ending_on_its_address_is_not_read_with_the_text_set_below_it
     extraction = extract(_pdf(tmp_path, [(text, 468)]))
     assert [(c.url, c.role) for c in extraction.code_links] == [("https://github.com/zlab/cutnet", "mention")]
     assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", False)]
+    # a sentence of the body that opens a line and ends one on its address goes on below it
+    body = (
+        "Cut Lines: A Paper\n\nAbstract\nWe cut lines.\n\n1 Introduction\nLines are cut daily.\n"
+        "The detector is at https://github.com/zlab/cutnet\nwhich builds on Smith et al. [24]."
+    )
+    assert _code(tmp_path, [(body, 468)]) == []
 
 
 def test_a_work_built_on_that_the_sentence_calls_available_is_not_the_papers_code(tmp_path: Path) -> None:

@@ -221,6 +221,10 @@ def _rejoin_urls(text: str) -> str:
     return dotted.sub(r"\1", text)
 
 
+FOOTNOTE_OPENING = re.compile(r"[\d*†‡§¶]{1,2}\s?(?:[A-Z][a-z]|https?://|www\.)")
+"""A footnote opening its line on its mark: `1Github: <url>`, `2 https://...`, `*Code at`."""
+
+
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
     before = text[max(0, start - 300) : start]
@@ -239,7 +243,8 @@ def _sentence(text: str, start: int, end: int) -> str:
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
     tail = after[: stop.start() + 1] if stop else after
-    if cut and before[cut[-1] - 1 : cut[-1]] == "\n" and after.startswith("\n"):
+    footnote = bool(cut) and before[cut[-1] - 1 : cut[-1]] == "\n" and bool(FOOTNOTE_OPENING.match(head))
+    if footnote and after.startswith("\n"):
         tail = ""  # a footnote ending on its address: the text after it is the page's, set below it
     return f"{head}{text[start:end]}{tail}".strip()
 
