@@ -105,18 +105,30 @@ def test_code_given_in_an_appendix_after_the_references_is_the_papers(tmp_path: 
 
 
 def test_a_footnote_ending_on_its_address_is_not_read_with_the_text_set_below_it(tmp_path: Path) -> None:
-    """Bug (issue 23, LRNet): the first page's footnote "1Github: <url>" sits in the text's order
-    between two lines of the introduction; its sentence ran on into "Barack Obama [24] and ...", and
-    the citation there made the paper's own repository another work's code."""
-    text = (
+    """Bug (issue 23, LRNet): the first page's footnote "1Github: <url>" comes, in the page's order,
+    between the left column's last line and the right column's first; its sentence ran on into
+    "Barack Obama [24] and ...", and that citation made the paper's own repository another work's code.
+    An address that ends its layout block ends its sentence; one inside a block goes on."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    left = (
         "Cut Lines: A Paper\n\nAbstract\nWe cut lines. It degrades gracefully on compressed videos.1\n\n"
-        "1 Introduction\nSynthetic videos are vivid. The advent of the forged speech of\n"
-        "1Github: https://github.com/zlab/cutnet\nBarack Obama [24] and manipulated clips is a menace."
+        "1 Introduction\nSynthetic videos are vivid. The advent of the forged speech of"
     )
-    extraction = extract(_pdf(tmp_path, [(text, 468)]))
+    page.insert_textbox(pymupdf.Rect(50, 60, 290, 600), left, fontsize=9)
+    page.insert_textbox(
+        pymupdf.Rect(50, 700, 290, 720), "1Github: https://github.com/zlab/cutnet", fontsize=7
+    )
+    page.insert_textbox(
+        pymupdf.Rect(310, 60, 560, 600), "Barack Obama [24] and manipulated clips.", fontsize=9
+    )
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    extraction = extract(path)
     assert [(c.url, c.role) for c in extraction.code_links] == [("https://github.com/zlab/cutnet", "mention")]
-    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/zlab/cutnet", False)]
-    # a sentence of the body that opens a line and ends one on its address goes on below it
+    # a sentence inside one block that ends a line on its address goes on below it
     body = (
         "Cut Lines: A Paper\n\nAbstract\nWe cut lines.\n\n1 Introduction\nLines are cut daily.\n"
         "The detector is at https://github.com/zlab/cutnet\nwhich builds on Smith et al. [24]."

@@ -110,7 +110,7 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
                 page, number, blocks[number - 1], out_dir, prefix, furniture[number - 1], kind_features
             )
         )
-    full_text = ["\n".join(b.raw for b in on_page) for on_page in blocks]
+    full_text = ["\n\n".join(b.raw for b in on_page) for on_page in blocks]  # a blank line between blocks
     references, names = read_citations(
         [
             "\n\n".join(b.raw for b in on_page if id(b) not in skip)

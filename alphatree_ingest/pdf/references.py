@@ -221,10 +221,6 @@ def _rejoin_urls(text: str) -> str:
     return dotted.sub(r"\1", text)
 
 
-FOOTNOTE_OPENING = re.compile(r"[\d*†‡§¶]{1,2}\s?(?:[A-Z][a-z]|https?://|www\.)")
-"""A footnote opening its line on its mark: `1Github: <url>`, `2 https://...`, `*Code at`."""
-
-
 def _sentence(text: str, start: int, end: int) -> str:
     """The sentence around text[start:end] (a URL), bounded to 300 characters each side."""
     before = text[max(0, start - 300) : start]
@@ -243,9 +239,8 @@ def _sentence(text: str, start: int, end: int) -> str:
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
     tail = after[: stop.start() + 1] if stop else after
-    footnote = bool(cut) and before[cut[-1] - 1 : cut[-1]] == "\n" and bool(FOOTNOTE_OPENING.match(head))
-    if footnote and after.startswith("\n"):
-        tail = ""  # a footnote ending on its address: the text after it is the page's, set below it
+    if re.match(r"[ \t]*\n[ \t]*\n", after):
+        tail = ""  # the address ends its block (a footnote, a line of its own): what follows is another
     return f"{head}{text[start:end]}{tail}".strip()
 
 
@@ -477,10 +472,11 @@ def find_code_links(
 ) -> list[CodeLink]:
     """Repository URLs with their role, official mark and evidence, one per repository, in order.
 
-    `page_texts`: the text of each page (lines by newlines). `page_links`: per page, the link
-    annotations as (URI, the text around the link). With `front_page`, page 1 up to the
-    Introduction is the paper's front matter (title, authors, abstract, footnotes). `title`: the
-    paper's title, whose method name may be the subject of the sentence that gives its code."""
+    `page_texts`: the text of each page (lines by newlines, layout blocks by a blank line).
+    `page_links`: per page, the link annotations as (URI, the text around the link). With
+    `front_page`, page 1 up to the Introduction is the paper's front matter (title, authors, abstract,
+    footnotes). `title`: the paper's title, whose method name may be the subject of the sentence that
+    gives its code."""
     names = title_names(title) if title else ()
     texts = [_rejoin_urls(t) for t in page_texts]
     refs = _references_start(texts)
