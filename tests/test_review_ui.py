@@ -135,10 +135,18 @@ def test_a_failing_draft_is_fixed_and_approved_in_the_prefect_ui(
             _field(form, "Decided By").locator("textarea, input").first.fill("Ada")  # click 6
             _field(form, "Code Url").scroll_into_view_if_needed()
             page.screenshot(path=str(shots / "review-form-edited.png"))
-            with page.expect_response(
-                lambda r: r.url.endswith("/resume") and r.request.method == "POST"
-            ) as sent:
-                form.get_by_role("button", name="Submit").click()  # click 7
+            for _ in range(3):
+                with page.expect_response(
+                    lambda r: r.url.endswith("/resume") and r.request.method == "POST"
+                ) as sent:
+                    form.get_by_role("button", name="Submit").click()  # click 7
+                # A Prefect server on SQLite answers 503 when a write meets another under load
+                # (`prefect/server/api/server.py: is_client_retryable_exception`): its Python client
+                # retries, its UI says "Failed to resume flow run" and keeps the form with the
+                # curator's edits, who submits again (seen once in a CI rehearsal; checked by
+                # answering the first POST with 503 through `page.route`). Any other answer counts.
+                if sent.value.status != 503:
+                    break
             assert sent.value.ok, sent.value.text()  # the browser stays open until the server has it
 
             seconds = time.monotonic() - clock
