@@ -19,6 +19,7 @@ import datetime as dt
 import json
 import pickle
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,23 @@ def write_table(path: Path, about: str, papers: list[dict[str, Any]]) -> None:
     rows = ",\n".join(json.dumps(p, sort_keys=True) for p in papers)
     path.write_text(json.dumps({"about": about})[:-1] + ', "papers": [\n' + rows + "\n]}\n")
     print(f"written {path}")
+
+
+def ship(
+    argv: list[str],
+    fit: Callable[[list[dict[str, Any]]], Any],
+    tune: list[dict[str, Any]],
+    every: list[dict[str, Any]],
+    path: Path,
+    about: str,
+) -> None:
+    """Print the weights of `fit` on the tune part's rows (what bench/devset.py scores with) and on
+    every labelled paper's (what ships), and write the table of every paper unless `--check`."""
+    print("weights (tune papers, what bench/devset.py scores with):", fit(tune).weights())
+    shipped = public(every)
+    print(f"weights (all {len(shipped)} labelled papers, what ships):", fit(shipped).weights())
+    if "--check" not in argv:
+        write_table(path, about, shipped)
 
 
 def paper_rows(paper: Any, got: dict[str, Any], kinds: KindModel) -> dict[str, Any]:
@@ -152,15 +170,11 @@ def main(argv: list[str]) -> int:
         print(f"ranker l2={l2}, leave one paper out: {right}/{len(table)} = {right / len(table):.3f}")
         for miss in misses:
             print(f"  {miss}")
-    print("weights (tune papers, what bench/devset.py scores with):", Ranker(clean).weights())
-    shipped = public(every)
-    print(f"weights (all {len(shipped)} labelled papers, what ships):", Ranker(shipped).weights())
-    if "--check" not in argv:
-        about = (
-            "Diagram ranker features of the labelled papers' figures, tune and report parts "
-            "(bench/diagram_table.py); bench/devset.py fits on the tune part alone."
-        )
-        write_table(TABLE, about, shipped)
+    about = (
+        "Diagram ranker features of the labelled papers' figures, tune and report parts "
+        "(bench/diagram_table.py); bench/devset.py fits on the tune part alone."
+    )
+    ship(argv, Ranker, clean, every, TABLE, about)
     return 0
 
 

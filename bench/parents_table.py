@@ -27,7 +27,7 @@ from alphatree_ingest.drafting.draft import _rule_parents, parent_candidates  # 
 from alphatree_ingest.drafting.parents import TABLE, THRESHOLD, ParentModel, features  # noqa: E402
 from alphatree_ingest.models import Paper  # noqa: E402
 from bench.devset import REPO, read_split  # noqa: E402
-from bench.diagram_table import extracted, labelled_parts, public, write_table  # noqa: E402
+from bench.diagram_table import extracted, labelled_parts, public, ship  # noqa: E402
 
 
 def paper_rows(paper: Any, result: Any, tree: list[Any]) -> dict[str, Any]:
@@ -103,15 +103,11 @@ def main(argv: list[str]) -> int:
             print(
                 line(f"model c={c} threshold {threshold}{mark}, leave one paper out", measure(picks, table))
             )
-    print("weights (tune papers, what bench/devset.py scores with):", ParentModel(clean).weights())
-    shipped = public(every)
-    print(f"weights (all {len(shipped)} labelled papers, what ships):", ParentModel(shipped).weights())
-    if "--check" not in argv:
-        about = (
-            "Parent candidates of the labelled papers, tune and report parts, with the parents "
-            "model's features (bench/parents_table.py); bench/devset.py fits on the tune part alone."
-        )
-        write_table(TABLE, about, shipped)
+    about = (
+        "Parent candidates of the labelled papers, tune and report parts, with the parents "
+        "model's features (bench/parents_table.py); bench/devset.py fits on the tune part alone."
+    )
+    ship(argv, ParentModel, clean, every, TABLE, about)
     return 0
 
 
