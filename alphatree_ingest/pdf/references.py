@@ -446,10 +446,9 @@ a lettered section heading."""
 
 def _appendix_start(page_texts: list[str], after: tuple[int, int]) -> tuple[int, int]:
     """(page index, offset) where the body goes on after the reference list (`after`: its start)."""
-    appendix = APPENDIX
     for i in range(after[0], len(page_texts)):
         offset = after[1] if i == after[0] else 0
-        match = appendix.search(page_texts[i], offset)
+        match = APPENDIX.search(page_texts[i], offset)
         if match:
             return i, match.start()
     return len(page_texts), 0
