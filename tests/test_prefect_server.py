@@ -234,7 +234,13 @@ def _resume(api: str, run_id: str, answer: dict[str, Any]) -> None:
     """Answer a suspended review run's form, as the UI's Resume button does: the API's resume endpoint,
     which checks the answer against the run's form schema (what `prefect.flow_runs.resume_flow_run`
     posts, without starting an interpreter that imports Prefect for it)."""
-    done = requests.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": answer}, timeout=30)
+    for attempt in range(5):
+        done = requests.post(f"{api}/flow_runs/{run_id}/resume", json={"run_input": answer}, timeout=30)
+        # 503 is the server's "retry": SQLite busy under load (`is_client_retryable_exception`), which
+        # Prefect's own client, the product's path, retries; a CI rehearsal met it once here
+        if done.status_code != 503:
+            break
+        time.sleep(1 + attempt)
     assert done.ok and done.json()["status"] not in ("ABORT", "REJECT"), done.text[-2000:]
 
 
