@@ -1210,3 +1210,17 @@ def test_the_code_of_the_method_named_in_the_title_is_the_papers() -> None:
     sentence = "Codes and models of CutNet are available at https://git.io/JSf3i."
     assert classify_link(sentence, front=True, in_references=False, names=("CutNet",)) == ("own", True)
     assert classify_link(sentence, front=True, in_references=False, names=("Other",))[0] != "own"
+
+
+def test_a_connective_before_the_code_sentences_subject_keeps_the_code_the_papers(tmp_path: Path) -> None:
+    """Bug (issue 23): "To this end, code and trained models can be found at <lab page>." in a
+    conclusion was no code link: the code had to open its sentence. A connective may come first; a
+    cited work may not ("Following [12], code ... can be found at" stays someone else's)."""
+    ours = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet.\n\n1 Introduction\nBody.\n\n5 Conclusion\n"
+        "Our model is a new baseline. To this end, code and trained models can be found at "
+        "http://cs.example.edu/~me/cutnet/."
+    )
+    assert _code(tmp_path, [(ours, 468)]) == [("http://cs.example.edu/~me/cutnet/", False)]
+    theirs = ours.replace("To this end,", "Following [12],")
+    assert _code(tmp_path, [(theirs, 468)]) == []

@@ -543,3 +543,60 @@ def test_an_outline_that_lost_its_pages_gives_way_to_the_headings_on_the_pages(t
         ("2 Method", 2),
         ("5 Conclusion", 3),
     ]
+
+
+def test_a_compound_broken_at_a_line_end_keeps_its_hyphen_when_the_paper_uses_its_words_alone(
+    tmp_path: Path,
+) -> None:
+    """Bug (issue 23): "encoder-" at a line's end and "decoder" on the next came out "encoderdecoder",
+    "high-" + "resolution" as "highresolution": the abstract a reader and the translator get, and
+    the words the draft is scored on. A compound keeps its hyphen when the paper sets it whole
+    elsewhere, or uses both words alone and never the two as one; a word hyphenated to fit
+    (`recog-` + `nition`, `more-` + `over`) is joined."""
+    import pymupdf
+
+    body = (
+        "We propose an encoder-\ndecoder for high-\nresolution images, a recog-\nnition win; more-\n"
+        "over our net-\nwork is fast."
+    )
+    doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
+    doc[0].insert_textbox(
+        pymupdf.Rect(72, 330, 540, 400),
+        "The encoder and the decoder share weights. We keep high-resolution features in the network.",
+        fontsize=10,
+    )
+    path = tmp_path / "words.pdf"
+    doc.save(path)
+    assert extract(path).abstract == (
+        "We propose an encoder-decoder for high-resolution images, a recognition win; moreover our "
+        "network is fast."
+    )
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "*The first two authors contributed equally. 1 http://www.example.org/challenge",
+        "Copyright (c) 2017 IEEE. Personal use of this material is permitted.",
+        "CONTENTS",
+    ],
+)
+def test_a_footnote_a_copyright_notice_or_a_heading_set_in_body_type_ends_the_abstract(
+    tmp_path: Path, after: str
+) -> None:
+    """Bug (issue 23): some classes set the first page's footnotes, a copyright notice or a table of
+    contents' heading in the abstract's own type; they ran on into the abstract ("... (CVPR) 2018.
+    ⋆The first two authors contributed equally. 1 http://..."), the table of contents with them."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_textbox(pymupdf.Rect(72, 60, 540, 90), "A Cut Network", fontsize=16, align=1)
+    page.insert_textbox(pymupdf.Rect(72, 110, 540, 200), "Abstract. We cut networks. It works.", fontsize=9)
+    page.insert_textbox(pymupdf.Rect(72, 600, 540, 640), after, fontsize=9)
+    page.insert_textbox(
+        pymupdf.Rect(72, 660, 540, 700), "I Introduction and the cuts 2\nII Related Work 3", fontsize=10
+    )
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "We cut networks. It works."

@@ -15,7 +15,7 @@ from typing import Any
 
 from ..models import Extraction, Section
 from .figures import dedupe, find_figures, forget_drawn, name_files
-from .layout import Block, Box, document_furniture, join_lines, page_blocks
+from .layout import Block, Box, document_blocks, document_furniture, join_lines
 from .references import find_code_links, read_citations, sentence_around
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ def extract(
 def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] | None) -> Extraction:
     pages = [doc[i] for i in range(min(doc.page_count, MAX_PAGES))]
     textpages = [p.get_textpage(flags=0) for p in pages]  # read once for the blocks and the links
-    blocks = [page_blocks(p, t) for p, t in zip(pages, textpages, strict=True)]
+    blocks = document_blocks(pages, textpages)
     if not any(blocks):
         logger.info("%s has no text layer (scanned?)", Path(doc.name or "the PDF").name)
     heights = [p.rect.height for p in pages]
@@ -190,12 +190,19 @@ def _from_below(head: Block, blocks: list[Block], i: int) -> list[Block]:
     return blocks[j:]
 
 
+AFTER_ABSTRACT = re.compile(r"(?:[*†‡§¶⋆∗]|\d{1,2}\s*(?:https?://|www\.)|(?:Copyright|©|\(c\))\s?\S)")
+"""A block that opens as a footnote ("⋆The first two authors", "1 http://...") or a copyright notice:
+set in body type by some classes (LNCS, IEEE), it is no paragraph of the abstract."""
+SHOUTED = re.compile(r"[A-Z][A-Z \-]{2,30}")
+"""A heading in capitals ("CONTENTS", "INDEX TERMS") after the abstract."""
+
+
 def _abstract_body(parts: list[str], following: list[Block], size: float, tolerance: float) -> bool:
     """Add the abstract's paragraphs among `following` to `parts`; True when something ended it (the
     introduction, a numbered heading, the keywords, type `tolerance` points smaller than `size`)."""
     for nxt in following:
-        if re.match(r"^(?:\d+\.?|[IVX]+\.)\s+[A-Z][a-z]", nxt.text):
-            return True  # a numbered heading ("1 Introduction", "1 Background") ends the abstract
+        if re.match(r"^(?:\d+\.?|[IVX]+\.?)\s+[A-Z][a-z]", nxt.text):
+            return True  # a numbered heading ("1 Introduction", "II Background") ends the abstract
         if re.match(r"^(1\.?\s+|I\.\s+)?(Introduction|INTRODUCTION)\b", nxt.text) or (
             re.match(r"^(Keywords|Index Terms|CCS|Key words)", nxt.text)
         ):
@@ -203,6 +210,10 @@ def _abstract_body(parts: list[str], following: list[Block], size: float, tolera
         # a last sentence broken off at the column's foot ("outperforms state-") goes on in
         # the next column, past the footnotes and a teaser figure's caption and labels
         unfinished = bool(parts) and _broken_off(parts[-1])
+        if parts and (AFTER_ABSTRACT.match(nxt.text) or SHOUTED.fullmatch(nxt.text.strip())):
+            if unfinished:
+                continue  # a footnote or a heading between the columns: the sentence goes on after it
+            return True
         small = nxt.size < size - tolerance  # footnotes, a smaller "Code:" line
         aside = small or re.match(r"^(?:Figure|Fig\.|Table)\s*\d", nxt.text) or len(nxt.text.split()) < 4
         if aside and unfinished:

@@ -83,11 +83,74 @@ _URL_END = re.compile(r"(?:https?://|www\.)[^\s)\]]*$")
 _URL_GOES_ON = re.compile(r"[\w.\-~%#?=&]+/")
 
 
-def join_lines(lines: list[str]) -> str:
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*-?")
+
+
+CLOSED = frozenset(
+    "moreover furthermore nevertheless nonetheless therefore otherwise meanwhile whereas however "
+    "whenever wherever whatever something everything anything nothing somewhat overcome outperform "
+    "outperforms outperformed outperforming framework frameworks benchmark benchmarks bottleneck "
+    "bottlenecks backbone backbones pipeline pipelines baseline baselines workshop checkpoint "
+    "checkpoints throughout keypoint keypoints worldwide overview overall feedback".split()
+)
+"""Ordinary words made of two words, which a document may set only broken at a line's end."""
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words a document sets whole, not broken at a line's end: what tells a compound broken at
+    its own hyphen (`encoder-` + `decoder`) from one word hyphenated to fit (`recog-` + `nition`)."""
+
+    words: frozenset[str] = frozenset()
+    compounds: frozenset[str] = frozenset()
+    """Hyphenated words set whole on one line (`encoder-decoder`)."""
+
+    def keeps_hyphen(self, before: str, after: str) -> bool:
+        """Whether `before-` at a line's end and `after` on the next are a compound: set whole
+        elsewhere with its hyphen, or two words the document uses alone (four letters or more each)
+        that it never sets as one."""
+        head = re.sub(r"^[^A-Za-z]+", "", before).lower()
+        found = re.match(r"[a-z]+", after)
+        tail = found.group(0) if found else ""
+        if not head.isalpha() or not tail:
+            return False
+        if f"{head}-{tail}" in self.compounds:
+            return True
+        if head + tail in self.words or head + tail in CLOSED:
+            return False
+        # two short words are more often one ordinary word broken to fit (`more-` + `over`)
+        long_enough = len(head) >= 4 and len(tail) >= 4 and len(head) + len(tail) >= 9
+        return long_enough and head in self.words and tail in self.words
+
+
+def document_words(layouts: list[dict[str, Any]]) -> Words:
+    """The words of pages read with `page.get_text("dict")`, leaving out the pieces of a word
+    hyphenated at a line's end."""
+    words: set[str] = set()
+    compounds: set[str] = set()
+    for layout in layouts:
+        for block in layout["blocks"]:
+            broken = False  # the line above ended on a hyphen: this line's first word is a piece
+            for line in block.get("lines", ()):
+                found = _WORD.findall("".join(span["text"] for span in line["spans"]))
+                pieces = found[1:] if broken and found else found
+                broken = bool(found) and found[-1].endswith("-")
+                for word in pieces[:-1] if broken else pieces:
+                    word = word.lower()
+                    if "-" in word:
+                        compounds.add(word)
+                        words.update(word.split("-"))
+                    else:
+                        words.add(word)
+    return Words(frozenset(words), frozenset(compounds))
+
+
+def join_lines(lines: list[str], words: Words | None = None) -> str:
     """Lines as running text: a word hyphenated at a line end is joined (`recog-` + `nition`); a
     compound broken at one of its own hyphens keeps it (`state-of-the-` + `art`, `state-` +
-    `of-the-art`, `R-` + `CNN`); a web address broken at the line's end is joined when the next line
-    goes on with its path (`https://github.com/YihengZha` + `ng-CV/LPS-Net`)."""
+    `of-the-art`, `R-` + `CNN`, and with the document's `words`, `encoder-` + `decoder`); a web
+    address broken at the line's end is joined when the next line goes on with its path
+    (`https://github.com/YihengZha` + `ng-CV/LPS-Net`)."""
     text = ""
     for line in lines:
         if _URL_END.search(text) and _URL_GOES_ON.match(line):
@@ -95,6 +158,7 @@ def join_lines(lines: list[str]) -> str:
         elif text.endswith("-") and line[:1].islower():
             before, after = text.rsplit(" ", 1)[-1][:-1], line.split(" ", 1)[0]
             compound = "-" in before or "-" in after.rstrip(".,;:)")
+            compound = compound or (words is not None and words.keeps_hyphen(before, after))
             text = text + line if compound else text[:-1] + line
         elif text.endswith("-") and text[-2:-1].isalnum() and line[:1].isupper():
             text += line  # a name broken at its own hyphen: `Faster R-` + `CNN`
@@ -117,19 +181,31 @@ CAPTION = re.compile(
 """A figure caption's opening: `Figure 3:`, `Fig. 3.`, `FIG. 3 -`; the group is the figure's number."""
 
 
-def page_blocks(page: Any, textpage: Any = None) -> list[Block]:
+def page_blocks(
+    page: Any, textpage: Any = None, *, layout: dict[str, Any] | None = None, words: Words | None = None
+) -> list[Block]:
     """The page's text blocks, in reading order as PyMuPDF gives them. Lines that sit side by side
     in one PyMuPDF block (two captions on one baseline) become separate blocks, and so do a drawing's
     labels and the caption PyMuPDF ran them into (`_caption_apart`). `textpage`: the page's text
-    already read with `get_textpage(flags=0)`, or None to read it here."""
+    already read with `get_textpage(flags=0)`, or None to read it here; `layout`: the page already
+    read with `get_text("dict")`; `words`: the document's (`document_blocks`)."""
     result = []
-    if textpage is None:
-        textpage = page.get_textpage(flags=0)
-    for block in page.get_text("dict", textpage=textpage)["blocks"]:
+    if layout is None:
+        layout = page.get_text("dict", textpage=textpage or page.get_textpage(flags=0))
+    for block in layout["blocks"]:
         if block.get("type") == 0:
             for lines in _side_by_side(block["lines"]):
-                result += [_block(part) for part in _caption_apart(lines)]
+                result += [_block(part, words) for part in _caption_apart(lines)]
     return [b for b in result if b is not None]
+
+
+def document_blocks(pages: list[Any], textpages: list[Any] | None = None) -> list[list[Block]]:
+    """Every page's blocks (`page_blocks`), their lines joined with the whole document's words in
+    view (a compound broken at a line's end keeps its hyphen when the document sets it whole)."""
+    textpages = textpages or [p.get_textpage(flags=0) for p in pages]
+    layouts = [p.get_text("dict", textpage=t) for p, t in zip(pages, textpages, strict=True)]
+    words = document_words(layouts)
+    return [page_blocks(p, layout=lay, words=words) for p, lay in zip(pages, layouts, strict=True)]
 
 
 def _caption_apart(lines: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
@@ -216,7 +292,7 @@ def _raw_line(spans: list[dict[str, Any]]) -> str:
     return text.strip()
 
 
-def _block(raw_lines: list[dict[str, Any]]) -> Block | None:
+def _block(raw_lines: list[dict[str, Any]], words: Words | None = None) -> Block | None:
     lines: list[str] = []
     clean: list[str] = []
     sizes: list[float] = []
@@ -240,7 +316,7 @@ def _block(raw_lines: list[dict[str, Any]]) -> Block | None:
         return None
     return Block(
         union(boxes),
-        join_lines([c for c in clean if c]) or join_lines(lines),
+        join_lines([c for c in clean if c], words) or join_lines(lines, words),
         "\n".join(lines),
         len(lines),
         max(sizes),

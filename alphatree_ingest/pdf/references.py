@@ -102,8 +102,14 @@ FRAMEWORK_CITED = re.compile(
 )
 """A framework cited by name ("the Caffe toolbox [30]", "PyTorch [43] implementation", "Lasagne
 (Dieleman et al., 2015)"): the tool the code is written in, not another work whose code it is."""
+_OPENER = (
+    r"(?:(?:to this end|in addition|additionally|finally|lastly|moreover|furthermore|besides|also|"
+    r"for reproducibility|to facilitate (?:future )?research|to foster (?:future )?research)\s*,\s*)?"
+)
+"""A connective that may open the sentence before its subject ("To this end, code and trained models
+can be found at"): the paper's own voice goes on; a cited work ("Following [12], ...") is no opener."""
 CODE_SUBJECT = re.compile(  # at a sentence's start or a footnote's (after its mark)
-    rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?)"
+    rf"(?:(?:^|[.:;]\s|\(\s*)(?:[\d*†‡§¶]{{1,2}}\s?)?|\n[\d*†‡§¶]{{1,2}}\s?){_OPENER}"
     rf"(?:the\s+|our\s+|all\s+|an?\s+)?(?:(?:pre-?)?trained\s+)?"
     rf"(?:source\s+|pytorch\s+|official\s+)?"
     rf"(?:codes?|implementations?|models?|{_PAGE}|(?:github\s+)?repo(?:sitory)?|"

@@ -22,7 +22,7 @@ from ..mt.text import split_sentences
 from ..mt.translate import TranslateStage
 from ..pdf.extract import extract, is_heading, open_pdf
 from ..pdf.figures import caption_number
-from ..pdf.layout import Block, document_furniture, page_blocks
+from ..pdf.layout import Block, document_blocks, document_furniture
 from .titles import headline
 
 _END = re.compile(r"^(?:\d+\.?\s+)?(References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*$")
@@ -47,7 +47,7 @@ def parts(pdf: Path, figures: dict[str, tuple[int, tuple[float, float, float, fl
     doc = open_pdf(pdf)
     try:
         pages = [doc[i] for i in range(doc.page_count)]
-        blocks = [page_blocks(p) for p in pages]
+        blocks = document_blocks(pages)
         furniture = document_furniture(blocks, [p.rect.height for p in pages])
     finally:
         doc.close()
