@@ -551,25 +551,26 @@ def test_a_compound_broken_at_a_line_end_keeps_its_hyphen_when_the_paper_uses_it
     """Bug (issue 23): "encoder-" at a line's end and "decoder" on the next came out "encoderdecoder",
     "high-" + "resolution" as "highresolution": the abstract a reader and the translator get, and
     the words the draft is scored on. A compound keeps its hyphen when the paper sets it whole
-    elsewhere, or uses both words alone and never the two as one; a word hyphenated to fit
-    (`recog-` + `nition`, `more-` + `over`) is joined."""
+    elsewhere, or uses both words alone (`sourced` as `source`) and never the two as one; a word
+    hyphenated to fit (`recog-` + `nition`, `more-` + `over`) is joined."""
     import pymupdf
 
     body = (
         "We propose an encoder-\ndecoder for high-\nresolution images, a recog-\nnition win; more-\n"
-        "over our net-\nwork is fast."
+        "over our net-\nwork is fast. It is open-\nsourced."
     )
     doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
     doc[0].insert_textbox(
         pymupdf.Rect(72, 330, 540, 400),
-        "The encoder and the decoder share weights. We keep high-resolution features in the network.",
+        "The encoder and the decoder share weights. We keep high-resolution features in the network. "
+        "Its source is open.",
         fontsize=10,
     )
     path = tmp_path / "words.pdf"
     doc.save(path)
     assert extract(path).abstract == (
         "We propose an encoder-decoder for high-resolution images, a recognition win; moreover our "
-        "network is fast."
+        "network is fast. It is open-sourced."
     )
 
 

@@ -88,7 +88,7 @@ _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*-?")
 
 CLOSED = frozenset(
     "moreover furthermore nevertheless nonetheless therefore otherwise meanwhile whereas however "
-    "whenever wherever whatever something everything anything nothing somewhat overcome outperform "
+    "whenever wherever whatever something everything anything nothing somewhat sometimes overcome outperform "
     "outperforms outperformed outperforming framework frameworks benchmark benchmarks bottleneck "
     "bottlenecks backbone backbones pipeline pipelines baseline baselines workshop checkpoint "
     "checkpoints throughout keypoint keypoints worldwide overview overall feedback".split()
@@ -120,7 +120,16 @@ class Words:
             return False
         # two short words are more often one ordinary word broken to fit (`more-` + `over`)
         long_enough = len(head) >= 4 and len(tail) >= 4 and len(head) + len(tail) >= 9
-        return long_enough and head in self.words and tail in self.words
+        return long_enough and head in self.words and self._used(tail)
+
+    def _used(self, word: str) -> bool:
+        """The word, or its stem before an -s, -d or -ed (`sourced`: `source`), is used alone."""
+        stems = (
+            [word]
+            + ([word[:-1]] if word[-1:] in ("s", "d") else [])
+            + ([word[:-2]] if word.endswith("ed") else [])
+        )
+        return any(stem in self.words for stem in stems)
 
 
 def document_words(layouts: list[dict[str, Any]]) -> Words:
