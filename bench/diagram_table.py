@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from alphatree_ingest.drafting.diagram import TABLE, Ranker, end_page, figure_features  # noqa: E402
+from alphatree_ingest.drafting.diagram import PENALTY, TABLE, Ranker, end_page, figure_features  # noqa: E402
 from alphatree_ingest.drafting.draft import method_names, suggest_diagram  # noqa: E402
 from alphatree_ingest.models import Paper  # noqa: E402
 from alphatree_ingest.pdf.extract import extract  # noqa: E402
@@ -167,7 +167,9 @@ def main(argv: list[str]) -> int:
             right += got_choice == paper["want"]
             if got_choice != paper["want"] and "--verbose" in argv:
                 misses.append(f"{paper['paper']}: {got_choice} (want {paper['want']})")
-        print(f"ranker l2={l2}, leave one paper out: {right}/{len(table)} = {right / len(table):.3f}")
+        shipped = " (shipped)" if l2 == PENALTY else ""
+        score = f"{right}/{len(table)} = {right / len(table):.3f}"
+        print(f"ranker l2={l2}{shipped}, leave one paper out: {score}")
         for miss in misses:
             print(f"  {miss}")
     about = (
