@@ -190,11 +190,14 @@ def _from_below(head: Block, blocks: list[Block], i: int) -> list[Block]:
     return blocks[j:]
 
 
-AFTER_ABSTRACT = re.compile(r"(?:[*†‡§¶⋆∗]|\d{1,2}\s*(?:https?://|www\.)|(?:Copyright|©|\(c\))\s?\S)")
+AFTER_ABSTRACT = re.compile(
+    r"(?:[*†‡§¶⋆∗]|\d{1,2}\s*(?:https?://|www\.)|Copyright\s|©|\(c\)\s*(?:19|20)\d\d)"
+)
 """A block that opens as a footnote ("⋆The first two authors", "1 http://...") or a copyright notice:
 set in body type by some classes (LNCS, IEEE), it is no paragraph of the abstract."""
-SHOUTED = re.compile(r"[A-Z][A-Z \-]{2,30}")
-"""A heading in capitals ("CONTENTS", "INDEX TERMS") after the abstract."""
+SHOUTED = re.compile(r"(?:TABLE OF )?CONTENTS|NOMENCLATURE|INDEX TERMS|KEY ?WORDS")
+"""A heading in capitals after the abstract; not any short line in capitals, which may be a teaser
+figure's label ("RPN") between two paragraphs of the abstract."""
 
 
 def _abstract_body(parts: list[str], following: list[Block], size: float, tolerance: float) -> bool:
