@@ -549,8 +549,8 @@ def test_a_compound_broken_at_a_line_end_keeps_its_hyphen_when_the_paper_uses_it
     tmp_path: Path,
 ) -> None:
     """Bug (issue 23): "encoder-" at a line's end and "decoder" on the next came out "encoderdecoder",
-    "high-" + "resolution" as "highresolution": the abstract a reader and the translator get, and
-    the words the draft is scored on. A compound keeps its hyphen when the paper sets it whole
+    "high-" + "resolution" as "highresolution", in every text read from a PDF (captions the
+    translator gets, reading pages, the abstract). A compound keeps its hyphen when the paper sets it whole
     elsewhere, or uses both words alone (`sourced` as `source`) and never the two as one; a word
     hyphenated to fit (`recog-` + `nition`, `more-` + `over`) is joined."""
     import pymupdf
