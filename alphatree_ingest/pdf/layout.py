@@ -191,16 +191,16 @@ CAPTION = re.compile(
 
 
 def page_blocks(
-    page: Any, textpage: Any = None, *, layout: dict[str, Any] | None = None, words: Words | None = None
+    page: Any, *, layout: dict[str, Any] | None = None, words: Words | None = None
 ) -> list[Block]:
     """The page's text blocks, in reading order as PyMuPDF gives them. Lines that sit side by side
     in one PyMuPDF block (two captions on one baseline) become separate blocks, and so do a drawing's
-    labels and the caption PyMuPDF ran them into (`_caption_apart`). `textpage`: the page's text
-    already read with `get_textpage(flags=0)`, or None to read it here; `layout`: the page already
-    read with `get_text("dict")`; `words`: the document's (`document_blocks`)."""
+    labels and the caption PyMuPDF ran them into (`_caption_apart`). `layout`: the page already read
+    with `get_text("dict")` from its `get_textpage(flags=0)`, or None to read it here; `words`: the
+    document's (`document_blocks`)."""
     result = []
     if layout is None:
-        layout = page.get_text("dict", textpage=textpage or page.get_textpage(flags=0))
+        layout = page.get_text("dict", textpage=page.get_textpage(flags=0))
     for block in layout["blocks"]:
         if block.get("type") == 0:
             for lines in _side_by_side(block["lines"]):
