@@ -293,7 +293,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         result = extract(pdf, out)
     except ExtractError as err:
         raise CliError(str(err)) from None
-    shown = result.model_dump(mode="json", exclude={"names"})  # the JSON of DESIGN.md; names are internal
+    # the JSON of DESIGN.md: the names and their uses are internal (the parents model reads them)
+    shown = result.model_dump(mode="json", exclude={"names", "name_uses"})
     print(json.dumps(shown, ensure_ascii=False, indent=1))
     return 0
 

@@ -133,6 +133,19 @@ class Reference(_Strict):
     ("We base the architecture of ψ on the work by Krizhevsky et al. [14]")."""
 
 
+class NameUse(_Strict):
+    """How the body's running text uses one model-like name, sentence by sentence."""
+
+    sentences: int = 0
+    """Sentences that name it."""
+    backbone: int = 0
+    """Of those, sentences that also speak of a backbone, pretraining or ImageNet ("a ResNet-101
+    backbone pretrained on ImageNet"): a network run on, which the labels never count as a parent."""
+    derived: int = 0
+    """Of those, sentences that also speak of changing or reusing its design ("we modify the residual
+    block", "inspired by", "a variant of", "follows the design"): a network built from."""
+
+
 class Extraction(_Strict):
     """What the PDF holds, in the JSON shape of `alphatree extract`."""
 
@@ -146,6 +159,8 @@ class Extraction(_Strict):
     names: dict[str, int] = Field(default_factory=dict)
     """How often the body (before the references) names each model-like word (`ResNeXt`, `VGG-16`,
     `Inception-v3`), lowercased without punctuation: `resnext`, `vgg16`, `inceptionv3`."""
+    name_uses: dict[str, NameUse] = Field(default_factory=dict)
+    """The same names (same keys): in how many sentences, and how those sentences use them."""
 
 
 class Translation(_Strict):

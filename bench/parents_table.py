@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.drafting.draft import _rule_parents, parent_candidates  # noqa: E402
-from alphatree_ingest.drafting.parents import TABLE, THRESHOLD, ParentModel, features  # noqa: E402
+from alphatree_ingest.drafting.parents import PENALTY, TABLE, THRESHOLD, ParentModel, features  # noqa: E402
 from alphatree_ingest.models import Paper  # noqa: E402
 from bench.devset import REPO, read_split  # noqa: E402
 from bench.diagram_table import extracted, labelled_parts, public, ship  # noqa: E402
@@ -99,7 +99,7 @@ def main(argv: list[str]) -> int:
             for fitted, paper in zip(held_out, clean, strict=True):
                 rows = {r["entry"]: r for r in paper["candidates"]}
                 picks.append(fitted.choose(rows, threshold))
-            mark = " (shipped)" if c == 0.3 and threshold == THRESHOLD else ""
+            mark = " (shipped)" if c == PENALTY and threshold == THRESHOLD else ""
             print(
                 line(f"model c={c} threshold {threshold}{mark}, leave one paper out", measure(picks, table))
             )

@@ -263,6 +263,45 @@ def test_a_network_only_compared_with_in_tables_is_not_a_parent(tmp_path: Path) 
     assert parents == []
 
 
+def test_a_network_named_beside_its_blocks_is_a_parent_and_one_named_beside_backbone_is_not(
+    tmp_path: Path,
+) -> None:
+    """Issue 23, session 11: the parents model counted how often a paper cites and names ResNet, not
+    how it speaks of it, so a classifier run on a pretrained ResNet backbone and one that reshapes
+    ResNet's blocks looked alike (ResNet was 39 of the tune part's 83 wrong suggestions). The body's
+    sentences now tell them apart: the same citations and the same number of names, in sentences about
+    a pretrained backbone or about changing the design."""
+    from alphatree_ingest.pdf.extract import extract
+
+    run_on = (
+        "Our classifier is trained on a new dataset. We pretrain a ResNet-50 [1] backbone on ImageNet "
+        "first. The ResNet-101 [1] backbone is pretrained on ImageNet as well. The ResNet [1] feature "
+        "extractor is frozen during training. A deeper ResNet-152 [1] backbone gives 1% more."
+    )
+    built_from = (
+        "Our classifier is trained on a new dataset. We modify the residual block of ResNet-50 [1] "
+        "first. Our new block replaces the bottleneck of ResNet-101 [1] in every stage. The overall "
+        "design of ResNet [1] is kept. A deeper variant, built like ResNet-152 [1], gives 1% more."
+    )
+    pdfs = {}
+    for name, body in (("run_on", run_on), ("built_from", built_from)):
+        (tmp_path / name).mkdir()
+        pdfs[name] = _paper_pdf(tmp_path / name, "A Classifier", body, [RESNET_REF])
+    uses = extract(pdfs["run_on"]).name_uses
+    assert (uses["resnet50"].sentences, uses["resnet50"].backbone, uses["resnet50"].derived) == (1, 1, 0)
+    assert extract(pdfs["built_from"]).name_uses["resnet101"].derived == 1
+    chosen = {name: _parents_of(pdf, "classification") for name, pdf in pdfs.items()}
+    assert chosen["built_from"][0] == ["resnet"]
+    assert chosen["run_on"][0] == []
+
+    def likely(evidence: list[str]) -> float:
+        line = next(e for e in evidence if "likely a parent: " in e)
+        return float(line.rsplit("likely a parent: ", 1)[1][:4])
+
+    also = [line for line in chosen["run_on"][1]["also cited (not suggested)"] if line.startswith("resnet:")]
+    assert likely(also) < likely(chosen["built_from"][1]["resnet"])
+
+
 def test_a_work_of_another_branch_the_paper_says_it_builds_on_is_a_parent(tmp_path: Path) -> None:
     body = (
         "Pose estimation has a long history. We base the architecture of our regressor on the work by "

@@ -96,8 +96,10 @@ def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
 
 def _deep_net(builds_on: bool) -> tuple[Paper, Extraction]:
     """A classification paper that cites AlexNet seven times and never names it, cites VGG and names it
-    again and again, and cites and names NIN (saying it builds on it when `builds_on`)."""
-    from alphatree_ingest.models import Reference
+    again and again, and cites and names NIN (saying it builds on it when `builds_on`). A third of the
+    sentences naming VGG or NIN speak of their design (the paper goes deeper than VGG), none of a
+    backbone."""
+    from alphatree_ingest.models import NameUse, Reference
 
     paper = _paper("DeepNet: Going Deeper", "We propose a deep convolutional network for classification.")
     extraction = Extraction(
@@ -114,6 +116,11 @@ def _deep_net(builds_on: bool) -> tuple[Paper, Extraction]:
             Reference(text="...", arxiv="1409.1556", cited=4),
         ],
         names={"vgg": 9, "vgg16": 3, "nin": 4},
+        name_uses={
+            "vgg": NameUse(sentences=9, derived=3),
+            "vgg16": NameUse(sentences=3, derived=1),
+            "nin": NameUse(sentences=4, derived=1),
+        },
     )
     return paper, extraction
 

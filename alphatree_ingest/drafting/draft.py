@@ -173,6 +173,7 @@ def parent_candidates(
     for entry_id, what in evidence.items():
         entry = by_id[entry_id]
         named = rf"(?<![\w-]){re.escape(entry.name)}(?![\w-])"
+        backbone, derived = _uses(extraction, entry)
         found.append(
             (
                 learned_parents.Candidate(
@@ -185,6 +186,8 @@ def parent_candidates(
                     same_branch=not root or entry.topic.split("/")[0] == root,
                     children=children[entry_id],
                     in_title=bool(re.search(named, paper.title, re.IGNORECASE)),
+                    backbone=backbone,
+                    derived=derived,
                 ),
                 what,
             )
@@ -263,15 +266,30 @@ def _single_backbone(
     return best, f"the paper's one backbone: {share}% of its mentions of other branches' networks"
 
 
-def _times(extraction: Extraction, entry: CatalogEntry) -> int:
-    """How often the body names the entry (`ResNeXt`, `ResNet-50`, `ResNets`)."""
+def _words(extraction: Extraction, entry: CatalogEntry) -> list[str]:
+    """The body's model-like words (`extraction.names`' keys) that name the entry (`resnext`,
+    `resnet50`, `resnets`)."""
     keys = {name_key(entry.name), name_key(entry.id)}
-    return sum(
-        n
-        for word, n in extraction.names.items()
+    return [
+        word
+        for word in extraction.names
         for key in keys
         if len(key) >= 3 and word.startswith(key) and re.fullmatch(r"(?:\d+[a-z]?)?s?", word[len(key) :])
-    )
+    ]
+
+
+def _times(extraction: Extraction, entry: CatalogEntry) -> int:
+    """How often the body names the entry (`ResNeXt`, `ResNet-50`, `ResNets`)."""
+    return sum(extraction.names[word] for word in _words(extraction, entry))
+
+
+def _uses(extraction: Extraction, entry: CatalogEntry) -> tuple[float, int]:
+    """Of the body's sentences that name the entry, the share that speak of a backbone or pretraining,
+    and how many speak of changing or reusing its design (`references.name_uses`)."""
+    uses = [extraction.name_uses[w] for w in _words(extraction, entry) if w in extraction.name_uses]
+    sentences = sum(u.sentences for u in uses)
+    backbone = sum(u.backbone for u in uses) / sentences if sentences else 0.0
+    return backbone, sum(u.derived for u in uses)
 
 
 def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[ParentEvidence]:

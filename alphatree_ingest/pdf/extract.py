@@ -111,7 +111,7 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
             )
         )
     full_text = ["\n\n".join(b.raw for b in on_page) for on_page in blocks]  # a blank line between blocks
-    references, names = read_citations(
+    references, names, uses = read_citations(
         [
             "\n\n".join(b.raw for b in on_page if id(b) not in skip)
             for on_page, skip in zip(blocks, furniture, strict=True)
@@ -131,6 +131,7 @@ def _read(doc: Any, out_dir: Path | None, prefix: str, kind_features: list[Any] 
         ),
         references=references,
         names=names,
+        name_uses=uses,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..models import CodeLink, Reference
+from ..models import CodeLink, NameUse, Reference
 
 REPO_URL = re.compile(
     r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)?",
@@ -938,9 +938,11 @@ def _stronger(known: CodeLink, link: CodeLink) -> CodeLink:
     )
 
 
-def read_citations(page_texts: list[str]) -> tuple[list[Reference], dict[str, int]]:
+def read_citations(
+    page_texts: list[str],
+) -> tuple[list[Reference], dict[str, int], dict[str, NameUse]]:
     """Split the reference list into entries and find arXiv ids and titles in each; with how often
-    the body names each model-like word (`name_counts`).
+    the body names each model-like word (`name_counts`) and how its sentences use them (`name_uses`).
 
     `page_texts`: per page, layout blocks separated by blank lines, lines by newlines. Of several
     "References" headings (appendices have their own), the one that yields the most entries wins.
@@ -953,7 +955,7 @@ def read_citations(page_texts: list[str]) -> tuple[list[Reference], dict[str, in
         refs = _split_references(joined[match.end() :])
         if len(refs) >= len(best):
             best, body = refs, joined[: match.start()]
-    return count_citations(body, best[:500]), name_counts(body)
+    return count_citations(body, best[:500]), name_counts(body), name_uses(body)
 
 
 _NAME = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)*(?:[ -]?[vV]\d(?!\w))?")
@@ -972,21 +974,64 @@ def _prose(line: str) -> bool:
     return len(words) >= 5 and numbers * 5 < len(words) * 2
 
 
-def name_counts(body: str) -> dict[str, int]:
-    """Model-like words of the body's running text (a capital after the first letter, or letters with
-    digits: `AlexNet`, `GAN`, `VGG-16`, `Inception-v3`) and how often each appears, by `name_key`.
-    Tables are left out: a paper that compares with ResNet-50 row after row does not build on it."""
-    counts: dict[str, int] = {}
-    prose = "\n".join(line for line in body.splitlines() if _prose(line))
-    for match in _NAME.finditer(prose):
+def _running_text(body: str) -> str:
+    """The body's lines of running text (`_prose`): tables and figure labels left out."""
+    return "\n".join(line for line in body.splitlines() if _prose(line))
+
+
+def _model_words(text: str) -> list[str]:
+    """The model-like words of `text` by `name_key`: a capital after the first letter, or letters with
+    digits (`AlexNet`, `GAN`, `VGG-16`, `Inception-v3`); not plain numbers."""
+    keys = []
+    for match in _NAME.finditer(text):
         word = match.group(0)
         if len(word) < 3 or not (re.search(r".[A-Z]", word) or re.search(r"\d", word)):
             continue
         key = name_key(word)
-        if key.isdigit():
-            continue
+        if not key.isdigit():
+            keys.append(key)
+    return keys
+
+
+def name_counts(body: str) -> dict[str, int]:
+    """Model-like words of the body's running text (`_model_words`) and how often each appears, by
+    `name_key`. Tables are left out: a paper that compares with ResNet-50 row after row does not build
+    on it."""
+    counts: dict[str, int] = {}
+    for key in _model_words(_running_text(body)):
         counts[key] = counts.get(key, 0) + 1
     return dict(sorted(counts.items()))
+
+
+BACKBONE_WORDS = re.compile(r"backbone|pre-?trained|feature extractor|base network|ImageNet", re.IGNORECASE)
+"""A sentence that runs a network as a backbone or a pretrained feature extractor."""
+DERIVED_WORDS = re.compile(
+    r"modif|replac|inspired|follow|based on|variant|extend|build|built|similar to|like\b|style\b|adopt|"
+    r"design|block|unit\b|module|structure|idea",
+    re.IGNORECASE,
+)
+"""A sentence that changes or reuses a network's design ("we modify the residual block", "a variant
+of", "MobileNet-like", "inspired by")."""
+
+
+def name_uses(body: str) -> dict[str, NameUse]:
+    """For each model-like word of the body's running text (the keys of `name_counts`): how many
+    sentences name it, and how many of those also speak of a backbone (`BACKBONE_WORDS`) or of changing
+    its design (`DERIVED_WORDS`). The parents model reads them: a network the paper only runs on is
+    named beside "backbone" and "pretrained", one it is derived from beside "block" and "modify"."""
+    uses: dict[str, NameUse] = {}
+    for sentence in _SENTENCE_END.split(" ".join(_running_text(body).split())):
+        named = set(_model_words(sentence))
+        if not named:
+            continue
+        backbone = bool(BACKBONE_WORDS.search(sentence))
+        derived = bool(DERIVED_WORDS.search(sentence))
+        for key in named:
+            use = uses.setdefault(key, NameUse())
+            use.sentences += 1
+            use.backbone += backbone
+            use.derived += derived
+    return dict(sorted(uses.items()))
 
 
 _DESIGN = r"(?:\w+ ){0,3}(?:architecture|design|network|framework)"
