@@ -285,7 +285,7 @@ def _times(extraction: Extraction, entry: CatalogEntry) -> int:
 
 def _uses(extraction: Extraction, entry: CatalogEntry) -> tuple[float, int]:
     """Of the body's sentences that name the entry, the share that speak of a backbone or pretraining,
-    and how many speak of changing or reusing its design (`references.name_uses`)."""
+    and how many speak of changing or reusing its design (`references.name_counts`)."""
     uses = [extraction.name_uses[w] for w in _words(extraction, entry) if w in extraction.name_uses]
     sentences = sum(u.sentences for u in uses)
     backbone = sum(u.backbone for u in uses) / sentences if sentences else 0.0

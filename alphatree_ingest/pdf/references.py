@@ -942,7 +942,7 @@ def read_citations(
     page_texts: list[str],
 ) -> tuple[list[Reference], dict[str, int], dict[str, NameUse]]:
     """Split the reference list into entries and find arXiv ids and titles in each; with how often
-    the body names each model-like word (`name_counts`) and how its sentences use them (`name_uses`).
+    the body names each model-like word and how its sentences use them (`name_counts`).
 
     `page_texts`: per page, layout blocks separated by blank lines, lines by newlines. Of several
     "References" headings (appendices have their own), the one that yields the most entries wins.
@@ -955,7 +955,7 @@ def read_citations(
         refs = _split_references(joined[match.end() :])
         if len(refs) >= len(best):
             best, body = refs, joined[: match.start()]
-    return count_citations(body, best[:500]), name_counts(body), name_uses(body)
+    return (count_citations(body, best[:500]), *name_counts(body))
 
 
 _NAME = re.compile(r"(?<![\w-])[A-Za-z][A-Za-z0-9]*(?:[-‐][A-Za-z0-9]+)*(?:[ -]?[vV]\d(?!\w))?")
@@ -966,12 +966,15 @@ def name_key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+_NUMBER = re.compile(r"(?<!\S)[.,%±×x+\-()/MGKB]*\d[\d.,%±×x+\-()/MGKB]*(?!\S)")
+"""A word that is a number, however written (`25.6M`, `4.1G`, `(76.2)`, `±0.3`)."""
+
+
 def _prose(line: str) -> bool:
     """A line of running text, not a table's row or cell nor a figure's label: five words at least,
     fewer than two in five of them numbers (`ResNet-50 25.6M 4.1G 76.2`)."""
-    words = line.split()
-    numbers = sum(1 for w in words if re.fullmatch(r"[\d.,%±×x+\-()/MGKB]+", w) and re.search(r"\d", w))
-    return len(words) >= 5 and numbers * 5 < len(words) * 2
+    words = len(line.split())
+    return words >= 5 and len(_NUMBER.findall(line)) * 5 < words * 2
 
 
 def _running_text(body: str) -> str:
@@ -979,28 +982,21 @@ def _running_text(body: str) -> str:
     return "\n".join(line for line in body.splitlines() if _prose(line))
 
 
-def _model_words(text: str) -> list[str]:
-    """The model-like words of `text` by `name_key`: a capital after the first letter, or letters with
-    digits (`AlexNet`, `GAN`, `VGG-16`, `Inception-v3`); not plain numbers."""
-    keys = []
+_MODEL_LIKE = re.compile(r".[A-Z]|\d")
+
+
+def _model_words(text: str) -> list[tuple[int, str]]:
+    """The model-like words of `text`, where each starts and its `name_key`: a capital after the first
+    letter, or letters with digits (`AlexNet`, `GAN`, `VGG-16`, `Inception-v3`); not plain numbers."""
+    found = []
     for match in _NAME.finditer(text):
         word = match.group(0)
-        if len(word) < 3 or not (re.search(r".[A-Z]", word) or re.search(r"\d", word)):
+        if len(word) < 3 or not _MODEL_LIKE.search(word):
             continue
         key = name_key(word)
         if not key.isdigit():
-            keys.append(key)
-    return keys
-
-
-def name_counts(body: str) -> dict[str, int]:
-    """Model-like words of the body's running text (`_model_words`) and how often each appears, by
-    `name_key`. Tables are left out: a paper that compares with ResNet-50 row after row does not build
-    on it."""
-    counts: dict[str, int] = {}
-    for key in _model_words(_running_text(body)):
-        counts[key] = counts.get(key, 0) + 1
-    return dict(sorted(counts.items()))
+            found.append((match.start(), key))
+    return found
 
 
 BACKBONE_WORDS = re.compile(r"backbone|pre-?trained|feature extractor|base network|ImageNet", re.IGNORECASE)
@@ -1014,24 +1010,41 @@ DERIVED_WORDS = re.compile(
 of", "MobileNet-like", "inspired by")."""
 
 
-def name_uses(body: str) -> dict[str, NameUse]:
-    """For each model-like word of the body's running text (the keys of `name_counts`): how many
-    sentences name it, and how many of those also speak of a backbone (`BACKBONE_WORDS`) or of changing
-    its design (`DERIVED_WORDS`). The parents model reads them: a network the paper only runs on is
-    named beside "backbone" and "pretrained", one it is derived from beside "block" and "modify"."""
+def name_counts(body: str) -> tuple[dict[str, int], dict[str, NameUse]]:
+    """Model-like words of the body's running text (`_model_words`, by `name_key`): how often each
+    appears, and how many sentences name it, of which how many also speak of a backbone
+    (`BACKBONE_WORDS`) or of changing its design (`DERIVED_WORDS`).
+    Tables are left out: a paper that compares with ResNet-50 row after row does not build on it. The
+    parents model reads the sentences: a network the paper only runs on is named beside "backbone" and
+    "pretrained", one it is derived from beside "block" and "modify"."""
+    text = _running_text(body)
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    counts: dict[str, int] = {}
     uses: dict[str, NameUse] = {}
-    for sentence in _SENTENCE_END.split(" ".join(_running_text(body).split())):
-        named = set(_model_words(sentence))
+    sentence, begin = 0, 0
+    named: set[str] = set()
+
+    def close() -> None:  # the sentence `text[begin:ends[sentence]]` names `named`
         if not named:
-            continue
-        backbone = bool(BACKBONE_WORDS.search(sentence))
-        derived = bool(DERIVED_WORDS.search(sentence))
+            return
+        around = " ".join(text[begin : ends[sentence]].split())  # "based\non" is "based on"
+        backbone, derived = bool(BACKBONE_WORDS.search(around)), bool(DERIVED_WORDS.search(around))
         for key in named:
             use = uses.setdefault(key, NameUse())
             use.sentences += 1
             use.backbone += backbone
             use.derived += derived
-    return dict(sorted(uses.items()))
+        named.clear()
+
+    for at, key in _model_words(text):
+        counts[key] = counts.get(key, 0) + 1
+        while at >= ends[sentence]:
+            close()
+            begin = ends[sentence]
+            sentence += 1
+        named.add(key)
+    close()
+    return dict(sorted(counts.items())), dict(sorted(uses.items()))
 
 
 _DESIGN = r"(?:\w+ ){0,3}(?:architecture|design|network|framework)"
