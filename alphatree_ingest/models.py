@@ -140,7 +140,7 @@ class NameUse(_Strict):
     """Sentences that name it."""
     backbone: int = 0
     """Of those, sentences that also speak of a backbone, pretraining or ImageNet ("a ResNet-101
-    backbone pretrained on ImageNet"): a network run on, which the labels never count as a parent."""
+    backbone pretrained on ImageNet"): most often a network the paper only runs on, no parent."""
     derived: int = 0
     """Of those, sentences that also speak of changing or reusing its design ("we modify the residual
     block", "inspired by", "a variant of", "follows the design"): a network built from."""

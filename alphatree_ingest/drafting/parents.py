@@ -71,7 +71,7 @@ hand rule's) against the strongest candidate's; `rank`: its place by those point
 5); `in_title`: the paper's title names it; `candidates`: log(1 + the paper's candidates); `backbone`: the
 share of the body's sentences naming it that speak of a backbone, pretraining or ImageNet (a network run
 on); `derived`: log(1 + the sentences naming it that speak of changing or reusing its design: "modify",
-"block", "variant of", "inspired by"; `references.name_uses`)."""
+"block", "variant of", "inspired by"; `references.name_counts` counts them)."""
 
 
 @dataclass
