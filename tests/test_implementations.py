@@ -300,6 +300,10 @@ def test_a_network_named_beside_its_blocks_is_a_parent_and_one_named_beside_back
 
     also = [line for line in chosen["run_on"][1]["also cited (not suggested)"] if line.startswith("resnet:")]
     assert likely(also) < likely(chosen["built_from"][1]["resnet"])
+    # the reviewer reads why, in the provenance
+    assert "4 of the 4 sentences naming it speak of a backbone or pretraining" in also[0], also
+    said = chosen["built_from"][1]["resnet"]
+    assert "4 of the 4 sentences naming it speak of changing or reusing its design" in said, said
 
 
 def test_a_work_of_another_branch_the_paper_says_it_builds_on_is_a_parent(tmp_path: Path) -> None:

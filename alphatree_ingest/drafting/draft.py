@@ -173,7 +173,8 @@ def parent_candidates(
     for entry_id, what in evidence.items():
         entry = by_id[entry_id]
         named = rf"(?<![\w-]){re.escape(entry.name)}(?![\w-])"
-        backbone, derived = _uses(extraction, entry)
+        sentences, backbone, derived = _uses(extraction, entry)
+        what = [*what, *_how_named(sentences, backbone, derived)]
         found.append(
             (
                 learned_parents.Candidate(
@@ -186,7 +187,7 @@ def parent_candidates(
                     same_branch=not root or entry.topic.split("/")[0] == root,
                     children=children[entry_id],
                     in_title=bool(re.search(named, paper.title, re.IGNORECASE)),
-                    backbone=backbone,
+                    backbone=backbone / sentences if sentences else 0.0,
                     derived=derived,
                 ),
                 what,
@@ -283,13 +284,23 @@ def _times(extraction: Extraction, entry: CatalogEntry) -> int:
     return sum(extraction.names[word] for word in _words(extraction, entry))
 
 
-def _uses(extraction: Extraction, entry: CatalogEntry) -> tuple[float, int]:
-    """Of the body's sentences that name the entry, the share that speak of a backbone or pretraining,
-    and how many speak of changing or reusing its design (`references.name_counts`)."""
+def _uses(extraction: Extraction, entry: CatalogEntry) -> tuple[int, int, int]:
+    """How many of the body's sentences name the entry, and how many of those speak of a backbone or
+    pretraining, and of changing or reusing its design (`references.name_counts`)."""
     uses = [extraction.name_uses[w] for w in _words(extraction, entry) if w in extraction.name_uses]
-    sentences = sum(u.sentences for u in uses)
-    backbone = sum(u.backbone for u in uses) / sentences if sentences else 0.0
-    return backbone, sum(u.derived for u in uses)
+    return sum(u.sentences for u in uses), sum(u.backbone for u in uses), sum(u.derived for u in uses)
+
+
+def _how_named(sentences: int, backbone: int, derived: int) -> list[str]:
+    """What the reviewer reads of how the body's sentences speak of a candidate (`_uses`)."""
+    said = []
+    if backbone:
+        said.append(f"{backbone} of the {sentences} sentences naming it speak of a backbone or pretraining")
+    if derived:
+        said.append(
+            f"{derived} of the {sentences} sentences naming it speak of changing or reusing its design"
+        )
+    return said
 
 
 def _mentioned(extraction: Extraction, tree: list[CatalogEntry]) -> list[ParentEvidence]:
