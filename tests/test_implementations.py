@@ -306,15 +306,41 @@ def test_a_network_named_beside_its_blocks_is_a_parent_and_one_named_beside_back
     assert "4 of the 4 sentences naming it speak of changing or reusing its design" in said, said
 
 
-def test_a_work_of_another_branch_the_paper_says_it_builds_on_is_a_parent(tmp_path: Path) -> None:
+def test_a_work_the_body_says_it_builds_on_is_listed_first_with_the_sentence(tmp_path: Path) -> None:
+    """Issue 23, session 11: a sentence of the body in the paper's own voice ("We base the architecture
+    of our regressor on the work by Krizhevsky et al. [1]") used to make a parent whatever the model
+    said. With the sentences' features, that override was right for 1 of the 16 candidates it added on
+    the tune papers ("based on a backbone", "built on Mask R-CNN", five works cited at once), so the
+    model alone decides; the sentence weighs in it, and the reviewer reads it first, quoted."""
     body = (
         "Pose estimation has a long history. We base the architecture of our regressor on the work by "
         "Krizhevsky et al. [1] for image classification, since it localizes objects well. Training "
         "follows common practice."
     )
     parents, evidence = _parents_of(_paper_pdf(tmp_path, "A Pose Regressor", body, [ALEXNET_REF]), "pose")
+    assert parents == []
+    listed = evidence["also cited (not suggested)"]
+    assert listed[0].startswith("alexnet:") and "We base the architecture of our regressor" in listed[0]
+
+
+def test_a_work_the_abstract_says_the_paper_builds_on_is_a_parent_whatever_its_likelihood() -> None:
+    """The abstract's own words still suggest a parent (all 3 such tune candidates are parents), and
+    the draft says why when the model alone would not have."""
+    from alphatree_ingest.drafting.parents import THRESHOLD
+
+    tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
+    paper = PAPER.model_copy(update={"abstract": "Our pose regressor builds on AlexNet."})
+    extraction = Extraction(
+        references=[
+            Reference(text="...", title="ImageNet classification with deep convolutional neural networks")
+        ]
+    )
+    parents, evidence = suggest_parents(paper, extraction, tree, "pose")
     assert parents == ["alexnet"]
-    assert any("We base the architecture of our regressor" in e for e in evidence["alexnet"])
+    assert "abstract: builds on / extends AlexNet" in evidence["alexnet"]
+    likely = float(next(e for e in evidence["alexnet"] if e.startswith("likely a parent: ")).split(": ")[1])
+    assert likely < THRESHOLD  # the model alone would not suggest it here (one citation, one name)
+    assert "suggested because the abstract says the paper builds on it" in evidence["alexnet"]
 
 
 def test_a_work_the_body_names_again_and_again_outranks_works_cited_in_passing(tmp_path: Path) -> None:

@@ -79,7 +79,8 @@ class ParentEvidence(NamedTuple):
     """What was found, as the reviewer reads it in provenance."""
     points: float
     builds_on: bool = False
-    """The paper says it builds on the entry: enough for a parent of another branch of the tree."""
+    """The paper says it builds on the entry: a feature of the parents model, and enough for the hand
+    rule to take an entry of another branch of the tree."""
 
 
 def _month(arxiv_id: str | None) -> int | None:
@@ -121,14 +122,14 @@ def suggest_parents(
     else:
         rows = learned_parents.features(candidates)
         probs = fitted.probabilities(rows)
-        chosen = fitted.choose(rows)
+        chosen = fitted.choose(rows, stated={c.entry_id for c in candidates if c.stated})
         for c in candidates:
             evidence[c.entry_id] = [
                 *evidence[c.entry_id],
                 f"likely a parent: {learned_parents.shown(probs[c.entry_id])}",
             ]
             if c.entry_id in chosen and probs[c.entry_id] < learned_parents.THRESHOLD:
-                evidence[c.entry_id].append("suggested because the paper says it builds on it")
+                evidence[c.entry_id].append("suggested because the abstract says the paper builds on it")
         ranked = sorted(candidates, key=lambda c: -probs[c.entry_id])  # as `choose` ranks
     shown = {k: evidence[k] for k in chosen}
     others = [c.entry_id for c in ranked if c.entry_id not in chosen][:5]
@@ -153,6 +154,7 @@ def parent_candidates(
     evidence: dict[str, list[str]] = {}
     points: dict[str, dict[str, float]] = {}
     builds_on: set[str] = set()
+    stated: set[str] = set()  # built on, in the abstract's words
     for how, items in (
         ("cited", _cited(extraction, tree)),
         ("abstract", _named(paper, tree)),
@@ -166,6 +168,8 @@ def parent_candidates(
             )
             if item.builds_on:
                 builds_on.add(item.entry_id)
+                if how == "abstract":
+                    stated.add(item.entry_id)
     root = (topic or "").split("/")[0]
     children = Counter(p for e in tree for p in e.parents)  # as `subtopic.place` counts them
     by_id = {e.id: e for e in tree}
@@ -189,6 +193,7 @@ def parent_candidates(
                     in_title=bool(re.search(named, paper.title, re.IGNORECASE)),
                     backbone=backbone / sentences if sentences else 0.0,
                     derived=derived,
+                    stated=entry_id in stated,
                 ),
                 what,
             )
