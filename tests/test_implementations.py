@@ -330,16 +330,11 @@ def test_a_work_the_abstract_says_the_paper_builds_on_is_a_parent_whatever_its_l
 
     tree = Catalog(Path(__file__).resolve().parent.parent / "catalog").load().entries
     paper = PAPER.model_copy(update={"abstract": "Our pose regressor builds on AlexNet."})
-    extraction = Extraction(
-        references=[
-            Reference(text="...", title="ImageNet classification with deep convolutional neural networks")
-        ]
-    )
-    parents, evidence = suggest_parents(paper, extraction, tree, "pose")
+    parents, evidence = suggest_parents(paper, Extraction(), tree, "pose")  # no citation, no body
     assert parents == ["alexnet"]
     assert "abstract: builds on / extends AlexNet" in evidence["alexnet"]
     likely = float(next(e for e in evidence["alexnet"] if e.startswith("likely a parent: ")).split(": ")[1])
-    assert likely < THRESHOLD  # the model alone would not suggest it here (one citation, one name)
+    assert likely < THRESHOLD  # the model alone would not suggest it here (named once, never cited)
     assert "suggested because the abstract says the paper builds on it" in evidence["alexnet"]
 
 
