@@ -12,6 +12,7 @@ hour apart may differ by a tenth.
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import subprocess
@@ -37,15 +38,6 @@ print(best)
 """
 
 
-def _option(argv: list[str], flag: str, default: str) -> tuple[str, list[str]]:
-    if flag not in argv:
-        return default, argv
-    at = argv.index(flag)
-    if at + 1 >= len(argv):
-        raise SystemExit(f"error: {flag} needs a value")
-    return argv[at + 1], argv[:at] + argv[at + 2 :]
-
-
 def one_round(checkout: Path, pdfs: Path) -> float:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     done = subprocess.run(
@@ -56,20 +48,26 @@ def one_round(checkout: Path, pdfs: Path) -> float:
     return float(done.stdout.strip())
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError("takes a positive whole number")
+    return int(text)
+
+
 def main(argv: list[str]) -> int:
-    rounds, argv = _option(argv, "--rounds", "5")
-    where, argv = _option(argv, "--pdfs", "")
-    checkouts = [Path(a).resolve() for a in argv if not a.startswith("--")]
-    if len(checkouts) != 2 or not all((c / "alphatree_ingest").is_dir() for c in checkouts):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("checkouts", nargs=2, type=Path, metavar="CHECKOUT", help="A, then B")
+    parser.add_argument("--rounds", type=_positive, default=5)
+    parser.add_argument("--pdfs", default="", help="a folder of PDFs (default ../shared/figure-devset)")
+    args = parser.parse_args(argv)
+    checkouts = [c.resolve() for c in args.checkouts]
+    if not all((c / "alphatree_ingest").is_dir() for c in checkouts):
         print("error: give two checkouts (folders with alphatree_ingest/ in them)", file=sys.stderr)
         return 2
-    if not rounds.isdigit() or int(rounds) < 1:
-        print("error: --rounds takes a positive whole number", file=sys.stderr)
-        return 2
     usage = "bench/extract_ab.py A B --pdfs"
-    pdfs = data.devset([usage, where] if where else [usage], need="*.pdf")
+    pdfs = data.devset([usage, args.pdfs] if args.pdfs else [usage], need="*.pdf")
     times: dict[Path, list[float]] = {c: [] for c in checkouts}
-    for n in range(1, int(rounds) + 1):
+    for n in range(1, args.rounds + 1):
         for checkout in checkouts:
             times[checkout].append(one_round(checkout, pdfs))
         a, b = (times[c][-1] for c in checkouts)
