@@ -1224,3 +1224,48 @@ def test_a_connective_before_the_code_sentences_subject_keeps_the_code_the_paper
     assert _code(tmp_path, [(ours, 468)]) == [("http://cs.example.edu/~me/cutnet/", False)]
     theirs = ours.replace("To this end,", "Following [12],")
     assert _code(tmp_path, [(theirs, 468)]) == []
+
+
+def test_the_code_of_the_method_the_paper_names_itself_is_its_code(tmp_path: Path) -> None:
+    """Bug (issue 23, official pages outside GitHub): "The source code of MDNet is available at <lab
+    page>" was dropped when the title never says MDNet; the paper names its method in its own words
+    ("referred to as Multi-Domain Network (MDNet)"), and that page is its code. A name the paper gives
+    another work it uses ("a recognizer called CRNN (Shi et al. 2015)") is not the paper's."""
+    intro = (
+        "Cut Lines: A Paper\n\nAbstract\nWe study cuts.\n\n1 Introduction\nWe propose a novel CNN "
+        "architecture, referred to as Multi-Domain Network (MDNet), to learn shared representations.\n\n"
+    )
+    later = (
+        "5 Experiments\nIt runs at 1 fps on a GPU. The source code of MDNet is available at "
+        "http://cvlab.example.ac.kr/research/mdnet/.\n"
+    )
+    page = "http://cvlab.example.ac.kr/research/mdnet/"
+    assert _code(tmp_path, [(intro, 468), (later, 468)]) == [(page, False)]
+    cited = intro.replace(
+        "referred to as Multi-Domain Network (MDNet)", "with a recognizer called MDNet (Shi et al. 2015)"
+    )
+    assert _code(tmp_path, [(cited, 468), (later, 468)]) == []
+
+
+def test_a_footnote_on_the_methods_name_gives_its_code(tmp_path: Path) -> None:
+    """A footnote's mark on the method's name ("an autoencoder (CAAE)1") with "GitHub: <page>" gives
+    the method's code, though no sentence says "code"; the same mark on another work's name does not."""
+    text = (
+        HEAD + "We propose a conditional adversarial autoencoder (CAAE)1 network to learn the manifold.\n\n"
+        "1GitHub: https://zlab.github.io/Face-Aging-CAAE\n"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://zlab.github.io/Face-Aging-CAAE", False)]
+    other = text.replace("(CAAE)1 network", "(CAAE) network with the GAN1 of [4]")
+    assert _code(tmp_path, [(other, 468)]) == []
+
+
+def test_an_appendix_sentence_after_a_tables_notes_is_read_on_its_own(tmp_path: Path) -> None:
+    """Bug: "Source code for the experiments is available at <url>" after a table's notes ("b Salimans
+    et al. [25]") and a heading was read as one sentence with them, and given as another work's code.
+    A URL at the end of its block does not take the next block's heading into its address either."""
+    text = (
+        HEAD + "More.\n\nb Salimans et al. [25]\n\nc Laine and Aila [13]\n\nB\nExperimental setup\n\n"
+        "Source code for the experiments is available at https://git.example.com/lab/piccolo/\n\n"
+        "Acknowledgments\n\nWe thank the reviewers.\n"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://git.example.com/lab/piccolo/", False)]

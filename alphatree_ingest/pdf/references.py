@@ -94,6 +94,13 @@ def _our_thing_marked(note: str, mark: str) -> bool:
     return bool(re.search(pattern, note, re.IGNORECASE))
 
 
+def _name_marked(note: str, mark: str, names: tuple[str, ...]) -> bool:
+    """The footnote's `mark` sits right on one of the paper's method names ("we propose a conditional
+    adversarial autoencoder (CAAE)1 network", "MDNet2 runs at")."""
+    after = rf"\)?{re.escape(mark)}(?![\w\-]|[.,]\d)"
+    return any(re.search(rf"(?<![\w\-]){re.escape(name)}{after}", note) for name in names)
+
+
 FRAMEWORK_CITED = re.compile(
     r"\b((?:py-?\s?torch|tensor-?\s?flow|caffe2?|theano|lasagne|mxnet|chainer|keras|jax|paddle(?:paddle)?|"
     r"mindspore|torch\d?)(?:\s+(?:toolbox|library|framework|platform))?)"
@@ -201,9 +208,11 @@ def _rejoin_urls(text: str) -> str:
     # a home page's tilde set as a spacing accent ("edu/˜rbg", "edu/ ˜xgwang"): the address has "~"
     text = re.sub(r"(https?://[^\s]*/)\s?[˜∼]", r"\1~", text)
     text = BARE_HOSTS.sub(r"https://\1", text)
-    # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code"
+    # ... but never onto the sentence's next word: "at http://lab.org/project/ for our code", nor
+    # across a blank line (the next block: "piccolo/" + "constellation_loss/" + blank + "Acknowledgments")
     pattern = re.compile(
-        rf"(https?://[^\s]*?[/\-_])\s+(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-/]*[\w/](?:[\s.,;)]|$))"
+        rf"(https?://[^\s]*?[/\-_])(?=\s)[ \t]*\n?[ \t]*"
+        rf"(?!(?i:{SENTENCE_WORDS})\b(?![\-_]))(?=[A-Za-z0-9][\w.\-/]*[\w/](?:[\s.,;)]|$))"
     )
     # an owner cut inside its name, the rest with its repository after the break: "github.com/YihengZha
     # ng-CV/LPS-Net" (a bare owner is never followed by an "x/y" word of its own)
@@ -241,6 +250,16 @@ def _sentence(text: str, start: int, end: int) -> str:
             before,
         )
     ]
+    # a layout block that starts with a capital after a heading, a table's cells or a finished
+    # sentence starts a sentence too ("... b Salimans et al. [25]" + "B Experimental setup" + "Source
+    # code for the experiments is available at"); a paragraph running on into the next column does not
+    cut += [
+        m.end()
+        for m in re.finditer(r"\n[ \t]*\n(?=[A-Z])", before)
+        if len(before[before.rfind("\n\n", 0, m.start()) + 2 : m.start()].split()) < 8
+        or re.search(r"[.!?:]\s*$", before[: m.start()])
+    ]
+    cut.sort()
     head = before[cut[-1] :] if cut else before
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
@@ -415,6 +434,34 @@ def title_names(title: str) -> tuple[str, ...]:
     return ()
 
 
+_ACRONYM = r"(?=[\w+\-]*?(?<![\w+])[\w+]*?[A-Z][\w+]*?[A-Z0-9])[A-Z][\w+\-]*[\w+]"
+"""A method's name: one part of it (between hyphens) with two capitals or a capital and a digit ("MDNet",
+"CAAE", "YOLOv3", "LPS-Net"), not capitalised words ("Non-Maximum")."""
+INTRODUCED = re.compile(
+    rf"\b(?i:we|this\s+(?:paper|work))\s+(?:\w+\s+){{0,2}}?(?:propose|present|introduce|develop|design|devise)[sd]?\b"
+    rf"[^.;]{{0,120}}?\(({_ACRONYM})\)"
+    rf"|\b(?:called|named|dubbed|termed|coined|referred\s+to\s+as|denoted\s+(?:as|by))\s+(?:the\s+|an?\s+)?"
+    rf"(?:[“\"]?({_ACRONYM})\b|(?:[\w\-]+\s+){{1,6}}?\(({_ACRONYM})\))"
+)
+"""Where a paper names its own method: "we propose a conditional adversarial autoencoder (CAAE)", "a
+novel CNN architecture, referred to as Multi-Domain Network (MDNet)", "a network dubbed FooNet"."""
+
+
+def introduced_names(text: str) -> tuple[str, ...]:
+    """The names the paper's own words give its method in `text` (its abstract and first pages): its
+    code is then "the source code of MDNet", though the title never says MDNet."""
+    flat = _flat(text)
+    found = [
+        next(g for g in m.groups() if g)
+        for m in INTRODUCED.finditer(flat)
+        # "a text recognizer called CRNN (Shi et al. 2015)": a name cited is another work's
+        if not re.match(r"\s*(?:\[\d|\([^()]{0,80}?(?:19|20)\d\d)", flat[m.end() : m.end() + 90])
+    ]
+    return tuple(
+        n for n in dict.fromkeys(found) if 3 <= len(n) <= 30 and n.lower() not in {*FRAMEWORK_NAMES, "sota"}
+    )
+
+
 def _references_start(page_texts: list[str]) -> tuple[int, int] | None:
     """(page index, offset) of the last References heading, where the reference list begins."""
     heading = re.compile(r"(?:^|\n)\s*(?:\d+\.?\s*)?(?:References|REFERENCES|Bibliography|BIBLIOGRAPHY)\s*\n")
@@ -482,9 +529,10 @@ def find_code_links(
     `front_page`, page 1 up to the Introduction is the paper's front matter (title, authors, abstract,
     footnotes). `title`: the paper's title, whose method name may be the subject of the sentence that
     gives its code."""
-    names = title_names(title) if title else ()
     texts = [_rejoin_urls(t) for t in page_texts]
     refs = _references_start(texts)
+    front = "\n\n".join(texts[: refs[0] if refs else 2][:2])  # the abstract and the introduction
+    names = tuple(dict.fromkeys((*(title_names(title) if title else ()), *introduced_names(front))))
     refs_end = _appendix_start(texts, refs) if refs else None
     thanks = _thanks_span(texts, refs)
     front_end = _front_end(texts) if front_page else -1
@@ -634,7 +682,8 @@ def _says_code(sentence: str) -> bool:
     page that does not say it holds code is not code)."""
     return bool(
         re.search(
-            r"\b(?:codes?|implementations?|models?|software|repository|source|open[- ]?sourced?)\b",
+            r"\b(?:codes?|implementations?|models?|software|repository|source|open[- ]?sourced?)\b"
+            r"|(?<![A-Za-z./])(?:git[hl]ub|bitbucket)\b(?!\.\w)",  # "1GitHub:", not "lab.github.io"
             sentence,
             re.I,
         )
@@ -695,6 +744,13 @@ def _read_link(
     # on that method: the footnote is judged on its own words, not on the works the note also cites
     digit = re.match(r"\s*([\d*†‡§¶]{1,2})", sentence)
     ours = bool(digit and CODE_SUBJECT.search(sentence) and _our_thing_marked(note, digit.group(1)))
+    if (
+        digit
+        and _name_marked(note, digit.group(1), names)
+        and not (DEPENDENCY.search(sentence) or OTHER_WORK.search(sentence) or OTHERS_VOICE.search(sentence))
+    ):
+        # the mark sits on the paper's method's name: the footnote gives that method's code or page
+        return sentence, context, "own", False
     if note and not whole and not ours and not FIRST_PERSON.search(note) and not CODE_SUBJECT.search(note):
         # the footnote's mark sits on "we use a pretrained X¹" or "X [5]¹": the footnote's link is X's,
         # whatever the footnote says ("¹The pretrained model is available at <url>")
@@ -766,10 +822,12 @@ def _other_pages(
             names,
             thanks,
         )
+        digit = re.match(r"\s*([\d*†‡§¶]{1,2})", sentence)
         first_person = (
             bool(FIRST_PERSON.search(context))
             or bool(CODE_SUBJECT.search(context))
             or _names_subject(context, names)
+            or bool(digit and _name_marked(context.partition("\n")[0], digit.group(1), names))
         )
         framework_page = bool(NOT_CODE_HOSTS.match(match.group(0)))  # a model zoo: "our models are in"
         if (
