@@ -1269,3 +1269,35 @@ def test_an_appendix_sentence_after_a_tables_notes_is_read_on_its_own(tmp_path: 
         "Acknowledgments\n\nWe thank the reviewers.\n"
     )
     assert _code(tmp_path, [(text, 468)]) == [("https://git.example.com/lab/piccolo/", False)]
+
+
+def test_a_version_number_is_no_footnote_mark(tmp_path: Path) -> None:
+    """Bug (issue 23, model gardens): "Source code and pre-trained models are available at
+    PaddleDetection1." hung footnote 1 (the garden's repository) on a later "Since YOLOv1[21], ...",
+    and the paper's own code was read as another work's. A version (`YOLOv1`) is no footnote mark."""
+    text = (
+        "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. Source code and pre-trained models are "
+        "available at CutGarden1.\n\n1 Introduction\nSince YOLOv1[21], detectors changed a lot [3].\n\n"
+        "1https://github.com/bigco/CutGarden\n"
+    )
+    assert _code(tmp_path, [(text, 468)]) == [("https://github.com/bigco/CutGarden", True)]
+
+
+def test_the_abstracts_address_with_a_lost_underscore_takes_the_pdfs(tmp_path: Path) -> None:
+    """Bug: the abstract's "github.com/lab/pointpillars backbone" (the underscore set as a space) gave
+    `lab/pointpillars`, marked official, before the PDF's own link `lab/pointpillars_backbone`."""
+    abstract = "We study cuts. The code is available at https://github.com/zlab/cut backbone."
+    pdf = _pdf(tmp_path, [(HEAD + abstract, 468)])
+    import pymupdf
+
+    doc = pymupdf.open(pdf)
+    page = doc[0]
+    (hit,) = page.search_for("https://github.com/zlab/cut backbone")
+    page.insert_link({"kind": pymupdf.LINK_URI, "from": hit, "uri": "https://github.com/zlab/cut_backbone"})
+    fixed = tmp_path / "linked.pdf"
+    doc.save(fixed)
+    found = extract(fixed)
+    entry = build_entry(
+        _paper(abstract), found, TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    )
+    assert [(c.url, c.official) for c in entry.code] == [("https://github.com/zlab/cut_backbone", True)]

@@ -316,10 +316,11 @@ def _mark_sentence(body: str, digit: str) -> str:
     """The sentence of `body` that carries the footnote mark `digit`: the last place the digit is set
     apart after a word that gives code out ("publicly available 1.": "G1 and G2" in a formula below it
     is not the mark); else the last one glued to its word."""
-    # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables)
-    # or a closing quote ("a feature extractor named “CutFeat” 1")
+    # the mark ends a word or follows its punctuation; not `3x3`, `L1-norm`, `v1.5`, `0.1` (formulas, tables),
+    # a version (`YOLOv1[21]`, `ResNetV2`) or a closing quote ("a feature extractor named “CutFeat” 1")
     pattern = (
-        rf"(?:(?<!\d)[A-Za-z)]|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}(?![\w/\-)\]}}]|[.,]\w)"
+        rf"(?:(?<!\d)(?:[A-Za-uw-z)]|(?<![A-Za-z])[vV])|(?<=\d)\]|(?<=[A-Za-z)\]])[.,:;]|[”\"’]\s?){digit}"
+        r"(?![\w/\-)\]}]|[.,]\w)"
     )
     found = list(re.finditer(pattern, body))
     # set apart from a word that gives code out: "... will be made publicly available 1.", or from the
@@ -962,7 +963,7 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     urls = [link.url for link in links]
     merged: dict[str, CodeLink] = {}
     for link in links:
-        url = _complete(link.url, urls)
+        url = _complete(link.url, urls, link.evidence)
         key = link_key(url)
         if key is None and link.role == "own" and _says_code(link.evidence):  # "Code is at github.com/HRNet"
             key = _bare(url)
@@ -974,9 +975,19 @@ def merge_code_links(links: list[CodeLink]) -> list[CodeLink]:
     return list(merged.values())
 
 
-def _complete(url: str, urls: list[str]) -> str:
-    """The paper's full URL for one cut short: a bare owner, or a name cut at `-`, `_` or `.`."""
-    if not REPO_URL.match(url) or (repo_name(url) is not None and url[-1:] not in "-_."):
+def _complete(url: str, urls: list[str], evidence: str = "") -> str:
+    """The paper's full URL for one cut short: a bare owner, a name cut at `-`, `_` or `.`, or a name
+    whose `_` the text set as a space (the abstract's "github.com/lab/pointpillars backbone" where the
+    PDF's link reads `pointpillars_backbone`)."""
+    if REPO_URL.match(url) and repo_name(url) is not None and url[-1:] not in "-_.":
+        flat = " ".join(evidence.split()).lower()
+        for other in urls:
+            rest = other[len(url) :]
+            spaced = re.fullmatch(r"[_\-]([\w.\-]+)", rest) and f"{url} {rest[1:]}".lower() in flat
+            if other.lower().startswith(url.lower()) and spaced:
+                return other
+        return url
+    if not REPO_URL.match(url):
         return url
     stem = url.lower() if url[-1:] in "-_./" else url.lower() + "/"
     longer = [u for u in urls if u.lower().startswith(stem) and len(u) > len(stem) and repo_name(u)]
