@@ -601,3 +601,33 @@ def test_a_footnote_a_copyright_notice_or_a_heading_set_in_body_type_ends_the_ab
     path = tmp_path / "paper.pdf"
     doc.save(path)
     assert extract(path).abstract == "We cut networks. It works."
+
+
+def test_a_figures_label_repeated_under_the_running_head_is_not_page_furniture(tmp_path: Path) -> None:
+    """Bug (issue 23): the framework figure at the top of a page, drawn on a white sheet, came out as
+    its left third: its label "Query Selection" sat near the top on two pages (the figure and a later
+    variant of it), was read as a running head, and the figure was cut below it. A running head is
+    the page's outermost text; a label under it is the figure's."""
+    import pymupdf
+
+    from tests.support import prose
+
+    doc = pymupdf.open()
+    for n in range(15):  # a long paper: a running head repeats on more than a fifth of its pages
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((72, 30), f"{n + 1}  A. Author et al.: Cut Networks", fontsize=8)
+        if n in (1, 3):  # the framework figure, and a later variant of it with the same label
+            page.draw_rect(pymupdf.Rect(72, 40, 540, 170), color=None, fill=(1, 1, 1))
+            for x in (90, 250, 410):
+                page.draw_rect(pymupdf.Rect(x, 90, x + 110, 150), color=(0.2, 0.4, 0.8), width=1.5)
+            page.insert_text((262, 82), "Query Selection", fontsize=7)
+            _caption(page, (72, 180, 540, 200), f"Figure {n}: The framework of our proposed cut model.")
+            prose(page, pymupdf.Rect(72, 220, 540, 700))
+        else:
+            prose(page, pymupdf.Rect(72, 60, 540, 700))
+    path = tmp_path / "paper.pdf"
+    doc.save(path)
+    figures = {f.number: f.bbox for f in extract(path).figures}
+    assert set(figures) == {"1", "3"}
+    for box in figures.values():
+        assert box[0] < 100 and box[2] > 500 and box[1] < 95  # the whole width, from the top boxes

@@ -37,23 +37,35 @@ def is_furniture(block: Block, height: float) -> bool:
 def document_furniture(pages: list[list[Block]], heights: list[float]) -> list[set[int]]:
     """Per page, the ids of its furniture blocks: those `is_furniture` finds by position, and short
     blocks near the top or bottom whose text (digits aside, 15 characters or more, so never a label
-    inside a figure) repeats on other pages: running heads and footers."""
+    inside a figure) repeats on other pages: running heads and footers. One that repeats on fewer than
+    a fifth of the pages (a long paper's two alternating heads each repeat more) must be the page's
+    outermost text: a label that a figure near the top shares with a later variant of it ("Query
+    Selection", under the running head) is not furniture."""
     from collections import Counter
 
     keys: list[dict[int, str]] = []
+    outer: set[int] = set()
     counts: Counter[str] = Counter()
     for blocks, height in zip(pages, heights, strict=True):
-        page_keys = {
-            id(b): re.sub(r"\d+", "#", b.text.lower()).strip()
-            for b in blocks
-            if b.lines <= 2 and (b.box[3] <= 0.12 * height or b.box[1] >= 0.9 * height)
-        }
+        page_keys = {}
+        for b in blocks:
+            top, bottom = b.box[3] <= 0.12 * height, b.box[1] >= 0.9 * height
+            if b.lines > 2 or not (top or bottom):
+                continue
+            page_keys[id(b)] = re.sub(r"\d+", "#", b.text.lower()).strip()
+            if not any(o.box[3] <= b.box[1] + 1 if top else o.box[1] >= b.box[3] - 1 for o in blocks):
+                outer.add(id(b))
         keys.append(page_keys)
         counts.update(set(page_keys.values()))
     result = []
+    often = max(2, len(pages) // 5)
     for blocks, height, page_keys in zip(pages, heights, keys, strict=True):
         ids = {id(b) for b in blocks if is_furniture(b, height)}
-        ids |= {i for i, key in page_keys.items() if counts[key] >= 2 and len(key) >= 15}
+        ids |= {
+            i
+            for i, key in page_keys.items()
+            if len(key) >= 15 and (counts[key] >= often or (counts[key] >= 2 and i in outer))
+        }
         result.append(ids)
     return result
 
