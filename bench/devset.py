@@ -17,7 +17,9 @@ twelve `cv/` papers are all `tune`: the hand rules were tuned on them for weeks.
 that folder is scored (no split).
 
 Each paper goes through the draft path of `alphatree ingest` offline (GitHub unreachable): extraction,
-code candidates from the paper, parents and topic from the tree, the diagram suggestion. Reported per
+code candidates from the paper, parents and topic from the tree, the diagram suggestion. The learned
+parts (the diagram ranker, the parents model, the papers that describe each subtopic) use the tune
+part's papers alone, though the shipped tables hold the report part's too. Reported per
 paper and in total, with the labels' scoring rules (README of the devset):
 figures precision/recall (same page, same number, IoU >= 0.8), kind accuracy (on matched figures),
 diagram agreement, first code link agreement (owner/name) among papers that state one, false
@@ -44,6 +46,7 @@ from alphatree_ingest.catalog import Catalog  # noqa: E402
 from alphatree_ingest.drafting.diagram import fit_only  # noqa: E402
 from alphatree_ingest.drafting.draft import build_entry  # noqa: E402
 from alphatree_ingest.drafting.parents import fit_only as parents_fit_only  # noqa: E402
+from alphatree_ingest.drafting.subtopic import fit_only as subtopic_fit_only  # noqa: E402
 from alphatree_ingest.models import Paper, Translation  # noqa: E402
 from alphatree_ingest.pdf.extract import extract  # noqa: E402
 from bench.figure_quality import iou  # noqa: E402
@@ -346,8 +349,11 @@ def main(argv: list[str]) -> int:
         print("error: --into takes tune, report or fresh, with --freeze", file=sys.stderr)
         return 2
     tune = [p for p, where in read_split().items() if where == "tune"]
-    fit_only(tune)  # the diagram ranker and the parents model: the report part stays unseen
+    fit_only(
+        tune
+    )  # the diagram ranker, the parents model, the subtopics' papers: the report part stays unseen
     parents_fit_only(tune)
+    subtopic_fit_only(tune)
     args = [a for a in argv if not a.startswith("--")]
     if args:
         folder = Path(args[0])

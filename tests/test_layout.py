@@ -29,6 +29,7 @@ IO_MODULES = {
     "alphatree_ingest/pdf/kinds.py": "reads kinds_table.json, shipped with the package",
     "alphatree_ingest/drafting/diagram.py": "reads diagram_table.json, shipped with the package",
     "alphatree_ingest/drafting/parents.py": "reads parents_table.json, shipped with the package",
+    "alphatree_ingest/drafting/subtopic.py": "reads subtopic_table.json, shipped with the package",
     "alphatree_ingest/config.py": "Settings: the environment, and whether a tree has its own prompts/",
     # helpers of one command each
     "alphatree_ingest/site/assets.py": "fetches and caches mermaid.min.js for publish",

@@ -58,7 +58,18 @@ def test_an_image_translation_gan_is_an_application() -> None:
 def test_a_subtopic_is_known_by_its_keywords_even_where_its_entries_use_other_words() -> None:
     """Bug (issue 23): a compression paper built on AlexNet and VGG ended in `classification`: the
     lightweight entries speak of mobile networks, not of pruning and quantization. Each subtopic's
-    `keywords` in topics.yaml say what its name means, and a curator can add to them."""
+    `keywords` in topics.yaml say what its name means, and a curator can add to them (read here
+    without the papers placed by hand, which would say it too)."""
+    from alphatree_ingest.drafting import subtopic
+
+    subtopic.fit_only(())
+    try:
+        _keywords_place_a_compression_paper()
+    finally:
+        subtopic.fit_only(None)
+
+
+def _keywords_place_a_compression_paper() -> None:
     paper = _paper(
         "Shrinking Networks: Pruning, Trained Quantization and Huffman Coding",
         "Neural networks are both computationally intensive and memory intensive. We prune the "
@@ -70,6 +81,38 @@ def test_a_subtopic_is_known_by_its_keywords_even_where_its_entries_use_other_wo
     bare = {t.id: t.model_copy(update={"keywords": ""}) for t in CATALOG.topics.values()}
     without = suggest_topic("classification", ["alexnet", "vgg"], CATALOG.entries, paper=paper, topics=bare)
     assert without[0] == "classification", without[1]  # what the tree's entries alone said
+
+
+def test_the_papers_placed_by_hand_describe_their_subtopic() -> None:
+    """Issue 23: compact networks ended in `classification`: a channel-pruning paper and a binary
+    network speak of VGG or AlexNet and of speed, not of the mobile architectures the tree files under
+    `classification/lightweight`, nor in the keywords' words. The hand-labelled papers placed there
+    (`subtopic_table.json`) describe the subtopic too, and place them; without the table they are not."""
+    from alphatree_ingest.drafting import subtopic
+
+    pruned = _paper(
+        "Channel Selection for Accelerating Very Deep Convolutional Networks",
+        "We introduce a channel selection method to accelerate very deep convolutional networks. Given "
+        "a trained network, an iterative two-step algorithm selects the channels of each layer by a LASSO "
+        "regression and reconstructs the output with least squares. The accelerated VGG-16 runs 5x faster "
+        "with only a small increase of error, and our method also accelerates residual networks.",
+    )
+    binary = _paper(
+        "Binary Convolutional Networks for ImageNet Classification",
+        "We propose two approximations to standard convolutional networks: networks with binary weights "
+        "and networks whose inputs are binary too. Convolutions are estimated with XOR and bitcount "
+        "operations, running 58x faster and saving 32x memory. The binary AlexNet reaches the accuracy of "
+        "the full-precision one.",
+    )
+    cases = [(pruned, ["vgg"], {"vgg": 8, "resnet": 4}), (binary, ["alexnet"], {"alexnet": 9})]
+    for paper, parents, names in cases:
+        topic, evidence, _ = _topic(paper, "classification", parents, names)
+        assert topic == "classification/lightweight", evidence
+    subtopic.fit_only(())
+    try:
+        assert [_topic(p, "classification", ps, ns)[0] for p, ps, ns in cases] == ["classification"] * 2
+    finally:
+        subtopic.fit_only(None)
 
 
 def test_two_close_subtopics_are_both_shown_in_the_draft() -> None:
