@@ -1036,17 +1036,21 @@ def test_an_organisation_the_paper_gives_as_its_code_is_offered(tmp_path: Path) 
 
 def test_a_framework_the_paper_also_puts_its_models_in_is_not_more_official_code(tmp_path: Path) -> None:
     """Bug (issue 23, DeBERTa): "Our code and models are also available at HuggingFace Transformers"
-    made the framework official beside the paper's own repository. Now: the paper's repository,
-    official; the framework's, listed after it, not official."""
+    made the framework official beside the paper's own repository, and so the hub's listing of its
+    models. Now: the paper's repository, official; the framework's and the hub's, listed after it, not
+    official."""
     front = (
         "Cut Lines: A Paper\n\nAbstract\nWe propose CutNet. The models and the source code were released "
         "at: https://github.com/zlab/CutNet.\n\n1 Introduction\nWe cut lines.\n1Our code and models are "
-        "also available at HuggingFace Transformers: https://github.com/huggingface/transformers"
+        "also available at HuggingFace Transformers: https://github.com/huggingface/transformers, "
+        "https://huggingface.co/models?filter=cutnet"
     )
-    assert _code(tmp_path, [(front, 468)]) == [
+    found = _code(tmp_path, [(front, 468)])
+    assert found[:2] == [
         ("https://github.com/zlab/CutNet", True),
         ("https://github.com/huggingface/transformers", False),
     ]
+    assert [official for url, official in found[2:] if "huggingface.co/models" in url] == [False]
 
 
 def test_the_method_named_in_a_title_set_in_capitals_gives_its_code() -> None:

@@ -661,18 +661,24 @@ def _annotated(url: str, after: str, uris: list[str]) -> str:
     return url
 
 
+HUB_LISTING = re.compile(r"https?://(?:www\.)?huggingface\.co/(?:models|spaces|datasets)?(?:[/?#]|$)", re.I)
+"""The Hugging Face hub's own listings (`huggingface.co/models?filter=deberta`), not a model's repository."""
+
+
+def _shared(url: str) -> bool:
+    """A framework's repository or the hub's listing: a place that also carries the paper's models."""
+    return bool(TOOLKIT_REPOS.search(url) or HUB_LISTING.match(url))
+
+
 def _repository_first(links: list[CodeLink]) -> list[CodeLink]:
     """When the paper names its own repository on a code host (official), that repository is its code;
-    a lab or project page it also gives, or a framework's repository that also carries its models
-    ("also available at HuggingFace Transformers"), stays listed, after it and not official."""
-    if not any(
-        link.official and REPO_URL.match(link.url) and not TOOLKIT_REPOS.search(link.url) for link in links
-    ):
+    a lab or project page it also gives, or a framework's repository or the hub's listing that also
+    carries its models ("also available at HuggingFace Transformers: <repo>, <hub listing>"), stays
+    listed, after it and not official."""
+    if not any(link.official and REPO_URL.match(link.url) and not _shared(link.url) for link in links):
         return links
     pages = [
-        link
-        for link in links
-        if link.role == "own" and (not REPO_URL.match(link.url) or TOOLKIT_REPOS.search(link.url))
+        link for link in links if link.role == "own" and (not REPO_URL.match(link.url) or _shared(link.url))
     ]
     rest = [link for link in links if link not in pages]
     return rest + [link.model_copy(update={"official": False}) for link in pages]
