@@ -28,7 +28,7 @@ from ..models import (
     Topic,
     Translation,
 )
-from ..pdf.references import find_code_links, merge_code_links, name_key
+from ..pdf.references import find_code_links, introduced_names, merge_code_links, name_key
 from . import parents as learned_parents
 from .diagram import end_page, figure_features, ranker
 from .implementations import Candidate, find_implementations
@@ -447,11 +447,13 @@ def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str
 
 
 def method_names(paper: Paper) -> list[str]:
-    """Names the paper gives its method: the title's name, and what the abstract calls it."""
+    """Names the paper gives its method: the title's name, and what the abstract calls it ("called
+    FooNet", "we propose a receptive field block (RFB)")."""
     names = [suggest_name(paper.title)]
     names += re.findall(
         r"\b(?:called|named|dubbed|termed|coined)\s+(?:the\s+)?([A-Z][\w\-]*[A-Z][\w\-]*)", paper.abstract
     )
+    names += introduced_names(paper.abstract)
     return [n for n in dict.fromkeys(names) if 3 <= len(n) <= 40]
 
 
