@@ -19,7 +19,8 @@ that folder is scored (no split).
 Each paper goes through the draft path of `alphatree ingest` offline (GitHub unreachable): extraction,
 code candidates from the paper, parents and topic from the tree, the diagram suggestion. The learned
 parts (the diagram ranker, the parents model, the papers that describe each subtopic) use the tune
-part's papers alone, though the shipped tables hold the report part's too. Reported per
+part's papers alone, though the shipped tables hold the report part's too (and a tune paper is
+placed without its own row of the subtopic table, which would place it by itself). Reported per
 paper and in total, with the labels' scoring rules (README of the devset):
 figures precision/recall (same page, same number, IoU >= 0.8), kind accuracy (on matched figures),
 diagram agreement, first code link agreement (owner/name) among papers that state one, false
@@ -313,11 +314,14 @@ def run_split(
     missing = [p.arxiv_id for p in papers if p.arxiv_id not in split]
     if missing:
         print(f"warning: not in the split (run --freeze): {', '.join(missing)}", file=sys.stderr)
+    tune = {p for p, where in split.items() if where == "tune"}
     for part in parts:
         totals = Totals()
         chosen = [p for p in papers if split.get(p.arxiv_id) == part]
         print(f"--- {part}: {len(chosen)} papers", flush=True)
         for paper in chosen:
+            # a tune paper's own row in the subtopic table would place it by itself: it is left out
+            subtopic_fit_only(tune - {paper.arxiv_id})
             try:
                 # the unseen parts print their totals only: no line per paper to pick a rule from
                 quiet = part != "tune"
@@ -326,6 +330,7 @@ def run_split(
             except Exception as err:  # one broken label or PDF must not hide the others' numbers
                 print(f"error: {paper.arxiv_id}: {type(err).__name__}: {err}", file=sys.stderr)
         results[part] = totals.report()
+    subtopic_fit_only(tune)
     return results
 
 
