@@ -82,7 +82,7 @@ def fit_only(papers: Iterable[str] | None) -> None:
 
 @lru_cache(maxsize=1)
 def placed_by_hand() -> tuple[tuple[str, Counter[str]], ...]:
-    """(topic, words of the title and abstract) of each paper a curator placed by hand; none when the
+    """(topic, words of the title and abstract) of each paper labelled by hand; none when the
     table is missing or unreadable (the tree's entries still describe each candidate)."""
     try:
         rows = json.loads(TABLE.read_text())["papers"]
