@@ -13,7 +13,8 @@ from tests.support import ArxivServer, FeedEntry, days_ago, make_paper_pdf, save
 pytestmark = pytest.mark.slow
 
 ABSTRACT = (
-    "We propose FooGAN, a generative adversarial network that builds on WGAN-GP and ResNet. "
+    "We propose FooGAN, a generative adversarial network that builds on WGAN-GP and ResNet and "
+    "stabilises its training with a new gradient penalty. "
     "It improves the FID on CelebA-HQ by 3.5% over ProGAN. Our code is available at "
     "https://github.com/example/foogan."
 )
