@@ -354,9 +354,8 @@ def main(argv: list[str]) -> int:
         print("error: --into takes tune, report or fresh, with --freeze", file=sys.stderr)
         return 2
     tune = [p for p, where in read_split().items() if where == "tune"]
-    fit_only(
-        tune
-    )  # the diagram ranker, the parents model, the subtopics' papers: the report part stays unseen
+    # the diagram ranker, the parents model, the subtopics' papers: the report part stays unseen
+    fit_only(tune)
     parents_fit_only(tune)
     subtopic_fit_only(tune)
     args = [a for a in argv if not a.startswith("--")]
