@@ -94,11 +94,15 @@ def _our_thing_marked(note: str, mark: str) -> bool:
     return bool(re.search(pattern, note, re.IGNORECASE))
 
 
-def _name_marked(note: str, mark: str, names: tuple[str, ...]) -> bool:
-    """The footnote's `mark` sits right on one of the paper's method names ("we propose a conditional
-    adversarial autoencoder (CAAE)1 network", "MDNet2 runs at")."""
-    after = rf"\)?{re.escape(mark)}(?![\w\-]|[.,]\d)"
-    return any(re.search(rf"(?<![\w\-]){re.escape(name)}{after}", note) for name in names)
+def _name_marked(footnote: str, note: str, names: tuple[str, ...]) -> bool:
+    """The mark that opens the `footnote` sits right on one of the paper's method names in `note`, the
+    sentence carrying it ("we propose a conditional adversarial autoencoder (CAAE)1 network", "MDNet2
+    runs at")."""
+    mark = re.match(r"\s*([\d*†‡§¶]{1,2})", footnote)
+    after = rf"\)?{re.escape(mark.group(1))}(?![\w\-]|[.,]\d)" if mark else None
+    return after is not None and any(
+        re.search(rf"(?<![\w\-]){re.escape(name)}{after}", note) for name in names
+    )
 
 
 FRAMEWORK_CITED = re.compile(
@@ -751,10 +755,8 @@ def _read_link(
     # on that method: the footnote is judged on its own words, not on the works the note also cites
     digit = re.match(r"\s*([\d*†‡§¶]{1,2})", sentence)
     ours = bool(digit and CODE_SUBJECT.search(sentence) and _our_thing_marked(note, digit.group(1)))
-    if (
-        digit
-        and _name_marked(note, digit.group(1), names)
-        and not (DEPENDENCY.search(sentence) or OTHER_WORK.search(sentence) or OTHERS_VOICE.search(sentence))
+    if _name_marked(sentence, note, names) and not (
+        DEPENDENCY.search(sentence) or OTHER_WORK.search(sentence) or OTHERS_VOICE.search(sentence)
     ):
         # the mark sits on the paper's method's name: the footnote gives that method's code or page
         return sentence, context, "own", False
@@ -829,12 +831,11 @@ def _other_pages(
             names,
             thanks,
         )
-        digit = re.match(r"\s*([\d*†‡§¶]{1,2})", sentence)
         first_person = (
             bool(FIRST_PERSON.search(context))
             or bool(CODE_SUBJECT.search(context))
             or _names_subject(context, names)
-            or bool(digit and _name_marked(context.partition("\n")[0], digit.group(1), names))
+            or _name_marked(sentence, context[: -len(sentence)] if context.endswith(sentence) else "", names)
         )
         framework_page = bool(NOT_CODE_HOSTS.match(match.group(0)))  # a model zoo: "our models are in"
         if (
