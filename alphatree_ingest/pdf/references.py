@@ -260,11 +260,10 @@ def _sentence(text: str, start: int, end: int) -> str:
     cut += [
         m.end()
         for m in re.finditer(r"\n[ \t]*\n(?=[A-Z])", before)
-        if len(before[before.rfind("\n\n", 0, m.start()) + 2 : m.start()].split()) < 8
+        if len(re.split(r"\n[ \t]*\n", before[: m.start()])[-1].split()) < 8  # the block before it
         or re.search(r"[.!?:]\s*$", before[: m.start()])
     ]
-    cut.sort()
-    head = before[cut[-1] :] if cut else before
+    head = before[max(cut) :] if cut else before
     after = text[end : end + 300]
     stop = re.search(r"[.!?]\s+(?=[A-Z0-9(])|\s\d{1,2}\s?https?://", after)
     tail = after[: stop.start() + 1] if stop else after
