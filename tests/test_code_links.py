@@ -448,9 +448,9 @@ def _linked(tmp_path: Path, text: str, links: list[tuple[str, str]]) -> Path:
     return path
 
 
-def _drafted(pdf: Path) -> list[tuple[str, bool]]:
+def _drafted(pdf: Path, paper: Paper | None = None) -> list[tuple[str, bool]]:
     entry = build_entry(
-        _paper(), extract(pdf), TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+        paper or _paper(), extract(pdf), TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
     )
     return [(c.url, c.official) for c in entry.code]
 
@@ -1291,17 +1291,9 @@ def test_the_abstracts_address_with_a_lost_underscore_takes_the_pdfs(tmp_path: P
     """Bug: the abstract's "github.com/lab/pointpillars backbone" (the underscore set as a space) gave
     `lab/pointpillars`, marked official, before the PDF's own link `lab/pointpillars_backbone`."""
     abstract = "We study cuts. The code is available at https://github.com/zlab/cut backbone."
-    pdf = _pdf(tmp_path, [(HEAD + abstract, 468)])
-    import pymupdf
-
-    doc = pymupdf.open(pdf)
-    page = doc[0]
-    (hit,) = page.search_for("https://github.com/zlab/cut backbone")
-    page.insert_link({"kind": pymupdf.LINK_URI, "from": hit, "uri": "https://github.com/zlab/cut_backbone"})
-    fixed = tmp_path / "linked.pdf"
-    doc.save(fixed)
-    found = extract(fixed)
-    entry = build_entry(
-        _paper(abstract), found, TRANSLATION, topic="gan", tree=[], taken_slugs=set(), figure_files={}
+    pdf = _linked(
+        tmp_path,
+        HEAD + abstract,
+        [("https://github.com/zlab/cut backbone", "https://github.com/zlab/cut_backbone")],
     )
-    assert [(c.url, c.official) for c in entry.code] == [("https://github.com/zlab/cut_backbone", True)]
+    assert _drafted(pdf, _paper(abstract)) == [("https://github.com/zlab/cut_backbone", True)]
