@@ -574,6 +574,25 @@ def test_a_compound_broken_at_a_line_end_keeps_its_hyphen_when_the_paper_uses_it
     )
 
 
+def test_a_name_hyphenated_to_fit_is_joined_when_the_paper_sets_it_whole(tmp_path: Path) -> None:
+    """Bug (issue 23): a name hyphenated to fit at a line's end ("detectors (DE-" + "TRs)", "Mag-" +
+    "Face", "CI-" + "FAR10") kept its hyphen, as if it were a name broken at its own hyphen ("Faster
+    R-" + "CNN"): 40 texts of the devset PDFs (abstracts, captions) read "DE-TRs", "Style-GAN". Such a
+    name is joined when the paper sets it whole elsewhere and never with that hyphen; R-CNN keeps it."""
+    import pymupdf
+
+    body = "Transformer detectors (DE-\nTRs) beat Faster R-\nCNN on CI-\nFAR10 and Mag-\nFace."
+    doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
+    doc[0].insert_textbox(
+        pymupdf.Rect(72, 330, 540, 400),
+        "The cost of DETRs is high. Faster R-CNN and MagFace are baselines, CIFAR10 the data.",
+        fontsize=10,
+    )
+    path = tmp_path / "names.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "Transformer detectors (DETRs) beat Faster R-CNN on CIFAR10 and MagFace."
+
+
 @pytest.mark.parametrize(
     "after",
     [

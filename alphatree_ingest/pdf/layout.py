@@ -134,6 +134,16 @@ class Words:
         long_enough = len(head) >= 4 and len(tail) >= 4 and len(head) + len(tail) >= 9
         return long_enough and head in self.words and self._used(tail)
 
+    def sets_whole(self, before: str, after: str) -> bool:
+        """Whether a name broken at a line's end (`DE-` + `TRs`) is one the document sets whole
+        elsewhere (`DETRs`) and never with that hyphen (`R-` + `CNN` stays `R-CNN`)."""
+        head = re.sub(r"^[^A-Za-z]+", "", before).rsplit("-", 1)[-1]
+        found = re.match(r"[A-Za-z]+", after)
+        tail = found.group(0) if found else ""
+        if not head.isalpha() or not tail:
+            return False
+        return f"{head}-{tail}".lower() not in self.compounds and (head + tail).lower() in self.words
+
     def _used(self, word: str) -> bool:
         """The word, or its stem before an -s, -d or -ed (`sourced`: `source`), is used alone."""
         stems = (
@@ -182,7 +192,11 @@ def join_lines(lines: list[str], words: Words | None = None) -> str:
             compound = compound or (words is not None and words.keeps_hyphen(before, after))
             text = text + line if compound else text[:-1] + line
         elif text.endswith("-") and text[-2:-1].isalnum() and line[:1].isupper():
-            text += line  # a name broken at its own hyphen: `Faster R-` + `CNN`
+            before, after = text.rsplit(" ", 1)[-1][:-1], line.split(" ", 1)[0]
+            if words is not None and words.sets_whole(before, after):
+                text = text[:-1] + line  # a name hyphenated to fit: `(DE-` + `TRs)`, set `DETRs` elsewhere
+            else:
+                text += line  # a name broken at its own hyphen: `Faster R-` + `CNN`
         else:
             text = f"{text} {line}" if text else line
     return text
