@@ -284,6 +284,25 @@ def test_without_an_architecture_the_illustration_of_the_idea_is_the_diagram_nev
     assert _draft_diagram([plot, photos]) == "none"
 
 
+def test_the_method_names_a_caption_is_read_for_are_the_papers_own_not_a_name_it_cites() -> None:
+    """A caption naming the paper's method (`own`) weighs for the diagram. The names are the title's and
+    those the abstract introduces; "a recognizer called CRNN (Shi et al. 2015)" names another work, whose
+    figure is no diagram of this paper (a second, narrower reading of "called X" took it)."""
+    from alphatree_ingest.drafting.draft import method_names
+
+    names = method_names(
+        _paper(
+            "Cutting Text Recognizers for Speed",
+            "We read text with a recognizer called CRNN (Shi et al. 2015). We then propose a "
+            "network dubbed CutNet, and a pruning rule referred to as Channel Cut (CC).",
+        )
+    )
+    assert "CutNet" in names and "CC" not in names  # CC is too short to read captions by
+    assert "CRNN" not in names
+    quoted = _paper("Network In Network", "We propose a structure called “Network In Network”(NIN).")
+    assert "NIN" in method_names(quoted)
+
+
 def test_the_diagram_ranker_trusts_an_overview_caption_over_an_unsure_kind() -> None:
     """Bug (issue 23): the diagram could only be a figure whose single most likely kind was
     architecture, so an overview the kinds model half read as a plot (a diagram labelled with

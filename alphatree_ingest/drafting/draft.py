@@ -449,11 +449,7 @@ def suggest_code(candidates: list[Candidate]) -> tuple[list[EntryCode], list[str
 def method_names(paper: Paper) -> list[str]:
     """Names the paper gives its method: the title's name, and what the abstract calls it ("called
     FooNet", "we propose a receptive field block (RFB)")."""
-    names = [suggest_name(paper.title)]
-    names += re.findall(
-        r"\b(?:called|named|dubbed|termed|coined)\s+(?:the\s+)?([A-Z][\w\-]*[A-Z][\w\-]*)", paper.abstract
-    )
-    names += introduced_names(paper.abstract)
+    names = [suggest_name(paper.title), *introduced_names(paper.abstract)]
     return [n for n in dict.fromkeys(names) if 3 <= len(n) <= 40]
 
 
