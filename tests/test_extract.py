@@ -593,6 +593,25 @@ def test_a_name_hyphenated_to_fit_is_joined_when_the_paper_sets_it_whole(tmp_pat
     assert extract(path).abstract == "Transformer detectors (DETRs) beat Faster R-CNN on CIFAR10 and MagFace."
 
 
+def test_a_compound_or_a_name_set_otherwise_elsewhere_keeps_its_hyphen(tmp_path: Path) -> None:
+    """A name is joined only when the paper sets exactly the joined form elsewhere: "Multi-" + "Modal"
+    beside "multimodal" stays Multi-Modal (another case), "EfficientNet-" + "B0" beside "EfficientNetB7"
+    stays EfficientNet-B0 (another name), and "Faster R-" + "CNN" beside "RCNN" stays R-CNN when the
+    paper sets R-CNN whole inside a longer compound ("R-CNN-based")."""
+    import pymupdf
+
+    body = "Our Multi-\nModal net beats EfficientNet-\nB0 and Faster R-\nCNN."
+    doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
+    doc[0].insert_textbox(
+        pymupdf.Rect(72, 330, 540, 400),
+        "Earlier multimodal work used EfficientNetB7 or an RCNN; R-CNN-based detectors are slow.",
+        fontsize=10,
+    )
+    path = tmp_path / "kept.pdf"
+    doc.save(path)
+    assert extract(path).abstract == "Our Multi-Modal net beats EfficientNet-B0 and Faster R-CNN."
+
+
 @pytest.mark.parametrize(
     "after",
     [

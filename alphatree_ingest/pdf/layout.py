@@ -96,6 +96,7 @@ _URL_GOES_ON = re.compile(r"[\w.\-~%#?=&]+/")
 
 
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*-?")
+_NAME = re.compile(r"[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*-?")
 
 
 CLOSED = frozenset(
@@ -116,6 +117,8 @@ class Words:
     words: frozenset[str] = frozenset()
     compounds: frozenset[str] = frozenset()
     """Hyphenated words set whole on one line (`encoder-decoder`)."""
+    names: frozenset[str] = frozenset()
+    """The words set whole as printed, case and digits kept (`DETRs`, `CIFAR10`)."""
 
     def keeps_hyphen(self, before: str, after: str) -> bool:
         """Whether `before-` at a line's end and `after` on the next are a compound: set whole
@@ -136,13 +139,18 @@ class Words:
 
     def sets_whole(self, before: str, after: str) -> bool:
         """Whether a name broken at a line's end (`DE-` + `TRs`) is one the document sets whole
-        elsewhere (`DETRs`) and never with that hyphen (`R-` + `CNN` stays `R-CNN`)."""
-        head = re.sub(r"^[^A-Za-z]+", "", before).rsplit("-", 1)[-1]
-        found = re.match(r"[A-Za-z]+", after)
+        elsewhere exactly as the two pieces join, case and digits kept (`DETRs`; `Multi-` + `Modal`
+        is no `multimodal`, `EfficientNet-` + `B0` no `EfficientNetB7`), and never with that hyphen,
+        alone or inside a longer compound (`R-` + `CNN` stays `R-CNN` beside `R-CNN-based`)."""
+        head = re.sub(r"^[^A-Za-z0-9]+", "", before).rsplit("-", 1)[-1]
+        found = re.match(r"[A-Za-z0-9]+", after)
         tail = found.group(0) if found else ""
-        if not head.isalpha() or not tail:
+        if not head.isalnum() or not tail:
             return False
-        return f"{head}-{tail}".lower() not in self.compounds and (head + tail).lower() in self.words
+        hyphened = f"-{head}-{tail}-".lower()
+        if any(hyphened in f"-{compound}-" for compound in self.compounds):
+            return False
+        return head + tail in self.names
 
     def _used(self, word: str) -> bool:
         """The word, or its stem before an -s, -d or -ed (`sourced`: `source`), is used alone."""
@@ -159,13 +167,19 @@ def document_words(layouts: list[dict[str, Any]]) -> Words:
     hyphenated at a line's end."""
     words: set[str] = set()
     compounds: set[str] = set()
+    names: set[str] = set()
     for layout in layouts:
         for block in layout["blocks"]:
             broken = False  # the line above ended on a hyphen: this line's first word is a piece
             for line in block.get("lines", ()):
-                found = _WORD.findall("".join(span["text"] for span in line["spans"]))
+                text = "".join(span["text"] for span in line["spans"])
+                found = _WORD.findall(text)
+                printed = _NAME.findall(text)
+                whole = printed[1:] if broken and printed else printed
                 pieces = found[1:] if broken and found else found
                 broken = bool(found) and found[-1].endswith("-")
+                for name in whole[:-1] if printed and printed[-1].endswith("-") else whole:
+                    names.update(n for n in name.split("-") if n)
                 for word in pieces[:-1] if broken else pieces:
                     word = word.lower()
                     if "-" in word:
@@ -173,13 +187,14 @@ def document_words(layouts: list[dict[str, Any]]) -> Words:
                         words.update(word.split("-"))
                     else:
                         words.add(word)
-    return Words(frozenset(words), frozenset(compounds))
+    return Words(frozenset(words), frozenset(compounds), frozenset(names))
 
 
 def join_lines(lines: list[str], words: Words | None = None) -> str:
     """Lines as running text: a word hyphenated at a line end is joined (`recog-` + `nition`); a
     compound broken at one of its own hyphens keeps it (`state-of-the-` + `art`, `state-` +
-    `of-the-art`, `R-` + `CNN`, and with the document's `words`, `encoder-` + `decoder`); a web
+    `of-the-art`, `R-` + `CNN`, and with the document's `words`, `encoder-` + `decoder`); a name
+    hyphenated to fit is joined when the document sets it whole elsewhere (`DE-` + `TRs`); a web
     address broken at the line's end is joined when the next line goes on with its path
     (`https://github.com/YihengZha` + `ng-CV/LPS-Net`)."""
     text = ""
@@ -236,7 +251,8 @@ def page_blocks(
 
 def document_blocks(pages: list[Any], textpages: list[Any] | None = None) -> list[list[Block]]:
     """Every page's blocks (`page_blocks`), their lines joined with the whole document's words in
-    view (a compound broken at a line's end keeps its hyphen when the document sets it whole)."""
+    view (a compound broken at a line's end keeps its hyphen when the document sets it whole; a
+    name hyphenated to fit is joined when the document sets it whole without)."""
     textpages = textpages or [p.get_textpage(flags=0) for p in pages]
     layouts = [p.get_text("dict", textpage=t) for p, t in zip(pages, textpages, strict=True)]
     words = document_words(layouts)

@@ -441,25 +441,31 @@ def title_names(title: str) -> tuple[str, ...]:
 _ACRONYM = r"(?=[\w+\-]*?(?<![\w+])[\w+]*?[A-Z][\w+]*?[A-Z0-9])[A-Z][\w+\-]*[\w+]"
 """A method's name: one part of it (between hyphens) with two capitals or a capital and a digit ("MDNet",
 "CAAE", "YOLOv3", "LPS-Net"), not capitalised words ("Non-Maximum")."""
-INTRODUCED = re.compile(
-    rf"\b(?i:we|this\s+(?:paper|work))\s+(?:\w+\s+){{0,2}}?(?:propose|present|introduce|develop|design|devise)[sd]?\b"
-    rf"(?:(?!\b(?:called|named|dubbed|termed|coined|referred|denoted)\b)[^.;]){{0,120}}?\(({_ACRONYM})\)"
-    rf"|\b(?:called|named|dubbed|termed|coined|referred\s+to\s+as|denoted\s+(?:as|by))\s+(?:the\s+|an?\s+)?"
-    rf"(?:[“\"]?({_ACRONYM})\b|(?:[“\"]?[\w\-]+[”\"]?(?:\s+|(?=\())){{1,6}}?\(({_ACRONYM})\))"
+INTRODUCED = (
+    re.compile(
+        rf"\b(?i:we|this\s+(?:paper|work))\s+(?:\w+\s+){{0,2}}?(?:propose|present|introduce|develop|design|devise)"
+        rf"[sd]?\b[^.;]{{0,120}}?\(({_ACRONYM})\)"
+    ),
+    re.compile(
+        rf"\b(?:called|named|dubbed|termed|coined|referred\s+to\s+as|denoted\s+(?:as|by))\s+(?:the\s+|an?\s+)?"
+        rf"(?:[“‘\"']?({_ACRONYM})\b|(?:[“‘\"']?[\w\-]+[”’\"']?(?:\s+|(?=\())){{1,6}}?\(({_ACRONYM})\))"
+    ),
 )
 """Where a paper names its own method: "we propose a conditional adversarial autoencoder (CAAE)", "a
 novel CNN architecture, referred to as Multi-Domain Network (MDNet)", "a network dubbed FooNet", "a
-structure called “Network In Network”(NIN)". The first reading stops at a naming word, so that "we
-propose a network dubbed CutNet and a rule (CC)" gives CutNet."""
+structure called “Network In Network”(NIN)". Each reading runs over the whole text on its own, so that
+the first one's reach ("we propose a network dubbed CutNet and a rule (CC)") hides no name from the
+second."""
 
 
 def introduced_names(text: str) -> tuple[str, ...]:
     """The names the paper's own words give its method in `text` (its abstract and first pages): its
     code is then "the source code of MDNet", though the title never says MDNet."""
     flat = _flat(text)
+    matches = sorted((m for reading in INTRODUCED for m in reading.finditer(flat)), key=lambda m: m.start())
     found = [
         next(g for g in m.groups() if g)
-        for m in INTRODUCED.finditer(flat)
+        for m in matches
         # "a text recognizer called CRNN (Shi et al. 2015)": a name cited is another work's
         if not re.match(r"\s*(?:\[\d|\([^()]{0,80}?(?:19|20)\d\d)", flat[m.end() : m.end() + 90])
     ]
