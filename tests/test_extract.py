@@ -310,9 +310,10 @@ def test_the_ingest_path_opens_each_pdf_once_per_check(
         stages.extract_paper(settings, other, stages.fetch(settings, paper))
 
 
-def _abstract_page(tmp_path: Path, body: str, *, width: float = 328) -> Path:
+def _abstract_page(tmp_path: Path, body: str, *, width: float = 328, elsewhere: str = "") -> Path:
     """A one-page paper: its title, an "Abstract" heading, `body` set in a column `width` points wide,
-    and the Introduction's heading below."""
+    the Introduction's heading below, and under it the body text `elsewhere` (the words the paper sets
+    whole outside the abstract)."""
     import pymupdf
 
     doc = pymupdf.open()
@@ -321,6 +322,8 @@ def _abstract_page(tmp_path: Path, body: str, *, width: float = 328) -> Path:
     page.insert_textbox(pymupdf.Rect(72, 110, 540, 130), "Abstract", fontsize=11)
     page.insert_textbox(pymupdf.Rect(72, 132, 72 + width, 260), body, fontsize=9.5)
     page.insert_textbox(pymupdf.Rect(72, 300, 540, 320), "1 Introduction", fontsize=11)
+    if elsewhere:
+        page.insert_textbox(pymupdf.Rect(72, 330, 540, 400), elsewhere, fontsize=10)
     path = tmp_path / "paper.pdf"
     doc.save(path)
     return path
@@ -553,22 +556,15 @@ def test_a_compound_broken_at_a_line_end_keeps_its_hyphen_when_the_paper_uses_it
     translator gets, reading pages, the abstract). A compound keeps its hyphen when the paper sets it whole
     elsewhere, or uses both words alone (`sourced` as `source`) and never the two as one; a word
     hyphenated to fit (`recog-` + `nition`, `more-` + `over`) is joined."""
-    import pymupdf
-
     body = (
         "We propose an encoder-\ndecoder for high-\nresolution images, a recog-\nnition win; more-\n"
         "over our net-\nwork is fast. It is open-\nsourced."
     )
-    doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
-    doc[0].insert_textbox(
-        pymupdf.Rect(72, 330, 540, 400),
+    elsewhere = (
         "The encoder and the decoder share weights. We keep high-resolution features in the network. "
-        "Its source is open.",
-        fontsize=10,
+        "Its source is open."
     )
-    path = tmp_path / "words.pdf"
-    doc.save(path)
-    assert extract(path).abstract == (
+    assert extract(_abstract_page(tmp_path, body, width=150, elsewhere=elsewhere)).abstract == (
         "We propose an encoder-decoder for high-resolution images, a recognition win; moreover our "
         "network is fast. It is open-sourced."
     )
@@ -577,20 +573,12 @@ def test_a_compound_broken_at_a_line_end_keeps_its_hyphen_when_the_paper_uses_it
 def test_a_name_hyphenated_to_fit_is_joined_when_the_paper_sets_it_whole(tmp_path: Path) -> None:
     """Bug (issue 23): a name hyphenated to fit at a line's end ("detectors (DE-" + "TRs)", "Mag-" +
     "Face", "CI-" + "FAR10") kept its hyphen, as if it were a name broken at its own hyphen ("Faster
-    R-" + "CNN"): 40 texts of the devset PDFs (abstracts, captions) read "DE-TRs", "Style-GAN". Such a
+    R-" + "CNN"): 39 texts of the devset PDFs (abstracts, captions) read "DE-TRs", "Style-GAN". Such a
     name is joined when the paper sets it whole elsewhere and never with that hyphen; R-CNN keeps it."""
-    import pymupdf
-
     body = "Transformer detectors (DE-\nTRs) beat Faster R-\nCNN on CI-\nFAR10 and Mag-\nFace."
-    doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
-    doc[0].insert_textbox(
-        pymupdf.Rect(72, 330, 540, 400),
-        "The cost of DETRs is high. Faster R-CNN and MagFace are baselines, CIFAR10 the data.",
-        fontsize=10,
-    )
-    path = tmp_path / "names.pdf"
-    doc.save(path)
-    assert extract(path).abstract == "Transformer detectors (DETRs) beat Faster R-CNN on CIFAR10 and MagFace."
+    elsewhere = "The cost of DETRs is high. Faster R-CNN and MagFace are baselines, CIFAR10 the data."
+    abstract = extract(_abstract_page(tmp_path, body, width=150, elsewhere=elsewhere)).abstract
+    assert abstract == "Transformer detectors (DETRs) beat Faster R-CNN on CIFAR10 and MagFace."
 
 
 def test_a_compound_or_a_name_set_otherwise_elsewhere_keeps_its_hyphen(tmp_path: Path) -> None:
@@ -598,18 +586,10 @@ def test_a_compound_or_a_name_set_otherwise_elsewhere_keeps_its_hyphen(tmp_path:
     beside "multimodal" stays Multi-Modal (another case), "EfficientNet-" + "B0" beside "EfficientNetB7"
     stays EfficientNet-B0 (another name), and "Faster R-" + "CNN" beside "RCNN" stays R-CNN when the
     paper sets R-CNN whole inside a longer compound ("R-CNN-based")."""
-    import pymupdf
-
     body = "Our Multi-\nModal net beats EfficientNet-\nB0 and Faster R-\nCNN."
-    doc = pymupdf.open(_abstract_page(tmp_path, body, width=150))
-    doc[0].insert_textbox(
-        pymupdf.Rect(72, 330, 540, 400),
-        "Earlier multimodal work used EfficientNetB7 or an RCNN; R-CNN-based detectors are slow.",
-        fontsize=10,
-    )
-    path = tmp_path / "kept.pdf"
-    doc.save(path)
-    assert extract(path).abstract == "Our Multi-Modal net beats EfficientNet-B0 and Faster R-CNN."
+    elsewhere = "Earlier multimodal work used EfficientNetB7 or an RCNN; R-CNN-based detectors are slow."
+    abstract = extract(_abstract_page(tmp_path, body, width=150, elsewhere=elsewhere)).abstract
+    assert abstract == "Our Multi-Modal net beats EfficientNet-B0 and Faster R-CNN."
 
 
 @pytest.mark.parametrize(
